@@ -1,0 +1,31 @@
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from pathways.accounts.demo import DEMO_PASSWORD, load_demo_accounts
+from pathways.directory.services import load_region
+
+DEMO_REGION = Path(settings.BASE_DIR) / "regions" / "cardiff-and-vale" / "region.yaml"
+
+
+class Command(BaseCommand):
+    help = "Load the Cardiff and Vale region and the demo accounts, then print the demo logins."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEMO_MODE:
+            raise CommandError("Demo data is only loaded with PATHWAYS_DEMO on, never in production.")
+        load_region(path=DEMO_REGION)
+        users = load_demo_accounts()
+        self.stdout.write(self.style.SUCCESS("Pathways demo: Cardiff and the Vale of Glamorgan"))
+        self.stdout.write(
+            f"Open http://127.0.0.1:8000/ and sign in with any of these (password for all: {DEMO_PASSWORD}):"
+        )
+        for user in users:
+            self.stdout.write(f"  {user.username:<13} {user.role:<18} {user.full_name}")
+        self.stdout.write(
+            "Second factor: the demo accounts share no phone, so print a user's current code with\n"
+            "  .venv/bin/python manage.py demo_code USERNAME\n"
+            "(commissioner needs none: commissioners see no personal data)."
+        )

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from pathways.accounts import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("sign-in/", views.login_view, name="login"),
+    path("sign-in/code/", views.verify_view, name="verify"),
+    path("sign-in/set-up-code/", views.enrol_view, name="enrol"),
+    path("sign-in/backup-codes/", views.backup_codes_view, name="backup_codes"),
+    path("sign-in/role/", views.choose_membership_view, name="choose_membership"),
+    path("sign-out/", views.logout_view, name="logout"),
+    path("account/", views.profile_view, name="profile"),
+    path("account/password/", views.password_change_view, name="password_change"),
+]

@@ -1,0 +1,258 @@
+from __future__ import annotations
+
+import base64
+import io
+import time
+from typing import Any, cast
+
+import qrcode
+import qrcode.image.svg
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from pathways.accounts import services
+from pathways.accounts.forms import (
+    CodeForm,
+    EnrolForm,
+    GovukPasswordChangeForm,
+    LoginForm,
+    MembershipChoiceForm,
+)
+from pathways.accounts.middleware import SESSION_LAST_SEEN, SESSION_MEMBERSHIP, SESSION_STARTED
+from pathways.accounts.models import Membership, User
+from pathways.audit import services as audit
+from pathways.audit.choices import AuditAction
+from pathways.core.policy import actor_for, requires_second_factor, second_factor_done
+
+NEXT_KEY = "pathways_next"
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in user; the access policy has already refused anonymous requests to these views."""
+    return cast(User, request.user)
+
+
+def locked_out(
+    request: HttpRequest, credentials: dict[str, Any] | None = None, *args: Any, **kwargs: Any
+) -> HttpResponse:
+    """Shown for a locked username, whether or not the account exists (no account enumeration)."""
+    username = (credentials or {}).get("username", "") if credentials else ""
+    with transaction.atomic():
+        audit.record(action=AuditAction.LOCKED_OUT, username=str(username)[:150], request=request)
+    return render(request, "accounts/locked.html", status=429)
+
+
+def _safe_next(request: HttpRequest, candidate: str | None) -> str | None:
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, {request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return None
+
+
+def _after_password(request: HttpRequest, user: User) -> HttpResponse:
+    if services.confirmed_totp(user) is not None:
+        return redirect("accounts:verify")
+    if requires_second_factor(user):
+        return redirect("accounts:enrol")
+    return _continue(request)
+
+
+def _continue(request: HttpRequest) -> HttpResponse:
+    active = Membership.objects.filter(user=_user(request), is_active=True, agency__is_active=True)
+    if getattr(request, "membership", None) is None and active.count() != 1:
+        return redirect("accounts:choose_membership")
+    next_url = request.session.pop(NEXT_KEY, None)
+    return redirect(next_url or "insights:gap_map")
+
+
+@sensitive_post_parameters("password")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = LoginForm(request.POST or None)
+    expired = request.session.pop("pathways_session_expired", False)
+    if request.method == "POST" and form.is_valid():
+        user = authenticate(
+            request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
+        )
+        if getattr(request, "axes_locked_out", False):
+            # AxesMiddleware replaces this response with `locked_out`.
+            return HttpResponse(status=429)
+        if user is None:
+            with transaction.atomic():
+                audit.record(
+                    action=AuditAction.LOGIN_FAILED,
+                    username=form.cleaned_data["username"][:150],
+                    request=request,
+                )
+            form.add_error(None, _("Enter a correct username and password. Both are case-sensitive."))
+        else:
+            next_url = _safe_next(request, request.GET.get("next"))
+            with transaction.atomic():
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                request.session[SESSION_STARTED] = request.session[SESSION_LAST_SEEN] = time.time()
+                if next_url:
+                    request.session[NEXT_KEY] = next_url
+                audit.record(
+                    action=AuditAction.LOGIN,
+                    actor=actor_for(request),
+                    request=request,
+                    record_type="user",
+                    record_id=user.pk,
+                )
+            return _after_password(request, user)
+    return render(request, "accounts/login.html", {"form": form, "expired": expired})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def verify_view(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if second_factor_done(user):
+        return _continue(request)
+    if services.confirmed_totp(user) is None:
+        return redirect("accounts:enrol")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if services.verify_second_factor(
+            actor=actor_for(request), code=form.cleaned_data["code"], request=request
+        ):
+            return _continue(request)
+        with transaction.atomic():
+            audit.record(
+                action=AuditAction.SECOND_FACTOR_FAILED,
+                actor=actor_for(request),
+                request=request,
+                record_type="user",
+                record_id=user.pk,
+            )
+        form.add_error(
+            "code",
+            _("That code is not right, or it has already been used. Wait for a new code and try again."),
+        )
+    return render(request, "accounts/verify.html", {"form": form})
+
+
+def _qr_svg(data: str) -> str:
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def enrol_view(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if services.confirmed_totp(user) is not None:
+        # Changing an existing second factor is an administrator's reset, never self-service here.
+        return redirect("accounts:verify")
+    device = services.pending_totp(user)
+    form = EnrolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = services.confirm_enrolment(
+            actor=actor_for(request), device=device, code=form.cleaned_data["code"], request=request
+        )
+        if codes is not None:
+            request.session["pathways_backup_codes"] = codes
+            return redirect("accounts:backup_codes")
+        form.add_error(
+            "code",
+            _(
+                "That code is not right. Check the time on your phone is set automatically "
+                "and try the newest code."
+            ),
+        )
+    secret = base64.b32encode(device.bin_key).decode()
+    return render(
+        request,
+        "accounts/enrol.html",
+        {
+            "form": form,
+            "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+            "qr": _qr_svg(device.config_url),
+        },
+    )
+
+
+@never_cache
+def backup_codes_view(request: HttpRequest) -> HttpResponse:
+    codes = request.session.pop("pathways_backup_codes", None)
+    if not codes:
+        return redirect("accounts:profile" if second_factor_done(request.user) else "accounts:verify")
+    return render(request, "accounts/backup_codes.html", {"codes": codes})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def choose_membership_view(request: HttpRequest) -> HttpResponse:
+    memberships = list(
+        Membership.objects.filter(user=_user(request), is_active=True, agency__is_active=True).select_related(
+            "agency"
+        )
+    )
+    if requires_second_factor(_user(request)) and not second_factor_done(request.user):
+        return redirect("accounts:verify")
+    choices = [(str(m.pk), f"{m.get_role_display()}, {m.agency.name}") for m in memberships]
+    form = MembershipChoiceForm(request.POST or None, choices=choices)
+    if request.method == "POST" and form.is_valid():
+        chosen = next(m for m in memberships if str(m.pk) == form.cleaned_data["membership"])
+        request.session[SESSION_MEMBERSHIP] = str(chosen.pk)
+        request.membership = chosen  # type: ignore[attr-defined]
+        with transaction.atomic():
+            audit.record(
+                action=AuditAction.MEMBERSHIP_CHOSEN,
+                actor=actor_for(request),
+                request=request,
+                record_type="membership",
+                record_id=chosen.pk,
+            )
+        return _continue(request)
+    return render(request, "accounts/choose_membership.html", {"form": form, "memberships": memberships})
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    with transaction.atomic():
+        audit.record(action=AuditAction.LOGOUT, actor=actor_for(request), request=request)
+    logout(request)
+    messages.success(request, _("You have signed out."))
+    return redirect("accounts:login")
+
+
+@sensitive_post_parameters("old_password", "new_password1", "new_password2")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def password_change_view(request: HttpRequest) -> HttpResponse:
+    form = GovukPasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            user = form.save()
+            audit.record(
+                action=AuditAction.PASSWORD_CHANGED,
+                actor=actor_for(request),
+                request=request,
+                record_type="user",
+                record_id=user.pk,
+            )
+        update_session_auth_hash(request, user)
+        messages.success(request, _("Your password has been changed."))
+        return redirect("accounts:profile")
+    return render(request, "accounts/password_change.html", {"form": form})
+
+
+@never_cache
+def profile_view(request: HttpRequest) -> HttpResponse:
+    memberships = Membership.objects.filter(user=_user(request), is_active=True).select_related("agency")
+    return render(request, "accounts/profile.html", {"memberships": memberships})

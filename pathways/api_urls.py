@@ -1,0 +1,14 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
+
+from pathways.directory import api as directory_api
+from pathways.insights import api as insights_api
+
+app_name = "api"
+urlpatterns = [
+    path("services/", directory_api.ServiceList.as_view(), name="service-list"),
+    path("services/<slug:slug>/", directory_api.ServiceDetail.as_view(), name="service-detail"),
+    path("areas/", directory_api.AreaList.as_view(), name="area-list"),
+    path("gap-map/", insights_api.GapMapView.as_view(), name="gap-map"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+]

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection, transaction
+
+from pathways.audit import services as audit
+from pathways.audit.choices import AuditAction
+from pathways.audit.models import AppendOnlyError, AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def _write(n: int) -> list[AuditEntry]:
+    return [
+        audit.record(action=AuditAction.RECORD_VIEWED, record_type="person", record_id=f"p{i}")
+        for i in range(n)
+    ]
+
+
+def _disable_guards() -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER USER")
+        else:
+            cursor.execute("DROP TRIGGER audit_entry_no_update")
+            cursor.execute("DROP TRIGGER audit_entry_no_delete")
+
+
+def test_entries_are_chained_in_sequence() -> None:
+    entries = _write(3)
+    assert [e.sequence for e in entries] == [1, 2, 3]
+    assert entries[1].previous_hash == entries[0].entry_hash
+    assert audit.verify_chain() is None
+
+
+def test_application_cannot_change_or_delete_entries() -> None:
+    entry = _write(1)[0]
+    entry.purpose = "covering tracks"
+    with pytest.raises(AppendOnlyError):
+        entry.save()
+    with pytest.raises(AppendOnlyError):
+        entry.delete()
+    with pytest.raises(AppendOnlyError):
+        AuditEntry.objects.filter(pk=entry.pk).update(purpose="x")
+    with pytest.raises(AppendOnlyError):
+        AuditEntry.objects.all().delete()
+
+
+def test_database_refuses_update_and_delete_even_in_raw_sql() -> None:
+    _write(1)
+    for statement in ("UPDATE audit_auditentry SET purpose = 'x'", "DELETE FROM audit_auditentry"):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement)
+    assert AuditEntry.objects.get().purpose == ""
+
+
+def test_verify_names_exactly_the_tampered_entry() -> None:
+    _write(5)
+    _disable_guards()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_auditentry SET record_id = 'someone-else' WHERE sequence = 3")
+    broken = audit.verify_chain()
+    assert broken is not None and broken.sequence == 3
+    with pytest.raises(CommandError, match="entry #3"):
+        call_command("verify_audit")
+
+
+def test_verify_finds_a_deleted_entry() -> None:
+    _write(4)
+    _disable_guards()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditentry WHERE sequence = 2")
+    broken = audit.verify_chain()
+    assert broken is not None and broken.sequence == 2
+
+
+def test_verify_finds_the_newest_entry_removed() -> None:
+    _write(3)
+    _disable_guards()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditentry WHERE sequence = 3")
+    broken = audit.verify_chain()
+    assert broken is not None and broken.sequence == 3
+
+
+def test_verify_command_reports_an_intact_log(capsys: pytest.CaptureFixture[str]) -> None:
+    _write(2)
+    call_command("verify_audit")
+    assert "2 entries verified" in capsys.readouterr().out

@@ -1,0 +1,86 @@
+"""Personas and helpers shared by every app's tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from pathways.accounts.choices import AgencyType, Role
+from pathways.accounts.models import Agency, Membership, User
+from pathways.directory.models import Area
+from pathways.directory.services import load_region
+
+REGION_FILE = Path(settings.BASE_DIR) / "regions" / "cardiff-and-vale" / "region.yaml"
+PASSWORD = "correct-horse-battery-staple"  # noqa: S105
+
+
+@pytest.fixture
+def region(db: None) -> None:
+    load_region(path=REGION_FILE)
+
+
+def make_agency(slug: str, kind: str, areas: list[str] | None = None) -> Agency:
+    agency = Agency.objects.create(slug=slug, name_en=slug.title(), name_cy=slug.title() + " (cy)", type=kind)
+    if areas:
+        agency.areas.set(Area.objects.filter(slug__in=areas))
+    return agency
+
+
+def make_user(username: str, agency: Agency, role: str, *, totp: bool = True) -> User:
+    user = User.objects.create_user(username=username, password=PASSWORD, full_name=username.title())
+    Membership.objects.create(user=user, agency=agency, role=role)
+    if totp:
+        TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    return user
+
+
+def sign_in(client: Client, user: User) -> Client:
+    """A fully signed-in session: password and second factor."""
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
+
+
+ROLE_AGENCY = {
+    Role.PRACTITIONER: AgencyType.PERPETRATOR_SERVICE,
+    Role.MANAGER: AgencyType.PERPETRATOR_SERVICE,
+    Role.PANEL_COORDINATOR: AgencyType.OTHER,
+    Role.PANEL_CHAIR: AgencyType.POLICE,
+    Role.COMMISSIONER: AgencyType.COMMISSIONER,
+    Role.AUDITOR: AgencyType.OTHER,
+    Role.ADMINISTRATOR: AgencyType.OTHER,
+}
+
+
+@pytest.fixture
+def persona(db: None) -> Callable[[str], User]:
+    """`persona(Role.AUDITOR)` gives a user with that role at an agency of a fitting type."""
+    made: dict[str, User] = {}
+
+    def build(role: str) -> User:
+        if role not in made:
+            agency = make_agency(f"agency-{role}".replace("_", "-"), ROLE_AGENCY[Role(role)])
+            made[role] = make_user(
+                f"user-{role}".replace("_", "-"), agency, role, totp=role != Role.COMMISSIONER
+            )
+        return made[role]
+
+    return build
+
+
+@pytest.fixture
+def client_as(persona: Callable[[str], User]) -> Callable[[str], Client]:
+    def build(role: str) -> Client:
+        return sign_in(Client(), persona(role))
+
+    return build

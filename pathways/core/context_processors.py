@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.urls.base import translate_url
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from pathways.core.policy import Perm, actor_for, allows, requires_second_factor, second_factor_done
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    current = get_language() or "en"
+    # Each language is named in itself, as language switchers should be.
+    names = {"en": "English", "cy": "Cymraeg"}
+    language_links = [
+        (code, names[code], translate_url(request.get_full_path(), code)) for code in names if code != current
+    ]
+    context: dict[str, Any] = {"language_links": language_links, "nav_items": [], "acting_as": None}
+    user = getattr(request, "user", None)
+    membership = getattr(request, "membership", None)
+    if user is None or not user.is_authenticated or membership is None:
+        return context
+    if requires_second_factor(user) and not second_factor_done(user):
+        return context
+    actor = actor_for(request)
+    entries = [
+        (Perm.GAP_MAP_VIEW, "insights:gap_map", _("Gap map")),
+        (Perm.DIRECTORY_VIEW, "directory:service_list", _("Services")),
+        (Perm.AUDIT_VIEW, "audit:search", _("Audit log")),
+        (Perm.ACCOUNTS_MANAGE, "admin:index", _("Administration")),
+    ]
+    path = request.path
+    for perm, name, label in entries:
+        if allows(actor, perm):
+            url = reverse(name)
+            context["nav_items"].append({"url": url, "label": label, "active": path.startswith(url)})
+    context["nav_items"].append(
+        {
+            "url": reverse("accounts:profile"),
+            "label": _("Your account"),
+            "active": path == reverse("accounts:profile"),
+        }
+    )
+    context["acting_as"] = membership
+    return context

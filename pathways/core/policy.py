@@ -1,0 +1,284 @@
+"""The access policy: the one place that decides who may see and do what.
+
+Every URL pattern must have an entry in URL_RULES (keyed by its view name); a view without one answers
+404 to everybody, so forgetting to decide is a deny, never an allow. Pages, the API and management
+commands ask the same questions through `allows`, `visible_to` and `get_for_actor`.
+
+Three layers:
+1. Role permissions: what a role may do at all (ROLE_PERMISSIONS).
+2. Record ownership: a record about a person belongs to the agencies working with it; anyone else is told
+   it does not exist (404), exactly as for a record that really does not exist.
+3. Sealed fields: a partner's or victim's contact details and location, and a child's school, are shown
+   only to roles with a stated need (SEALED_NEED), and every view of them is audited by the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from rest_framework.permissions import BasePermission
+
+from pathways.accounts.choices import AgencyType, Role
+
+if TYPE_CHECKING:
+    from pathways.accounts.models import Agency, Membership, User
+
+
+M = TypeVar("M", bound=Model)
+
+
+class Perm(StrEnum):
+    DIRECTORY_VIEW = "directory.view"
+    GAP_MAP_VIEW = "gap_map.view"
+    AUDIT_VIEW = "audit.view"
+    AUDIT_EXPORT = "audit.export"
+    ACCOUNTS_MANAGE = "accounts.manage"
+    PERSON_VIEW = "person.view"
+    PERSON_CHANGE = "person.change"
+    REFERRAL_VIEW = "referral.view"
+    REFERRAL_CHANGE = "referral.change"
+    ASSESSMENT_VIEW = "assessment.view"
+    ASSESSMENT_CHANGE = "assessment.change"
+    CASE_VIEW = "case.view"
+    CASE_CHANGE = "case.change"
+    PANEL_CASE_VIEW = "panel_case.view"
+    PANEL_CASE_CHANGE = "panel_case.change"
+    SEALED_VIEW = "sealed.view"
+
+
+_EVERYONE = {Perm.DIRECTORY_VIEW, Perm.GAP_MAP_VIEW}
+_CASEWORK = {
+    Perm.PERSON_VIEW,
+    Perm.PERSON_CHANGE,
+    Perm.REFERRAL_VIEW,
+    Perm.REFERRAL_CHANGE,
+    Perm.ASSESSMENT_VIEW,
+    Perm.ASSESSMENT_CHANGE,
+    Perm.CASE_VIEW,
+    Perm.CASE_CHANGE,
+}
+_PANEL = {
+    Perm.PERSON_VIEW,
+    Perm.REFERRAL_VIEW,
+    Perm.ASSESSMENT_VIEW,
+    Perm.PANEL_CASE_VIEW,
+    Perm.PANEL_CASE_CHANGE,
+}
+
+ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
+    Role.PRACTITIONER: frozenset(_EVERYONE | _CASEWORK | {Perm.PANEL_CASE_VIEW, Perm.SEALED_VIEW}),
+    Role.MANAGER: frozenset(_EVERYONE | _CASEWORK | {Perm.PANEL_CASE_VIEW, Perm.SEALED_VIEW}),
+    Role.PANEL_COORDINATOR: frozenset(_EVERYONE | _PANEL | {Perm.SEALED_VIEW}),
+    Role.PANEL_CHAIR: frozenset(_EVERYONE | _PANEL),
+    # Commissioners see the service map and aggregate figures, never a person.
+    Role.COMMISSIONER: frozenset(_EVERYONE),
+    Role.AUDITOR: frozenset(_EVERYONE | {Perm.AUDIT_VIEW, Perm.AUDIT_EXPORT}),
+    Role.ADMINISTRATOR: frozenset(_EVERYONE | {Perm.ACCOUNTS_MANAGE}),
+}
+
+# Who has a stated need to see sealed fields: the role must hold SEALED_VIEW *and* act for an agency of
+# one of these types. A perpetrator service's staff never do, because what they know can reach the
+# person they work with.
+SEALED_NEED: dict[str, frozenset[str]] = {
+    Role.PRACTITIONER: frozenset({AgencyType.VICTIM_SERVICE, AgencyType.POLICE}),
+    Role.MANAGER: frozenset({AgencyType.VICTIM_SERVICE}),
+    Role.PANEL_COORDINATOR: frozenset({AgencyType.VICTIM_SERVICE, AgencyType.POLICE}),
+}
+
+# Roles whose holders can reach personal data must use a second factor.
+ROLES_WITHOUT_PERSONAL_DATA = frozenset({Role.COMMISSIONER})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The user and the membership they are acting under for this request or command."""
+
+    user: User
+    membership: Membership | None
+
+    @property
+    def role(self) -> str | None:
+        return self.membership.role if self.membership else None
+
+    @property
+    def agency(self) -> Agency | None:
+        return self.membership.agency if self.membership else None
+
+    @property
+    def permissions(self) -> frozenset[Perm]:
+        if self.membership is None or not self.user.is_active:
+            return frozenset()
+        return ROLE_PERMISSIONS.get(self.membership.role, frozenset())
+
+
+def requires_second_factor(user: User) -> bool:
+    roles = {m.role for m in user.memberships.filter(is_active=True)}
+    # A user with no membership yet still needs one before they can be given access to anything.
+    return not roles or bool(roles - ROLES_WITHOUT_PERSONAL_DATA)
+
+
+def second_factor_done(user: Any) -> bool:
+    """True once this session has passed the second factor (django-otp marks the user)."""
+    check = getattr(user, "is_verified", None)
+    return bool(check and check())
+
+
+def allows(actor: Actor, perm: Perm) -> bool:
+    return perm in actor.permissions
+
+
+class OwnedRecord(Protocol):
+    """A record about a person. `owning_agency_ids` are the agencies working with it."""
+
+    def owning_agency_ids(self) -> Iterable[Any]: ...
+
+
+def can_see_record(actor: Actor, record: OwnedRecord, perm: Perm) -> bool:
+    if not allows(actor, perm) or actor.agency is None:
+        return False
+    return actor.agency.pk in set(record.owning_agency_ids())
+
+
+def can_see_sealed(actor: Actor, record: OwnedRecord) -> bool:
+    """Sealed fields need the record to be visible, the permission and an agency type with a stated need."""
+    if not can_see_record(actor, record, Perm.SEALED_VIEW) or actor.agency is None or actor.role is None:
+        return False
+    return actor.agency.type in SEALED_NEED.get(actor.role, frozenset())
+
+
+def visible_to(actor: Actor, queryset: QuerySet[M], perm: Perm, agency_path: str) -> QuerySet[M]:
+    """Filter a queryset of owned records to those the actor may see; `agency_path` leads to the agency."""
+    if not allows(actor, perm) or actor.agency is None:
+        return queryset.none()
+    return queryset.filter(**{agency_path: actor.agency.pk}).distinct()
+
+
+def get_for_actor(actor: Actor, queryset: QuerySet[M], perm: Perm, agency_path: str, **lookup: Any) -> M:
+    """The record, or Http404 when it is missing *or* belongs to other agencies (indistinguishable)."""
+    try:
+        return visible_to(actor, queryset, perm, agency_path).get(**lookup)
+    except ObjectDoesNotExist as exc:
+        raise Http404 from exc
+
+
+# --- URL rules --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What a URL needs. `perm=None` with `login=False` is a public page."""
+
+    perm: Perm | None = None
+    login: bool = True
+    second_factor: bool = True
+
+
+PUBLIC = Rule(login=False, second_factor=False)
+# Pages for someone who has given their password but not yet their second factor.
+SIGNING_IN = Rule(login=True, second_factor=False)
+SIGNED_IN = Rule(login=True, second_factor=True)
+
+URL_RULES: dict[str, Rule] = {
+    "home": PUBLIC,
+    "accounts:login": PUBLIC,
+    "accounts:logout": SIGNING_IN,
+    "accounts:verify": SIGNING_IN,
+    "accounts:enrol": SIGNING_IN,
+    "accounts:backup_codes": SIGNING_IN,
+    "accounts:password_change": SIGNED_IN,
+    "accounts:choose_membership": SIGNING_IN,
+    "accounts:profile": SIGNED_IN,
+    "directory:service_list": Rule(Perm.DIRECTORY_VIEW),
+    "directory:service_detail": Rule(Perm.DIRECTORY_VIEW),
+    "insights:gap_map": Rule(Perm.GAP_MAP_VIEW),
+    "audit:search": Rule(Perm.AUDIT_VIEW),
+    "audit:export": Rule(Perm.AUDIT_EXPORT),
+    "api:service-list": Rule(Perm.DIRECTORY_VIEW),
+    "api:service-detail": Rule(Perm.DIRECTORY_VIEW),
+    "api:area-list": Rule(Perm.DIRECTORY_VIEW),
+    "api:gap-map": Rule(Perm.GAP_MAP_VIEW),
+    "api:schema": Rule(Perm.DIRECTORY_VIEW),
+}
+# Django's admin is for administrators only, behind the second factor.
+NAMESPACE_RULES: dict[str, Rule] = {"admin": Rule(Perm.ACCOUNTS_MANAGE)}
+
+
+def rule_for(view_name: str) -> Rule | None:
+    if view_name in URL_RULES:
+        return URL_RULES[view_name]
+    namespace = view_name.split(":", 1)[0] if ":" in view_name else ""
+    return NAMESPACE_RULES.get(namespace)
+
+
+def actor_for(request: HttpRequest) -> Actor:
+    return Actor(user=request.user, membership=getattr(request, "membership", None))  # type: ignore[arg-type]
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _deny(request: HttpRequest, status: int, message: str) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse({"detail": message}, status=status)
+    if status == 404:
+        raise Http404
+    response = render(request, "errors/403.html", {"message": message}, status=status)
+    return response if isinstance(response, HttpResponse) else HttpResponseForbidden(message)
+
+
+def check_request(request: HttpRequest) -> HttpResponse | None:
+    """None when the request may go on; otherwise the response that refuses it."""
+    match = request.resolver_match
+    rule = rule_for(match.view_name) if match else None
+    if rule is None:
+        return _deny(request, 404, _("Not found."))
+    if not rule.login:
+        return None
+    user = request.user
+    if not user.is_authenticated:
+        if _is_api(request):
+            return JsonResponse({"detail": _("Sign in to use the API.")}, status=401)
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+    if rule.second_factor and requires_second_factor(user) and not second_factor_done(user):
+        if _is_api(request):
+            return JsonResponse({"detail": _("Complete the second sign-in step first.")}, status=403)
+        return redirect("accounts:verify")
+    if rule.second_factor and getattr(request, "membership", None) is None:
+        if _is_api(request):
+            return JsonResponse({"detail": _("Your account has no active role in any agency.")}, status=403)
+        return redirect("accounts:choose_membership")
+    if rule.perm is not None and not allows(actor_for(request), rule.perm):
+        return _deny(request, 403, _("Your role does not give you access to this page."))
+    return None
+
+
+class PolicyMiddleware:
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any) -> Any:
+        return check_request(request)
+
+
+class ApiPolicyPermission(BasePermission):
+    """DRF's view of the same rules, so that an API view reached some other way is still checked."""
+
+    message = "Not allowed."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return check_request(request._request) is None

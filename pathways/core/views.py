@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("insights:gap_map")
+    return render(request, "core/home.html")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    message = _(
+        "This form could not be sent because it was out of date or did not come from Pathways. "
+        "Go back, reload the page and try again. Nothing was changed."
+    )
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=403)
+    return render(request, "errors/403.html", {"message": message}, status=403)
+
+
+def _api_or_page(request: HttpRequest, status: int, message: str, template: str) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=status)
+    return render(request, template, {"message": message}, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _api_or_page(request, 400, _("The request could not be understood."), "errors/400.html")
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _api_or_page(request, 403, _("You do not have access to this page."), "errors/403.html")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _api_or_page(request, 404, _("Page not found."), "errors/404.html")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return _api_or_page(request, 500, _("Sorry, there is a problem with the service."), "errors/500.html")

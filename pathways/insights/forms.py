@@ -1,0 +1,20 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from pathways.core.forms import GovukFormMixin
+from pathways.insights.choices import Group
+
+
+class GapMapFilterForm(GovukFormMixin, forms.Form):
+    group = forms.MultipleChoiceField(
+        label=_("Show only services that take"),
+        required=False,
+        choices=Group.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    as_at = forms.DateField(
+        label=_("As at"),
+        required=False,
+        help_text=_("For example, 2020-09-30. Leave empty for the date the region file describes."),
+        widget=forms.DateInput(attrs={"type": "date", "class": "govuk-input govuk-input--width-10"}),
+    )

@@ -1,0 +1,226 @@
+"""The gap map: for each area and tier, which services are running and where there are none.
+
+Nothing here is personal data. Every figure is computed from the region's service records, so when a
+region edits its file the map changes with it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from pathways.directory.choices import ServiceKind, ServiceStatus, Tier
+from pathways.directory.models import Area, Region, Service
+from pathways.insights.choices import Group
+
+FUNDING_WARNING_DAYS = 183  # six months
+RECENTLY_DECOMMISSIONED_DAYS = 730  # two years
+RUNNING = (ServiceStatus.ACTIVE, ServiceStatus.PILOT)
+
+# None means the region file does not say; such a service is "not known to serve" the group.
+GroupTest = Callable[[Service], bool | None]
+
+
+def _contains(values: list[str] | None, wanted: str) -> bool | None:
+    return None if values is None else wanted in values
+
+
+GROUP_TESTS: dict[str, GroupTest] = {
+    Group.WOMEN: lambda s: _contains(s.genders, "female"),
+    Group.LGBTQ: lambda s: _contains(s.relationship_types, "same_sex"),
+    Group.LIMITED_ENGLISH: lambda s: _contains(s.languages, "interpreter"),
+    Group.SHIFT_WORKERS: lambda s: (
+        True if s.outside_working_hours or _contains(s.formats, "online") else s.outside_working_hours
+    ),
+    Group.DISABLED: lambda s: s.accessible,
+    Group.NO_CHILDREN: lambda s: None if s.children_required is None else not s.children_required,
+}
+
+
+@dataclass
+class Flag:
+    service: Service
+    kind: str  # "funding_ends", "funding_ended", "decommissioned"
+    on: datetime.date
+
+    @property
+    def label(self) -> str:
+        if self.kind == "funding_ends":
+            return _("Funding ends %(date)s") % {"date": _format(self.on)}
+        if self.kind == "funding_ended":
+            return _("Funding ended %(date)s") % {"date": _format(self.on)}
+        return _("Decommissioned %(date)s") % {"date": _format(self.on)}
+
+
+@dataclass
+class Cell:
+    area: Area
+    tier: str
+    services: list[Service] = field(default_factory=list)
+    not_stated: list[Service] = field(default_factory=list)
+    recently_closed: list[Service] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.services)
+
+    @property
+    def state(self) -> str:
+        return "gap" if not self.services else "thin" if len(self.services) == 1 else "covered"
+
+
+@dataclass
+class GapMap:
+    region: Region | None
+    as_at: datetime.date
+    groups: list[str]
+    areas: list[Area]
+    tiers: list[str]
+    rows: list[tuple[Area, list[Cell]]]
+    flags: list[Flag]
+    findings: list[str]
+
+    def cell(self, area_slug: str, tier: str) -> Cell:
+        for area, cells in self.rows:
+            if area.slug == area_slug:
+                return next(c for c in cells if c.tier == tier)
+        raise KeyError(area_slug)
+
+
+def _format(day: datetime.date) -> str:
+    from django.utils.formats import date_format
+
+    return date_format(day, "F Y")
+
+
+def serves_groups(service: Service, groups: list[str]) -> bool | None:
+    """True if the service is known to serve every group, False if not, None if the file does not say."""
+    answers = [GROUP_TESTS[g](service) for g in groups]
+    if any(a is False for a in answers):
+        return False
+    if any(a is None for a in answers):
+        return None
+    return True
+
+
+def default_as_at(region: Region | None) -> datetime.date:
+    return region.as_at if region and region.as_at else timezone.localdate()
+
+
+def gap_map(
+    *, region: Region | None = None, groups: list[str] | None = None, as_at: datetime.date | None = None
+) -> GapMap:
+    region = region or Region.objects.order_by("slug").first()
+    groups = [g for g in (groups or []) if g in GROUP_TESTS]
+    as_at = as_at or default_as_at(region)
+    areas = list(Area.objects.filter(region=region, in_region=True)) if region else []
+    tiers = list(Tier.values)
+    services = (
+        list(Service.objects.filter(region=region).prefetch_related("areas").select_related("provider"))
+        if region
+        else []
+    )
+    rows = []
+    for area in areas:
+        cells = []
+        local = [s for s in services if any(a.pk == area.pk for a in s.areas.all())]
+        for tier in tiers:
+            cell = Cell(area=area, tier=tier)
+            for service in (s for s in local if s.tier == tier):
+                if service.status in RUNNING:
+                    verdict = serves_groups(service, groups)
+                    if verdict is True:
+                        cell.services.append(service)
+                    elif verdict is None:
+                        cell.not_stated.append(service)
+                elif _recently_decommissioned(service, as_at):
+                    cell.recently_closed.append(service)
+            cells.append(cell)
+        rows.append((area, cells))
+    return GapMap(
+        region=region,
+        as_at=as_at,
+        groups=groups,
+        areas=areas,
+        tiers=tiers,
+        rows=rows,
+        flags=_flags(services, as_at),
+        findings=_findings(rows, services, areas) if not groups else [],
+    )
+
+
+def _recently_decommissioned(service: Service, as_at: datetime.date) -> bool:
+    since = service.status_since
+    return (
+        service.status == ServiceStatus.DECOMMISSIONED
+        and since is not None
+        and since <= as_at
+        and (as_at - since).days <= RECENTLY_DECOMMISSIONED_DAYS
+    )
+
+
+def _flags(services: list[Service], as_at: datetime.date) -> list[Flag]:
+    flags = []
+    for service in services:
+        if service.status in RUNNING and service.funding_end is not None:
+            days_left = (service.funding_end - as_at).days
+            if 0 <= days_left <= FUNDING_WARNING_DAYS:
+                flags.append(Flag(service, "funding_ends", service.funding_end))
+            elif days_left < 0:
+                flags.append(Flag(service, "funding_ended", service.funding_end))
+        if _recently_decommissioned(service, as_at):
+            assert service.status_since is not None
+            flags.append(Flag(service, "decommissioned", service.status_since))
+    return sorted(flags, key=lambda f: (f.on, f.service.name_en))
+
+
+def _findings(rows: list[tuple[Area, list[Cell]]], services: list[Service], areas: list[Area]) -> list[str]:
+    """Plain statements of what the map shows, for a commissioner who reads rather than scans."""
+    findings = []
+    tier_labels = dict(Tier.choices)
+    for tier in Tier.values:
+        empty = [area.name for area, cells in rows if not next(c for c in cells if c.tier == tier).services]
+        if empty and len(empty) == len(rows):
+            findings.append(
+                _("%(tier)s: no service is running anywhere in the region.") % {"tier": tier_labels[tier]}
+            )
+    for area, _cells in rows:
+        running = [
+            s
+            for s in services
+            if s.status in RUNNING
+            and s.kind == ServiceKind.PERPETRATOR_INTERVENTION
+            and any(a.pk == area.pk for a in s.areas.all())
+        ]
+        if not running:
+            findings.append(_("%(area)s has no service for people who use abuse.") % {"area": area.name})
+        elif all(s.tier == Tier.CRIMINAL_JUSTICE for s in running):
+            findings.append(
+                _(
+                    "In %(area)s, every service for people who use abuse is in the criminal justice system: "
+                    "nobody can be referred before a conviction."
+                )
+                % {"area": area.name}
+            )
+    gender_labels = {"male": _("men"), "female": _("women"), "non_binary": _("non-binary people")}
+    in_region = {a.pk for a in areas}
+    for service in services:
+        if (
+            service.status in RUNNING
+            and service.kind == ServiceKind.PERPETRATOR_INTERVENTION
+            and service.genders is not None
+            and len(service.genders) == 1
+            and any(a.pk in in_region for a in service.areas.all())
+        ):
+            findings.append(
+                _("%(service)s serves %(group)s only.")
+                % {
+                    "service": service.name,
+                    "group": gender_labels.get(service.genders[0], service.genders[0]),
+                }
+            )
+    return findings

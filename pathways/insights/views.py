@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from pathways.directory.choices import Tier
+from pathways.insights.choices import Group
+from pathways.insights.forms import GapMapFilterForm
+from pathways.insights.selectors import gap_map
+
+
+def gap_map_view(request: HttpRequest) -> HttpResponse:
+    form = GapMapFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    result = gap_map(groups=filters.get("group") or [], as_at=filters.get("as_at"))
+    template = "insights/_gap_map.html" if request.headers.get("HX-Request") else "insights/gap_map.html"
+    tier_labels = dict(Tier.choices)
+    table = [
+        {"tier": tier, "label": tier_labels[tier], "cells": [cells[i] for _area, cells in result.rows]}
+        for i, tier in enumerate(result.tiers)
+    ]
+    group_labels = [label for value, label in Group.choices if value in result.groups]
+    return render(
+        request, template, {"form": form, "map": result, "table": table, "group_labels": group_labels}
+    )

@@ -1,0 +1,23 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.urls import URLPattern, URLResolver, include, path
+
+from pathways.accounts.admin import admin_site
+from pathways.core import views as core_views
+
+handler400 = "pathways.core.views.bad_request"
+handler403 = "pathways.core.views.permission_denied"
+handler404 = "pathways.core.views.page_not_found"
+handler500 = "pathways.core.views.server_error"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("api/v1/", include("pathways.api_urls")),
+]
+urlpatterns += i18n_patterns(
+    path("", core_views.home, name="home"),
+    path("", include("pathways.accounts.urls")),
+    path("services/", include("pathways.directory.urls")),
+    path("insights/", include("pathways.insights.urls")),
+    path("audit/", include("pathways.audit.urls")),
+    path("admin/", admin_site.urls),
+    prefix_default_language=True,
+)
