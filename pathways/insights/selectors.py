@@ -189,20 +189,23 @@ def _findings(rows: list[tuple[Area, list[Cell]]], services: list[Service], area
                 _("%(tier)s: no service is running anywhere in the region.") % {"tier": tier_labels[tier]}
             )
     for area, _cells in rows:
+        # Sexual-violence programmes are a separate field of work (review section 4.8), so they do not
+        # count as domestic abuse provision here.
         running = [
             s
             for s in services
             if s.status in RUNNING
             and s.kind == ServiceKind.PERPETRATOR_INTERVENTION
+            and s.tier != Tier.SEXUAL_VIOLENCE
             and any(a.pk == area.pk for a in s.areas.all())
         ]
         if not running:
-            findings.append(_("%(area)s has no service for people who use abuse.") % {"area": area.name})
+            findings.append(_("%(area)s: no service for people who use domestic abuse.") % {"area": area.name})
         elif all(s.tier == Tier.CRIMINAL_JUSTICE for s in running):
             findings.append(
                 _(
-                    "In %(area)s, every service for people who use abuse is in the criminal justice system: "
-                    "nobody can be referred before a conviction."
+                    "%(area)s: every service for people who use domestic abuse is in the criminal justice "
+                    "system, so only people already in that system can get help."
                 )
                 % {"area": area.name}
             )
