@@ -3,26 +3,44 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pathways.accounts.choices import AgencyType, Role
 from pathways.accounts.models import Agency, Membership, User
-from pathways.directory.models import Area
+from pathways.directory.models import Area, Region
 from pathways.directory.services import load_region
 
 REGION_FILE = Path(settings.BASE_DIR) / "regions" / "cardiff-and-vale" / "region.yaml"
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    """Load the shipped region once per test database; tests roll back their own changes."""
+    with django_db_blocker.unblock():
+        load_region(path=REGION_FILE)
+
+
 @pytest.fixture
 def region(db: None) -> None:
-    load_region(path=REGION_FILE)
+    """The shipped Cardiff and Vale region. Reloaded only if a transactional test emptied the database."""
+    if not Region.objects.exists():
+        load_region(path=REGION_FILE)
+
+
+@lru_cache(maxsize=1)
+def _password_hash() -> str:
+    # Argon2 is slow on purpose; hash the shared test password once rather than for every persona.
+    return make_password(PASSWORD)
 
 
 def make_agency(slug: str, kind: str, areas: list[str] | None = None) -> Agency:
@@ -33,7 +51,7 @@ def make_agency(slug: str, kind: str, areas: list[str] | None = None) -> Agency:
 
 
 def make_user(username: str, agency: Agency, role: str, *, totp: bool = True) -> User:
-    user = User.objects.create_user(username=username, password=PASSWORD, full_name=username.title())
+    user = User.objects.create(username=username, password=_password_hash(), full_name=username.title())
     Membership.objects.create(user=user, agency=agency, role=role)
     if totp:
         TOTPDevice.objects.create(user=user, name="phone", confirmed=True)

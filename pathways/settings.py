@@ -224,7 +224,12 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+# Only production serves collected files; development serves straight from the finders.
+STATIC_ROOT = (
+    Path(os.environ["STATIC_ROOT"])
+    if "STATIC_ROOT" in os.environ
+    else (BASE_DIR / "staticfiles" if PRODUCTION else None)
+)
 STATICFILES_DIRS = [BASE_DIR / "pathways" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

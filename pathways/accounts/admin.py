@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import URLPattern
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -51,6 +52,13 @@ admin_site = PathwaysAdminSite(name="admin")
 
 
 class PolicyAdmin(admin.ModelAdmin):
+    can_add = True
+
+    def get_urls(self) -> list[URLPattern]:
+        # A model that cannot be added here has no "add" page at all, rather than one that answers 403.
+        urls = super().get_urls()
+        return urls if self.can_add else [u for u in urls if not (u.name or "").endswith("_add")]
+
     def has_module_permission(self, request: HttpRequest) -> bool:
         return _may_manage(request)
 
@@ -146,6 +154,7 @@ class SecondFactorAdmin(PolicyAdmin):
     list_display = ["user", "name", "confirmed"]
     fields = ["user", "name", "confirmed"]
     readonly_fields = ["user", "name", "confirmed"]
+    can_add = False
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False
@@ -163,6 +172,7 @@ class LockoutAdmin(PolicyAdmin):
     list_display = ["username", "failures_since_start", "attempt_time"]
     fields = ["username", "failures_since_start", "attempt_time"]
     readonly_fields = ["username", "failures_since_start", "attempt_time"]
+    can_add = False
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False

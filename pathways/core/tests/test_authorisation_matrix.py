@@ -1,0 +1,165 @@
+"""Every role x every URL pattern x own / missing object, with the expected answer taken from the policy.
+
+URLs are enumerated from the resolver, so a new URL without a rule in pathways/core/policy.py fails
+`test_every_url_pattern_has_a_rule` and is refused (404) to everyone until it has one.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+import pytest
+from django.http.response import HttpResponseBase
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+
+from pathways.accounts.choices import Role
+from pathways.accounts.models import Agency, Membership, User
+from pathways.core.policy import ROLE_PERMISSIONS, SIGNING_IN, rule_for
+from pathways.core.tests.conftest_helpers import login_password_only
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass(frozen=True)
+class Pattern:
+    route: str
+    name: str
+
+
+def _walk(patterns: list[URLPattern | URLResolver], prefix: str = "", ns: str = "") -> Iterator[Pattern]:
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            namespace = f"{ns}:{p.namespace}" if ns and p.namespace else (p.namespace or ns)
+            yield from _walk(p.url_patterns, prefix + str(p.pattern), namespace)
+        else:
+            yield Pattern(prefix + str(p.pattern), f"{ns}:{p.name or ''}" if ns else (p.name or ""))
+
+
+PATTERNS = list(_walk(get_resolver().url_patterns))
+MISSING = "missing"
+OWN = "own"
+
+
+def _sample(route: str, variant: str, own: dict[str, str]) -> str:
+    """A concrete path for a route: converters filled with an existing (own) or a missing object."""
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group("name")
+        if variant == OWN and name in own:
+            return own[name]
+        return {"slug": "no-such-thing", "content_type_id": "1"}.get(name, str(uuid.uuid4()))
+
+    path = re.sub(r"<(?:\w+:)?(?P<name>\w+)>", fill, route)
+    path = path.replace("^(?P<app_label>accounts|otp_totp|otp_static|axes)/$", "accounts/")
+    path = path.replace("(?P<url>.*)$", "no-such-page/")
+    path = "/" + path.lstrip("^").rstrip("$")
+    if route.endswith("admin/autocomplete/"):
+        path += "?app_label=accounts&model_name=membership&field_name=agency"
+    return path
+
+
+def _variants(route: str) -> list[str]:
+    return [OWN, MISSING] if "<" in route else [OWN]
+
+
+CASES = [(p, v) for p in PATTERNS for v in _variants(p.route)]
+IDS = [f"{p.route}[{v}]" for p, v in CASES]
+
+
+def test_every_url_pattern_has_a_rule() -> None:
+    missing = [
+        p.route
+        for p in PATTERNS
+        if rule_for(resolve(_sample(p.route, OWN, {}).split("?")[0]).view_name) is None
+    ]
+    assert missing == [], f"URL patterns with no entry in the access policy: {missing}"
+
+
+def test_a_url_without_a_rule_is_refused_to_everyone(client_as: Callable[[str], Client]) -> None:
+    from pathways.core import policy
+
+    saved = policy.URL_RULES.pop("insights:gap_map")
+    try:
+        assert client_as(Role.COMMISSIONER).get("/en/insights/gap-map/").status_code == 404
+    finally:
+        policy.URL_RULES["insights:gap_map"] = saved
+
+
+def _own_objects(user: User) -> dict[str, str]:
+    membership = Membership.objects.filter(user=user).first()
+    agency = membership.agency if membership else Agency.objects.first()
+    return {"slug": "clear", "object_id": str(agency.pk) if agency else "", "id": str(user.pk)}
+
+
+def _is_login_redirect(response: HttpResponseBase) -> bool:
+    return response.status_code == 302 and urlparse(response.headers["Location"]).path == "/en/sign-in/"
+
+
+@pytest.mark.parametrize(("pattern", "variant"), CASES, ids=IDS)
+def test_anonymous(pattern: Pattern, variant: str, region: None) -> None:
+    path = _sample(pattern.route, variant, {"slug": "clear"})
+    rule = rule_for(resolve(path.split("?")[0]).view_name)
+    assert rule is not None
+    response = Client().get(path)
+    assert response.status_code < 500
+    if rule.login:
+        if path.startswith("/api/"):
+            assert response.status_code == 401, path
+        else:
+            assert _is_login_redirect(response), (path, response.status_code)
+    else:
+        assert response.status_code not in (401, 403), path
+
+
+@pytest.mark.parametrize(("pattern", "variant"), CASES, ids=IDS)
+def test_password_without_second_factor(
+    pattern: Pattern, variant: str, region: None, persona: Callable[[str], User]
+) -> None:
+    user = persona(Role.PRACTITIONER)
+    client = login_password_only(Client(), user)
+    path = _sample(pattern.route, variant, _own_objects(user))
+    rule = rule_for(resolve(path.split("?")[0]).view_name)
+    assert rule is not None
+    response = client.get(path)
+    assert response.status_code < 500, path
+    if rule.login and rule.second_factor:
+        if path.startswith("/api/"):
+            assert response.status_code == 403, path
+        else:
+            assert response.status_code == 302 and response.headers["Location"].endswith("/sign-in/code/"), (
+                path
+            )
+    elif rule is SIGNING_IN:
+        assert response.status_code not in (401, 403), path
+
+
+@pytest.mark.parametrize("role", Role.values)
+@pytest.mark.parametrize(("pattern", "variant"), CASES, ids=IDS)
+def test_signed_in_role(
+    pattern: Pattern,
+    variant: str,
+    role: str,
+    region: None,
+    persona: Callable[[str], User],
+    client_as: Callable[[str], Client],
+) -> None:
+    client = client_as(role)
+    path = _sample(pattern.route, variant, _own_objects(persona(role)))
+    rule = rule_for(resolve(path.split("?")[0]).view_name)
+    assert rule is not None
+    response = client.get(path)
+    assert response.status_code < 500, path
+    allowed = rule.perm is None or rule.perm in ROLE_PERMISSIONS[role]
+    if not allowed:
+        assert response.status_code == 403, (path, role, response.status_code)
+        return
+    assert response.status_code != 403, (path, role)
+    if pattern.name != "admin:login":  # the admin's own sign-in page hands over to Pathways' sign-in
+        assert not _is_login_redirect(response), (path, role)
+    if variant == MISSING and pattern.route.startswith(("en/services/", "api/v1/services/")):
+        assert response.status_code == 404, path
