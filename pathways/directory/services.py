@@ -129,7 +129,9 @@ def load_region(*, path: Path, actor: Actor | None = None) -> LoadResult:
             Service.objects.filter(pk=services[svc.slug].pk).update(
                 partner_support_service=services[svc.partner_support_service]
             )
-    removed, _ = Service.objects.filter(region=region).exclude(slug__in=services.keys()).delete()
+    stale = Service.objects.filter(region=region).exclude(slug__in=services.keys())
+    removed = stale.count()
+    stale.delete()
     Provider.objects.filter(region=region).exclude(slug__in=providers.keys()).filter(
         services__isnull=True
     ).delete()

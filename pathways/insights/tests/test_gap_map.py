@@ -1,0 +1,133 @@
+"""The gap map on the shipped region shows what the 2020 review found."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from pathways.accounts.choices import Role
+from pathways.directory.models import Service
+from pathways.insights.selectors import gap_map
+
+pytestmark = pytest.mark.django_db
+
+
+def slugs(services: list[Service]) -> set[str]:
+    return {s.slug for s in services}
+
+
+def test_no_medium_risk_service_in_cardiff_or_the_vale(region: None) -> None:
+    result = gap_map()
+    for area in ("cardiff", "vale-of-glamorgan"):
+        cell = result.cell(area, "medium_risk")
+        assert cell.state == "gap" and cell.services == []
+    assert "atal-y-fro-dvpp" in slugs(result.cell("vale-of-glamorgan", "medium_risk").recently_closed)
+    assert any(f.startswith("Medium risk: no service") for f in result.findings)
+
+
+def test_nothing_outside_criminal_justice_in_the_vale(region: None) -> None:
+    result = gap_map()
+    for tier in ("early_intervention", "medium_risk", "high_harm", "court_diversion", "family"):
+        assert result.cell("vale-of-glamorgan", tier).services == [], tier
+    assert result.cell("vale-of-glamorgan", "criminal_justice").services
+    assert any(f.startswith("Vale of Glamorgan: every service") for f in result.findings)
+    assert not any(f.startswith("Cardiff: every service") for f in result.findings)
+
+
+def test_only_men_are_served_by_clear(region: None) -> None:
+    assert "clear" in slugs(gap_map().cell("cardiff", "early_intervention").services)
+    for_women = gap_map(groups=["women"]).cell("cardiff", "early_intervention")
+    assert "clear" not in slugs(for_women.services)
+    assert for_women.state == "gap"
+    assert any("CLEAR" in f and "men only" in f for f in gap_map().findings)
+
+
+def test_drive_is_in_cardiff_not_the_vale(region: None) -> None:
+    result = gap_map()
+    assert "drive-cardiff" in slugs(result.cell("cardiff", "high_harm").services)
+    assert result.cell("vale-of-glamorgan", "high_harm").services == []
+
+
+def test_a_group_filter_needs_every_group(region: None) -> None:
+    drive_for_women = gap_map(groups=["women"]).cell("cardiff", "high_harm")
+    drive_for_women_without_children = gap_map(groups=["women", "no_children"]).cell("cardiff", "high_harm")
+    assert len(drive_for_women_without_children.services) <= len(drive_for_women.services)
+
+
+def test_unknown_eligibility_is_shown_as_not_stated_not_as_served(region: None) -> None:
+    Service.objects.filter(slug="drive-cardiff").update(genders=None)
+    cell = gap_map(groups=["women"]).cell("cardiff", "high_harm")
+    assert "drive-cardiff" not in slugs(cell.services)
+    assert "drive-cardiff" in slugs(cell.not_stated)
+
+
+def test_funding_ending_within_six_months_is_flagged(region: None) -> None:
+    flags = {(f.service.slug, f.kind) for f in gap_map().flags}
+    assert ("clear", "funding_ends") in flags
+    later = {(f.service.slug, f.kind) for f in gap_map(as_at=datetime.date(2021, 6, 1)).flags}
+    assert ("clear", "funding_ended") in later
+    earlier = {(f.service.slug, f.kind) for f in gap_map(as_at=datetime.date(2019, 9, 1)).flags}
+    assert ("clear", "funding_ends") not in earlier
+
+
+def test_decommissioned_in_the_last_two_years_is_flagged(region: None) -> None:
+    assert ("atal-y-fro-dvpp", "decommissioned") in {(f.service.slug, f.kind) for f in gap_map().flags}
+    much_later = gap_map(as_at=datetime.date(2022, 12, 1))
+    assert "atal-y-fro-dvpp" not in {f.service.slug for f in much_later.flags}
+    assert much_later.cell("vale-of-glamorgan", "medium_risk").recently_closed == []
+
+
+def test_the_map_follows_the_region_file(region: None) -> None:
+    Service.objects.filter(slug="clear").update(
+        status="decommissioned", status_since=datetime.date(2020, 9, 1)
+    )
+    cell = gap_map().cell("cardiff", "early_intervention")
+    assert cell.state == "gap" and "clear" in slugs(cell.recently_closed)
+
+
+def test_page_shows_the_matrix_findings_and_flags(region: None, client_as: Callable[[str], Client]) -> None:
+    page = client_as(Role.COMMISSIONER).get("/en/insights/gap-map/").content.decode()
+    assert 'data-area="vale-of-glamorgan" data-tier="medium_risk" data-count="0"' in page
+    assert "app-gapmap__cell--gap" in page and "No services" in page
+    assert "Funding ends October 2020" in page
+    assert "Decommissioned November 2019" in page
+
+
+def test_page_filters_by_group(region: None, client_as: Callable[[str], Client]) -> None:
+    client = client_as(Role.COMMISSIONER)
+    everyone = client.get("/en/insights/gap-map/").content.decode()
+    women = client.get("/en/insights/gap-map/?group=women").content.decode()
+    cell = 'data-area="cardiff" data-tier="early_intervention" data-count="'
+    assert cell + "1" in everyone or cell + "2" in everyone
+    assert cell + "0" in women
+
+
+def test_page_rejects_bad_filters_with_a_message(region: None, client_as: Callable[[str], Client]) -> None:
+    response = client_as(Role.COMMISSIONER).get("/en/insights/gap-map/?group=martians&as_at=yesterday")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "There is a problem" in page and "Select a valid choice" in page and "Enter a valid date" in page
+
+
+def test_api_gap_map(region: None, client_as: Callable[[str], Client]) -> None:
+    body = client_as(Role.COMMISSIONER).get("/api/v1/gap-map/?group=women").json()
+    assert body["region"] == "cardiff-and-vale" and body["groups"] == ["women"]
+    cells = {(c["area"], c["tier"]): c for c in body["cells"]}
+    assert cells[("cardiff", "medium_risk")]["state"] == "gap"
+    assert "clear" not in cells[("cardiff", "early_intervention")]["services"]
+    assert {"service": "clear", "kind": "funding_ends", "on": "2020-10-01"} in body["flags"]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("group=martians", "group"), ("as_at=2020-13-45", "as_at"), ("as_at=" + "9" * 5000, "as_at")],
+)
+def test_api_gap_map_rejects_bad_queries(
+    region: None, client_as: Callable[[str], Client], query: str, field: str
+) -> None:
+    response = client_as(Role.COMMISSIONER).get(f"/api/v1/gap-map/?{query}")
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
