@@ -41,10 +41,17 @@ def _user(request: HttpRequest) -> User:
 
 
 def locked_out(
-    request: HttpRequest, credentials: dict[str, Any] | None = None, *args: Any, **kwargs: Any
+    request: HttpRequest,
+    original_response: HttpResponse | None = None,
+    credentials: dict[str, Any] | None = None,
+    *args: Any,
+    **kwargs: Any,
 ) -> HttpResponse:
-    """Shown for a locked username, whether or not the account exists (no account enumeration)."""
-    username = (credentials or {}).get("username", "") if credentials else ""
+    """Shown for a locked username, whether or not the account exists (no account enumeration).
+
+    django-axes calls this as `(request, original_response, credentials)`.
+    """
+    username = credentials.get("username", "") if isinstance(credentials, dict) else ""
     with transaction.atomic():
         audit.record(action=AuditAction.LOCKED_OUT, username=str(username)[:150], request=request)
     return render(request, "accounts/locked.html", status=429)

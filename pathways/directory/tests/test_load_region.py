@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -16,17 +17,17 @@ from pathways.directory.services import load_region
 pytestmark = pytest.mark.django_db
 
 
-def _shipped() -> dict:  # type: ignore[type-arg]
+def _shipped() -> dict[str, Any]:
     return yaml.safe_load(REGION_FILE.read_text(encoding="utf-8"))
 
 
-def _write(tmp_path: Path, data: dict) -> Path:  # type: ignore[type-arg]
+def _write(tmp_path: Path, data: dict[str, Any]) -> Path:
     path = tmp_path / "region.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path
 
 
-def _service(data: dict, slug: str) -> dict:  # type: ignore[type-arg]
+def _service(data: dict[str, Any], slug: str) -> dict[str, Any]:
     return next(s for s in data["services"] if s["slug"] == slug)
 
 
