@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from rest_framework.permissions import BasePermission
 
 from pathways.accounts.choices import AgencyType, Role
+from pathways.core.fields import Sealed
 
 if TYPE_CHECKING:
     from pathways.accounts.models import Agency, Membership, User
@@ -153,6 +154,37 @@ def can_see_sealed(actor: Actor, record: OwnedRecord) -> bool:
     if not can_see_record(actor, record, Perm.SEALED_VIEW) or actor.agency is None or actor.role is None:
         return False
     return actor.agency.type in SEALED_NEED.get(actor.role, frozenset())
+
+
+def reveal_sealed(
+    actor: Actor,
+    record: OwnedRecord,
+    value: Sealed | None,
+    *,
+    field: str,
+    purpose: str,
+    request: HttpRequest | None = None,
+) -> str | None:
+    """The plain text of a sealed field, for an actor with a stated need; every reveal is audited.
+
+    Returns None when there is nothing to show or the actor may not see it, so that a page shows the same
+    thing whether the value is hidden or absent.
+    """
+    if value is None or not can_see_sealed(actor, record):
+        return None
+    from pathways.audit import services as audit
+    from pathways.audit.choices import AuditAction
+
+    audit.record(
+        action=AuditAction.SEALED_VIEWED,
+        actor=actor,
+        record_type=type(record).__name__.lower(),
+        record_id=getattr(record, "pk", ""),
+        purpose=purpose,
+        request=request,
+        details={"field": field},
+    )
+    return value._plain_text()
 
 
 def visible_to(actor: Actor, queryset: QuerySet[M], perm: Perm, agency_path: str) -> QuerySet[M]:
