@@ -43,11 +43,11 @@ class Sealed:
         return unseal(self._token)
 
 
-class SealedTextField(models.TextField):  # type: ignore[type-arg]
+class SealedTextField(models.TextField):
     description = "Encrypted text, revealed only through the access policy"
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Sealed | None:
-        return None if value in (None, "") else Sealed(value)  # type: ignore[arg-type]
+        return Sealed(value) if value else None
 
     def to_python(self, value: Any) -> Sealed | None:
         if value is None or isinstance(value, Sealed):
