@@ -7,11 +7,13 @@ from typing import Any, cast
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -54,7 +56,8 @@ def locked_out(
     username = credentials.get("username", "") if isinstance(credentials, dict) else ""
     with transaction.atomic():
         audit.record(action=AuditAction.LOCKED_OUT, username=str(username)[:150], request=request)
-    return render(request, "accounts/locked.html", status=429)
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "accounts/locked.html", {"minutes": minutes}, status=429)
 
 
 def _safe_next(request: HttpRequest, candidate: str | None) -> str | None:
@@ -177,8 +180,8 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
         form.add_error(
             "code",
             _(
-                "That code is not right. Check the time on your phone is set automatically "
-                "and try the newest code."
+                "That code is not right. Check the time on your phone is set automatically, "
+                "wait for the next code and try again."
             ),
         )
     secret = base64.b32encode(device.bin_key).decode()
@@ -245,7 +248,9 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
     form = GovukPasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
-            user = form.save()
+            user = form.save(commit=False)
+            user.password_changed_at = timezone.now()
+            user.save()
             audit.record(
                 action=AuditAction.PASSWORD_CHANGED,
                 actor=actor_for(request),

@@ -15,9 +15,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     current = get_language() or "en"
     # Each language is named in itself, as language switchers should be.
     names = {"en": "English", "cy": "Cymraeg"}
-    language_links = [
-        (code, names[code], translate_url(request.get_full_path(), code)) for code in names if code != current
-    ]
+    language_links = []
+    for code in names:
+        if code != current:
+            url = translate_url(request.get_full_path(), code)
+            # A path that does not resolve (say, a 404 under /fr/) cannot be translated: offer the start page.
+            language_links.append((code, names[code], url if url != request.get_full_path() else f"/{code}/"))
     context: dict[str, Any] = {"language_links": language_links, "nav_items": [], "acting_as": None}
     user = getattr(request, "user", None)
     membership = getattr(request, "membership", None)

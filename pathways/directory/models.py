@@ -157,9 +157,10 @@ class ServiceStatusChange(models.Model):
     started_on = models.DateField(null=True, blank=True)
     note_en = models.TextField(blank=True)
     note_cy = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(help_text=_("Order in the region file; the last is current."))
 
     class Meta:
-        ordering = ["service", "started_on"]
+        ordering = ["service", "position"]
 
     def __str__(self) -> str:
         return f"{self.service} {self.status} {self.started_on}"

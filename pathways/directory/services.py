@@ -109,19 +109,23 @@ def load_region(*, path: Path, actor: Actor | None = None) -> LoadResult:
         )
         service.areas.set([areas[slug] for slug in svc.areas])
         service.history.all().delete()
-        periods = [*svc.history]
         ServiceStatusChange.objects.bulk_create(
             [
                 ServiceStatusChange(
                     service=service,
+                    position=position,
                     status=h.status,
                     started_on=h.from_,
                     note_en=h.note.en if h.note else "",
                     note_cy=h.note.cy if h.note else "",
                 )
-                for h in periods
+                for position, h in enumerate(svc.history)
             ]
-            + [ServiceStatusChange(service=service, status=svc.status, started_on=svc.status_since)]
+            + [
+                ServiceStatusChange(
+                    service=service, position=len(svc.history), status=svc.status, started_on=svc.status_since
+                )
+            ]
         )
         services[svc.slug] = service
     for svc in parsed.services:

@@ -200,7 +200,9 @@ def _findings(rows: list[tuple[Area, list[Cell]]], services: list[Service], area
             and any(a.pk == area.pk for a in s.areas.all())
         ]
         if not running:
-            findings.append(_("%(area)s: no service for people who use domestic abuse.") % {"area": area.name})
+            findings.append(
+                _("%(area)s: no service for people who use domestic abuse.") % {"area": area.name}
+            )
         elif all(s.tier == Tier.CRIMINAL_JUSTICE for s in running):
             findings.append(
                 _(
