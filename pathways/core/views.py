@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 
@@ -40,4 +41,8 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return _api_or_page(request, 500, _("Sorry, there is a problem with the service."), "errors/500.html")
+    """Rendered without the request, so that nothing about the failed page (its address, the user) shows."""
+    message = _("Sorry, there is a problem with the service.")
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=500)
+    return HttpResponse(render_to_string("errors/500.html", {"message": message}), status=500)
