@@ -18,8 +18,10 @@ from pathways.accounts.choices import AgencyType, Role
 from pathways.accounts.models import Agency, Membership, User
 from pathways.directory.models import Area, Region
 from pathways.directory.services import load_region
+from pathways.referrals.services import load_triage_rules
 
 REGION_FILE = Path(settings.BASE_DIR) / "regions" / "cardiff-and-vale" / "region.yaml"
+TRIAGE_FILE = REGION_FILE.with_name("triage.yaml")
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105
 
 
@@ -28,6 +30,7 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
     """Load the shipped region once per test database; tests roll back their own changes."""
     with django_db_blocker.unblock():
         load_region(path=REGION_FILE)
+        load_triage_rules(path=TRIAGE_FILE)
 
 
 @pytest.fixture
@@ -35,6 +38,7 @@ def region(db: None) -> None:
     """The shipped Cardiff and Vale region. Reloaded only if a transactional test emptied the database."""
     if not Region.objects.exists():
         load_region(path=REGION_FILE)
+        load_triage_rules(path=TRIAGE_FILE)
 
 
 @lru_cache(maxsize=1)

@@ -69,6 +69,11 @@ if PRODUCTION and (not FIELD_ENCRYPTION_KEYS or _DEV_FIELD_KEY in FIELD_ENCRYPTI
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+# Behind nginx on a socket, REMOTE_ADDR is empty; the proxy passes the client's address in this header
+# (for example HTTP_X_REAL_IP). Leave empty when the server faces clients directly.
+CLIENT_IP_HEADER = os.environ.get("PATHWAYS_CLIENT_IP_HEADER", "")
+SELF_REFERRALS_PER_ADDRESS_PER_HOUR = int(os.environ.get("PATHWAYS_SELF_REFERRALS_PER_ADDRESS", "5"))
+SELF_REFERRALS_PER_HOUR = int(os.environ.get("PATHWAYS_SELF_REFERRALS_PER_HOUR", "200"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -87,6 +92,8 @@ INSTALLED_APPS = [
     "pathways.accounts",
     "pathways.audit",
     "pathways.directory",
+    "pathways.people",
+    "pathways.referrals",
     "pathways.insights",
 ]
 

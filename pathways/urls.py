@@ -17,6 +17,8 @@ urlpatterns += i18n_patterns(
     path("", include("pathways.accounts.urls")),
     path("services/", include("pathways.directory.urls")),
     path("insights/", include("pathways.insights.urls")),
+    path("people/", include("pathways.people.urls")),
+    path("referrals/", include("pathways.referrals.urls")),
     path("audit/", include("pathways.audit.urls")),
     path("admin/", admin_site.urls),
     prefix_default_language=True,

@@ -137,7 +137,7 @@ class AgencyAdmin(PolicyAdmin):
     list_filter = ["type", "is_active"]
     search_fields = ["name_en", "name_cy"]
     prepopulated_fields = {"slug": ("name_en",)}
-    filter_horizontal = ["areas"]
+    filter_horizontal = ["areas", "services"]
 
 
 @admin.register(Membership, site=admin_site)

@@ -11,7 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from pathways.accounts.choices import AgencyType, Role
 from pathways.accounts.models import Agency, Membership, User
 from pathways.accounts.services import demo_totp_key, replace_backup_codes
-from pathways.directory.models import Area
+from pathways.directory.models import Area, Service
 
 DEMO_PASSWORD = "walk-the-pathway-2020"  # noqa: S105 - printed for the demo, refused in production
 
@@ -23,6 +23,7 @@ class DemoAgency:
     name_cy: str
     type: str
     areas: tuple[str, ...]
+    services: tuple[str, ...] = ()
 
 
 AGENCIES = [
@@ -47,9 +48,29 @@ AGENCIES = [
         AgencyType.CHILDRENS_SERVICES,
         ("cardiff",),
     ),
-    DemoAgency("rise-cardiff", "RISE Cardiff", "RISE Caerdydd", AgencyType.VICTIM_SERVICE, ("cardiff",)),
     DemoAgency(
-        "clear-cardiff", "CLEAR Cardiff", "CLEAR Caerdydd", AgencyType.PERPETRATOR_SERVICE, ("cardiff",)
+        "rise-cardiff",
+        "RISE Cardiff",
+        "RISE Caerdydd",
+        AgencyType.VICTIM_SERVICE,
+        ("cardiff",),
+        ("rise-cardiff", "rise-drive-idva"),
+    ),
+    DemoAgency(
+        "drive-cardiff",
+        "Drive Cardiff",
+        "Drive Caerdydd",
+        AgencyType.PERPETRATOR_SERVICE,
+        ("cardiff",),
+        ("drive-cardiff",),
+    ),
+    DemoAgency(
+        "clear-cardiff",
+        "CLEAR Cardiff",
+        "CLEAR Caerdydd",
+        AgencyType.PERPETRATOR_SERVICE,
+        ("cardiff",),
+        ("clear",),
     ),
     DemoAgency("marac-cardiff", "Cardiff MARAC", "MARAC Caerdydd", AgencyType.OTHER, ("cardiff",)),
     DemoAgency(
@@ -78,6 +99,7 @@ class DemoUser:
 
 
 USERS = [
+    DemoUser("socialworker", "Owain Hughes (social worker)", "cardiff-childrens-services", Role.PRACTITIONER),
     DemoUser("idva", "Nia Evans (IDVA)", "rise-cardiff", Role.PRACTITIONER),
     DemoUser("practitioner", "Dafydd Morgan (CLEAR facilitator)", "clear-cardiff", Role.PRACTITIONER),
     DemoUser("manager", "Sian Roberts", "clear-cardiff", Role.MANAGER),
@@ -100,6 +122,7 @@ def load_demo_accounts() -> list[DemoUser]:
             slug=spec.slug, defaults={"name_en": spec.name_en, "name_cy": spec.name_cy, "type": spec.type}
         )
         agency.areas.set([areas[s] for s in spec.areas if s in areas])
+        agency.services.set(Service.objects.filter(slug__in=spec.services))
         agencies[spec.slug] = agency
     for person in USERS:
         user, created = User.objects.get_or_create(

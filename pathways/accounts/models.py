@@ -28,6 +28,13 @@ class Agency(models.Model):
     name_cy = models.CharField(_("name (Welsh)"), max_length=200)
     type = models.CharField(_("type"), max_length=32, choices=AgencyType.choices)
     areas = models.ManyToManyField("directory.Area", related_name="agencies", verbose_name=_("areas covered"))
+    services = models.ManyToManyField(
+        "directory.Service",
+        blank=True,
+        related_name="agencies",
+        verbose_name=_("services it runs"),
+        help_text=_("Referrals to these services are sent to this agency."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -47,8 +48,12 @@ def entry_digest(entry: AuditEntry) -> str:
 def client_ip(request: HttpRequest | None) -> str | None:
     if request is None:
         return None
-    # REMOTE_ADDR is set by the web server; behind nginx, gunicorn is told the real address by the proxy.
-    return request.META.get("REMOTE_ADDR") or None
+    from pathways.core.throttle import client_address
+
+    try:
+        return str(ipaddress.ip_address(client_address(request)))
+    except ValueError:
+        return None
 
 
 @transaction.atomic

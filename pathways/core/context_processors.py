@@ -32,6 +32,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     entries = [
         (Perm.GAP_MAP_VIEW, "insights:gap_map", _("Gap map")),
         (Perm.DIRECTORY_VIEW, "directory:service_list", _("Services")),
+        (Perm.REFERRAL_VIEW, "referrals:list", _("Referrals")),
         (Perm.AUDIT_VIEW, "audit:search", _("Audit log")),
         (Perm.ACCOUNTS_MANAGE, "admin:index", _("Administration")),
     ]

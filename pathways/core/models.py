@@ -20,3 +20,20 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class ThrottleWindow(models.Model):
+    """How many times a key (a hashed address, say) did something in one time window.
+
+    Kept in the database so that every web server process counts together.
+    """
+
+    key = models.CharField(max_length=64)
+    window = models.BigIntegerField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "window"], name="one_count_per_window")]
+
+    def __str__(self) -> str:
+        return f"{self.key[:8]}@{self.window}: {self.count}"

@@ -20,8 +20,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Model, QuerySet
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -187,18 +187,22 @@ def reveal_sealed(
     return value._plain_text()
 
 
-def visible_to(actor: Actor, queryset: QuerySet[M], perm: Perm, agency_path: str) -> QuerySet[M]:
-    """Filter a queryset of owned records to those the actor may see; `agency_path` leads to the agency."""
-    if not allows(actor, perm) or actor.agency is None:
+def visible_to(actor: Actor, queryset: QuerySet[M], perm: Perm, *agency_paths: str) -> QuerySet[M]:
+    """Owned records the actor may see. Each of `agency_paths` leads from the record to an owning agency."""
+    if not allows(actor, perm) or actor.agency is None or not agency_paths:
         return queryset.none()
-    return queryset.filter(**{agency_path: actor.agency.pk}).distinct()
+    owned = Q()
+    for path in agency_paths:
+        owned |= Q(**{path: actor.agency.pk})
+    # A subquery on primary keys, not .distinct(), so that callers can still order and annotate freely.
+    return queryset.filter(pk__in=queryset.model._default_manager.filter(owned).values("pk"))
 
 
-def get_for_actor(actor: Actor, queryset: QuerySet[M], perm: Perm, agency_path: str, **lookup: Any) -> M:
+def get_for_actor(actor: Actor, queryset: QuerySet[M], perm: Perm, *agency_paths: str, **lookup: Any) -> M:
     """The record, or Http404 when it is missing *or* belongs to other agencies (indistinguishable)."""
     try:
-        return visible_to(actor, queryset, perm, agency_path).get(**lookup)
-    except ObjectDoesNotExist as exc:
+        return visible_to(actor, queryset, perm, *agency_paths).get(**lookup)
+    except (ObjectDoesNotExist, ValueError, ValidationError) as exc:
         raise Http404 from exc
 
 
@@ -212,6 +216,8 @@ class Rule:
     perm: Perm | None = None
     login: bool = True
     second_factor: bool = True
+    # For POST, PUT, PATCH and DELETE, when writing needs more than reading.
+    write_perm: Perm | None = None
 
 
 PUBLIC = Rule(login=False, second_factor=False)
@@ -239,6 +245,19 @@ URL_RULES: dict[str, Rule] = {
     "api:area-list": Rule(Perm.DIRECTORY_VIEW),
     "api:gap-map": Rule(Perm.GAP_MAP_VIEW),
     "api:schema": Rule(Perm.DIRECTORY_VIEW),
+    "people:detail": Rule(Perm.PERSON_VIEW),
+    "people:reveal": Rule(Perm.PERSON_VIEW, write_perm=Perm.SEALED_VIEW),
+    "referrals:list": Rule(Perm.REFERRAL_VIEW),
+    "referrals:new": Rule(Perm.REFERRAL_CHANGE),
+    "referrals:detail": Rule(Perm.REFERRAL_VIEW),
+    "referrals:choose": Rule(Perm.REFERRAL_VIEW, write_perm=Perm.REFERRAL_CHANGE),
+    "referrals:advance": Rule(Perm.REFERRAL_VIEW, write_perm=Perm.REFERRAL_CHANGE),
+    "referrals:step": Rule(Perm.REFERRAL_CHANGE),
+    "referrals:self_referral": PUBLIC,
+    "referrals:self_referral_done": PUBLIC,
+    "api:referral-list": Rule(Perm.REFERRAL_VIEW, write_perm=Perm.REFERRAL_CHANGE),
+    "api:referral-detail": Rule(Perm.REFERRAL_VIEW),
+    "api:referral-choose": Rule(Perm.REFERRAL_VIEW, write_perm=Perm.REFERRAL_CHANGE),
 }
 # Django's admin is for administrators only, behind the second factor.
 NAMESPACE_RULES: dict[str, Rule] = {"admin": Rule(Perm.ACCOUNTS_MANAGE)}
@@ -291,7 +310,11 @@ def check_request(request: HttpRequest) -> HttpResponse | None:
         if _is_api(request):
             return JsonResponse({"detail": _("Your account has no active role in any agency.")}, status=403)
         return redirect("accounts:choose_membership")
-    if rule.perm is not None and not allows(actor_for(request), rule.perm):
+    needed = [rule.perm] if rule.perm is not None else []
+    if rule.write_perm is not None and request.method not in ("GET", "HEAD", "OPTIONS"):
+        needed.append(rule.write_perm)
+    actor = actor_for(request)
+    if not all(allows(actor, perm) for perm in needed):
         return _deny(request, 403, _("Your role does not give you access to this page."))
     return None
 

@@ -64,6 +64,7 @@ class GapMapView(APIView):
                 "services": _services(cell.services),
                 "not_stated": _services(cell.not_stated),
                 "recently_closed": _services(cell.recently_closed),
+                "unmet_need": cell.unmet_need,
             }
             for _area, row in result.rows
             for cell in row

@@ -7,8 +7,9 @@ region edits its file the map changes with it.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -63,6 +64,7 @@ class Cell:
     services: list[Service] = field(default_factory=list)
     not_stated: list[Service] = field(default_factory=list)
     recently_closed: list[Service] = field(default_factory=list)
+    unmet_need: int = 0
 
     @property
     def count(self) -> int:
@@ -124,6 +126,7 @@ def gap_map(
         if region
         else []
     )
+    unmet = unmet_need_counts(areas, groups)
     rows = []
     for area in areas:
         cells = []
@@ -139,6 +142,7 @@ def gap_map(
                         cell.not_stated.append(service)
                 elif _recently_decommissioned(service, as_at):
                     cell.recently_closed.append(service)
+            cell.unmet_need = unmet.get((area.pk, tier), 0)
             cells.append(cell)
         rows.append((area, cells))
     return GapMap(
@@ -151,6 +155,46 @@ def gap_map(
         flags=_flags(services, as_at),
         findings=_findings(rows, services, areas) if not groups else [],
     )
+
+
+# What each group filter means for a person referred, to count their unmet need.
+PERSON_IN_GROUP: dict[str, Callable[[Mapping[str, Any]], bool]] = {
+    Group.WOMEN: lambda r: r["person__gender_identity"] == "woman",
+    Group.LGBTQ: lambda r: (
+        r["person__gender_identity"] in ("non_binary", "self_described")
+        or (
+            r["partner__gender_identity"] is not None
+            and r["partner__gender_identity"] == r["person__gender_identity"]
+        )
+    ),
+    Group.LIMITED_ENGLISH: lambda r: bool(r["person__interpreter_needed"]),
+    Group.SHIFT_WORKERS: lambda r: r["person__work_pattern"] == "shift_work",
+    Group.DISABLED: lambda r: r["person__has_disability"] is True,
+    Group.NO_CHILDREN: lambda r: not r["children_in_family"],
+}
+
+
+def unmet_need_counts(areas: list[Area], groups: list[str]) -> dict[tuple[Any, str], int]:
+    """Referrals recorded as unmet need, by the person's area and the tier they needed, for the groups."""
+    from pathways.referrals.choices import Status
+    from pathways.referrals.models import Referral
+
+    rows = Referral.objects.filter(status=Status.UNMET_NEED, person__area__in=areas).values(
+        "person__area",
+        "tier_needed",
+        "person__gender_identity",
+        "partner__gender_identity",
+        "person__interpreter_needed",
+        "person__work_pattern",
+        "person__has_disability",
+        "children_in_family",
+    )
+    counts: dict[tuple[Any, str], int] = {}
+    for row in rows.iterator():
+        if all(PERSON_IN_GROUP[g](row) for g in groups):
+            key = (row["person__area"], row["tier_needed"])
+            counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 def _recently_decommissioned(service: Service, as_at: datetime.date) -> bool:

@@ -21,6 +21,9 @@ from pathways.accounts.choices import Role
 from pathways.accounts.models import Agency, Membership, User
 from pathways.core.policy import ROLE_PERMISSIONS, SIGNING_IN, rule_for
 from pathways.core.tests.conftest_helpers import login_password_only
+from pathways.people.services import PersonInput, grant_access
+from pathways.referrals.models import Referral
+from pathways.referrals.services import ReferralInput, create_referral
 
 pytestmark = pytest.mark.django_db
 
@@ -43,15 +46,18 @@ def _walk(patterns: list[URLPattern | URLResolver], prefix: str = "", ns: str = 
 PATTERNS = list(_walk(get_resolver().url_patterns))
 MISSING = "missing"
 OWN = "own"
+FOREIGN = "foreign"
 
 
-def _sample(route: str, variant: str, own: dict[str, str]) -> str:
-    """A concrete path for a route: converters filled with an existing (own) or a missing object."""
+def _sample(route: str, variant: str, own: dict[str, str], foreign: dict[str, str] | None = None) -> str:
+    """A concrete path for a route: converters filled with an own, a foreign or a missing object."""
 
     def fill(match: re.Match[str]) -> str:
         name = match.group("name")
         if variant == OWN and name in own:
             return own[name]
+        if variant == FOREIGN and foreign and name in foreign:
+            return foreign[name]
         return {"slug": "no-such-thing", "content_type_id": "1"}.get(name, str(uuid.uuid4()))
 
     path = re.sub(r"<(?:\w+:)?(?P<name>\w+)>", fill, route)
@@ -63,7 +69,12 @@ def _sample(route: str, variant: str, own: dict[str, str]) -> str:
     return path
 
 
+RECORD_KWARGS = ("referral_id", "person_id")
+
+
 def _variants(route: str) -> list[str]:
+    if any(f":{kwarg}>" in route for kwarg in RECORD_KWARGS):
+        return [OWN, FOREIGN, MISSING]
     return [OWN, MISSING] if "<" in route else [OWN]
 
 
@@ -90,10 +101,41 @@ def test_a_url_without_a_rule_is_refused_to_everyone(client_as: Callable[[str], 
         policy.URL_RULES["insights:gap_map"] = saved
 
 
+def _referral_from(agency: Agency) -> Referral:
+    return create_referral(
+        actor=None,
+        data=ReferralInput(
+            route="childrens_services",
+            reason="matrix",
+            person=PersonInput(given_name="Own", family_name="Record"),
+        ),
+    )
+
+
 def _own_objects(user: User) -> dict[str, str]:
+    """Objects the user's agency owns: its agency, a referral it made and the person in it."""
     membership = Membership.objects.filter(user=user).first()
     agency = membership.agency if membership else Agency.objects.first()
-    return {"slug": "clear", "object_id": str(agency.pk) if agency else "", "id": str(user.pk)}
+    assert agency is not None
+    referral = _referral_from(agency)
+    Referral.objects.filter(pk=referral.pk).update(referring_agency=agency)
+    grant_access(person=referral.person, agency=agency, reason="matrix")
+    return {
+        "slug": "clear",
+        "object_id": str(agency.pk),
+        "id": str(user.pk),
+        "referral_id": str(referral.pk),
+        "person_id": str(referral.person.pk),
+    }
+
+
+def _foreign_objects() -> dict[str, str]:
+    """A referral and person that belong to an agency nobody in the test works for."""
+    other = Agency.objects.create(slug="elsewhere", name_en="Elsewhere", name_cy="Rhywle arall", type="other")
+    referral = _referral_from(other)
+    Referral.objects.filter(pk=referral.pk).update(referring_agency=other)
+    grant_access(person=referral.person, agency=other, reason="matrix")
+    return {"referral_id": str(referral.pk), "person_id": str(referral.person.pk)}
 
 
 def _is_login_redirect(response: HttpResponseBase) -> bool:
@@ -138,28 +180,42 @@ def test_password_without_second_factor(
         assert response.status_code not in (401, 403), path
 
 
+@pytest.mark.parametrize("method", ["get", "post"])
 @pytest.mark.parametrize("role", Role.values)
 @pytest.mark.parametrize(("pattern", "variant"), CASES, ids=IDS)
 def test_signed_in_role(
     pattern: Pattern,
     variant: str,
     role: str,
+    method: str,
     region: None,
     persona: Callable[[str], User],
     client_as: Callable[[str], Client],
 ) -> None:
     client = client_as(role)
-    path = _sample(pattern.route, variant, _own_objects(persona(role)))
+    path = _sample(pattern.route, variant, _own_objects(persona(role)), _foreign_objects())
     rule = rule_for(resolve(path.split("?")[0]).view_name)
     assert rule is not None
-    response = client.get(path)
+    response = getattr(client, method)(path)
     assert response.status_code < 500, path
-    allowed = rule.perm is None or rule.perm in ROLE_PERMISSIONS[role]
+    needed = [rule.perm] if rule.perm else []
+    if method == "post" and rule.write_perm:
+        needed.append(rule.write_perm)
+    allowed = all(perm in ROLE_PERMISSIONS[role] for perm in needed)
     if not allowed:
         assert response.status_code == 403, (path, role, response.status_code)
         return
     assert response.status_code != 403, (path, role)
-    if pattern.name != "admin:login":  # the admin's own sign-in page hands over to Pathways' sign-in
+    if response.status_code == 405:
+        return  # a POST-only page answers GET the same way for every object, own, foreign or missing
+    # Signing out ends at the sign-in page, and the admin's own sign-in page hands over to Pathways'.
+    if pattern.name not in ("admin:login", "accounts:logout", "admin:logout"):
         assert not _is_login_redirect(response), (path, role)
-    if variant == MISSING and pattern.route.startswith(("en/services/", "api/v1/services/")):
-        assert response.status_code == 404, path
+    if variant in (MISSING, FOREIGN) and (
+        pattern.route.startswith(("en/services/", "api/v1/services/"))
+        or any(f":{kwarg}>" in pattern.route for kwarg in RECORD_KWARGS)
+    ):
+        # A record of another agency answers exactly like one that does not exist.
+        assert response.status_code == 404, (path, role, response.status_code)
+    if variant == OWN and method == "get" and any(f":{kwarg}>" in pattern.route for kwarg in RECORD_KWARGS):
+        assert response.status_code == 200, (path, role, response.status_code)

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from pathways.accounts.demo import DEMO_PASSWORD, load_demo_accounts
 from pathways.directory.services import load_region
+from pathways.referrals.services import load_triage_rules
 
 DEMO_REGION = Path(settings.BASE_DIR) / "regions" / "cardiff-and-vale" / "region.yaml"
 
@@ -17,6 +18,7 @@ class Command(BaseCommand):
         if not settings.DEMO_MODE:
             raise CommandError("Demo data is only loaded with PATHWAYS_DEMO on, never in production.")
         load_region(path=DEMO_REGION)
+        load_triage_rules(path=DEMO_REGION.with_name("triage.yaml"))
         users = load_demo_accounts()
         self.stdout.write(self.style.SUCCESS("Pathways demo: Cardiff and the Vale of Glamorgan"))
         self.stdout.write(

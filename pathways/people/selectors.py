@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import datetime
+import uuid
+
+from django.db.models import Q, QuerySet
+
+from pathways.core.policy import Actor, Perm, get_for_actor, visible_to
+from pathways.directory.models import Area
+from pathways.people.models import Person
+
+
+def people_for(actor: Actor) -> QuerySet[Person]:
+    return visible_to(actor, Person.objects.all(), Perm.PERSON_VIEW, "agencies")
+
+
+def get_person(actor: Actor, person_id: uuid.UUID) -> Person:
+    return get_for_actor(
+        actor, Person.objects.prefetch_related("agencies"), Perm.PERSON_VIEW, "agencies", pk=person_id
+    )
+
+
+def possible_duplicates(
+    actor: Actor,
+    *,
+    given_name: str,
+    family_name: str,
+    date_of_birth: datetime.date | None,
+    area: Area | None,
+    police_reference: str = "",
+    nhs_number: str = "",
+    social_services_reference: str = "",
+) -> list[Person]:
+    """Records the actor can already see that look like the same person.
+
+    Only visible records are offered: matching against other agencies' records would tell the user who
+    else is known, which is itself a disclosure.
+    """
+    same = Q()
+    if date_of_birth is not None:
+        same |= Q(
+            given_name__iexact=given_name.strip(),
+            family_name__iexact=family_name.strip(),
+            date_of_birth=date_of_birth,
+            area=area,
+        )
+    for field, value in (
+        ("police_reference", police_reference.strip()),
+        ("nhs_number", nhs_number.replace(" ", "")),
+        ("social_services_reference", social_services_reference.strip()),
+    ):
+        if value:
+            same |= Q(**{field: value})
+    if not same:
+        return []
+    return list(people_for(actor).filter(same)[:5])

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from pathways.people import views
+
+app_name = "people"
+urlpatterns = [
+    path("<uuid:person_id>/", views.person_detail, name="detail"),
+    path("<uuid:person_id>/sealed/", views.person_detail, {"reveal": True}, name="reveal"),
+]

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import uuid
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from pathways.audit import services as audit
+from pathways.audit.choices import AuditAction
+from pathways.core.policy import actor_for, can_see_sealed, reveal_sealed
+from pathways.people import selectors
+from pathways.people.forms import RevealForm
+from pathways.people.models import SEALED_FIELDS, Person
+from pathways.referrals.selectors import referrals_for
+
+
+@require_http_methods(["GET", "POST"])
+def person_detail(request: HttpRequest, person_id: uuid.UUID, reveal: bool = False) -> HttpResponse:
+    """A person's record. Sealed details show only after a POST that gives a purpose, and only for roles with
+    a stated need; the revealed values are in that one response and never stored in the session."""
+    actor = actor_for(request)
+    person = selectors.get_person(actor, person_id)
+    audit.record(
+        action=AuditAction.RECORD_VIEWED,
+        actor=actor,
+        request=request,
+        record_type="person",
+        record_id=person.pk,
+    )
+    may_reveal = can_see_sealed(actor, person)
+    form = RevealForm(request.POST if reveal and request.method == "POST" else None)
+    revealed: dict[str, str | None] = {}
+    if reveal and request.method == "POST" and may_reveal and form.is_valid():
+        for name in SEALED_FIELDS:
+            revealed[name] = reveal_sealed(
+                actor,
+                person,
+                getattr(person, name),
+                field=name,
+                purpose=form.cleaned_data["purpose"],
+                request=request,
+            )
+    labels = {f.name: f.verbose_name for f in Person._meta.fields}
+    sealed = [(name, labels[name], getattr(person, name) is not None) for name in SEALED_FIELDS]
+    return render(
+        request,
+        "people/detail.html",
+        {
+            "person": person,
+            "sealed": sealed,
+            "may_reveal": may_reveal,
+            "revealed": revealed,
+            "form": form,
+            "relationships": person.relationships.select_related("other"),
+            "referrals": referrals_for(actor).filter(person=person).order_by("-created_at"),
+        },
+    )

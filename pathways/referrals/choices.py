@@ -1,0 +1,37 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RiskLevel(models.TextChoices):
+    STANDARD = "standard", _("Standard")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+    NOT_KNOWN = "not_known", _("Not known")
+
+
+class ReferralKind(models.TextChoices):
+    PERPETRATOR = "perpetrator", _("Person who uses abuse")
+    PARTNER_SUPPORT = "partner_support", _("Support for a partner or ex-partner")
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    TRIAGED = "triaged", _("Sent to a service")
+    UNMET_NEED = "unmet_need", _("No service fits: unmet need")
+    OFFERED = "offered", _("Place offered")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    WAITING = "waiting", _("Waiting to start")
+    STARTED = "started", _("Started")
+    MOVED_ON = "moved_on", _("Moved to another service")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+# Statuses in which a referral holds (or is about to hold) one of a service's places.
+HOLDING_A_PLACE = (Status.TRIAGED, Status.OFFERED, Status.ACCEPTED, Status.WAITING, Status.STARTED)
+CLOSED = (Status.DECLINED, Status.WITHDRAWN, Status.UNMET_NEED, Status.MOVED_ON)
+
+
+class Transition(models.TextChoices):
+    STEP_UP = "step_up", _("Step up")
+    STEP_DOWN = "step_down", _("Step down")

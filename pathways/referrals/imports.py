@@ -1,0 +1,681 @@
+"""Bulk import of referrals from a CSV file: every row is recorded as "received", or nothing is.
+
+The file is read twice, never held whole in memory. The first pass checks the bytes (UTF-8, the file's
+SHA-256), then checks every row with the same rules as the referral form and keeps only a compact tuple
+per row. If any row has a problem, every problem is reported at once ("line 3, column route: ...", with
+line numbers as a spreadsheet shows them, the header being line 1) and nothing is written. Otherwise the
+second pass builds the records batch by batch and writes them all in one transaction, with one audit
+entry for the whole file.
+
+Problems name the line and column but never repeat names, contact details or other personal data, so
+that they can be shown on a terminal or logged safely.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime
+import hashlib
+import io
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO, NamedTuple
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from pathways.audit import services as audit
+from pathways.audit.choices import AuditAction
+from pathways.core.datafiles import DataFileError, Problem
+from pathways.core.policy import Actor, Perm, allows
+from pathways.directory.choices import ReferralRoute
+from pathways.directory.models import Area
+from pathways.people.choices import GenderIdentity, PreferredLanguage, RelationshipKind, WorkPattern
+from pathways.people.models import Person, PersonAccess, Relationship
+from pathways.people.services import PersonInput, build_person
+from pathways.referrals.choices import ReferralKind, RiskLevel, Status
+from pathways.referrals.models import Referral, ReferralEvent
+from pathways.referrals.services import new_reference
+
+# Rows built and written together; each INSERT carries at most INSERT_BATCH rows, which keeps every
+# statement well under PostgreSQL's 65,535 parameters.
+BATCH_SIZE = 2000
+INSERT_BATCH = 1000
+# The error message lists this many problems, then says how many more there are.
+MAX_PROBLEMS_SHOWN = 200
+
+COLUMNS = (
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "gender_identity",
+    "area",
+    "preferred_language",
+    "interpreter_needed",
+    "work_pattern",
+    "police_reference",
+    "nhs_number",
+    "social_services_reference",
+    "route",
+    "reason",
+    "risk_level",
+    "been_to_marac",
+    "consent_to_contact",
+    "partner_given_name",
+    "partner_family_name",
+    "partner_gender",
+    "partner_phone",
+    "partner_email",
+    "partner_address",
+    "children_in_family",
+)
+# A file must have these columns; any other column may be left out, which is the same as leaving it empty.
+REQUIRED_COLUMNS = ("given_name", "family_name", "gender_identity", "route", "reason")
+
+# The same limits as the model fields and the referral form.
+NAME_MAX = 100
+REFERENCE_MAX = 50
+REASON_MAX = 4000
+EMAIL_MAX = 254
+ADDRESS_MAX = 500
+PHONE = re.compile(r"^[0-9 +()-]{6,20}$")
+NHS_NUMBER = re.compile(r"^\d{3} ?\d{3} ?\d{4}$")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+YES_NO = {"yes": True, "no": False}
+PARTNER_DETAILS = ("partner_gender", "partner_phone", "partner_email", "partner_address")
+EVENT_NOTE = "imported from {name}"
+ACCESS_REASON = "referral import"
+
+
+@dataclass(frozen=True)
+class ImportProblem(Problem):
+    """One problem in an import file. `where` is the column name, empty for a problem with a whole line."""
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return self.message
+        if self.where:
+            return f"line {self.line}, column {self.where}: {self.message}"
+        return f"line {self.line}: {self.message}"
+
+
+class ReferralImportError(DataFileError):
+    """The file was rejected and nothing was written. `problems` holds every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        shown = [str(p) for p in problems[:MAX_PROBLEMS_SHOWN]]
+        if len(problems) > MAX_PROBLEMS_SHOWN:
+            shown.append(f"... and {len(problems) - MAX_PROBLEMS_SHOWN} more problem(s) not shown.")
+        Exception.__init__(self, "\n".join(shown))
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    referrals: int
+    people: int
+    partners: int
+    sha256: str
+    file_name: str
+
+
+class _Partner(NamedTuple):
+    given_name: str
+    family_name: str
+    gender_identity: str
+    phone: str
+    email: str
+    address: str
+
+
+class _Row(NamedTuple):
+    """One valid row, kept compact between the two passes: choice values are shared strings."""
+
+    given_name: str
+    family_name: str
+    date_of_birth: datetime.date | None
+    gender_identity: str
+    area: Area | None
+    preferred_language: str
+    interpreter_needed: bool
+    work_pattern: str
+    police_reference: str
+    nhs_number: str
+    social_services_reference: str
+    route: str
+    reason: str
+    risk_level: str
+    been_to_marac: bool
+    consent_to_contact: bool
+    children_in_family: bool
+    partner: _Partner | None
+
+
+def _choices(values: Iterable[str]) -> dict[str, str]:
+    """Lower-cased value -> the one shared string for it, so 100,000 rows share a handful of strings."""
+    return {str(v).lower(): str(v) for v in values}
+
+
+GENDERS = _choices(GenderIdentity.values)
+LANGUAGES = _choices(PreferredLanguage.values)
+WORK_PATTERNS = _choices(WorkPattern.values)
+ROUTES = _choices(ReferralRoute.values)
+RISK_LEVELS = _choices(RiskLevel.values)
+
+
+def column_letter(position: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA: the column as a spreadsheet labels it."""
+    letters = ""
+    position += 1
+    while position:
+        position, remainder = divmod(position - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+# --- reading the file ----------------------------------------------------------------------------------
+
+
+def _scan_bytes(path: Path, name: str) -> str:
+    """The file's SHA-256, after checking that it exists and is UTF-8 (a single problem if not)."""
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    try:
+        with path.open("rb") as raw:
+            while chunk := raw.read(1 << 20):
+                digest.update(chunk)
+                try:
+                    line += decoder.decode(chunk).count("\n")
+                except UnicodeDecodeError as exc:
+                    line += bytes(exc.object[: exc.start]).count(b"\n")
+                    raise _not_utf8(name, line) from None
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                raise _not_utf8(name, line) from None
+    except FileNotFoundError:
+        raise ReferralImportError(
+            [ImportProblem(name, None, "", f"{path}: file not found; check the path")]
+        ) from None
+    except IsADirectoryError:
+        raise ReferralImportError(
+            [ImportProblem(name, None, "", f"{path} is a folder, not a CSV file")]
+        ) from None
+    return digest.hexdigest()
+
+
+def _not_utf8(name: str, line: int) -> ReferralImportError:
+    return ReferralImportError(
+        [
+            ImportProblem(
+                name,
+                line,
+                "",
+                "the file is not UTF-8 text. In a spreadsheet, save it as 'CSV UTF-8 (comma delimited)' "
+                "and import that file.",
+            )
+        ]
+    )
+
+
+class _HashingReader(io.RawIOBase):
+    """Passes a binary file through, adding what is read to a digest."""
+
+    def __init__(self, raw: BinaryIO, digest: hashlib._Hash) -> None:
+        self._raw = raw
+        self._digest = digest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._raw.read(len(buffer))
+        buffer[: len(data)] = data
+        self._digest.update(data)
+        return len(data)
+
+
+def _records(path: Path, digest: hashlib._Hash) -> Iterator[tuple[int, list[str]]]:
+    """(line as a spreadsheet numbers it, cells) for each record, header included; a BOM is dropped.
+
+    What is read is added to `digest`, so that the checksum recorded is that of the rows checked.
+    """
+    with path.open("rb") as raw:
+        text = io.TextIOWrapper(
+            io.BufferedReader(_HashingReader(raw, digest)), encoding="utf-8-sig", newline=""
+        )
+        reader = csv.reader(text)
+        line = 0
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise ReferralImportError(
+                    [
+                        ImportProblem(
+                            path.name,
+                            line + 1,
+                            "",
+                            f"the file cannot be read as CSV here ({exc}); check for a stray quote mark",
+                        )
+                    ]
+                ) from None
+            except UnicodeDecodeError:  # the file changed since it was checked
+                raise _not_utf8(path.name, line + 1) from None
+            line += 1
+            yield line, cells
+
+
+def _header(name: str, cells: list[str]) -> dict[str, int]:
+    """Column name -> position, or the problems with the header row."""
+    names = [c.strip() for c in cells]
+    known = set(COLUMNS)
+    if not any(names):
+        raise ReferralImportError(
+            [ImportProblem(name, 1, "", "is empty; the first line must be the header row naming the columns")]
+        )
+    if not known.intersection(names):
+        hint = ""
+        if len(names) == 1 and (";" in names[0] or "\t" in names[0]):
+            hint = " The values seem to be separated by ';' or tabs: save the file as comma-separated CSV."
+        raise ReferralImportError(
+            [
+                ImportProblem(
+                    name,
+                    1,
+                    "",
+                    "is not a header row: none of its values is a column name. The first line must name the "
+                    f"columns, for example {','.join(REQUIRED_COLUMNS)}.{hint}",
+                )
+            ]
+        )
+    problems: list[Problem] = []
+    positions: dict[str, list[int]] = {}
+    for position, column in enumerate(names):
+        positions.setdefault(column, []).append(position)
+    duplicated = {c: p for c, p in positions.items() if len(p) > 1 and c}
+    if duplicated:
+        described = "; ".join(
+            f"{c!r} in columns {', '.join(column_letter(p) for p in ps)}" for c, ps in duplicated.items()
+        )
+        problems.append(
+            ImportProblem(
+                name, 1, "", f"a column name appears more than once ({described}); keep one of each"
+            )
+        )
+    for position in positions.get("", []):
+        problems.append(
+            ImportProblem(
+                name,
+                1,
+                column_letter(position),
+                "the column has no name; give it one of the column names or delete the column",
+            )
+        )
+    unknown = [c for c in positions if c and c not in known]
+    if unknown:
+        problems.append(
+            ImportProblem(
+                name,
+                1,
+                "",
+                f"unknown column(s) {', '.join(repr(c) for c in unknown)}; the columns are "
+                f"{', '.join(COLUMNS)} (names are exact: lower case, with underscores)",
+            )
+        )
+    missing = [c for c in REQUIRED_COLUMNS if c not in positions]
+    if missing:
+        problems.append(ImportProblem(name, 1, "", f"required column(s) missing: {', '.join(missing)}"))
+    if problems:
+        raise ReferralImportError(problems)
+    return {c: ps[0] for c, ps in positions.items()}
+
+
+# --- checking a row ------------------------------------------------------------------------------------
+
+
+class _RowChecker:
+    """Checks rows one at a time against the referral form's rules, collecting every problem."""
+
+    def __init__(self, name: str, header: dict[str, int], areas: dict[str, Area]) -> None:
+        self.name = name
+        self.header = header
+        self.width = len(header)
+        self.areas = areas
+        self.today = timezone.localdate()
+        self.problems: list[Problem] = []
+        slugs = sorted(areas)
+        self.area_list = ", ".join(slugs[:40]) + (", ..." if len(slugs) > 40 else "")
+        self._line = 0
+        self._cells: list[str] = []
+        self._found: list[tuple[int, Problem]] = []
+
+    # helpers for the current row
+
+    def _value(self, column: str) -> str:
+        position = self.header.get(column)
+        return self._cells[position].strip() if position is not None else ""
+
+    def _problem(self, column: str, message: str) -> None:
+        self._found.append(
+            (self.header.get(column, -1), ImportProblem(self.name, self._line, column, message))
+        )
+
+    def _text(self, column: str, limit: int, *, required: str = "") -> str:
+        got = self._value(column)
+        if required and not got:
+            self._problem(column, f"is empty; enter {required}")
+        elif len(got) > limit:
+            self._problem(column, f"is {len(got)} characters long; at most {limit} are allowed")
+        return got
+
+    def _choice(self, column: str, allowed: dict[str, str], default: str | None) -> str:
+        got = self._value(column)
+        if not got and default is not None:
+            return default
+        canonical = allowed.get(got.lower())
+        if canonical is None:
+            expected = ", ".join(allowed.values()) + (", or empty" if default is not None else "")
+            shown = f"{got!r} is not allowed" if got else "is empty"
+            self._problem(column, f"{shown}; expected one of {expected}")
+            return ""
+        return canonical
+
+    def _yes_no(self, column: str) -> bool:
+        got = self._value(column)
+        if got and got.lower() not in YES_NO:
+            self._problem(column, f"{got!r} is not allowed; expected yes, no, or empty")
+        return YES_NO.get(got.lower(), False)
+
+    def _date_of_birth(self) -> datetime.date | None:
+        got = self._value("date_of_birth")
+        if not got:
+            return None
+        try:
+            if not ISO_DATE.match(got):
+                raise ValueError(got)
+            born = datetime.date.fromisoformat(got)
+        except ValueError:
+            self._problem(
+                "date_of_birth", "is not a date; expected YYYY-MM-DD, for example 1987-03-27, or empty"
+            )
+            return None
+        if born > self.today:
+            self._problem("date_of_birth", "is in the future; a date of birth must be in the past")
+        elif born.year < 1900:
+            self._problem("date_of_birth", "is before 1900; enter a real date of birth")
+        return born
+
+    def _area(self) -> Area | None:
+        slug = self._value("area")
+        if not slug:
+            return None
+        area = self.areas.get(slug) or self.areas.get(slug.lower())
+        if area is None:
+            self._problem("area", f"{slug!r} is not a known area; expected one of {self.area_list}, or empty")
+        return area
+
+    def _nhs_number(self) -> str:
+        got = self._value("nhs_number")
+        if got and not NHS_NUMBER.match(got):
+            self._problem("nhs_number", "is not an NHS number; expected 10 digits, like 485 777 3456")
+        return got.replace(" ", "")
+
+    def _partner(self) -> _Partner | None:
+        given = self._text("partner_given_name", NAME_MAX)
+        family = self._text("partner_family_name", NAME_MAX)
+        if not (given or family):
+            if any(self._value(c) for c in PARTNER_DETAILS):
+                self._problem(
+                    "partner_given_name",
+                    "is empty, but the row has other partner details; enter the partner's first and last "
+                    "name, or leave all the partner columns empty",
+                )
+            return None
+        if not given:
+            self._problem("partner_given_name", "is empty; enter the partner's first and last name")
+        if not family:
+            self._problem("partner_family_name", "is empty; enter the partner's first and last name")
+        gender = self._choice("partner_gender", GENDERS, GenderIdentity.NOT_KNOWN.value)
+        phone = self._value("partner_phone")
+        if phone and not PHONE.match(phone):
+            self._problem("partner_phone", "is not a phone number; use 6 to 20 digits, spaces, +, ( ) or -")
+        email = self._value("partner_email")
+        if len(email) > EMAIL_MAX:
+            self._problem(
+                "partner_email", f"is {len(email)} characters long; at most {EMAIL_MAX} are allowed"
+            )
+        elif email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                self._problem("partner_email", "is not an email address; expected one like name@example.org")
+        address = self._text("partner_address", ADDRESS_MAX)
+        return _Partner(given, family, gender, phone, email, address)
+
+    # the row
+
+    def check(self, line: int, cells: list[str]) -> _Row | None:
+        """The row's compact tuple, or None when it has a problem (or an earlier row had one)."""
+        if len(cells) != self.width:
+            self.problems.append(
+                ImportProblem(
+                    self.name,
+                    line,
+                    "",
+                    f"has {len(cells)} values but the header names {self.width} columns; check for a comma "
+                    "inside a value that is not in quotes, or a missing or extra value",
+                )
+            )
+            return None
+        self._line, self._cells, self._found = line, cells, []
+        route = self._choice("route", ROUTES, None)
+        row = _Row(
+            given_name=self._text("given_name", NAME_MAX, required="the person's first name"),
+            family_name=self._text("family_name", NAME_MAX, required="the person's last name"),
+            date_of_birth=self._date_of_birth(),
+            gender_identity=self._choice("gender_identity", GENDERS, None),
+            area=self._area(),
+            preferred_language=self._choice("preferred_language", LANGUAGES, PreferredLanguage.ENGLISH.value),
+            interpreter_needed=self._yes_no("interpreter_needed"),
+            work_pattern=self._choice("work_pattern", WORK_PATTERNS, WorkPattern.NOT_KNOWN.value),
+            police_reference=self._text("police_reference", REFERENCE_MAX),
+            nhs_number=self._nhs_number(),
+            social_services_reference=self._text("social_services_reference", REFERENCE_MAX),
+            route=route,
+            reason=self._text(
+                "reason", REASON_MAX, required="why the person is referred (up to 4,000 characters)"
+            ),
+            risk_level=self._choice("risk_level", RISK_LEVELS, RiskLevel.NOT_KNOWN.value),
+            # As for a referral made on the form: a referral from MARAC has been to MARAC.
+            been_to_marac=self._yes_no("been_to_marac") or route == ReferralRoute.MARAC,
+            consent_to_contact=self._yes_no("consent_to_contact"),
+            children_in_family=self._yes_no("children_in_family"),
+            partner=self._partner(),
+        )
+        if self._found:
+            self._found.sort(key=lambda item: item[0])
+            self.problems.extend(p for _, p in self._found)
+        self._cells = []
+        return None if self.problems else row
+
+
+# --- writing -------------------------------------------------------------------------------------------
+
+
+def _references(count: int, used: set[str]) -> list[str]:
+    """`count` new references, unique within this import and not already in the database."""
+    fresh: list[str] = []
+    while len(fresh) < count:
+        wanted = count - len(fresh)
+        candidates: list[str] = []
+        while len(candidates) < wanted:
+            reference = new_reference()
+            if reference not in used:
+                used.add(reference)
+                candidates.append(reference)
+        taken: set[str] = set()
+        for start in range(0, len(candidates), 500):
+            taken.update(
+                Referral.objects.filter(reference__in=candidates[start : start + 500]).values_list(
+                    "reference", flat=True
+                )
+            )
+        fresh.extend(r for r in candidates if r not in taken)
+    return fresh
+
+
+def _write_batch(actor: Actor, rows: list[_Row], references: list[str], note: str) -> int:
+    """Build and insert one batch; returns how many partners it created."""
+    agency = actor.agency
+    user = actor.user
+    now = timezone.now()
+    people: list[Person] = []
+    relationships: list[Relationship] = []
+    referrals: list[Referral] = []
+    events: list[ReferralEvent] = []
+    for row, reference in zip(rows, references, strict=True):
+        person = build_person(
+            PersonInput(
+                given_name=row.given_name,
+                family_name=row.family_name,
+                date_of_birth=row.date_of_birth,
+                gender_identity=row.gender_identity,
+                area=row.area,
+                preferred_language=row.preferred_language,
+                interpreter_needed=row.interpreter_needed,
+                work_pattern=row.work_pattern,
+                police_reference=row.police_reference,
+                nhs_number=row.nhs_number,
+                social_services_reference=row.social_services_reference,
+            ),
+            actor=actor,
+        )
+        people.append(person)
+        partner = None
+        if row.partner is not None:
+            partner = build_person(
+                PersonInput(
+                    given_name=row.partner.given_name,
+                    family_name=row.partner.family_name,
+                    gender_identity=row.partner.gender_identity,
+                    area=row.area,
+                    phone=row.partner.phone,
+                    email=row.partner.email,
+                    address=row.partner.address,
+                ),
+                actor=actor,
+            )
+            people.append(partner)
+            relationships.append(
+                Relationship(person=person, other=partner, kind=RelationshipKind.CURRENT_PARTNER)
+            )
+        referral = Referral(
+            reference=reference,
+            kind=ReferralKind.PERPETRATOR,
+            person=person,
+            partner=partner,
+            route=row.route,
+            referring_agency=agency,
+            reason=row.reason,
+            risk_level=row.risk_level,
+            been_to_marac=row.been_to_marac,
+            consent_to_contact=row.consent_to_contact,
+            children_in_family=row.children_in_family,
+            status=Status.RECEIVED,
+            referred_by=user,
+            created_by=user,
+            modified_by=user,
+        )
+        referrals.append(referral)
+        events.append(
+            ReferralEvent(
+                referral=referral, status=Status.RECEIVED, at=now, by=user, agency=agency, note=note
+            )
+        )
+    access = [PersonAccess(person=p, agency=agency, reason=ACCESS_REASON) for p in people]
+    Person.objects.bulk_create(people, batch_size=INSERT_BATCH)
+    PersonAccess.objects.bulk_create(access, batch_size=INSERT_BATCH)
+    Relationship.objects.bulk_create(relationships, batch_size=INSERT_BATCH)
+    Referral.objects.bulk_create(referrals, batch_size=INSERT_BATCH)
+    ReferralEvent.objects.bulk_create(events, batch_size=INSERT_BATCH)
+    return len(relationships)
+
+
+def import_referrals(*, actor: Actor, path: Path) -> ImportResult:
+    """Record every referral in the CSV file as received, made by the actor's agency; or, if any row has a
+    problem, raise ReferralImportError listing every problem and write nothing.
+
+    Imports are not deduplicated: importing the same file twice records every referral twice.
+    """
+    if not allows(actor, Perm.REFERRAL_CHANGE) or actor.agency is None:
+        raise PermissionDenied("Your role does not let you record referrals.")
+    path = Path(path)
+    name = path.name
+    sha256 = _scan_bytes(path, name)
+
+    read = hashlib.sha256()
+    records = _records(path, read)
+    first = next(records, None)
+    if first is None:
+        raise ReferralImportError(
+            [
+                ImportProblem(
+                    name,
+                    None,
+                    "",
+                    "the file is empty; it needs a header row naming the columns, then one row per referral",
+                )
+            ]
+        )
+    header = _header(name, first[1])
+    checker = _RowChecker(name, header, {a.slug: a for a in Area.objects.all()})
+    rows: list[_Row] = []
+    try:
+        for line, cells in records:
+            if not any(c.strip() for c in cells):
+                continue  # a blank line, or a spreadsheet's row of empty cells
+            row = checker.check(line, cells)
+            if row is not None:
+                rows.append(row)
+            elif rows:
+                rows = []  # the file is rejected: free what was kept
+    except ReferralImportError as exc:  # unreadable CSV: report it after the rows checked so far
+        raise ReferralImportError(checker.problems + exc.problems) from None
+    if checker.problems:
+        raise ReferralImportError(checker.problems)
+    if read.hexdigest() != sha256:
+        raise ReferralImportError(
+            [ImportProblem(name, None, "", "the file changed while it was being read; import it again")]
+        )
+    if not rows:
+        raise ReferralImportError(
+            [ImportProblem(name, None, "", "the file has a header row but no referrals below it")]
+        )
+
+    note = EVENT_NOTE.format(name=name)[:2000]
+    used: set[str] = set()
+    partners = 0
+    with transaction.atomic():
+        for start in range(0, len(rows), BATCH_SIZE):
+            batch = rows[start : start + BATCH_SIZE]
+            partners += _write_batch(actor, batch, _references(len(batch), used), note)
+        total = len(rows)
+        audit.record(
+            action=AuditAction.RECORD_CREATED,
+            actor=actor,
+            record_type="referral_import",
+            record_id=sha256,
+            details={"rows": total, "sha256": sha256, "file_name": name, "partners": partners},
+        )
+    return ImportResult(
+        referrals=total, people=total + partners, partners=partners, sha256=sha256, file_name=name
+    )

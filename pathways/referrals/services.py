@@ -1,0 +1,505 @@
+"""Referral writes: intake, triage choices, unmet need, the lifecycle and step-up or step-down.
+
+Each is one transaction that checks the current state, changes it, records an event (who, when, why)
+and writes the audit entry; pages, the API, the CSV import and the self-referral form all call these.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from django.db.models import Count
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from pathways.accounts.models import Agency
+from pathways.audit import services as audit
+from pathways.audit.choices import AuditAction
+from pathways.core.datafiles import DataFileError, validate
+from pathways.core.policy import Actor
+from pathways.directory.choices import ReferralRoute
+from pathways.directory.models import Region, Service
+from pathways.people.choices import GenderIdentity, PreferredLanguage, RelationshipKind, WorkPattern
+from pathways.people.models import Person, Relationship
+from pathways.people.services import PersonInput, create_person, grant_access, relate
+from pathways.referrals.choices import HOLDING_A_PLACE, ReferralKind, RiskLevel, Status, Transition
+from pathways.referrals.models import Referral, ReferralEvent, TriageRuleSet
+from pathways.referrals.triage import (
+    PERSON_TO_SERVICE_GENDER,
+    Case,
+    ServiceFacts,
+    TriageResult,
+    facts_from,
+    triage,
+)
+from pathways.referrals.triagefile import TriageRules
+
+REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out over the phone
+
+
+class ReferralError(Exception):
+    """A referral action that cannot be done in the referral's current state; the message says why."""
+
+
+def new_reference() -> str:
+    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"PW-{chars[:4]}-{chars[4:]}"
+
+
+# --- triage rules --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def load_triage_rules(*, path: Path, actor: Actor | None = None) -> TriageRuleSet:
+    rules, _data, index = validate(path, TriageRules)
+    region = Region.objects.filter(slug=rules.region).first()
+    if region is None:
+        from pathways.core.datafiles import Problem
+
+        raise DataFileError(
+            [
+                Problem(
+                    str(path),
+                    index.get(("region",)),
+                    "region",
+                    f"no region {rules.region!r} is loaded; load its region.yaml first",
+                )
+            ]
+        )
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    latest = TriageRuleSet.objects.filter(region=region).first()
+    if latest is not None and latest.file_sha256 == digest:
+        return latest
+    ruleset = TriageRuleSet.objects.create(
+        region=region,
+        version=(latest.version + 1 if latest else 1),
+        rules=rules.model_dump(mode="json"),
+        file_sha256=digest,
+    )
+    audit.record(
+        action=AuditAction.REGION_LOADED,
+        actor=actor,
+        record_type="triage_rules",
+        record_id=f"{region.slug} v{ruleset.version}",
+        details={"sha256": digest},
+    )
+    return ruleset
+
+
+def current_rules(region: Region | None) -> tuple[TriageRuleSet, TriageRules]:
+    ruleset = TriageRuleSet.objects.filter(region=region).first() if region else None
+    if ruleset is None:
+        raise ReferralError(
+            _(
+                "No triage rules are loaded for this region. An administrator loads them with "
+                "manage.py load_triage."
+            )
+        )
+    return ruleset, TriageRules.model_validate(ruleset.rules)
+
+
+def service_facts(region: Region) -> list[ServiceFacts]:
+    held = dict(
+        Referral.objects.filter(status__in=HOLDING_A_PLACE, service__region=region)
+        .values_list("service")
+        .annotate(n=Count("pk"))
+        .values_list("service", "n")
+    )
+    services = (
+        Service.objects.filter(region=region)
+        .select_related("partner_support_service")
+        .prefetch_related("areas")
+    )
+    return [facts_from(s, held.get(s.pk, 0)) for s in services]
+
+
+def _age(born: datetime.date | None) -> int | None:
+    if born is None:
+        return None
+    today = timezone.localdate()
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def _relationship_type(person: Person, partner: Person | None) -> str | None:
+    binary = {GenderIdentity.MAN, GenderIdentity.WOMAN}
+    if partner is None or person.gender_identity not in binary or partner.gender_identity not in binary:
+        return None
+    return "same_sex" if person.gender_identity == partner.gender_identity else "opposite_sex"
+
+
+def case_for(referral: Referral) -> Case:
+    person, partner = referral.person, referral.partner
+    has_partner_details = partner is not None and any(
+        value is not None for value in (partner.phone, partner.address, partner.email)
+    )
+    has_children = (
+        referral.children_in_family
+        or Relationship.objects.filter(person=person, kind=RelationshipKind.PARENT_OF).exists()
+    )
+    return Case(
+        area=person.area.slug if person.area else None,
+        gender=PERSON_TO_SERVICE_GENDER.get(person.gender_identity),
+        relationship_type=_relationship_type(person, partner),
+        age=_age(person.date_of_birth),
+        route=referral.route,
+        been_to_marac=referral.been_to_marac,
+        risk_level=referral.risk_level,
+        has_partner_details=has_partner_details,
+        has_children=has_children,
+        interpreter_needed=person.interpreter_needed,
+        welsh=person.preferred_language == PreferredLanguage.WELSH,
+        shift_worker=person.work_pattern == WorkPattern.SHIFT_WORK,
+    )
+
+
+def region_of(referral: Referral) -> Region | None:
+    if referral.person.area_id:
+        return referral.person.area.region  # type: ignore[union-attr]
+    return Region.objects.order_by("slug").first()
+
+
+def triage_referral(referral: Referral) -> tuple[TriageResult, TriageRuleSet]:
+    region = region_of(referral)
+    ruleset, rules = current_rules(region)
+    assert region is not None
+    return triage(case_for(referral), service_facts(region), rules), ruleset
+
+
+# --- intake --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PartnerInput:
+    person: PersonInput
+    relationship: str = RelationshipKind.CURRENT_PARTNER
+
+
+@dataclass
+class ReferralInput:
+    route: str
+    reason: str
+    risk_level: str = RiskLevel.NOT_KNOWN
+    risk_notes: str = ""
+    been_to_marac: bool = False
+    consent_to_contact: bool = False
+    person: PersonInput | None = None
+    existing_person: Person | None = None
+    partner: PartnerInput | None = None
+    children: list[PersonInput] = field(default_factory=list)
+    children_in_family: bool = False
+
+
+def _event(referral: Referral, status: str, actor: Actor | None, note: str = "") -> None:
+    user = actor.user if actor and actor.user.is_authenticated else None
+    ReferralEvent.objects.create(
+        referral=referral,
+        status=status,
+        at=timezone.now(),
+        by=user,
+        agency=actor.agency if actor else None,
+        note=note[:2000],
+    )
+
+
+@transaction.atomic
+def create_referral(
+    *, actor: Actor | None, data: ReferralInput, request: HttpRequest | None = None
+) -> Referral:
+    """Record a referral as received, with the person, the partner and the children."""
+    if data.route not in ReferralRoute.values:
+        raise ReferralError(_("Choose how the referral came."))
+    agency = actor.agency if actor else None
+    reason = _("referral")
+    if data.existing_person is not None:
+        person = data.existing_person
+    elif data.person is not None:
+        person = create_person(actor=actor, data=data.person, reason=reason)
+    else:
+        raise ReferralError(_("Say who the referral is about."))
+    partner = None
+    if data.partner is not None:
+        partner = create_person(actor=actor, data=data.partner.person, reason=reason)
+        relate(person=person, other=partner, kind=data.partner.relationship)
+    for child in data.children:
+        relate(
+            person=person,
+            other=create_person(actor=actor, data=child, reason=reason),
+            kind=RelationshipKind.PARENT_OF,
+        )
+    user = actor.user if actor and actor.user.is_authenticated else None
+    referral = Referral.objects.create(
+        reference=new_reference(),
+        person=person,
+        partner=partner,
+        route=data.route,
+        referring_agency=agency,
+        reason=data.reason,
+        risk_level=data.risk_level,
+        risk_notes=data.risk_notes,
+        been_to_marac=data.been_to_marac or data.route == ReferralRoute.MARAC,
+        consent_to_contact=data.consent_to_contact,
+        children_in_family=data.children_in_family or bool(data.children),
+        referred_by=user,
+        created_by=user,
+        modified_by=user,
+    )
+    _event(referral, Status.RECEIVED, actor)
+    audit.record(
+        action=AuditAction.RECORD_CREATED,
+        actor=actor,
+        record_type="referral",
+        record_id=referral.pk,
+        request=request,
+        details={"route": data.route},
+    )
+    return referral
+
+
+# --- triage decisions ----------------------------------------------------------------------------------
+
+
+def _locked(referral: Referral) -> Referral:
+    return (
+        Referral.objects.select_for_update()
+        .select_related("person__area", "partner", "service")
+        .get(pk=referral.pk)
+    )
+
+
+@transaction.atomic
+def choose_service(
+    *, actor: Actor | None, referral: Referral, service_slug: str, request: HttpRequest | None = None
+) -> Referral:
+    """Send the referral to one of the services triage says could take it, keeping what was shown.
+
+    If the service has a linked partner-support service and the partner is known, the partner's referral
+    to it is created in the same transaction.
+    """
+    referral = _locked(referral)
+    if referral.status != Status.RECEIVED:
+        raise ReferralError(_("This referral has already been triaged."))
+    result, ruleset = triage_referral(referral)
+    option = next((o for o in result.fits if o.service == service_slug), None)
+    if option is None:
+        ruled = next((r for r in result.ruled_out if r.service == service_slug), None)
+        from pathways.referrals.reasons import Describer
+
+        why = Describer()({"code": ruled.reason.code, "params": ruled.reason.params}) if ruled else ""
+        raise ReferralError(_("That service cannot take this referral. %(why)s") % {"why": why})
+    service = Service.objects.select_related("partner_support_service").get(slug=service_slug)
+    referral.service = service
+    referral.status = Status.TRIAGED
+    referral.triage = {
+        **result.snapshot(),
+        "chosen": service_slug,
+        "rules_version": ruleset.version,
+        "at": timezone.now().isoformat(),
+    }
+    referral.modified_by = actor.user if actor and actor.user.is_authenticated else None
+    referral.save()
+    _event(referral, Status.TRIAGED, actor, note=service.name_en)
+    for agency in Agency.objects.filter(services=service):
+        grant_access(person=referral.person, agency=agency, reason=f"referral {referral.reference}")
+    audit.record(
+        action=AuditAction.RECORD_CHANGED,
+        actor=actor,
+        record_type="referral",
+        record_id=referral.pk,
+        request=request,
+        details={"status": Status.TRIAGED, "service": service_slug},
+    )
+    support = service.partner_support_service
+    if support is not None and referral.partner is not None:
+        _refer_partner(actor=actor, referral=referral, support=support, request=request)
+    return referral
+
+
+def _refer_partner(
+    *, actor: Actor | None, referral: Referral, support: Service, request: HttpRequest | None
+) -> Referral:
+    """The partner's referral to the linked support service. The perpetrator service is not given access to
+    the partner's record: it can see that a partner referral exists, never the partner's details."""
+    partner = referral.partner
+    assert partner is not None
+    partner_referral = Referral.objects.create(
+        reference=new_reference(),
+        kind=ReferralKind.PARTNER_SUPPORT,
+        person=partner,
+        route=ReferralRoute.OTHER_SERVICE,
+        referring_agency=referral.referring_agency,
+        reason=_("Partner or ex-partner of someone referred to %(service)s") % {"service": referral.service},
+        risk_level=referral.risk_level,
+        consent_to_contact=False,
+        status=Status.TRIAGED,
+        service=support,
+        linked_referral=referral,
+        referred_by=referral.referred_by,
+    )
+    _event(partner_referral, Status.RECEIVED, actor, note=f"linked to {referral.reference}")
+    _event(partner_referral, Status.TRIAGED, actor, note=support.name_en)
+    for agency in Agency.objects.filter(services=support):
+        grant_access(person=partner, agency=agency, reason=f"partner referral {partner_referral.reference}")
+    audit.record(
+        action=AuditAction.RECORD_CREATED,
+        actor=actor,
+        record_type="referral",
+        record_id=partner_referral.pk,
+        request=request,
+        details={"kind": ReferralKind.PARTNER_SUPPORT, "linked_to": str(referral.pk)},
+    )
+    return partner_referral
+
+
+@transaction.atomic
+def record_unmet_need(
+    *, actor: Actor | None, referral: Referral, request: HttpRequest | None = None
+) -> Referral:
+    """When no service fits: keep the referral, with the tier it needed and why each service said no."""
+    referral = _locked(referral)
+    if referral.status != Status.RECEIVED:
+        raise ReferralError(_("This referral has already been triaged."))
+    result, ruleset = triage_referral(referral)
+    if result.fits:
+        raise ReferralError(_("A service could take this referral: choose one, or record why not."))
+    referral.status = Status.UNMET_NEED
+    referral.tier_needed = result.tier_needed
+    referral.unmet_reasons = result.snapshot()["ruled_out"]
+    referral.triage = {
+        **result.snapshot(),
+        "chosen": None,
+        "rules_version": ruleset.version,
+        "at": timezone.now().isoformat(),
+    }
+    referral.save()
+    _event(referral, Status.UNMET_NEED, actor)
+    audit.record(
+        action=AuditAction.RECORD_CHANGED,
+        actor=actor,
+        record_type="referral",
+        record_id=referral.pk,
+        request=request,
+        details={
+            "status": Status.UNMET_NEED,
+            "tier_needed": result.tier_needed,
+        },
+    )
+    return referral
+
+
+# --- lifecycle -----------------------------------------------------------------------------------------
+
+NEXT = {
+    Status.RECEIVED: {Status.WITHDRAWN},
+    Status.TRIAGED: {Status.OFFERED, Status.DECLINED, Status.WITHDRAWN},
+    Status.OFFERED: {Status.ACCEPTED, Status.DECLINED, Status.WITHDRAWN},
+    Status.ACCEPTED: {Status.WAITING, Status.STARTED, Status.WITHDRAWN},
+    Status.WAITING: {Status.STARTED, Status.WITHDRAWN},
+    Status.STARTED: {Status.WITHDRAWN},
+}
+# Steps only the receiving service takes; anyone who can see the referral may withdraw it.
+RECEIVING_SERVICE_STEPS = {Status.OFFERED, Status.ACCEPTED, Status.DECLINED, Status.WAITING, Status.STARTED}
+
+
+def runs_service(actor: Actor, service: Service | None) -> bool:
+    return bool(service and actor.agency and actor.agency.services.filter(pk=service.pk).exists())
+
+
+def next_steps(actor: Actor, referral: Referral) -> list[str]:
+    allowed = NEXT.get(Status(referral.status), set())
+    if not runs_service(actor, referral.service):
+        allowed = allowed - RECEIVING_SERVICE_STEPS
+    return [s for s in Status.values if s in allowed]
+
+
+@transaction.atomic
+def advance(
+    *, actor: Actor, referral: Referral, to: str, note: str = "", request: HttpRequest | None = None
+) -> Referral:
+    referral = _locked(referral)
+    if to not in next_steps(actor, referral):
+        raise ReferralError(
+            _("A referral that is “%(now)s” cannot be marked “%(to)s” by you.")
+            % {"now": referral.get_status_display(), "to": dict(Status.choices).get(to, to)}
+        )
+    if to in (Status.DECLINED, Status.WITHDRAWN) and not note.strip():
+        raise ReferralError(_("Give the reason."))
+    referral.status = to
+    referral.save(update_fields=["status", "modified_at"])
+    _event(referral, to, actor, note)
+    audit.record(
+        action=AuditAction.RECORD_CHANGED,
+        actor=actor,
+        record_type="referral",
+        record_id=referral.pk,
+        request=request,
+        details={"status": to},
+    )
+    previous = referral.previous_referral
+    if to == Status.STARTED and previous is not None and previous.status in HOLDING_A_PLACE:
+        # The person stays with the current service until the next one starts.
+        previous.status = Status.MOVED_ON
+        previous.save(update_fields=["status", "modified_at"])
+        _event(previous, Status.MOVED_ON, actor, note=referral.reference)
+    return referral
+
+
+@transaction.atomic
+def step(
+    *,
+    actor: Actor,
+    referral: Referral,
+    transition: str,
+    risk_level: str,
+    handover_note: str,
+    request: HttpRequest | None = None,
+) -> Referral:
+    """Step up or down: a new referral for the same person that carries the history and a handover note.
+
+    The current service keeps the person (its referral stays as it is) until the new one starts.
+    """
+    referral = _locked(referral)
+    if transition not in Transition.values:
+        raise ReferralError(_("Choose step up or step down."))
+    if referral.status not in (Status.ACCEPTED, Status.WAITING, Status.STARTED) or not runs_service(
+        actor, referral.service
+    ):
+        raise ReferralError(_("Only the service working with the person can step them up or down."))
+    if not handover_note.strip():
+        raise ReferralError(_("Write a handover note for the next service."))
+    if referral.next_referrals.exclude(
+        status__in=(Status.WITHDRAWN, Status.DECLINED, Status.UNMET_NEED)
+    ).exists():
+        raise ReferralError(_("A step up or down is already under way for this referral."))
+    new = Referral.objects.create(
+        reference=new_reference(),
+        person=referral.person,
+        partner=referral.partner,
+        route=ReferralRoute.OTHER_SERVICE,
+        referring_agency=actor.agency,
+        reason=handover_note,
+        risk_level=risk_level,
+        been_to_marac=referral.been_to_marac,
+        consent_to_contact=referral.consent_to_contact,
+        children_in_family=referral.children_in_family,
+        previous_referral=referral,
+        transition=transition,
+        handover_note=handover_note,
+        referred_by=actor.user,
+        created_by=actor.user,
+    )
+    _event(new, Status.RECEIVED, actor, note=f"{transition} from {referral.reference}")
+    audit.record(
+        action=AuditAction.RECORD_CREATED,
+        actor=actor,
+        record_type="referral",
+        record_id=new.pk,
+        request=request,
+        details={"transition": transition, "from": str(referral.pk)},
+    )
+    return new

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from pathways.referrals import public, views
+
+app_name = "referrals"
+urlpatterns = [
+    path("", views.referral_list, name="list"),
+    path("new/", views.referral_new, name="new"),
+    path("<uuid:referral_id>/", views.referral_detail, name="detail"),
+    path("<uuid:referral_id>/choose/", views.referral_choose, name="choose"),
+    path("<uuid:referral_id>/status/", views.referral_advance, name="advance"),
+    path("<uuid:referral_id>/step/", views.referral_step, name="step"),
+    path("self-referral/", public.self_referral, name="self_referral"),
+    path("self-referral/sent/", public.self_referral_done, name="self_referral_done"),
+]
