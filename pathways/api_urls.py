@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from pathways.directory import api as directory_api
 from pathways.insights import api as insights_api
+from pathways.referrals import api as referrals_api
 
 app_name = "api"
 urlpatterns = [
@@ -10,5 +11,10 @@ urlpatterns = [
     path("services/<slug:slug>/", directory_api.ServiceDetail.as_view(), name="service-detail"),
     path("areas/", directory_api.AreaList.as_view(), name="area-list"),
     path("gap-map/", insights_api.GapMapView.as_view(), name="gap-map"),
+    path("referrals/", referrals_api.ReferralListCreate.as_view(), name="referral-list"),
+    path("referrals/<uuid:referral_id>/", referrals_api.ReferralDetail.as_view(), name="referral-detail"),
+    path(
+        "referrals/<uuid:referral_id>/choose/", referrals_api.ReferralChoose.as_view(), name="referral-choose"
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]

@@ -7,7 +7,7 @@ which checks that the actor has a stated need and writes the view to the audit l
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
@@ -43,7 +43,13 @@ class Sealed:
         return unseal(self._token)
 
 
-class SealedTextField(models.TextField):
+if TYPE_CHECKING:
+    _SealedBase = models.TextField[Any, Sealed | None]
+else:
+    _SealedBase = models.TextField
+
+
+class SealedTextField(_SealedBase):
     description = "Encrypted text, revealed only through the access policy"
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Sealed | None:

@@ -89,9 +89,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
 # Who has a stated need to see sealed fields: the role must hold SEALED_VIEW *and* act for an agency of
 # one of these types. A perpetrator service's staff never do, because what they know can reach the
 # person they work with.
+# Children's services hold the family's address and the children's schools for safeguarding visits.
 SEALED_NEED: dict[str, frozenset[str]] = {
-    Role.PRACTITIONER: frozenset({AgencyType.VICTIM_SERVICE, AgencyType.POLICE}),
-    Role.MANAGER: frozenset({AgencyType.VICTIM_SERVICE}),
+    Role.PRACTITIONER: frozenset(
+        {AgencyType.VICTIM_SERVICE, AgencyType.POLICE, AgencyType.CHILDRENS_SERVICES}
+    ),
+    Role.MANAGER: frozenset({AgencyType.VICTIM_SERVICE, AgencyType.CHILDRENS_SERVICES}),
     Role.PANEL_COORDINATOR: frozenset({AgencyType.VICTIM_SERVICE, AgencyType.POLICE}),
 }
 

@@ -1,0 +1,201 @@
+"""The referrals API: the same services as the pages, through the same policy."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import transaction
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from pathways.core.policy import actor_for
+from pathways.directory.choices import ReferralRoute
+from pathways.directory.models import Area
+from pathways.people.choices import GenderIdentity, PreferredLanguage, RelationshipKind, WorkPattern
+from pathways.people.services import PersonInput
+from pathways.referrals import selectors, services
+from pathways.referrals.choices import RiskLevel
+from pathways.referrals.models import Referral
+from pathways.referrals.reasons import Describer
+
+PHONE = r"^[0-9 +()-]{6,20}$"
+
+
+class PersonIn(serializers.Serializer[Any]):
+    given_name = serializers.CharField(max_length=100)
+    family_name = serializers.CharField(max_length=100)
+    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    gender_identity = serializers.ChoiceField(GenderIdentity.choices, default=GenderIdentity.NOT_KNOWN)
+    area = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Area.objects.all(), required=False, allow_null=True
+    )
+    preferred_language = serializers.ChoiceField(PreferredLanguage.choices, default=PreferredLanguage.ENGLISH)
+    interpreter_needed = serializers.BooleanField(default=False)
+    has_disability = serializers.BooleanField(required=False, allow_null=True, default=None)
+    work_pattern = serializers.ChoiceField(WorkPattern.choices, default=WorkPattern.NOT_KNOWN)
+    police_reference = serializers.CharField(max_length=50, required=False, default="")
+    nhs_number = serializers.RegexField(r"^\d{10}$", required=False, default="")
+    social_services_reference = serializers.CharField(max_length=50, required=False, default="")
+
+
+class PartnerIn(serializers.Serializer[Any]):
+    given_name = serializers.CharField(max_length=100)
+    family_name = serializers.CharField(max_length=100)
+    gender_identity = serializers.ChoiceField(GenderIdentity.choices, default=GenderIdentity.NOT_KNOWN)
+    relationship = serializers.ChoiceField(
+        [RelationshipKind.CURRENT_PARTNER, RelationshipKind.EX_PARTNER],
+        default=RelationshipKind.CURRENT_PARTNER,
+    )
+    phone = serializers.RegexField(PHONE, required=False, default="")
+    email = serializers.EmailField(required=False, default="")
+    address = serializers.CharField(max_length=500, required=False, default="")
+
+
+class ChildIn(serializers.Serializer[Any]):
+    given_name = serializers.CharField(max_length=100)
+    family_name = serializers.CharField(max_length=100)
+    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    school = serializers.CharField(max_length=200, required=False, default="")
+
+
+class ReferralIn(serializers.Serializer[Any]):
+    person = PersonIn()
+    route = serializers.ChoiceField(ReferralRoute.choices)
+    reason = serializers.CharField(max_length=4000)
+    risk_level = serializers.ChoiceField(RiskLevel.choices, default=RiskLevel.NOT_KNOWN)
+    risk_notes = serializers.CharField(max_length=4000, required=False, default="")
+    been_to_marac = serializers.BooleanField(default=False)
+    consent_to_contact = serializers.BooleanField(default=False)
+    partner = PartnerIn(required=False, allow_null=True)
+    children = ChildIn(many=True, required=False, default=list)
+
+    def validate_children(self, value: list[Any]) -> list[Any]:
+        if len(value) > 20:
+            raise ValidationError("At most 20 children.")
+        return value
+
+
+class ChooseIn(serializers.Serializer[Any]):
+    service = serializers.SlugField(max_length=50, required=False)
+    unmet_need = serializers.BooleanField(default=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if bool(attrs.get("service")) == bool(attrs.get("unmet_need")):
+            raise ValidationError("Give either a service or unmet_need: true.")
+        return attrs
+
+
+def _triage_out(snapshot: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not snapshot:
+        return None
+    describe = Describer()
+    return {
+        "fits": [
+            {
+                "service": o["service"],
+                "score": o["score"],
+                "reasons": [describe(r) for r in o["reasons"]],
+                "cautions": [describe(r) for r in o["cautions"]],
+            }
+            for o in snapshot.get("fits", [])
+        ],
+        "ruled_out": [
+            {"service": r["service"], "reason": describe(r["reason"])} for r in snapshot.get("ruled_out", [])
+        ],
+        "tier_needed": snapshot.get("tier_needed"),
+    }
+
+
+def referral_out(referral: Referral, triage: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "id": str(referral.pk),
+        "reference": referral.reference,
+        "kind": referral.kind,
+        "status": referral.status,
+        "route": referral.route,
+        "risk_level": referral.risk_level,
+        "service": referral.service.slug if referral.service else None,
+        "created_at": referral.created_at.isoformat(),
+        "events": [{"status": e.status, "at": e.at.isoformat()} for e in referral.events.all()],
+        "triage": _triage_out(triage if triage is not None else referral.triage),
+    }
+
+
+class ReferralListCreate(APIView):
+    """Referrals your agency made or received (GET), or make one (POST); the answer includes triage."""
+
+    @extend_schema(responses={200: serializers.ListSerializer(child=serializers.DictField())})
+    def get(self, request: Request) -> Response:
+        referrals = selectors.referrals_for(actor_for(request)).prefetch_related("events")[:500]
+        return Response([referral_out(r) for r in referrals])
+
+    @extend_schema(request=ReferralIn, responses={201: serializers.DictField()})
+    def post(self, request: Request) -> Response:
+        body = ReferralIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        partner = None
+        if data.get("partner"):
+            p = dict(data["partner"])
+            relationship = p.pop("relationship")
+            partner = services.PartnerInput(
+                person=PersonInput(area=data["person"].get("area"), **p), relationship=relationship
+            )
+        referral_input = services.ReferralInput(
+            route=data["route"],
+            reason=data["reason"],
+            risk_level=data["risk_level"],
+            risk_notes=data["risk_notes"],
+            been_to_marac=data["been_to_marac"],
+            consent_to_contact=data["consent_to_contact"],
+            person=PersonInput(**data["person"]),
+            partner=partner,
+            children=[PersonInput(area=data["person"].get("area"), **c) for c in data["children"]],
+        )
+        actor = actor_for(request)
+        with transaction.atomic():
+            referral = services.create_referral(actor=actor, data=referral_input, request=request._request)
+        try:
+            result, ruleset = services.triage_referral(referral)
+            triage = {**result.snapshot(), "rules_version": ruleset.version}
+        except services.ReferralError:
+            triage = None
+        return Response(referral_out(referral, triage), status=status.HTTP_201_CREATED)
+
+
+class ReferralDetail(APIView):
+    @extend_schema(responses={200: serializers.DictField()})
+    def get(self, request: Request, referral_id: uuid.UUID) -> Response:
+        referral = selectors.get_referral(actor_for(request), referral_id)
+        return Response(referral_out(referral))
+
+
+class ReferralChoose(APIView):
+    """Send a received referral to one of the services triage offered, or record unmet need."""
+
+    @extend_schema(request=ChooseIn, responses={200: serializers.DictField()})
+    def post(self, request: Request, referral_id: uuid.UUID) -> Response:
+        actor = actor_for(request)
+        referral = selectors.get_referral(actor, referral_id)
+        body = ChooseIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            if body.validated_data["unmet_need"]:
+                referral = services.record_unmet_need(
+                    actor=actor, referral=referral, request=request._request
+                )
+            else:
+                referral = services.choose_service(
+                    actor=actor,
+                    referral=referral,
+                    service_slug=body.validated_data["service"],
+                    request=request._request,
+                )
+        except services.ReferralError as error:
+            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        return Response(referral_out(referral))

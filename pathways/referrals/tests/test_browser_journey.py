@@ -1,0 +1,389 @@
+"""Browser test of the referral journey, from intake to the gap map, and of the public self-referral form.
+
+A social worker refers a man; triage ranks CLEAR first and says why Drive is ruled out; sending him to CLEAR
+refers his partner to RISE. RISE's IDVA sees the partner's contact details (with a purpose given); CLEAR sees
+the man's referral but none of the partner's or child's sealed details, and the partner's record is "not
+found" for it. A police officer's referral that nothing fits is recorded as unmet need, and the
+commissioner sees it on the gap map. axe-core checks every page on the way.
+
+Chromium, the live-server database fixture and the axe helper are those of the gap-map browser test.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+from pytest_django.live_server_helper import LiveServer
+
+from pathways.accounts.choices import AgencyType, Role
+from pathways.accounts.models import Agency, User
+from pathways.conftest import PASSWORD, make_agency, make_user
+from pathways.directory.models import Service
+from pathways.insights.tests import conftest as gap_map_browser_fixtures
+from pathways.insights.tests.test_browser import TIMEOUT_MS, Axe, current_code
+from pathways.referrals import public
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("audit_log_flushable", "region")]
+
+# Chromium for this module, and the fixtures that let the live server's database be emptied after each test
+# (the audit log refuses deletes): the gap-map browser test's, shared by reference rather than moved.
+chromium = gap_map_browser_fixtures.browser
+audit_log_flushable = gap_map_browser_fixtures.audit_log_flushable
+_audit_guards_restored = gap_map_browser_fixtures._audit_guards_restored
+
+# Sealed details that only the partner's own support service may ever see.
+PARTNER_PHONE = "07700 900777"
+PARTNER_ADDRESS = "9 Canary Lane"
+CHILD_SCHOOL = "Canary Lane Primary School"
+CANARIES = (PARTNER_PHONE, PARTNER_ADDRESS, CHILD_SCHOOL)
+
+REFERRAL_URL = re.compile(r"/en/referrals/[0-9a-f-]{36}/$")
+PERSON_URL = re.compile(r"/en/people/[0-9a-f-]{36}/$")
+REFERENCE = re.compile(r"^PW-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}$")
+GAP_MAP = "/en/insights/gap-map/"
+
+
+# --- fixtures -----------------------------------------------------------------------------------------
+
+
+SignIn = Callable[[User], Page]
+
+
+@pytest.fixture
+def new_context(chromium: Browser) -> Iterator[Callable[[], BrowserContext]]:
+    """Fresh browser contexts (one per person), closed at the end. CSP is bypassed only to inject axe."""
+    opened: list[BrowserContext] = []
+
+    def build() -> BrowserContext:
+        context = chromium.new_context(locale="en-GB", bypass_csp=True)
+        context.set_default_timeout(TIMEOUT_MS)
+        context.set_default_navigation_timeout(TIMEOUT_MS)
+        opened.append(context)
+        return context
+
+    yield build
+    for context in opened:
+        context.close()
+
+
+@pytest.fixture
+def sign_in(live_server: LiveServer, new_context: Callable[[], BrowserContext]) -> SignIn:
+    """A page in its own browser context, signed in through the sign-in pages with password and code."""
+
+    def build(user: User) -> Page:
+        base = live_server.url
+        page = new_context().new_page()
+        page.goto(base + "/en/sign-in/")
+        page.get_by_label("Username").fill(user.username)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_url(base + "/en/sign-in/code/")
+        page.get_by_label("Code", exact=True).fill(current_code(user))
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_url(base + GAP_MAP)
+        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+        return page
+
+    return build
+
+
+@pytest.fixture
+def axe() -> Axe:
+    return Axe()
+
+
+# --- helpers ------------------------------------------------------------------------------------------
+
+
+def agency(slug: str, name: str, kind: str, areas: list[str], services: tuple[str, ...] = ()) -> Agency:
+    made = make_agency(slug, kind, areas=areas)
+    made.name_en, made.name_cy = name, name + " (cy)"
+    made.save(update_fields=["name_en", "name_cy"])
+    made.services.set(Service.objects.filter(slug__in=services))
+    assert made.services.count() == len(services)
+    return made
+
+
+def open_menu(page: Page, base: str, label: str, path: str) -> None:
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name=label, exact=True).click()
+    page.wait_for_url(base + path)
+
+
+def table_after(page: Page, heading: str) -> Locator:
+    """The referrals table under one of the list page's headings."""
+    return page.get_by_role("heading", name=heading, level=2).locator("xpath=following-sibling::table[1]")
+
+
+def success_banner(page: Page) -> Locator:
+    return page.locator(".govuk-notification-banner--success")
+
+
+def fill_person(page: Page, *, given: str, family: str, gender: str, area: str) -> None:
+    # The person's name fields share their labels with the children's, so these two go by id.
+    page.locator("#id_given_name").fill(given)
+    page.locator("#id_family_name").fill(family)
+    page.get_by_label("Gender", exact=True).select_option(label=gender)
+    page.get_by_label("Where they live").select_option(label=area)
+
+
+def fill_referral(page: Page, *, route: str, risk: str, reason: str | None) -> None:
+    page.get_by_label("How the referral comes").select_option(label=route)
+    page.get_by_label("Known risk").select_option(label=risk)
+    if reason is not None:
+        page.get_by_label("Why you are referring").fill(reason)
+
+
+def assert_no_canaries(page: Page, where: str) -> None:
+    source = page.content()
+    leaked = [canary for canary in CANARIES if canary in source]
+    assert not leaked, f"{where} ({page.url}) shows sealed details: {leaked}"
+
+
+# --- tests --------------------------------------------------------------------------------------------
+
+
+def test_referral_journey(live_server: LiveServer, sign_in: SignIn, axe: Axe) -> None:
+    base = live_server.url
+    childrens = agency(
+        "cardiff-childrens-services",
+        "Cardiff Children's Services",
+        AgencyType.CHILDRENS_SERVICES,
+        ["cardiff"],
+    )
+    clear = agency(
+        "clear-cardiff", "CLEAR Cardiff", AgencyType.PERPETRATOR_SERVICE, ["cardiff"], services=("clear",)
+    )
+    rise = agency("rise-cardiff", "RISE Cardiff", AgencyType.VICTIM_SERVICE, ["cardiff"], ("rise-cardiff",))
+    police = agency(
+        "south-wales-police", "South Wales Police", AgencyType.POLICE, ["cardiff", "vale-of-glamorgan"]
+    )
+    regional = agency(
+        "vawdasv-regional-team",
+        "Cardiff and Vale VAWDASV Regional Team",
+        AgencyType.COMMISSIONER,
+        ["cardiff", "vale-of-glamorgan"],
+    )
+    social_worker = make_user("socialworker", childrens, Role.PRACTITIONER)
+    clear_worker = make_user("clearworker", clear, Role.PRACTITIONER)
+    idva = make_user("idva", rise, Role.PRACTITIONER)
+    officer = make_user("officer", police, Role.PRACTITIONER)
+    commissioner = make_user("commissioner", regional, Role.COMMISSIONER)
+
+    # 1. The social worker makes a referral: first without a reason, to see the error summary.
+    page = sign_in(social_worker)
+    open_menu(page, base, "Referrals", "/en/referrals/")
+    page.get_by_role("link", name="Make a referral").click()
+    page.wait_for_url(base + "/en/referrals/new/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Make a referral")
+    axe.check(page, "referral form (empty)")
+
+    fill_person(page, given="Gareth", family="Pryce", gender="Man", area="Cardiff")
+    fill_referral(page, route="Children's services", risk="Standard", reason=None)
+    page.get_by_label("Partner's first name").fill("Carys")
+    page.get_by_label("Partner's last name").fill("Pryce")
+    page.get_by_label("Partner's gender").select_option(label="Woman")
+    page.get_by_label("Relationship", exact=True).select_option(label="Current partner")
+    page.get_by_label("Partner's phone").fill(PARTNER_PHONE)
+    page.get_by_label("Partner's address").fill(f"{PARTNER_ADDRESS}\nCardiff CF10 1AA")
+    child = page.get_by_role("group", name="Child 1")
+    child.get_by_label("First name").fill("Mali")
+    child.get_by_label("Last name").fill("Pryce")
+    child.get_by_label("School or nursery").fill(CHILD_SCHOOL)
+    page.get_by_role("button", name="Send referral").click()
+    page.wait_for_load_state("load")
+
+    assert page.url == base + "/en/referrals/new/"
+    expect(page).to_have_title(re.compile(r"^Error: Make a referral"))
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("There is a problem")
+    expect(summary.get_by_role("link")).to_have_count(1)
+    expect(summary.get_by_role("link")).to_have_attribute("href", "#id_reason")
+    expect(page.get_by_label("Why you are referring")).to_have_attribute(
+        "aria-describedby", re.compile(r"\bid_reason-error\b")
+    )
+    expect(page.get_by_label("Partner's phone")).to_have_value(PARTNER_PHONE)  # what was typed is kept
+    axe.check(page, "referral form (reason missing)")
+
+    page.get_by_label("Why you are referring").fill(
+        "Children's services assessment: controlling behaviour towards his partner."
+    )
+    page.get_by_role("button", name="Send referral").click()
+    page.wait_for_url(REFERRAL_URL)
+    referral_url = page.url
+    expect(success_banner(page)).to_contain_text("Now choose a service.")
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_have_text(re.compile(r"^Referral PW-"))
+    reference = heading.inner_text().removeprefix("Referral ").strip()
+    assert REFERENCE.match(reference), reference
+    expect(page.locator("#referral-status")).to_have_text("Received")
+
+    # 2. Triage: CLEAR first, with its reasons; Drive ruled out because the case has not been to MARAC.
+    first = page.locator("#triage-fits > li").first
+    expect(first).to_have_attribute("data-service", "clear")
+    for reason in ("Covers Cardiff", "Takes men", "Takes referrals from Children's services"):
+        expect(first).to_contain_text(reason)
+    drive = page.locator('#triage-ruled-out tr[data-service="drive-cardiff"]')
+    expect(drive).to_contain_text("Takes referrals only through MARAC, and this case has not been to MARAC")
+    axe.check(page, "referral detail (before choosing)")
+
+    first.get_by_role("radio").check()
+    page.get_by_role("button", name="Send to the chosen service").click()
+    page.wait_for_load_state("load")
+
+    # 3. Sent to CLEAR; the partner is referred to RISE at the same time.
+    assert page.url == referral_url
+    expect(success_banner(page)).to_contain_text("Referral sent to CLEAR")
+    expect(page.locator("#referral-status")).to_have_text("Sent to a service")
+    expect(page.locator("#referral-service")).to_contain_text("CLEAR")
+    expect(page.locator("#partner-referral")).to_contain_text("RISE Cardiff")
+    expect(page.get_by_role("button", name="Send to the chosen service")).to_have_count(0)
+    axe.check(page, "referral detail (after choosing)")
+
+    # 4. RISE's IDVA finds the partner's referral and, giving a purpose, sees her contact details.
+    page = sign_in(idva)
+    open_menu(page, base, "Referrals", "/en/referrals/")
+    received = table_after(page, "Sent to your services")
+    partner_row = received.locator("tbody tr").filter(has_text="Partner support")
+    expect(partner_row).to_have_count(1)
+    expect(partner_row).to_contain_text("RISE Cardiff")
+    expect(received).not_to_contain_text(reference)  # the man's referral is not RISE's
+    axe.check(page, "referral list (RISE)")
+
+    partner_row.get_by_role("link").click()
+    page.wait_for_url(REFERRAL_URL)
+    expect(page.locator(".govuk-caption-l")).to_have_text("Support for a partner or ex-partner")
+    expect(page.locator("#referral-service")).to_contain_text("RISE Cardiff")
+    axe.check(page, "partner referral detail (RISE)")
+
+    page.get_by_role("link", name="Carys Pryce").click()
+    page.wait_for_url(PERSON_URL)
+    partner_url = page.url
+    expect(page.get_by_role("heading", level=1)).to_have_text("Carys Pryce")
+    expect(page.locator("main")).not_to_contain_text(PARTNER_PHONE)
+    axe.check(page, "person detail (before reveal)")
+
+    page.get_by_label("Why do you need to see these details?").fill("To arrange a safe time to call her")
+    page.get_by_role("button", name="Show contact details").click()
+    page.wait_for_url(partner_url + "sealed/")
+    sealed = page.locator("#sealed-details")
+    expect(sealed).to_contain_text(PARTNER_PHONE)
+    expect(sealed).to_contain_text(PARTNER_ADDRESS)
+    axe.check(page, "person detail (after reveal)")
+
+    # 5. CLEAR sees the man's referral and nothing sealed; the partner's record does not exist for it.
+    page = sign_in(clear_worker)
+    open_menu(page, base, "Referrals", "/en/referrals/")
+    received = table_after(page, "Sent to your services")
+    expect(received.get_by_role("link", name=reference)).to_be_visible()
+    expect(received.locator("tbody tr")).to_have_count(1)
+    assert_no_canaries(page, "CLEAR's referral list")
+    axe.check(page, "referral list (CLEAR)")
+
+    received.get_by_role("link", name=reference).click()
+    page.wait_for_url(referral_url)
+    expect(page.locator("#partner-referral")).to_contain_text("RISE Cardiff")
+    expect(page.locator(f'a[href$="{partner_url.removeprefix(base)}"]')).to_have_count(0)
+    assert_no_canaries(page, "CLEAR's referral detail")
+    axe.check(page, "referral detail (CLEAR)")
+
+    page.get_by_role("link", name="Gareth Pryce").click()
+    page.wait_for_url(PERSON_URL)
+    expect(page.locator("#sealed-notice")).to_be_visible()  # a perpetrator service has no stated need
+    assert_no_canaries(page, "CLEAR's view of the man's record")
+    axe.check(page, "person detail (CLEAR, sealed)")
+
+    response = page.goto(partner_url)
+    assert response is not None and response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
+    assert_no_canaries(page, "CLEAR's attempt at the partner's record")
+    axe.check(page, "not found (CLEAR, partner's record)")
+
+    # 6. A police officer's referral that no service fits is recorded as unmet need.
+    page = sign_in(officer)
+    open_menu(page, base, "Referrals", "/en/referrals/")
+    page.get_by_role("link", name="Make a referral").click()
+    page.wait_for_url(base + "/en/referrals/new/")
+    fill_person(page, given="Sian", family="Bevan", gender="Woman", area="Vale of Glamorgan")
+    fill_referral(page, route="Police", risk="Medium", reason="Repeat call-outs; she asked for help.")
+    page.get_by_role("button", name="Send referral").click()
+    page.wait_for_url(REFERRAL_URL)
+    expect(page.locator("#triage-fits")).to_have_count(0)
+    expect(page.locator(".govuk-warning-text")).to_contain_text("No service in the region can take")
+    unmet = page.get_by_role("button", name="Record unmet need")
+    expect(unmet).to_be_visible()
+    axe.check(page, "referral detail (nothing fits)")
+
+    unmet.click()
+    page.wait_for_load_state("load")
+    expect(success_banner(page)).to_contain_text("Recorded as unmet need. It now shows on the gap map.")
+    expect(page.locator("#referral-status")).to_have_text("No service fits: unmet need")
+    expect(page.get_by_role("button", name="Record unmet need")).to_have_count(0)
+    axe.check(page, "referral detail (unmet need recorded)")
+
+    # 7. The commissioner sees it on the gap map, and still with the filter for women.
+    page = sign_in(commissioner)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Gap map")
+    vale_medium = page.locator('#gap-map-table td[data-area="vale-of-glamorgan"][data-tier="medium_risk"]')
+    expect(vale_medium).to_contain_text("Unmet need: 1 referral")
+    axe.check(page, "gap map (commissioner)")
+
+    with page.expect_response(
+        lambda r: "group=women" in r.url and r.request.header_value("hx-request") == "true"
+    ):
+        page.get_by_label("Women", exact=True).check()
+    expect(page.locator("#gap-map")).to_contain_text("Showing services known to take: Women")
+    expect(vale_medium).to_contain_text("Unmet need: 1 referral")
+    axe.check(page, "gap map filtered for women (commissioner)")
+
+    axe.assert_clean()
+
+
+def test_public_self_referral(
+    live_server: LiveServer, new_context: Callable[[], BrowserContext], axe: Axe
+) -> None:
+    base = live_server.url
+    page = new_context().new_page()
+
+    page.goto(base + "/en/referrals/self-referral/")
+    loaded = time.monotonic()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ask for help with your behaviour")
+    expect(page.get_by_role("navigation", name="Menu")).to_have_count(0)
+    axe.check(page, "self-referral form")
+
+    page.get_by_label("Your first name").fill("Rhys")
+    page.get_by_label("Your last name").fill("Llewellyn")
+    page.get_by_label("Your gender").select_option(label="Man")
+    page.get_by_label("Where you live").select_option(label="Cardiff")
+    page.get_by_label("Your phone number").fill("07700 900123")
+    page.get_by_label("What would you like help with?").fill("I shout at my partner and I want to stop.")
+    page.get_by_label("Your partner's or ex-partner's first name").fill("Bethan")
+    page.get_by_label("Their last name").fill("Canary")
+    page.get_by_label("Their phone number").fill(PARTNER_PHONE)
+    page.get_by_label("I agree that a service may contact me").check()
+
+    # The form refuses anything sent within MIN_SECONDS of it being shown (scripts are quicker than people),
+    # so this is the one place the test waits for time to pass rather than for something on the page.
+    remaining_ms = (public.MIN_SECONDS + 0.5 - (time.monotonic() - loaded)) * 1000
+    if remaining_ms > 0:
+        page.wait_for_timeout(remaining_ms)
+    page.get_by_role("button", name="Send", exact=True).click()
+    page.wait_for_url(base + "/en/referrals/self-referral/sent/")
+
+    panel = page.locator(".govuk-panel--confirmation")
+    expect(panel.get_by_role("heading", level=1)).to_have_text("Your request has been sent")
+    expect(panel.locator("#reference")).to_have_text(REFERENCE)
+    source = page.content()
+    for partner_detail in ("Bethan", "Canary", PARTNER_PHONE, "partner"):
+        assert partner_detail not in source, f"the confirmation page mentions {partner_detail!r}"
+    axe.check(page, "self-referral sent")
+
+    page.goto(base + "/cy/referrals/self-referral/")
+    expect(page.locator("html")).to_have_attribute("lang", "cy")
+    axe.check(page, "self-referral form (Welsh)")
+
+    axe.assert_clean()

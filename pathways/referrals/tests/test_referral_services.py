@@ -1,0 +1,198 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from pathways.audit.models import AuditEntry
+from pathways.core.policy import can_see_record, can_see_sealed, reveal_sealed
+from pathways.people.models import Person
+from pathways.referrals import services
+from pathways.referrals.choices import ReferralKind, Status
+from pathways.referrals.models import Referral
+from pathways.referrals.tests.factories import PARTNER_PHONE, actor_of, agency_running, refer, staff
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cast(region: None) -> dict[str, object]:
+    childrens = agency_running("childrens", "childrens_services")
+    clear = agency_running("clear-team", "perpetrator_service", "clear")
+    rise = agency_running("rise-team", "victim_service", "rise-cardiff")
+    drive = agency_running("drive-team", "perpetrator_service", "drive-cardiff")
+    return {
+        "social_worker": actor_of(staff("sw", childrens)),
+        "clear": actor_of(staff("clear-worker", clear)),
+        "rise": actor_of(staff("idva", rise)),
+        "drive": actor_of(staff("drive-worker", drive)),
+    }
+
+
+def test_choosing_clear_refers_the_partner_to_rise_in_the_same_transaction(cast: dict[str, Any]) -> None:
+    referral = refer(cast["social_worker"])
+    services.choose_service(actor=cast["social_worker"], referral=referral, service_slug="clear")
+    partner_referral = Referral.objects.get(linked_referral=referral)
+    assert partner_referral.kind == ReferralKind.PARTNER_SUPPORT
+    assert partner_referral.service.slug == "rise-cardiff"  # type: ignore[union-attr]
+    assert partner_referral.person == referral.partner
+
+
+def test_a_failure_while_referring_the_partner_leaves_nothing_half_done(
+    cast: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    referral = refer(cast["social_worker"])
+
+    def broken(**kwargs: object) -> None:
+        raise RuntimeError("partner-support service unavailable")
+
+    monkeypatch.setattr(services, "_refer_partner", broken)
+    with pytest.raises(RuntimeError):
+        services.choose_service(actor=cast["social_worker"], referral=referral, service_slug="clear")
+    referral.refresh_from_db()
+    assert referral.status == Status.RECEIVED and referral.service is None
+    assert not Referral.objects.filter(linked_referral=referral).exists()
+
+
+def test_partner_details_are_sealed_from_the_perpetrator_service(cast: dict[str, Any]) -> None:
+    referral = refer(cast["social_worker"])
+    services.choose_service(actor=cast["social_worker"], referral=referral, service_slug="clear")
+    assert referral.partner is not None
+    partner = Person.objects.prefetch_related("agencies").get(pk=referral.partner.pk)
+    assert can_see_sealed(cast["rise"], partner)
+    assert (
+        reveal_sealed(cast["rise"], partner, partner.phone, field="phone", purpose="safety call")
+        == PARTNER_PHONE
+    )
+    assert not can_see_record(cast["clear"], partner, "person.view")  # type: ignore[arg-type]
+    assert reveal_sealed(cast["clear"], partner, partner.phone, field="phone", purpose="curious") is None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT phone FROM people_person WHERE id = %s",
+            [partner.pk.hex if connection.vendor == "sqlite" else partner.pk],
+        )
+        stored = cursor.fetchone()[0]
+    assert PARTNER_PHONE not in stored
+
+
+def test_a_service_that_needs_partner_details_cannot_take_a_referral_without_them(
+    cast: dict[str, Any],
+) -> None:
+    referral = refer(cast["social_worker"], partner=False)
+    with pytest.raises(services.ReferralError, match="partner's contact details"):
+        services.choose_service(actor=cast["social_worker"], referral=referral, service_slug="clear")
+
+
+def test_the_choice_and_the_alternatives_shown_are_kept(cast: dict[str, Any]) -> None:
+    referral = services.choose_service(
+        actor=cast["social_worker"], referral=refer(cast["social_worker"]), service_slug="clear"
+    )
+    assert referral.triage["chosen"] == "clear"
+    assert referral.triage["rules_version"] >= 1
+    assert "drive-cardiff" in {r["service"] for r in referral.triage["ruled_out"]}
+
+
+def test_unmet_need_keeps_the_tier_and_reasons(cast: dict[str, Any]) -> None:
+    referral = refer(
+        cast["social_worker"],
+        gender="woman",
+        partner_gender="man",
+        area="vale-of-glamorgan",
+        route="police",
+        risk="medium",
+    )
+    referral = services.record_unmet_need(actor=cast["social_worker"], referral=referral)
+    assert referral.status == Status.UNMET_NEED and referral.tier_needed == "medium_risk"
+    assert {"service": "clear", "tier": "early_intervention"}.items() <= next(
+        r for r in referral.unmet_reasons if r["service"] == "clear"
+    ).items()
+
+
+def test_unmet_need_is_refused_when_a_service_fits(cast: dict[str, Any]) -> None:
+    with pytest.raises(services.ReferralError):
+        services.record_unmet_need(actor=cast["social_worker"], referral=refer(cast["social_worker"]))
+
+
+def test_lifecycle_steps_are_guarded_and_recorded(cast: dict[str, Any]) -> None:
+    referral = services.choose_service(
+        actor=cast["social_worker"], referral=refer(cast["social_worker"]), service_slug="clear"
+    )
+    with pytest.raises(services.ReferralError):
+        services.advance(actor=cast["social_worker"], referral=referral, to=Status.OFFERED)  # not the service
+    with pytest.raises(services.ReferralError):
+        services.advance(actor=cast["clear"], referral=referral, to=Status.STARTED)  # skips offered
+    for step in (Status.OFFERED, Status.ACCEPTED, Status.WAITING, Status.STARTED):
+        services.advance(actor=cast["clear"], referral=referral, to=step)
+    assert list(referral.events.values_list("status", flat=True)) == [
+        "received",
+        "triaged",
+        "offered",
+        "accepted",
+        "waiting",
+        "started",
+    ]
+    assert all(e.by is not None for e in referral.events.all())
+
+
+def test_declining_or_withdrawing_needs_a_reason(cast: dict[str, Any]) -> None:
+    referral = services.choose_service(
+        actor=cast["social_worker"], referral=refer(cast["social_worker"]), service_slug="clear"
+    )
+    with pytest.raises(services.ReferralError, match="reason"):
+        services.advance(actor=cast["clear"], referral=referral, to=Status.DECLINED)
+    services.advance(
+        actor=cast["social_worker"], referral=referral, to=Status.WITHDRAWN, note="Family moved away"
+    )
+    referral.refresh_from_db()
+    assert referral.status == Status.WITHDRAWN
+
+
+def test_step_up_keeps_the_person_with_clear_until_drive_starts(cast: dict[str, Any]) -> None:
+    sw, clear, drive = cast["social_worker"], cast["clear"], cast["drive"]
+    first = services.choose_service(actor=sw, referral=refer(sw), service_slug="clear")
+    for step in (Status.OFFERED, Status.ACCEPTED, Status.STARTED):
+        services.advance(actor=clear, referral=first, to=step)
+    with pytest.raises(services.ReferralError, match="handover"):
+        services.step(actor=clear, referral=first, transition="step_up", risk_level="high", handover_note=" ")
+    up = services.step(
+        actor=clear,
+        referral=first,
+        transition="step_up",
+        risk_level="high",
+        handover_note="Escalating; heard at MARAC last week.",
+    )
+    assert up.previous_referral == first and up.been_to_marac is False
+    up.been_to_marac = True
+    up.save()
+    services.choose_service(actor=clear, referral=up, service_slug="drive-cardiff")
+    first.refresh_from_db()
+    assert first.status == Status.STARTED  # still with CLEAR
+    for step in (Status.OFFERED, Status.ACCEPTED, Status.STARTED):
+        services.advance(actor=drive, referral=up, to=step)
+    first.refresh_from_db()
+    assert first.status == Status.MOVED_ON
+
+
+def test_only_the_current_service_can_step_a_person(cast: dict[str, Any]) -> None:
+    referral = services.choose_service(
+        actor=cast["social_worker"], referral=refer(cast["social_worker"]), service_slug="clear"
+    )
+    with pytest.raises(services.ReferralError):
+        services.step(
+            actor=cast["social_worker"],
+            referral=referral,
+            transition="step_up",
+            risk_level="high",
+            handover_note="x",
+        )
+
+
+def test_every_write_is_audited_without_personal_data(cast: dict[str, Any]) -> None:
+    before = AuditEntry.objects.count()
+    services.choose_service(
+        actor=cast["social_worker"], referral=refer(cast["social_worker"]), service_slug="clear"
+    )
+    entries = AuditEntry.objects.order_by("sequence")[before:]
+    assert {e.record_type for e in entries} >= {"person", "referral"}
+    assert all("Jenkins" not in str(e.details) and PARTNER_PHONE not in str(e.details) for e in entries)
