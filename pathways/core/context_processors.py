@@ -31,6 +31,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     actor = actor_for(request)
     entries = [
         (Perm.GAP_MAP_VIEW, "insights:gap_map", _("Gap map")),
+        (Perm.GAP_MAP_VIEW, "insights:referral_figures", _("Figures")),
         (Perm.DIRECTORY_VIEW, "directory:service_list", _("Services")),
         (Perm.REFERRAL_VIEW, "referrals:list", _("Referrals")),
         (Perm.AUDIT_VIEW, "audit:search", _("Audit log")),

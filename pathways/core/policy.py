@@ -241,6 +241,7 @@ URL_RULES: dict[str, Rule] = {
     "directory:service_list": Rule(Perm.DIRECTORY_VIEW),
     "directory:service_detail": Rule(Perm.DIRECTORY_VIEW),
     "insights:gap_map": Rule(Perm.GAP_MAP_VIEW),
+    "insights:referral_figures": Rule(Perm.GAP_MAP_VIEW),
     "audit:search": Rule(Perm.AUDIT_VIEW),
     "audit:export": Rule(Perm.AUDIT_EXPORT),
     "api:service-list": Rule(Perm.DIRECTORY_VIEW),
