@@ -4,8 +4,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from pathways.directory.choices import Tier
-from pathways.insights.figures import referral_figures
 from pathways.insights.choices import Group
+from pathways.insights.figures import referral_figures
 from pathways.insights.forms import GapMapFilterForm
 from pathways.insights.selectors import gap_map
 

@@ -288,12 +288,14 @@ def test_referral_journey(live_server: LiveServer, sign_in: SignIn, axe: Axe) ->
     expect(page.locator("#partner-referral")).to_contain_text("RISE Cardiff")
     expect(page.locator(f'a[href$="{partner_url.removeprefix(base)}"]')).to_have_count(0)
     assert_no_canaries(page, "CLEAR's referral detail")
+    print("CLEAR-REFERRAL-PAGE:", page.locator("main").inner_text())
     axe.check(page, "referral detail (CLEAR)")
 
     page.get_by_role("link", name="Gareth Pryce").click()
     page.wait_for_url(PERSON_URL)
     expect(page.locator("#sealed-notice")).to_be_visible()  # a perpetrator service has no stated need
     assert_no_canaries(page, "CLEAR's view of the man's record")
+    print("CLEAR-PERSON-PAGE:", page.locator("main").inner_text())
     axe.check(page, "person detail (CLEAR, sealed)")
 
     response = page.goto(partner_url)
