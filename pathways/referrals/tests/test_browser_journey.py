@@ -118,6 +118,14 @@ def table_after(page: Page, heading: str) -> Locator:
     return page.get_by_role("heading", name=heading, level=2).locator("xpath=following-sibling::table[1]")
 
 
+def post_with(page: Page, button: str) -> None:
+    """Press a form's submit button; a server error fails here, naming the request, not at a later check."""
+    with page.expect_event("load"), page.expect_response(lambda r: r.request.method == "POST") as posted:
+        page.get_by_role("button", name=button, exact=True).click()
+    response = posted.value
+    assert response.status < 500, f"POST {response.url} answered {response.status} {response.status_text}"
+
+
 def success_banner(page: Page) -> Locator:
     return page.locator(".govuk-notification-banner--success")
 
@@ -193,8 +201,7 @@ def test_referral_journey(live_server: LiveServer, sign_in: SignIn, axe: Axe) ->
     child.get_by_label("First name").fill("Mali")
     child.get_by_label("Last name").fill("Pryce")
     child.get_by_label("School or nursery").fill(CHILD_SCHOOL)
-    page.get_by_role("button", name="Send referral").click()
-    page.wait_for_load_state("load")
+    post_with(page, "Send referral")
 
     assert page.url == base + "/en/referrals/new/"
     expect(page).to_have_title(re.compile(r"^Error: Make a referral"))
@@ -211,7 +218,7 @@ def test_referral_journey(live_server: LiveServer, sign_in: SignIn, axe: Axe) ->
     page.get_by_label("Why you are referring").fill(
         "Children's services assessment: controlling behaviour towards his partner."
     )
-    page.get_by_role("button", name="Send referral").click()
+    post_with(page, "Send referral")
     page.wait_for_url(REFERRAL_URL)
     referral_url = page.url
     expect(success_banner(page)).to_contain_text("Now choose a service.")
@@ -231,8 +238,7 @@ def test_referral_journey(live_server: LiveServer, sign_in: SignIn, axe: Axe) ->
     axe.check(page, "referral detail (before choosing)")
 
     first.get_by_role("radio").check()
-    page.get_by_role("button", name="Send to the chosen service").click()
-    page.wait_for_load_state("load")
+    post_with(page, "Send to the chosen service")
 
     # 3. Sent to CLEAR; the partner is referred to RISE at the same time.
     assert page.url == referral_url
@@ -267,7 +273,7 @@ def test_referral_journey(live_server: LiveServer, sign_in: SignIn, axe: Axe) ->
     axe.check(page, "person detail (before reveal)")
 
     page.get_by_label("Why do you need to see these details?").fill("To arrange a safe time to call her")
-    page.get_by_role("button", name="Show contact details").click()
+    post_with(page, "Show contact details")
     page.wait_for_url(partner_url + "sealed/")
     sealed = page.locator("#sealed-details")
     expect(sealed).to_contain_text(PARTNER_PHONE)
@@ -288,14 +294,12 @@ def test_referral_journey(live_server: LiveServer, sign_in: SignIn, axe: Axe) ->
     expect(page.locator("#partner-referral")).to_contain_text("RISE Cardiff")
     expect(page.locator(f'a[href$="{partner_url.removeprefix(base)}"]')).to_have_count(0)
     assert_no_canaries(page, "CLEAR's referral detail")
-    print("CLEAR-REFERRAL-PAGE:", page.locator("main").inner_text())
     axe.check(page, "referral detail (CLEAR)")
 
     page.get_by_role("link", name="Gareth Pryce").click()
     page.wait_for_url(PERSON_URL)
     expect(page.locator("#sealed-notice")).to_be_visible()  # a perpetrator service has no stated need
     assert_no_canaries(page, "CLEAR's view of the man's record")
-    print("CLEAR-PERSON-PAGE:", page.locator("main").inner_text())
     axe.check(page, "person detail (CLEAR, sealed)")
 
     response = page.goto(partner_url)
@@ -311,7 +315,7 @@ def test_referral_journey(live_server: LiveServer, sign_in: SignIn, axe: Axe) ->
     page.wait_for_url(base + "/en/referrals/new/")
     fill_person(page, given="Sian", family="Bevan", gender="Woman", area="Vale of Glamorgan")
     fill_referral(page, route="Police", risk="Medium", reason="Repeat call-outs; she asked for help.")
-    page.get_by_role("button", name="Send referral").click()
+    post_with(page, "Send referral")
     page.wait_for_url(REFERRAL_URL)
     expect(page.locator("#triage-fits")).to_have_count(0)
     expect(page.locator(".govuk-warning-text")).to_contain_text("No service in the region can take")
@@ -319,8 +323,7 @@ def test_referral_journey(live_server: LiveServer, sign_in: SignIn, axe: Axe) ->
     expect(unmet).to_be_visible()
     axe.check(page, "referral detail (nothing fits)")
 
-    unmet.click()
-    page.wait_for_load_state("load")
+    post_with(page, "Record unmet need")
     expect(success_banner(page)).to_contain_text("Recorded as unmet need. It now shows on the gap map.")
     expect(page.locator("#referral-status")).to_have_text("No service fits: unmet need")
     expect(page.get_by_role("button", name="Record unmet need")).to_have_count(0)
@@ -373,7 +376,7 @@ def test_public_self_referral(
     remaining_ms = (public.MIN_SECONDS + 0.5 - (time.monotonic() - loaded)) * 1000
     if remaining_ms > 0:
         page.wait_for_timeout(remaining_ms)
-    page.get_by_role("button", name="Send", exact=True).click()
+    post_with(page, "Send")
     page.wait_for_url(base + "/en/referrals/self-referral/sent/")
 
     panel = page.locator(".govuk-panel--confirmation")
