@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -157,8 +158,10 @@ def self_referral(request: HttpRequest) -> HttpResponse:
     return render(request, "referrals/self_referral.html", {"form": form})
 
 
+@transaction.atomic
 def submit_self_referral(data: ReferralInput) -> services.Referral:
-    """Record it and send it to the best-ranked service that takes self-referrals, or record unmet need."""
+    """Record it and send it to the best-ranked service that takes self-referrals, or record unmet need.
+    All or nothing: a failure leaves no half-made referral."""
     referral = services.create_referral(actor=None, data=data)
     try:
         result, _ruleset = services.triage_referral(referral)

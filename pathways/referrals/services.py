@@ -265,8 +265,9 @@ def create_referral(
 
 
 def _locked(referral: Referral) -> Referral:
+    # Lock only the referral's row: PostgreSQL cannot lock the nullable side of the outer joins.
     return (
-        Referral.objects.select_for_update()
+        Referral.objects.select_for_update(of=("self",))
         .select_related("person__area", "partner", "service")
         .get(pk=referral.pk)
     )

@@ -26,6 +26,7 @@ from pathways.directory.models import Service
 from pathways.insights.tests import conftest as gap_map_browser_fixtures
 from pathways.insights.tests.test_browser import TIMEOUT_MS, Axe, current_code
 from pathways.referrals import public
+from pathways.referrals.models import Referral
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("audit_log_flushable", "region")]
 
@@ -383,9 +384,18 @@ def test_public_self_referral(
     expect(panel.get_by_role("heading", level=1)).to_have_text("Your request has been sent")
     expect(panel.locator("#reference")).to_have_text(REFERENCE)
     source = page.content()
-    for partner_detail in ("Bethan", "Canary", PARTNER_PHONE, "partner"):
-        assert partner_detail not in source, f"the confirmation page mentions {partner_detail!r}"
+    for partner_detail in ("Bethan", "Canary", PARTNER_PHONE):
+        assert partner_detail not in source, f"the confirmation page shows {partner_detail!r}"
+    expect(page.locator("main")).not_to_contain_text(re.compile("partner", re.IGNORECASE))
     axe.check(page, "self-referral sent")
+
+    # Behind the page, triage sent it to CLEAR, and the partner to RISE.
+    referral = Referral.objects.select_related("service").get(
+        reference=panel.locator("#reference").inner_text()
+    )
+    assert referral.route == "self" and referral.service is not None and referral.service.slug == "clear"
+    partner_services = referral.partner_referrals.values_list("service__slug", flat=True)
+    assert list(partner_services) == ["rise-cardiff"]
 
     page.goto(base + "/cy/referrals/self-referral/")
     expect(page.locator("html")).to_have_attribute("lang", "cy")
