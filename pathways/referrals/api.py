@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from django.db import transaction
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -90,6 +90,44 @@ class ChooseIn(serializers.Serializer[Any]):
         return attrs
 
 
+class EventOut(serializers.Serializer[Any]):
+    status = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
+class FitOut(serializers.Serializer[Any]):
+    service = serializers.CharField()
+    score = serializers.FloatField()
+    reasons = serializers.ListField(child=serializers.CharField())
+    cautions = serializers.ListField(child=serializers.CharField())
+
+
+class RuledOutOut(serializers.Serializer[Any]):
+    service = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class TriageOut(serializers.Serializer[Any]):
+    fits = FitOut(many=True)
+    ruled_out = RuledOutOut(many=True)
+    tier_needed = serializers.CharField(allow_null=True)
+
+
+class ReferralOut(serializers.Serializer[Any]):
+    """A referral as the API shows it: never the people's details, only the referral and its triage."""
+
+    id = serializers.UUIDField()
+    reference = serializers.CharField()
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    route = serializers.CharField()
+    risk_level = serializers.CharField()
+    service = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    events = EventOut(many=True)
+    triage = TriageOut(allow_null=True)
+
+
 def _triage_out(snapshot: dict[str, Any] | None) -> dict[str, Any] | None:
     if not snapshot:
         return None
@@ -129,12 +167,12 @@ def referral_out(referral: Referral, triage: dict[str, Any] | None = None) -> di
 class ReferralListCreate(APIView):
     """Referrals your agency made or received (GET), or make one (POST); the answer includes triage."""
 
-    @extend_schema(responses={200: serializers.ListSerializer(child=serializers.DictField())})
+    @extend_schema(responses={200: ReferralOut(many=True)})
     def get(self, request: Request) -> Response:
         referrals = selectors.referrals_for(actor_for(request)).prefetch_related("events")[:500]
         return Response([referral_out(r) for r in referrals])
 
-    @extend_schema(request=ReferralIn, responses={201: serializers.DictField()})
+    @extend_schema(request=ReferralIn, responses={201: ReferralOut})
     def post(self, request: Request) -> Response:
         body = ReferralIn(data=request.data)
         body.is_valid(raise_exception=True)
@@ -169,7 +207,7 @@ class ReferralListCreate(APIView):
 
 
 class ReferralDetail(APIView):
-    @extend_schema(responses={200: serializers.DictField()})
+    @extend_schema(responses={200: ReferralOut})
     def get(self, request: Request, referral_id: uuid.UUID) -> Response:
         referral = selectors.get_referral(actor_for(request), referral_id)
         return Response(referral_out(referral))
@@ -178,7 +216,9 @@ class ReferralDetail(APIView):
 class ReferralChoose(APIView):
     """Send a received referral to one of the services triage offered, or record unmet need."""
 
-    @extend_schema(request=ChooseIn, responses={200: serializers.DictField()})
+    @extend_schema(
+        request=ChooseIn, responses={200: ReferralOut, 409: OpenApiResponse(description="Not possible now")}
+    )
     def post(self, request: Request, referral_id: uuid.UUID) -> Response:
         actor = actor_for(request)
         referral = selectors.get_referral(actor, referral_id)
