@@ -16,12 +16,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pathways.accounts.choices import AgencyType, Role
 from pathways.accounts.models import Agency, Membership, User
+from pathways.assessments.services import load_instruments
 from pathways.directory.models import Area, Region
 from pathways.directory.services import load_region
 from pathways.referrals.services import load_triage_rules
 
 REGION_FILE = Path(settings.BASE_DIR) / "regions" / "cardiff-and-vale" / "region.yaml"
 TRIAGE_FILE = REGION_FILE.with_name("triage.yaml")
+INSTRUMENT_PATHS = [Path(settings.BASE_DIR) / "instruments", REGION_FILE.parent]
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105
 
 
@@ -31,6 +33,7 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
     with django_db_blocker.unblock():
         load_region(path=REGION_FILE)
         load_triage_rules(path=TRIAGE_FILE)
+        load_instruments(paths=INSTRUMENT_PATHS)
 
 
 @pytest.fixture
@@ -39,6 +42,7 @@ def region(db: None) -> None:
     if not Region.objects.exists():
         load_region(path=REGION_FILE)
         load_triage_rules(path=TRIAGE_FILE)
+        load_instruments(paths=INSTRUMENT_PATHS)
 
 
 @lru_cache(maxsize=1)

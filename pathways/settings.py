@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "pathways.directory",
     "pathways.people",
     "pathways.referrals",
+    "pathways.assessments",
     "pathways.insights",
 ]
 

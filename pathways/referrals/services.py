@@ -149,13 +149,23 @@ def case_for(referral: Referral) -> Case:
         age=_age(person.date_of_birth),
         route=referral.route,
         been_to_marac=referral.been_to_marac,
-        risk_level=referral.risk_level,
+        risk_level=risk_for_triage(referral),
         has_partner_details=has_partner_details,
         has_children=has_children,
         interpreter_needed=person.interpreter_needed,
         welsh=person.preferred_language == PreferredLanguage.WELSH,
         shift_worker=person.work_pattern == WorkPattern.SHIFT_WORK,
     )
+
+
+def risk_for_triage(referral: Referral) -> str:
+    """The risk the referrer stated; when they did not know it, the person's current assessed risk."""
+    if referral.risk_level != RiskLevel.NOT_KNOWN:
+        return referral.risk_level
+    from pathways.assessments.selectors import current_risk
+
+    current = current_risk(referral.person)
+    return current.level if current else RiskLevel.NOT_KNOWN
 
 
 def region_of(referral: Referral) -> Region | None:

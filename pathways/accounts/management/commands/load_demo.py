@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from pathways.accounts.demo import DEMO_PASSWORD, load_demo_accounts
+from pathways.assessments.services import load_instruments
 from pathways.directory.services import load_region
 from pathways.referrals.services import load_triage_rules
 
@@ -19,6 +20,7 @@ class Command(BaseCommand):
             raise CommandError("Demo data is only loaded with PATHWAYS_DEMO on, never in production.")
         load_region(path=DEMO_REGION)
         load_triage_rules(path=DEMO_REGION.with_name("triage.yaml"))
+        load_instruments(paths=[Path(settings.BASE_DIR) / "instruments", DEMO_REGION.parent])
         users = load_demo_accounts()
         self.stdout.write(self.style.SUCCESS("Pathways demo: Cardiff and the Vale of Glamorgan"))
         self.stdout.write(

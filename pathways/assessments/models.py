@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from pathways.core.models import TimeStampedModel
+
+
+class InstrumentVersion(models.Model):
+    """One version of an instrument's definition. Assessments keep the version they were made with."""
+
+    instrument = models.SlugField(max_length=60)
+    version = models.PositiveIntegerField()
+    definition = models.JSONField()
+    file_sha256 = models.CharField(max_length=64)
+    loaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["instrument", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["instrument", "version"], name="one_instrument_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} v{self.version}"
+
+
+class Context(models.TextChoices):
+    INTAKE = "intake", _("Intake")
+    REVIEW = "review", _("Review")
+    CLOSURE = "closure", _("Closure")
+    MARAC = "marac", _("MARAC")
+    SCREENING = "screening", _("Screening")
+
+
+class AssessmentStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    COMPLETED = "completed", _("Completed")
+    SUPERSEDED = "superseded", _("Corrected by a later version")
+
+
+class Assessment(TimeStampedModel):
+    """An assessment of a person with one version of an instrument.
+
+    Completed assessments never change: a correction is a new assessment that supersedes it, with a reason.
+    """
+
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="assessments")
+    instrument_version = models.ForeignKey(
+        InstrumentVersion, on_delete=models.PROTECT, related_name="assessments"
+    )
+    assessor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="assessments")
+    assessed_on = models.DateField(_("date of assessment"))
+    context = models.CharField(_("context"), max_length=20, choices=Context.choices)
+    status = models.CharField(max_length=20, choices=AssessmentStatus.choices, default=AssessmentStatus.DRAFT)
+    answers = models.JSONField(default=dict)
+    results = models.JSONField(default=dict, help_text=_("Computed from the answers; never typed in."))
+    narrative = models.TextField(_("assessor's narrative"), blank=True, max_length=8000)
+    sources = models.TextField(_("sources of information"), blank=True, max_length=2000)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
+    )
+    correction_reason = models.TextField(blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["-assessed_on", "-created_at"]
+        indexes = [models.Index(fields=["person", "status", "assessed_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_version} {self.assessed_on}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("assessments:detail", kwargs={"assessment_id": self.pk})
+
+    def owning_agency_ids(self) -> Iterable[Any]:
+        return self.person.owning_agency_ids()
+
+
+class RegionAssessmentSettings(models.Model):
+    """A region's assessment settings (MARAC call-out threshold, re-assessment schedule), versioned."""
+
+    region = models.ForeignKey(
+        "directory.Region", on_delete=models.CASCADE, related_name="assessment_settings"
+    )
+    version = models.PositiveIntegerField()
+    settings = models.JSONField()
+    file_sha256 = models.CharField(max_length=64)
+    loaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["region", "-version"]
+        constraints = [models.UniqueConstraint(fields=["region", "version"], name="one_settings_version")]
+
+    def __str__(self) -> str:
+        return f"{self.region} v{self.version}"

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import datetime
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+
+from pathways.assessments.models import Assessment, AssessmentStatus
+from pathways.core.policy import Actor, Perm, get_for_actor, visible_to
+from pathways.people.models import Person
+
+OWNERS = ("person__agencies",)
+RISK_ORDER = {"standard": 1, "medium": 2, "high": 3}
+# How far "up" an answer is, so that a change between two assessments has a direction.
+ANSWER_ORDER = {
+    "no": 0,
+    "dont_know": 1,
+    "yes": 2,
+    "absent": 0,
+    "omitted": 0,
+    "possibly_present": 1,
+    "present": 2,
+}
+
+
+def assessments_for(actor: Actor) -> QuerySet[Assessment]:
+    return visible_to(
+        actor,
+        Assessment.objects.select_related("instrument_version", "assessor", "agency"),
+        Perm.ASSESSMENT_VIEW,
+        *OWNERS,
+    )
+
+
+def get_assessment(actor: Actor, assessment_id: uuid.UUID) -> Assessment:
+    return get_for_actor(
+        actor,
+        Assessment.objects.select_related("instrument_version", "person__area", "assessor", "agency"),
+        Perm.ASSESSMENT_VIEW,
+        *OWNERS,
+        pk=assessment_id,
+    )
+
+
+def history(person: Person) -> QuerySet[Assessment]:
+    """A person's assessments, newest first. The caller has already checked the person is visible."""
+    return Assessment.objects.filter(person=person).select_related("instrument_version", "assessor", "agency")
+
+
+@dataclass(frozen=True)
+class CurrentRisk:
+    level: str
+    assessment: Assessment
+
+
+def current_risk(person: Person) -> CurrentRisk | None:
+    """The risk level from the person's latest completed assessment that gives one, with its source."""
+    for assessment in (
+        history(person)
+        .filter(status=AssessmentStatus.COMPLETED)
+        .order_by("-assessed_on", "-completed_at")[:50]
+    ):
+        level = assessment.results.get("risk_level")
+        if level:
+            return CurrentRisk(level, assessment)
+    return None
+
+
+@dataclass(frozen=True)
+class Change:
+    item: str
+    before: Any
+    after: Any
+    direction: str  # "up", "down" or "changed"
+
+
+def _flatten(value: Any) -> Any:
+    if isinstance(value, dict):  # recent / past ratings: the higher one
+        return max((ANSWER_ORDER.get(v, 0) for v in value.values()), default=0)
+    return value
+
+
+def compare(earlier: Assessment, later: Assessment) -> list[Change]:
+    """Which answers moved between two assessments with the same instrument, and which way."""
+    changes = []
+    for item in sorted(set(earlier.answers) | set(later.answers)):
+        before, after = earlier.answers.get(item), later.answers.get(item)
+        if before == after:
+            continue
+        a, b = _flatten(before), _flatten(after)
+        a = ANSWER_ORDER.get(a, a) if isinstance(a, str) else a
+        b = ANSWER_ORDER.get(b, b) if isinstance(b, str) else b
+        if isinstance(a, int | float) and isinstance(b, int | float):
+            direction = "up" if b > a else "down"
+        else:
+            direction = "changed"
+        changes.append(Change(item, before, after, direction))
+    return changes
+
+
+def reassessment_due(
+    person: Person, service_slug: str, settings: dict[str, Any], today: datetime.date
+) -> datetime.date | None:
+    days = settings.get("reassessment_days", {})
+    interval = days.get(service_slug, days.get("default"))
+    if not interval:
+        return None
+    last = history(person).filter(status=AssessmentStatus.COMPLETED).order_by("-assessed_on").first()
+    start = last.assessed_on if last else today
+    return start + datetime.timedelta(days=int(interval))

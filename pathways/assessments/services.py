@@ -1,0 +1,304 @@
+"""Assessment writes: loading instrument versions and region settings, drafts, completion, corrections."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from pathways.assessments.engine import AnswerProblem, check_answers, compute
+from pathways.assessments.instrumentfile import Instrument
+from pathways.assessments.marac import MaracInputError, marac_criteria
+from pathways.assessments.models import (
+    Assessment,
+    AssessmentStatus,
+    InstrumentVersion,
+    RegionAssessmentSettings,
+)
+from pathways.assessments.settingsfile import AssessmentSettingsFile
+from pathways.audit import services as audit
+from pathways.audit.choices import AuditAction
+from pathways.core.datafiles import DataFileError, Problem, validate
+from pathways.core.policy import Actor
+from pathways.directory.models import Region
+from pathways.people.models import Person
+
+
+class AssessmentError(Exception):
+    def __init__(self, message: str, problems: list[AnswerProblem] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
+
+# --- definitions ---------------------------------------------------------------------------------------
+
+
+def _load_instrument(path: Path) -> tuple[InstrumentVersion, bool]:
+    instrument, _data, _index = validate(path, Instrument)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    latest = InstrumentVersion.objects.filter(instrument=instrument.id).first()
+    if latest is not None and latest.file_sha256 == digest:
+        return latest, False
+    version = InstrumentVersion.objects.create(
+        instrument=instrument.id,
+        version=latest.version + 1 if latest else 1,
+        definition=instrument.model_dump(mode="json"),
+        file_sha256=digest,
+    )
+    return version, True
+
+
+def _load_settings(path: Path) -> tuple[RegionAssessmentSettings, bool]:
+    settings, _data, index = validate(path, AssessmentSettingsFile)
+    region = Region.objects.filter(slug=settings.region).first()
+    if region is None:
+        raise DataFileError(
+            [
+                Problem(
+                    str(path),
+                    index.get(("region",)),
+                    "region",
+                    f"no region {settings.region!r} is loaded; load its region.yaml first",
+                )
+            ]
+        )
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    latest = RegionAssessmentSettings.objects.filter(region=region).first()
+    if latest is not None and latest.file_sha256 == digest:
+        return latest, False
+    return RegionAssessmentSettings.objects.create(
+        region=region,
+        version=latest.version + 1 if latest else 1,
+        settings=settings.model_dump(mode="json"),
+        file_sha256=digest,
+    ), True
+
+
+@transaction.atomic
+def load_instruments(*, paths: list[Path], actor: Actor | None = None) -> list[str]:
+    """Load every instrument definition (and a region's assessment.yaml) in these files or folders.
+
+    A changed file becomes a new version; unchanged files are left alone. All or nothing: one bad file
+    and nothing is loaded, with every problem in every file reported.
+    """
+    files: list[Path] = []
+    for path in paths:
+        files += sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+    loaded, problems = [], []
+    for file in files:
+        if file.name in ("region.yaml", "triage.yaml"):
+            continue
+        try:
+            if file.name == "assessment.yaml":
+                settings, changed = _load_settings(file)
+                label = f"{settings.region.slug} assessment settings v{settings.version}"
+            else:
+                version, changed = _load_instrument(file)
+                label = f"{version.instrument} v{version.version}"
+        except DataFileError as error:
+            problems += error.problems
+            continue
+        if changed:
+            audit.record(
+                action=AuditAction.REGION_LOADED, actor=actor, record_type="instrument", record_id=label
+            )
+        loaded.append(label + ("" if changed else " (unchanged)"))
+    if problems:
+        raise DataFileError(problems)
+    return loaded
+
+
+def definition(version: InstrumentVersion) -> Instrument:
+    return Instrument.model_validate(version.definition)
+
+
+def current_version(instrument_id: str) -> InstrumentVersion:
+    version = InstrumentVersion.objects.filter(instrument=instrument_id).first()
+    if version is None:
+        raise AssessmentError(_("No such instrument is loaded."))
+    return version
+
+
+def region_settings(person: Person) -> dict[str, Any]:
+    region = person.area.region if person.area else Region.objects.order_by("slug").first()
+    found = RegionAssessmentSettings.objects.filter(region=region).first()
+    return (
+        found.settings if found else {"marac": {"callout_threshold": 3}, "reassessment_days": {"default": 90}}
+    )
+
+
+# --- results -------------------------------------------------------------------------------------------
+
+
+def _date(value: Any) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def results_for(
+    instrument: Instrument, answers: dict[str, Any], settings: dict[str, Any], assessed_on: datetime.date
+) -> dict[str, Any]:
+    results = compute(instrument, answers)
+    rule = instrument.marac
+    if rule is not None:
+        callouts = answers.get(rule.callouts_item)
+        decision = marac_criteria(
+            yes_count=int(results["values"][rule.count_result]),
+            visible_high_risk_at=rule.visible_high_risk_at,
+            professional_judgement=answers.get(rule.judgement_item) == "yes",
+            judgement_reason=str(answers.get(rule.judgement_reason_item) or ""),
+            callouts_last_12_months=int(callouts) if isinstance(callouts, int | float) else None,
+            callout_threshold=int(settings["marac"]["callout_threshold"]),
+            last_marac_referral=_date(answers.get(rule.last_referral_item)),
+            incident_date=_date(answers.get(rule.incident_date_item)) or assessed_on,
+        )
+        results["marac"] = {"refer": decision.refer, "criteria": decision.criteria}
+        if decision.refer and results.get("risk_level") != "high":
+            # A case that meets the MARAC criteria is treated as high risk for triage and panels.
+            results["risk_level"] = "high"
+    return results
+
+
+# --- assessments ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def start(
+    *,
+    actor: Actor,
+    person: Person,
+    instrument_id: str,
+    context: str,
+    assessed_on: datetime.date,
+    request: HttpRequest | None = None,
+) -> Assessment:
+    if actor.agency is None:
+        raise AssessmentError(_("Choose the role you are working in first."))
+    assessment = Assessment.objects.create(
+        person=person,
+        instrument_version=current_version(instrument_id),
+        assessor=actor.user,
+        agency=actor.agency,
+        assessed_on=assessed_on,
+        context=context,
+        created_by=actor.user,
+        modified_by=actor.user,
+    )
+    audit.record(
+        action=AuditAction.RECORD_CREATED,
+        actor=actor,
+        record_type="assessment",
+        record_id=assessment.pk,
+        request=request,
+        details={"instrument": instrument_id},
+    )
+    return assessment
+
+
+@transaction.atomic
+def save(
+    *,
+    actor: Actor,
+    assessment: Assessment,
+    answers: Any,
+    narrative: str = "",
+    sources: str = "",
+    complete: bool = False,
+    request: HttpRequest | None = None,
+) -> Assessment:
+    """Save a draft's answers, or complete it. A completed assessment cannot be saved again."""
+    assessment = (
+        Assessment.objects.select_for_update(of=("self",))
+        .select_related("instrument_version", "person__area")
+        .get(pk=assessment.pk)
+    )
+    if assessment.status != AssessmentStatus.DRAFT:
+        raise AssessmentError(
+            _("This assessment is complete and cannot change. Correct it with a new version.")
+        )
+    instrument = definition(assessment.instrument_version)
+    problems = check_answers(instrument, answers, complete=complete)
+    if problems:
+        raise AssessmentError(_("The answers do not match this version of the form."), problems)
+    results: dict[str, Any] = {}
+    if complete:
+        try:
+            results = results_for(
+                instrument, answers, region_settings(assessment.person), assessment.assessed_on
+            )
+        except MaracInputError as error:
+            raise AssessmentError(
+                _("Professional judgement needs a written reason."),
+                [
+                    AnswerProblem(
+                        instrument.marac.judgement_reason_item if instrument.marac else "", str(error)
+                    )
+                ],
+            ) from None
+    assessment.answers = answers
+    assessment.narrative = narrative
+    assessment.sources = sources
+    assessment.modified_by = actor.user
+    if complete:
+        assessment.results = results
+        assessment.status = AssessmentStatus.COMPLETED
+        assessment.completed_at = timezone.now()
+        if assessment.supersedes_id:
+            Assessment.objects.filter(pk=assessment.supersedes_id).update(status=AssessmentStatus.SUPERSEDED)
+    assessment.save()
+    audit.record(
+        action=AuditAction.RECORD_CHANGED,
+        actor=actor,
+        record_type="assessment",
+        record_id=assessment.pk,
+        request=request,
+        details={"status": assessment.status},
+    )
+    return assessment
+
+
+@transaction.atomic
+def correct(
+    *, actor: Actor, assessment: Assessment, reason: str, request: HttpRequest | None = None
+) -> Assessment:
+    """A new draft that will replace a completed assessment once completed, keeping the original as it was."""
+    if assessment.status != AssessmentStatus.COMPLETED:
+        raise AssessmentError(_("Only a completed assessment can be corrected."))
+    if not reason.strip():
+        raise AssessmentError(_("Give the reason for the correction."))
+    if hasattr(assessment, "superseded_by"):
+        raise AssessmentError(_("This assessment already has a correction."))
+    if actor.agency is None:
+        raise AssessmentError(_("Choose the role you are working in first."))
+    new = Assessment.objects.create(
+        person=assessment.person,
+        instrument_version=assessment.instrument_version,
+        assessor=actor.user,
+        agency=actor.agency,
+        assessed_on=assessment.assessed_on,
+        context=assessment.context,
+        answers=assessment.answers,
+        narrative=assessment.narrative,
+        sources=assessment.sources,
+        supersedes=assessment,
+        correction_reason=reason,
+        created_by=actor.user,
+        modified_by=actor.user,
+    )
+    audit.record(
+        action=AuditAction.RECORD_CREATED,
+        actor=actor,
+        record_type="assessment",
+        record_id=new.pk,
+        request=request,
+        details={"corrects": str(assessment.pk)},
+    )
+    return new
