@@ -54,8 +54,9 @@ test: lint typecheck static messages browser
 	$(PY) -m pytest
 	DATABASE_URL=$(PG_URL) $(PY) -m pytest
 
+# Benchmarks on SQLite, then on PostgreSQL in a throwaway database; figures are printed, not asserted.
 bench: install
-	$(PY) benchmarks/run.py
+	DATABASE_URL=$(PG_URL) $(PY) benchmarks/run.py --all-databases
 
 clean:
 	rm -rf $(VENV) frontend/node_modules pathways/static/dist staticfiles

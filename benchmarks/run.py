@@ -185,7 +185,9 @@ def _region_of_200_services(rng: random.Random) -> None:
         service.status = rng.choices(list(ServiceStatus), weights=[2, 10, 1, 1])[0]
         service.capacity = rng.choice([None, 10, 20, 40, 80])
         service.waiting_weeks = rng.choice([None, Decimal(0), Decimal(2), Decimal("4.5"), Decimal(8)])
-        service.age_min = rng.choice([None, None, 16, 18])
+        age_min = rng.choice([None, None, 16, 18])
+        if service.age_max is None or (age_min or 0) <= service.age_max:
+            service.age_min = age_min
         service.save()
         service.areas.set(
             rng.sample(home, k=rng.randint(1, len(home))) + rng.sample(areas, k=rng.randint(0, 3))

@@ -19,6 +19,7 @@ urlpatterns += i18n_patterns(
     path("insights/", include("pathways.insights.urls")),
     path("people/", include("pathways.people.urls")),
     path("referrals/", include("pathways.referrals.urls")),
+    path("assessments/", include("pathways.assessments.urls")),
     path("audit/", include("pathways.audit.urls")),
     path("admin/", admin_site.urls),
     prefix_default_language=True,

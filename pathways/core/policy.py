@@ -119,9 +119,15 @@ class Actor:
 
     @property
     def permissions(self) -> frozenset[Perm]:
-        if self.membership is None or not self.user.is_active:
+        membership = self.membership
+        if (
+            membership is None
+            or not self.user.is_active
+            or not membership.is_active
+            or not membership.agency.is_active
+        ):
             return frozenset()
-        return ROLE_PERMISSIONS.get(self.membership.role, frozenset())
+        return ROLE_PERMISSIONS.get(membership.role, frozenset())
 
 
 def requires_second_factor(user: User) -> bool:
@@ -251,6 +257,11 @@ URL_RULES: dict[str, Rule] = {
     "api:schema": Rule(Perm.DIRECTORY_VIEW),
     "people:detail": Rule(Perm.PERSON_VIEW),
     "people:reveal": Rule(Perm.PERSON_VIEW, write_perm=Perm.SEALED_VIEW),
+    "assessments:history": Rule(Perm.ASSESSMENT_VIEW),
+    "assessments:start": Rule(Perm.ASSESSMENT_CHANGE),
+    "assessments:compare": Rule(Perm.ASSESSMENT_VIEW),
+    "assessments:detail": Rule(Perm.ASSESSMENT_VIEW, write_perm=Perm.ASSESSMENT_CHANGE),
+    "assessments:correct": Rule(Perm.ASSESSMENT_CHANGE),
     "referrals:list": Rule(Perm.REFERRAL_VIEW),
     "referrals:new": Rule(Perm.REFERRAL_CHANGE),
     "referrals:detail": Rule(Perm.REFERRAL_VIEW),

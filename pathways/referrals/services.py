@@ -47,9 +47,17 @@ class ReferralError(Exception):
     """A referral action that cannot be done in the referral's current state; the message says why."""
 
 
-def new_reference() -> str:
+def random_reference() -> str:
     chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
     return f"PW-{chars[:4]}-{chars[4:]}"
+
+
+def new_reference() -> str:
+    """A reference no referral has yet: with 31^8 references, clashes become likely at scale."""
+    while True:
+        reference = random_reference()
+        if not Referral.objects.filter(reference=reference).exists():
+            return reference
 
 
 # --- triage rules --------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ URLs are enumerated from the resolver, so a new URL without a rule in pathways/c
 
 from __future__ import annotations
 
+import datetime
 import re
 import uuid
 from collections.abc import Callable, Iterator
@@ -19,8 +20,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from pathways.accounts.choices import Role
 from pathways.accounts.models import Agency, Membership, User
+from pathways.assessments.models import Assessment, InstrumentVersion
 from pathways.core.policy import ROLE_PERMISSIONS, SIGNING_IN, rule_for
 from pathways.core.tests.conftest_helpers import login_password_only
+from pathways.people.models import Person
 from pathways.people.services import PersonInput, grant_access
 from pathways.referrals.models import Referral
 from pathways.referrals.services import ReferralInput, create_referral
@@ -69,7 +72,7 @@ def _sample(route: str, variant: str, own: dict[str, str], foreign: dict[str, st
     return path
 
 
-RECORD_KWARGS = ("referral_id", "person_id")
+RECORD_KWARGS = ("referral_id", "person_id", "assessment_id")
 
 
 def _variants(route: str) -> list[str]:
@@ -126,6 +129,7 @@ def _own_objects(user: User) -> dict[str, str]:
         "id": str(user.pk),
         "referral_id": str(referral.pk),
         "person_id": str(referral.person.pk),
+        "assessment_id": str(_assessment_of(referral.person, user, agency).pk),
     }
 
 
@@ -135,7 +139,23 @@ def _foreign_objects() -> dict[str, str]:
     referral = _referral_from(other)
     Referral.objects.filter(pk=referral.pk).update(referring_agency=other)
     grant_access(person=referral.person, agency=other, reason="matrix")
-    return {"referral_id": str(referral.pk), "person_id": str(referral.person.pk)}
+    user = User.objects.create(username="elsewhere-assessor")
+    return {
+        "referral_id": str(referral.pk),
+        "person_id": str(referral.person.pk),
+        "assessment_id": str(_assessment_of(referral.person, user, other).pk),
+    }
+
+
+def _assessment_of(person: Person, user: User, agency: Agency) -> Assessment:
+    return Assessment.objects.create(
+        person=person,
+        agency=agency,
+        assessor=user,
+        assessed_on=datetime.date(2026, 1, 5),
+        context="intake",
+        instrument_version=InstrumentVersion.objects.get(instrument="dash-partner-agency"),
+    )
 
 
 def _is_login_redirect(response: HttpResponseBase) -> bool:

@@ -1,0 +1,206 @@
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from pathways.assessments import selectors, services
+from pathways.assessments.forms import AnswersForm, CorrectForm, StartForm, words
+from pathways.assessments.models import Assessment, AssessmentStatus, InstrumentVersion
+from pathways.audit import services as audit
+from pathways.audit.choices import AuditAction
+from pathways.core.policy import Perm, actor_for, allows
+from pathways.people import selectors as people
+
+
+def _instruments() -> list[tuple[str, str]]:
+    latest: dict[str, InstrumentVersion] = {}
+    for version in InstrumentVersion.objects.order_by("instrument", "-version"):
+        latest.setdefault(version.instrument, version)
+    return [(key, words(v.definition["name"])) for key, v in sorted(latest.items())]
+
+
+def person_assessments(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
+    actor = actor_for(request)
+    person = people.get_person(actor, person_id)
+    audit.record(
+        action=AuditAction.RECORD_VIEWED,
+        actor=actor,
+        request=request,
+        record_type="assessment_history",
+        record_id=person.pk,
+    )
+    history = list(selectors.history(person))
+    return render(
+        request,
+        "assessments/history.html",
+        {
+            "person": person,
+            "history": history,
+            "current": selectors.current_risk(person),
+            "can_assess": allows(actor, Perm.ASSESSMENT_CHANGE),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def start(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
+    actor = actor_for(request)
+    person = people.get_person(actor, person_id)
+    form = StartForm(request.POST or None, instruments=_instruments())
+    if request.method == "POST" and form.is_valid():
+        assessment = services.start(
+            actor=actor,
+            person=person,
+            instrument_id=form.cleaned_data["instrument"],
+            context=form.cleaned_data["context"],
+            assessed_on=form.cleaned_data["assessed_on"],
+            request=request,
+        )
+        return redirect(assessment)
+    return render(request, "assessments/start.html", {"form": form, "person": person})
+
+
+@require_http_methods(["GET", "POST"])
+def detail(request: HttpRequest, assessment_id: uuid.UUID) -> HttpResponse:
+    actor = actor_for(request)
+    assessment = selectors.get_assessment(actor, assessment_id)
+    instrument = services.definition(assessment.instrument_version)
+    audit.record(
+        action=AuditAction.RECORD_VIEWED,
+        actor=actor,
+        request=request,
+        record_type="assessment",
+        record_id=assessment.pk,
+    )
+    if assessment.status == AssessmentStatus.DRAFT and allows(actor, Perm.ASSESSMENT_CHANGE):
+        form = AnswersForm(
+            request.POST or None,
+            instrument=instrument,
+            initial={
+                **AnswersForm.initial_from(instrument, assessment.answers),
+                "narrative": assessment.narrative,
+                "sources": assessment.sources,
+            },
+        )
+        if request.method == "POST" and form.is_valid():
+            complete = "complete" in request.POST
+            try:
+                services.save(
+                    actor=actor,
+                    assessment=assessment,
+                    answers=form.answers(),
+                    narrative=form.cleaned_data["narrative"],
+                    sources=form.cleaned_data["sources"],
+                    complete=complete,
+                    request=request,
+                )
+            except services.AssessmentError as error:
+                for problem in error.problems:
+                    name = problem.item if problem.item in form.fields else f"{problem.item}__recent"
+                    form.add_error(name if name in form.fields else None, _(problem.message))
+                if not error.problems:
+                    form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Assessment completed.") if complete else _("Draft saved."))
+                return redirect(assessment)
+        return render(
+            request,
+            "assessments/form.html",
+            {
+                "assessment": assessment,
+                "form": form,
+                "instrument": instrument,
+                "population_note": words(instrument.population_note),
+            },
+        )
+    if request.method == "POST":
+        raise Http404
+    return render(request, "assessments/detail.html", _detail_context(assessment, instrument))
+
+
+def _detail_context(assessment: Assessment, instrument: object) -> dict[str, object]:
+    from pathways.assessments.instrumentfile import Instrument
+
+    assert isinstance(instrument, Instrument)
+    labels = {i.id: words(i.label) for s in instrument.sections for i in s.items}
+    labels.update({j.id: words(j.label) for j in instrument.judgements})
+    results = [
+        {"label": words(rule.label), "value": assessment.results.get("values", {}).get(rule.id)}
+        for rule in instrument.results
+    ]
+    bands = []
+    for banding in instrument.banding:
+        chosen = assessment.results.get("bands", {}).get(banding.result)
+        for band in banding.bands:
+            if band.band == chosen:
+                bands.append({"label": words(band.label), "meaning": words(band.meaning)})
+    answers = [(labels.get(k, k), v) for k, v in assessment.answers.items()]
+    return {
+        "assessment": assessment,
+        "instrument": instrument,
+        "results": results,
+        "bands": bands,
+        "marac": assessment.results.get("marac"),
+        "answers": answers,
+        "correct_form": CorrectForm(),
+        "population_note": words(instrument.population_note),
+    }
+
+
+@require_POST
+def correct(request: HttpRequest, assessment_id: uuid.UUID) -> HttpResponse:
+    actor = actor_for(request)
+    assessment = selectors.get_assessment(actor, assessment_id)
+    form = CorrectForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise services.AssessmentError(
+                _("Give the reason for the correction, in under 2,000 characters.")
+            )
+        new = services.correct(
+            actor=actor, assessment=assessment, reason=form.cleaned_data["reason"], request=request
+        )
+    except services.AssessmentError as error:
+        messages.error(request, str(error))
+        return redirect(assessment)
+    return redirect(new)
+
+
+def compare(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
+    actor = actor_for(request)
+    person = people.get_person(actor, person_id)
+    history = {
+        str(a.pk): a
+        for a in selectors.history(person).filter(
+            status__in=[AssessmentStatus.COMPLETED, AssessmentStatus.SUPERSEDED]
+        )
+    }
+    earlier, later = history.get(request.GET.get("earlier", "")), history.get(request.GET.get("later", ""))
+    changes = None
+    error = ""
+    if earlier and later:
+        if earlier.instrument_version.instrument != later.instrument_version.instrument:
+            error = _("Choose two assessments made with the same form.")
+        else:
+            if (later.assessed_on, later.created_at) < (earlier.assessed_on, earlier.created_at):
+                earlier, later = later, earlier
+            instrument = services.definition(later.instrument_version)
+            labels = {i.id: words(i.label) for s in instrument.sections for i in s.items}
+            changes = [(labels.get(c.item, c.item), c) for c in selectors.compare(earlier, later)]
+    return render(
+        request,
+        "assessments/compare.html",
+        {
+            "person": person,
+            "options": list(history.values()),
+            "earlier": earlier,
+            "later": later,
+            "changes": changes,
+            "error": error,
+        },
+    )
