@@ -117,4 +117,7 @@ def compute(instrument: Instrument, answers: dict[str, Any]) -> dict[str, Any]:
             if value >= band.min and (band.max is None or value <= band.max):
                 bands[banding.result] = band.band
                 risk_level = band.risk_level or risk_level
+    if instrument.risk_level_from is not None:
+        judged = answers.get(instrument.risk_level_from.item)
+        risk_level = instrument.risk_level_from.levels.get(str(judged), risk_level)
     return {"values": results, "bands": bands, "risk_level": risk_level}

@@ -107,6 +107,21 @@ class Banding(Strict):
         return self
 
 
+class RiskFromJudgement(Strict):
+    """The risk level follows the assessor's own judgement (structured professional judgement tools)."""
+
+    item: Id
+    levels: dict[str, Literal["standard", "medium", "high"]]
+
+
+class ValidatedFor(Strict):
+    """Whom an actuarial tool was validated on; outside it the form warns (person and partner gender)."""
+
+    person_gender: list[Literal["man", "woman", "non_binary"]] = Field(min_length=1)
+    partner_gender: list[Literal["man", "woman", "non_binary"]] | None = None
+    warning: Words
+
+
 class Instrument(Strict):
     id: Id
     name: Words
@@ -125,6 +140,8 @@ class Instrument(Strict):
     results: list[Rule] = Field(default_factory=list)
     banding: list[Banding] = Field(default_factory=list)
     marac: MaracRule | None = None
+    risk_level_from: RiskFromJudgement | None = None
+    validated_for: ValidatedFor | None = None
 
     @model_validator(mode="after")
     def _references_exist(self) -> Instrument:
@@ -147,6 +164,8 @@ class Instrument(Strict):
         for banding in self.banding:
             if banding.result not in results:
                 raise ValueError(f"banding names result {banding.result}, which is not defined")
+        if self.risk_level_from and self.risk_level_from.item not in items:
+            raise ValueError(f"risk_level_from names item {self.risk_level_from.item}, which does not exist")
         if self.marac:
             if self.marac.count_result not in results:
                 raise ValueError(

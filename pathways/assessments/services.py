@@ -143,10 +143,33 @@ def _date(value: Any) -> datetime.date | None:
         return None
 
 
+def outside_validated_population(instrument: Instrument, person: Person) -> bool:
+    """True when the tool was not validated on people like this one (or their partner), as far as is known."""
+    valid = instrument.validated_for
+    if valid is None:
+        return False
+    known = ("man", "woman", "non_binary")
+    if person.gender_identity in known and person.gender_identity not in valid.person_gender:
+        return True
+    if valid.partner_gender is not None:
+        from pathways.people.models import Relationship
+
+        partners = Relationship.objects.filter(person=person, kind__in=("current_partner", "ex_partner"))
+        genders = {r.other.gender_identity for r in partners.select_related("other")}
+        return any(g in known and g not in valid.partner_gender for g in genders)
+    return False
+
+
 def results_for(
-    instrument: Instrument, answers: dict[str, Any], settings: dict[str, Any], assessed_on: datetime.date
+    instrument: Instrument,
+    answers: dict[str, Any],
+    settings: dict[str, Any],
+    assessed_on: datetime.date,
+    person: Person | None = None,
 ) -> dict[str, Any]:
     results = compute(instrument, answers)
+    if person is not None and instrument.validated_for is not None:
+        results["outside_validated_population"] = outside_validated_population(instrument, person)
     rule = instrument.marac
     if rule is not None:
         callouts = answers.get(rule.callouts_item)
@@ -232,7 +255,11 @@ def save(
     if complete:
         try:
             results = results_for(
-                instrument, answers, region_settings(assessment.person), assessment.assessed_on
+                instrument,
+                answers,
+                region_settings(assessment.person),
+                assessment.assessed_on,
+                assessment.person,
             )
         except MaracInputError as error:
             raise AssessmentError(

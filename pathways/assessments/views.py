@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from pathways.assessments import selectors, services
 from pathways.assessments.forms import AnswersForm, CorrectForm, StartForm, words
+from pathways.assessments.instrumentfile import Instrument
 from pathways.assessments.models import Assessment, AssessmentStatus, InstrumentVersion
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
@@ -116,6 +117,7 @@ def detail(request: HttpRequest, assessment_id: uuid.UUID) -> HttpResponse:
                 "form": form,
                 "instrument": instrument,
                 "population_note": words(instrument.population_note),
+                "outside_population": _outside(instrument, assessment),
             },
         )
     if request.method == "POST":
@@ -149,7 +151,19 @@ def _detail_context(assessment: Assessment, instrument: object) -> dict[str, obj
         "answers": answers,
         "correct_form": CorrectForm(),
         "population_note": words(instrument.population_note),
+        "outside_population": _outside(instrument, assessment),
     }
+
+
+def _outside(instrument: Instrument, assessment: Assessment) -> str:
+    """The tool's warning when the person or their partner is outside the population it was validated on."""
+    if instrument.validated_for is None:
+        return ""
+    if assessment.status == AssessmentStatus.DRAFT:
+        outside = services.outside_validated_population(instrument, assessment.person)
+    else:
+        outside = bool(assessment.results.get("outside_validated_population"))
+    return words(instrument.validated_for.warning) if outside else ""
 
 
 @require_POST
