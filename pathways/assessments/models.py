@@ -100,3 +100,42 @@ class RegionAssessmentSettings(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region} v{self.version}"
+
+
+class ScreeningRound(TimeStampedModel):
+    """A capacity-limited service choosing whom to take: the record that defends "why these, not those"."""
+
+    service = models.ForeignKey("directory.Service", on_delete=models.PROTECT, related_name="screenings")
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="screenings")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    held_on = models.DateField(_("date"))
+    places = models.PositiveIntegerField(_("places available"))
+    notes = models.TextField(blank=True, max_length=4000)
+
+    class Meta:
+        ordering = ["-held_on", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.service} {self.held_on}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("assessments:screening_detail", kwargs={"screening_id": self.pk})
+
+
+class ScreeningCandidate(models.Model):
+    screening = models.ForeignKey(ScreeningRound, on_delete=models.CASCADE, related_name="candidates")
+    referral = models.ForeignKey("referrals.Referral", on_delete=models.PROTECT, related_name="+")
+    taken = models.BooleanField()
+    reason = models.TextField(max_length=2000, blank=True, help_text=_("Required for everyone not taken."))
+    evidence = models.JSONField(
+        default=dict, help_text=_("The judgements and risk factors shown at the time.")
+    )
+
+    class Meta:
+        ordering = ["-taken", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["screening", "referral"], name="one_decision_per_referral")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.screening_id}: {self.referral_id} {'taken' if self.taken else 'not taken'}"

@@ -9,4 +9,6 @@ urlpatterns = [
     path("people/<uuid:person_id>/compare/", views.compare, name="compare"),
     path("<uuid:assessment_id>/", views.detail, name="detail"),
     path("<uuid:assessment_id>/correct/", views.correct, name="correct"),
+    path("screening/<slug:service_slug>/", views.screening_new, name="screening_new"),
+    path("screenings/<uuid:screening_id>/", views.screening_detail, name="screening_detail"),
 ]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from django.contrib import messages
@@ -8,14 +9,16 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from pathways.assessments import selectors, services
+from pathways.assessments import screening, selectors, services
 from pathways.assessments.forms import AnswersForm, CorrectForm, StartForm, words
 from pathways.assessments.instrumentfile import Instrument
-from pathways.assessments.models import Assessment, AssessmentStatus, InstrumentVersion
+from pathways.assessments.models import Assessment, AssessmentStatus, InstrumentVersion, ScreeningRound
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
-from pathways.core.policy import Perm, actor_for, allows
+from pathways.core.policy import Perm, actor_for, allows, get_for_actor
+from pathways.directory.models import Service
 from pathways.people import selectors as people
+from pathways.referrals.services import runs_service
 
 
 def _instruments() -> list[tuple[str, str]]:
@@ -216,5 +219,91 @@ def compare(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
             "later": later,
             "changes": changes,
             "error": error,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def screening_new(request: HttpRequest, service_slug: str) -> HttpResponse:
+    actor = actor_for(request)
+    service = Service.objects.filter(slug=service_slug).first()
+    if service is None or not runs_service(actor, service):
+        raise Http404
+    people = screening.candidates(service)
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            places = int(request.POST.get("places", ""))
+            held_on = datetime.date.fromisoformat(request.POST.get("held_on", ""))
+            if places < 0 or places > 1000:
+                raise ValueError
+        except ValueError:
+            errors.append(_("Enter the number of places and the date, like 2026-11-27."))
+        else:
+            decisions = {
+                str(c.referral.pk): (
+                    request.POST.get(f"take-{c.referral.pk}") == "on",
+                    request.POST.get(f"reason-{c.referral.pk}", "")[:2000],
+                )
+                for c in people
+            }
+            try:
+                made = screening.record_screening(
+                    actor=actor,
+                    service=service,
+                    places=places,
+                    held_on=held_on,
+                    decisions=decisions,
+                    notes=request.POST.get("notes", "")[:4000],
+                    request=request,
+                )
+            except screening.ScreeningError as error:
+                errors.append(str(error))
+            else:
+                messages.success(request, _("Screening recorded."))
+                return redirect(made)
+    audit.record(
+        action=AuditAction.RECORD_VIEWED,
+        actor=actor,
+        request=request,
+        record_type="screening_candidates",
+        record_id=service.slug,
+        details={"count": len(people)},
+    )
+    return render(
+        request,
+        "assessments/screening_new.html",
+        {
+            "service": service,
+            "people": people,
+            "errors": errors,
+            "post": request.POST,
+            "today": datetime.date.today().isoformat(),
+        },
+    )
+
+
+def screening_detail(request: HttpRequest, screening_id: uuid.UUID) -> HttpResponse:
+    actor = actor_for(request)
+    record = get_for_actor(
+        actor,
+        ScreeningRound.objects.select_related("service", "decided_by", "agency"),
+        Perm.ASSESSMENT_VIEW,
+        "agency",
+        pk=screening_id,
+    )
+    audit.record(
+        action=AuditAction.RECORD_VIEWED,
+        actor=actor,
+        request=request,
+        record_type="screening",
+        record_id=record.pk,
+    )
+    return render(
+        request,
+        "assessments/screening_detail.html",
+        {
+            "record": record,
+            "candidates": record.candidates.select_related("referral__person"),
         },
     )

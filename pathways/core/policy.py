@@ -262,6 +262,8 @@ URL_RULES: dict[str, Rule] = {
     "assessments:compare": Rule(Perm.ASSESSMENT_VIEW),
     "assessments:detail": Rule(Perm.ASSESSMENT_VIEW, write_perm=Perm.ASSESSMENT_CHANGE),
     "assessments:correct": Rule(Perm.ASSESSMENT_CHANGE),
+    "assessments:screening_new": Rule(Perm.ASSESSMENT_CHANGE),
+    "assessments:screening_detail": Rule(Perm.ASSESSMENT_VIEW),
     "referrals:list": Rule(Perm.REFERRAL_VIEW),
     "referrals:new": Rule(Perm.REFERRAL_CHANGE),
     "referrals:detail": Rule(Perm.REFERRAL_VIEW),

@@ -1,0 +1,108 @@
+"""Screening for capacity: Drive takes some of those eligible, and records why not for the rest."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from pathways.assessments import screening
+from pathways.assessments.models import ScreeningCandidate
+from pathways.conftest import sign_in
+from pathways.directory.models import Service
+from pathways.referrals import services
+from pathways.referrals.tests.factories import actor_of, agency_running, refer, staff
+
+pytestmark = pytest.mark.django_db
+DAY = datetime.date(2026, 6, 1)
+
+
+@pytest.fixture
+def drive(region: None) -> dict[str, Any]:
+    marac = actor_of(staff("coordinator", agency_running("marac", "other")))
+    worker = staff("drive-worker", agency_running("drive-team", "perpetrator_service", "drive-cardiff"))
+    referrals = [
+        services.choose_service(
+            actor=marac, referral=refer(marac, route="marac", risk="high"), service_slug="drive-cardiff"
+        )
+        for _ in range(3)
+    ]
+    return {
+        "actor": actor_of(worker),
+        "user": worker,
+        "referrals": referrals,
+        "service": Service.objects.get(slug="drive-cardiff"),
+    }
+
+
+def test_a_screening_records_who_was_taken_and_why_not(drive: dict[str, Any]) -> None:
+    first, second, third = (str(r.pk) for r in drive["referrals"])
+    record = screening.record_screening(
+        actor=drive["actor"],
+        service=drive["service"],
+        places=1,
+        held_on=DAY,
+        decisions={
+            first: (True, ""),
+            second: (False, "Mutual violence: Drive does not work with it"),
+            third: (False, "Lower harm than the others; stepped to a medium-risk service"),
+        },
+    )
+    decisions = {str(c.referral_id): (c.taken, c.reason) for c in record.candidates.all()}
+    assert decisions[first] == (True, "")
+    assert decisions[second][1].startswith("Mutual violence")
+    assert all(c.evidence["risk_level"] == "high" for c in record.candidates.all())
+
+
+@pytest.mark.parametrize(
+    ("decide", "message"),
+    [
+        (lambda ids: {i: (True, "") for i in ids}, "3 people for 1 places"),
+        (lambda ids: {ids[0]: (True, ""), ids[1]: (False, ""), ids[2]: (False, "x")}, "reason for everyone"),
+        (lambda ids: {ids[0]: (True, "")}, "every eligible person"),
+    ],
+)
+def test_screening_refuses_an_indefensible_record(drive: dict[str, Any], decide: Any, message: str) -> None:
+    ids = [str(r.pk) for r in drive["referrals"]]
+    with pytest.raises(screening.ScreeningError, match=message):
+        screening.record_screening(
+            actor=drive["actor"], service=drive["service"], places=1, held_on=DAY, decisions=decide(ids)
+        )
+    assert not ScreeningCandidate.objects.exists()
+
+
+def test_only_the_service_can_screen_its_referrals(drive: dict[str, Any]) -> None:
+    outsider = actor_of(staff("clear-worker", agency_running("clear-team", "perpetrator_service", "clear")))
+    with pytest.raises(screening.ScreeningError):
+        screening.record_screening(
+            actor=outsider, service=drive["service"], places=1, held_on=DAY, decisions={}
+        )
+    client = sign_in(Client(), outsider.user)
+    assert client.get("/en/assessments/screening/drive-cardiff/").status_code == 404
+
+
+def test_the_screening_page_shows_everyone_side_by_side_and_records(drive: dict[str, Any]) -> None:
+    client = sign_in(Client(), drive["user"])
+    page = client.get("/en/assessments/screening/drive-cardiff/").content.decode()
+    assert page.count("data-referral=") == 3
+    ids = [str(r.pk) for r in drive["referrals"]]
+    bad = client.post(
+        "/en/assessments/screening/drive-cardiff/",
+        {"places": "1", "held_on": "2026-06-01", f"take-{ids[0]}": "on"},
+    )
+    assert bad.status_code == 200 and "reason for everyone" in bad.content.decode()
+    response = client.post(
+        "/en/assessments/screening/drive-cardiff/",
+        {
+            "places": "1",
+            "held_on": "2026-06-01",
+            f"take-{ids[0]}": "on",
+            f"reason-{ids[1]}": "Mutual violence",
+            f"reason-{ids[2]}": "Lower harm",
+        },
+    )
+    assert response.status_code == 302
+    record = client.get(response["Location"]).content.decode()
+    assert "Mutual violence" in record and "Lower harm" in record and "Taken" in record
