@@ -100,13 +100,50 @@ def compare(earlier: Assessment, later: Assessment) -> list[Change]:
     return changes
 
 
-def reassessment_due(
-    person: Person, service_slug: str, settings: dict[str, Any], today: datetime.date
-) -> datetime.date | None:
-    days = settings.get("reassessment_days", {})
-    interval = days.get(service_slug, days.get("default"))
-    if not interval:
-        return None
-    last = history(person).filter(status=AssessmentStatus.COMPLETED).order_by("-assessed_on").first()
-    start = last.assessed_on if last else today
-    return start + datetime.timedelta(days=int(interval))
+@dataclass(frozen=True)
+class DueAssessment:
+    person: Person
+    service: str
+    due: datetime.date
+    last: datetime.date | None
+
+    @property
+    def overdue(self) -> bool:
+        return self.due < datetime.date.today()
+
+
+def reassessments_due(actor: Actor, today: datetime.date) -> list[DueAssessment]:
+    """People the actor's agency is working with, and when each is next due an assessment under the region's
+    schedule for that service: from their last completed assessment, or from when the work began."""
+    from pathways.assessments.services import region_settings
+    from pathways.referrals.choices import Status
+    from pathways.referrals.models import Referral
+
+    if actor.agency is None or not actor.permissions:
+        return []
+    working = Referral.objects.filter(
+        service__agencies=actor.agency, status__in=(Status.ACCEPTED, Status.WAITING, Status.STARTED)
+    ).select_related("person__area__region", "service")
+    due = []
+    for referral in working:
+        settings = region_settings(referral.person)
+        days = settings.get("reassessment_days", {})
+        interval = days.get(referral.service.slug, days.get("default"))  # type: ignore[union-attr]
+        if not interval:
+            continue
+        last = (
+            history(referral.person)
+            .filter(status=AssessmentStatus.COMPLETED)
+            .order_by("-assessed_on")
+            .first()
+        )
+        since = last.assessed_on if last else referral.modified_at.date()
+        due.append(
+            DueAssessment(
+                referral.person,
+                referral.service.name,  # type: ignore[union-attr]
+                since + datetime.timedelta(days=int(interval)),
+                last.assessed_on if last else None,
+            )
+        )
+    return sorted(due, key=lambda d: d.due)

@@ -4,6 +4,7 @@ from pathways.assessments import views
 
 app_name = "assessments"
 urlpatterns = [
+    path("due/", views.due, name="due"),
     path("people/<uuid:person_id>/", views.person_assessments, name="history"),
     path("people/<uuid:person_id>/new/", views.start, name="start"),
     path("people/<uuid:person_id>/compare/", views.compare, name="compare"),

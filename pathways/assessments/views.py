@@ -307,3 +307,17 @@ def screening_detail(request: HttpRequest, screening_id: uuid.UUID) -> HttpRespo
             "candidates": record.candidates.select_related("referral__person"),
         },
     )
+
+
+def due(request: HttpRequest) -> HttpResponse:
+    """The practitioner's task list: re-assessments due under the region's schedule."""
+    actor = actor_for(request)
+    tasks = selectors.reassessments_due(actor, datetime.date.today())
+    audit.record(
+        action=AuditAction.RECORD_VIEWED,
+        actor=actor,
+        request=request,
+        record_type="reassessments_due",
+        details={"count": len(tasks)},
+    )
+    return render(request, "assessments/due.html", {"tasks": tasks})

@@ -258,6 +258,7 @@ URL_RULES: dict[str, Rule] = {
     "people:detail": Rule(Perm.PERSON_VIEW),
     "people:reveal": Rule(Perm.PERSON_VIEW, write_perm=Perm.SEALED_VIEW),
     "assessments:history": Rule(Perm.ASSESSMENT_VIEW),
+    "assessments:due": Rule(Perm.ASSESSMENT_CHANGE),
     "assessments:start": Rule(Perm.ASSESSMENT_CHANGE),
     "assessments:compare": Rule(Perm.ASSESSMENT_VIEW),
     "assessments:detail": Rule(Perm.ASSESSMENT_VIEW, write_perm=Perm.ASSESSMENT_CHANGE),

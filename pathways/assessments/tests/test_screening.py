@@ -106,3 +106,25 @@ def test_the_screening_page_shows_everyone_side_by_side_and_records(drive: dict[
     assert response.status_code == 302
     record = client.get(response["Location"]).content.decode()
     assert "Mutual violence" in record and "Lower harm" in record and "Taken" in record
+
+
+def test_reassessment_falls_due_on_the_region_schedule(drive: dict[str, Any]) -> None:
+    from pathways.assessments.models import Assessment, AssessmentStatus, InstrumentVersion
+    from pathways.referrals.choices import Status
+
+    referral = drive["referrals"][0]
+    for step in (Status.OFFERED, Status.ACCEPTED, Status.STARTED):
+        services.advance(actor=drive["actor"], referral=referral, to=step)
+    Assessment.objects.create(
+        person=referral.person,
+        agency=drive["actor"].agency,
+        assessor=drive["user"],
+        assessed_on=DAY,
+        context="intake",
+        status=AssessmentStatus.COMPLETED,
+        results={"risk_level": "high"},
+        instrument_version=InstrumentVersion.objects.get(instrument="dash-partner-agency"),
+    )
+    page = sign_in(Client(), drive["user"]).get("/en/assessments/due/").content.decode()
+    # regions/cardiff-and-vale/assessment.yaml: Drive re-assesses every 28 days.
+    assert "29 Jun 2026" in page and "Overdue" in page
