@@ -107,14 +107,15 @@ class AnswersForm(GovukFormMixin, forms.Form):
         for section in instrument.sections:
             for item in section.items:
                 if item.type == "presence_recent_past":
+                    recent, past = _("recent"), _("past")
                     self.fields[f"{item.id}__recent"] = forms.ChoiceField(
-                        label=f"{words(item.label)}: {_('recent')}",
+                        label=f"{words(item.label)}: {recent}",
                         choices=SCALES["presence"],
                         required=False,
                         widget=forms.RadioSelect,
                     )
                     self.fields[f"{item.id}__past"] = forms.ChoiceField(
-                        label=f"{words(item.label)}: {_('past')}",
+                        label=f"{words(item.label)}: {past}",
                         choices=SCALES["presence"],
                         required=False,
                         widget=forms.RadioSelect,
