@@ -1,6 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
+from pathways.assessments import api as assessments_api
 from pathways.directory import api as directory_api
 from pathways.insights import api as insights_api
 from pathways.referrals import api as referrals_api
@@ -16,5 +17,22 @@ urlpatterns = [
     path(
         "referrals/<uuid:referral_id>/choose/", referrals_api.ReferralChoose.as_view(), name="referral-choose"
     ),
+    path("assessments/", assessments_api.AssessmentListCreate.as_view(), name="assessment-list"),
+    path(
+        "assessments/<uuid:assessment_id>/",
+        assessments_api.AssessmentDetail.as_view(),
+        name="assessment-detail",
+    ),
+    path(
+        "assessments/<uuid:assessment_id>/answers/",
+        assessments_api.AssessmentAnswers.as_view(),
+        name="assessment-answers",
+    ),
+    path(
+        "people/<uuid:person_id>/assessments/",
+        assessments_api.PersonAssessments.as_view(),
+        name="person-assessments",
+    ),
+    path("instruments/", assessments_api.InstrumentList.as_view(), name="instrument-list"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]

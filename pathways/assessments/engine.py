@@ -7,6 +7,7 @@ an instrument change is a loop over plain data, and the same answers always give
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +36,12 @@ def visible_items(instrument: Instrument, answers: dict[str, Any]) -> list[Item]
     return [*shown, *instrument.judgements]
 
 
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 def _check(item: Item, value: Any) -> str | None:
+    if isinstance(value, list) or (isinstance(value, dict) and item.type != "presence_recent_past"):
+        return "expected a single answer"
     if item.type in VALUES:
         return (
             None if value in VALUES[item.type] else f"expected one of {', '.join(sorted(VALUES[item.type]))}"
@@ -59,6 +65,8 @@ def _check(item: Item, value: Any) -> str | None:
         allowed = {c.value for c in item.choices or []}
         return None if value in allowed else f"expected one of {', '.join(sorted(allowed))}"
     if item.type == "date":
+        if not DATE.match(str(value)):
+            return "expected a date as YYYY-MM-DD"
         try:
             datetime.date.fromisoformat(str(value))
         except ValueError:

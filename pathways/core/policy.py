@@ -276,6 +276,11 @@ URL_RULES: dict[str, Rule] = {
     "api:referral-list": Rule(Perm.REFERRAL_VIEW, write_perm=Perm.REFERRAL_CHANGE),
     "api:referral-detail": Rule(Perm.REFERRAL_VIEW),
     "api:referral-choose": Rule(Perm.REFERRAL_VIEW, write_perm=Perm.REFERRAL_CHANGE),
+    "api:assessment-list": Rule(Perm.ASSESSMENT_VIEW, write_perm=Perm.ASSESSMENT_CHANGE),
+    "api:assessment-detail": Rule(Perm.ASSESSMENT_VIEW),
+    "api:assessment-answers": Rule(Perm.ASSESSMENT_VIEW, write_perm=Perm.ASSESSMENT_CHANGE),
+    "api:person-assessments": Rule(Perm.ASSESSMENT_VIEW),
+    "api:instrument-list": Rule(Perm.ASSESSMENT_VIEW),
 }
 # Django's admin is for administrators only, behind the second factor.
 NAMESPACE_RULES: dict[str, Rule] = {"admin": Rule(Perm.ACCOUNTS_MANAGE)}

@@ -1,0 +1,393 @@
+"""Import of past DASH results from a CSV file: every row becomes a completed assessment, or none does.
+
+Every row is checked first: the person must be one the importing agency can see, the answers must fit
+the current version of the instrument as a completed assessment (the same check as the form), and the
+MARAC inputs must be usable (professional judgement needs a reason). If any row has a problem, every
+problem is reported ("line 3, column q05: ...", the header being line 1) and nothing is written.
+Otherwise the results are computed with the person's region settings and all rows are written in one
+transaction, with one audit entry for the file.
+
+Problems name the line and column but never repeat the values, so they are safe to show or log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime
+import hashlib
+import io
+import re
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from pathways.assessments import services
+from pathways.assessments.engine import check_answers
+from pathways.assessments.instrumentfile import Instrument
+from pathways.assessments.marac import MaracInputError
+from pathways.assessments.models import Assessment, AssessmentStatus, Context, InstrumentVersion
+from pathways.audit import services as audit
+from pathways.audit.choices import AuditAction
+from pathways.core.datafiles import DataFileError, Problem
+from pathways.core.policy import Actor, Perm, allows
+from pathways.people.models import Person
+from pathways.people.selectors import people_for
+from pathways.referrals.imports import MAX_PROBLEMS_SHOWN, ImportProblem, column_letter
+
+INSTRUMENTS = ("dash-partner-agency", "dash-police")
+QUESTIONS = tuple(f"q{n:02d}" for n in range(1, 25))
+CHILDREN = ("c01", "c02", "c03")  # police version only
+# The stalking follow-up (S-DASH) items, asked when q08 is yes; without them such a row cannot be complete.
+STALKING = tuple(f"s{n:02d}" for n in range(1, 12))
+ANSWER_COLUMNS = (*QUESTIONS, *CHILDREN, *STALKING)
+COLUMNS = (
+    "person_id",
+    "instrument",
+    "assessed_on",
+    "context",
+    *QUESTIONS,
+    *CHILDREN,
+    "incident_date",
+    "police_callouts_12m",
+    "last_marac_referral",
+    "professional_judgement",
+    "judgement_reason",
+    "narrative",
+    *STALKING,
+)
+REQUIRED_COLUMNS = ("person_id", "instrument", "assessed_on", "context")
+NARRATIVE_MAX = 8000
+MAX_FILE_BYTES = 50 * 1024 * 1024
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+CONTEXTS = {str(v).lower(): str(v) for v in Context.values}
+NOT_FOUND = "no person with this id is known to your agency; check the id"
+
+
+class DashImportError(DataFileError):
+    """The file was rejected and nothing was written. `problems` holds every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        shown = [str(p) for p in problems[:MAX_PROBLEMS_SHOWN]]
+        if len(problems) > MAX_PROBLEMS_SHOWN:
+            shown.append(f"... and {len(problems) - MAX_PROBLEMS_SHOWN} more problem(s) not shown.")
+        Exception.__init__(self, "\n".join(shown))
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int
+    person: Person
+    version: InstrumentVersion
+    assessed_on: datetime.date
+    context: str
+    answers: dict[str, Any]
+    results: dict[str, Any]
+    narrative: str
+
+
+# --- reading -------------------------------------------------------------------------------------------
+
+
+def _read(path: Path) -> tuple[str, list[tuple[int, list[str]]]]:
+    """The file's SHA-256 and its records as (line, cells), header first; one problem if unreadable."""
+    name = path.name
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise DashImportError(
+                [ImportProblem(name, None, "", "the file is over 50 MB; split it into smaller files")]
+            )
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise DashImportError(
+            [ImportProblem(name, None, "", f"{path}: file not found; check the path")]
+        ) from None
+    except IsADirectoryError:
+        raise DashImportError(
+            [ImportProblem(name, None, "", f"{path} is a folder, not a CSV file")]
+        ) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DashImportError(
+            [
+                ImportProblem(
+                    name,
+                    line,
+                    "",
+                    "the file is not UTF-8 text. In a spreadsheet, save it as 'CSV UTF-8 (comma delimited)' "
+                    "and import that file.",
+                )
+            ]
+        ) from None
+    # Lines are numbered as a spreadsheet numbers its rows: one per record, even when a quoted value
+    # runs over several lines of text.
+    records: list[tuple[int, list[str]]] = []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for cells in reader:
+            records.append((len(records) + 1, cells))
+    except csv.Error as exc:
+        raise DashImportError(
+            [
+                ImportProblem(
+                    name,
+                    len(records) + 1,
+                    "",
+                    f"the file cannot be read as CSV here ({exc}); check for a stray quote mark",
+                )
+            ]
+        ) from None
+    return hashlib.sha256(data).hexdigest(), records
+
+
+def _header(name: str, cells: list[str]) -> dict[str, int]:
+    names = [c.strip() for c in cells]
+    problems: list[Problem] = []
+    positions: dict[str, list[int]] = {}
+    for position, column in enumerate(names):
+        positions.setdefault(column, []).append(position)
+    for column, found in positions.items():
+        if not column:
+            problems += [
+                ImportProblem(name, 1, column_letter(p), "the column has no name; name it or delete it")
+                for p in found
+            ]
+        elif len(found) > 1:
+            problems.append(
+                ImportProblem(name, 1, column, "the column appears more than once; keep one of them")
+            )
+    unknown = [c for c in positions if c and c not in COLUMNS]
+    if unknown:
+        problems.append(
+            ImportProblem(
+                name,
+                1,
+                "",
+                f"unknown column(s) {', '.join(repr(c) for c in unknown)}; the columns are "
+                f"{', '.join(COLUMNS)} (names are exact: lower case)",
+            )
+        )
+    missing = [c for c in REQUIRED_COLUMNS if c not in positions]
+    if missing:
+        problems.append(ImportProblem(name, 1, "", f"required column(s) missing: {', '.join(missing)}"))
+    if problems:
+        raise DashImportError(problems)
+    return {c: ps[0] for c, ps in positions.items()}
+
+
+# --- checking ------------------------------------------------------------------------------------------
+
+
+class _Checker:
+    def __init__(
+        self, actor: Actor, name: str, header: dict[str, int], records: list[tuple[int, list[str]]]
+    ) -> None:
+        self.name = name
+        self.header = header
+        self.today = timezone.localdate()
+        self.problems: list[Problem] = []
+        self.versions: dict[str, InstrumentVersion | None] = {}
+        self.definitions: dict[int, Instrument] = {}
+        self.settings: dict[Any, dict[str, Any]] = {}
+        ids = set()
+        position = header["person_id"]
+        for _line, cells in records:
+            try:
+                ids.add(uuid.UUID(cells[position].strip()))
+            except (ValueError, IndexError):
+                continue
+        self.people = {p.pk: p for p in people_for(actor).filter(pk__in=ids).select_related("area__region")}
+
+    def _value(self, cells: list[str], column: str) -> str:
+        position = self.header.get(column)
+        return cells[position].strip() if position is not None else ""
+
+    def _date(self, found: list[tuple[str, str]], column: str, got: str) -> datetime.date | None:
+        try:
+            if not ISO_DATE.match(got):
+                raise ValueError(got)
+            return datetime.date.fromisoformat(got)
+        except ValueError:
+            found.append((column, "is not a date; expected YYYY-MM-DD, for example 2024-03-27"))
+            return None
+
+    def _version(self, instrument_id: str) -> InstrumentVersion | None:
+        if instrument_id not in self.versions:
+            self.versions[instrument_id] = InstrumentVersion.objects.filter(instrument=instrument_id).first()
+        return self.versions[instrument_id]
+
+    def _region_settings(self, person: Person) -> dict[str, Any]:
+        key = person.area.region_id if person.area else None
+        if key not in self.settings:
+            self.settings[key] = services.region_settings(person)
+        return self.settings[key]
+
+    def check(self, line: int, cells: list[str]) -> _Row | None:
+        width = len(self.header)
+        if len(cells) != width:
+            self.problems.append(
+                ImportProblem(
+                    self.name,
+                    line,
+                    "",
+                    f"has {len(cells)} values but the header names {width} columns; check for a comma "
+                    "inside a value that is not in quotes, or a missing or extra value",
+                )
+            )
+            return None
+        found: list[tuple[str, str]] = []
+
+        person = None
+        got = self._value(cells, "person_id")
+        with contextlib.suppress(ValueError):
+            person = self.people.get(uuid.UUID(got))
+        if person is None:
+            found.append(("person_id", NOT_FOUND if got else "is empty; enter the person's id"))
+
+        version = None
+        instrument_id = self._value(cells, "instrument").lower()
+        if instrument_id not in INSTRUMENTS:
+            shown = "is empty" if not instrument_id else "is not allowed"
+            found.append(("instrument", f"{shown}; expected one of {', '.join(INSTRUMENTS)}"))
+        else:
+            version = self._version(instrument_id)
+            if version is None:
+                found.append(("instrument", "is not loaded yet; load the instruments first"))
+
+        assessed_on = None
+        got = self._value(cells, "assessed_on")
+        if not got:
+            found.append(("assessed_on", "is empty; enter the date of the assessment as YYYY-MM-DD"))
+        else:
+            assessed_on = self._date(found, "assessed_on", got)
+            if assessed_on is not None and assessed_on > self.today:
+                found.append(("assessed_on", "is in the future; enter the date the assessment was done"))
+                assessed_on = None
+
+        context = CONTEXTS.get(self._value(cells, "context").lower(), "")
+        if not context:
+            found.append(("context", f"expected one of {', '.join(CONTEXTS.values())}"))
+
+        narrative = self._value(cells, "narrative")
+        if len(narrative) > NARRATIVE_MAX:
+            found.append(
+                ("narrative", f"is {len(narrative)} characters long; at most {NARRATIVE_MAX} are allowed")
+            )
+
+        answers: dict[str, Any] = {}
+        for column in (*ANSWER_COLUMNS, "professional_judgement"):
+            got = self._value(cells, column).lower()
+            if got:
+                answers[column] = got
+        for column in ("incident_date", "last_marac_referral"):
+            got = self._value(cells, column)
+            day = self._date(found, column, got) if got else None
+            if day is not None:
+                answers[column] = day.isoformat()
+        got = self._value(cells, "police_callouts_12m")
+        if got:
+            try:
+                answers["police_callouts_12m"] = int(got)
+            except ValueError:
+                found.append(("police_callouts_12m", "is not a whole number; expected 0 to 500, or empty"))
+        got = self._value(cells, "judgement_reason")
+        if got:
+            answers["judgement_reason"] = got
+
+        results: dict[str, Any] = {}
+        if version is not None:
+            instrument = self._definition(version)
+            for problem in check_answers(instrument, answers, complete=True):
+                if not any(column == problem.item for column, _message in found):
+                    found.append((problem.item, problem.message))
+            if person is not None:
+                try:
+                    results = services.results_for(
+                        instrument,
+                        answers,
+                        self._region_settings(person),
+                        assessed_on or self.today,
+                        person,
+                    )
+                except MaracInputError as error:
+                    assert instrument.marac is not None
+                    found.append((instrument.marac.judgement_reason_item, str(error)))
+
+        if found:
+            order = {c: n for n, c in enumerate(COLUMNS)}
+            found.sort(key=lambda f: self.header.get(f[0], len(COLUMNS) + order.get(f[0], 0)))
+            self.problems += [ImportProblem(self.name, line, column, message) for column, message in found]
+            return None
+        assert person is not None and version is not None and assessed_on is not None
+        return _Row(line, person, version, assessed_on, context, answers, results, narrative)
+
+    def _definition(self, version: InstrumentVersion) -> Instrument:
+        if version.pk not in self.definitions:
+            self.definitions[version.pk] = services.definition(version)
+        return self.definitions[version.pk]
+
+
+# --- importing -----------------------------------------------------------------------------------------
+
+
+def import_dash(*, actor: Actor, path: Path) -> int:
+    """Record every row of the CSV file as a completed DASH assessment made by the actor's agency, and
+    return how many; or, if any row has a problem, raise DashImportError listing every problem and write
+    nothing. Imports are not deduplicated: importing the same file twice records every row twice."""
+    if not allows(actor, Perm.ASSESSMENT_CHANGE) or actor.agency is None:
+        raise PermissionDenied("Your role does not let you record assessments.")
+    path = Path(path)
+    name = path.name
+    sha256, records = _read(path)
+    if not records or not any(c.strip() for c in records[0][1]):
+        raise DashImportError(
+            [ImportProblem(name, 1, "", "is empty; the first line must be the header row naming the columns")]
+        )
+    header = _header(name, records[0][1])
+    body = [(line, cells) for line, cells in records[1:] if any(c.strip() for c in cells)]
+    checker = _Checker(actor, name, header, body)
+    rows = [row for line, cells in body if (row := checker.check(line, cells)) is not None]
+    if checker.problems:
+        raise DashImportError(checker.problems)
+    if not rows:
+        raise DashImportError(
+            [ImportProblem(name, None, "", "the file has a header row but no rows below it")]
+        )
+
+    now = timezone.now()
+    assessments = [
+        Assessment(
+            person=row.person,
+            instrument_version=row.version,
+            assessor=actor.user,
+            agency=actor.agency,
+            assessed_on=row.assessed_on,
+            context=row.context,
+            status=AssessmentStatus.COMPLETED,
+            answers=row.answers,
+            results=row.results,
+            narrative=row.narrative,
+            completed_at=now,
+            created_by=actor.user,
+            modified_by=actor.user,
+        )
+        for row in rows
+    ]
+    with transaction.atomic():
+        Assessment.objects.bulk_create(assessments, batch_size=500)
+        audit.record(
+            action=AuditAction.RECORD_CREATED,
+            actor=actor,
+            record_type="assessment_import",
+            record_id=sha256,
+            details={"rows": len(assessments), "sha256": sha256, "file_name": name},
+        )
+    return len(assessments)
