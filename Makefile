@@ -50,6 +50,7 @@ pytest-postgres: install static messages browser
 	DATABASE_URL=$(PG_URL) $(PY) -m pytest
 
 test: lint typecheck static messages browser
+	mkdir -p var
 	$(PY) manage.py makemigrations --check --dry-run -v 1
 	$(PY) -m pytest
 	DATABASE_URL=$(PG_URL) $(PY) -m pytest
