@@ -13,10 +13,7 @@ Problems name the line and column but never repeat the values, so they are safe 
 from __future__ import annotations
 
 import contextlib
-import csv
 import datetime
-import hashlib
-import io
 import re
 import uuid
 from dataclasses import dataclass
@@ -34,11 +31,11 @@ from pathways.assessments.marac import MaracInputError
 from pathways.assessments.models import Assessment, AssessmentStatus, Context, InstrumentVersion
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
-from pathways.core.datafiles import DataFileError, Problem
+from pathways.core.csvimport import ImportFailed, ImportProblem, open_rows, read_header, width_problem
+from pathways.core.datafiles import Problem
 from pathways.core.policy import Actor, Perm, allows
 from pathways.people.models import Person
 from pathways.people.selectors import people_for
-from pathways.referrals.imports import MAX_PROBLEMS_SHOWN, ImportProblem, column_letter
 
 INSTRUMENTS = ("dash-partner-agency", "dash-police")
 QUESTIONS = tuple(f"q{n:02d}" for n in range(1, 25))
@@ -69,15 +66,8 @@ CONTEXTS = {str(v).lower(): str(v) for v in Context.values}
 NOT_FOUND = "no person with this id is known to your agency; check the id"
 
 
-class DashImportError(DataFileError):
+class DashImportError(ImportFailed):
     """The file was rejected and nothing was written. `problems` holds every problem found."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        shown = [str(p) for p in problems[:MAX_PROBLEMS_SHOWN]]
-        if len(problems) > MAX_PROBLEMS_SHOWN:
-            shown.append(f"... and {len(problems) - MAX_PROBLEMS_SHOWN} more problem(s) not shown.")
-        Exception.__init__(self, "\n".join(shown))
 
 
 @dataclass(frozen=True)
@@ -90,97 +80,6 @@ class _Row:
     answers: dict[str, Any]
     results: dict[str, Any]
     narrative: str
-
-
-# --- reading -------------------------------------------------------------------------------------------
-
-
-def _read(path: Path) -> tuple[str, list[tuple[int, list[str]]]]:
-    """The file's SHA-256 and its records as (line, cells), header first; one problem if unreadable."""
-    name = path.name
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise DashImportError(
-                [ImportProblem(name, None, "", "the file is over 50 MB; split it into smaller files")]
-            )
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise DashImportError(
-            [ImportProblem(name, None, "", f"{path}: file not found; check the path")]
-        ) from None
-    except IsADirectoryError:
-        raise DashImportError(
-            [ImportProblem(name, None, "", f"{path} is a folder, not a CSV file")]
-        ) from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise DashImportError(
-            [
-                ImportProblem(
-                    name,
-                    line,
-                    "",
-                    "the file is not UTF-8 text. In a spreadsheet, save it as 'CSV UTF-8 (comma delimited)' "
-                    "and import that file.",
-                )
-            ]
-        ) from None
-    # Lines are numbered as a spreadsheet numbers its rows: one per record, even when a quoted value
-    # runs over several lines of text.
-    records: list[tuple[int, list[str]]] = []
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        for cells in reader:
-            records.append((len(records) + 1, cells))
-    except csv.Error as exc:
-        raise DashImportError(
-            [
-                ImportProblem(
-                    name,
-                    len(records) + 1,
-                    "",
-                    f"the file cannot be read as CSV here ({exc}); check for a stray quote mark",
-                )
-            ]
-        ) from None
-    return hashlib.sha256(data).hexdigest(), records
-
-
-def _header(name: str, cells: list[str]) -> dict[str, int]:
-    names = [c.strip() for c in cells]
-    problems: list[Problem] = []
-    positions: dict[str, list[int]] = {}
-    for position, column in enumerate(names):
-        positions.setdefault(column, []).append(position)
-    for column, found in positions.items():
-        if not column:
-            problems += [
-                ImportProblem(name, 1, column_letter(p), "the column has no name; name it or delete it")
-                for p in found
-            ]
-        elif len(found) > 1:
-            problems.append(
-                ImportProblem(name, 1, column, "the column appears more than once; keep one of them")
-            )
-    unknown = [c for c in positions if c and c not in COLUMNS]
-    if unknown:
-        problems.append(
-            ImportProblem(
-                name,
-                1,
-                "",
-                f"unknown column(s) {', '.join(repr(c) for c in unknown)}; the columns are "
-                f"{', '.join(COLUMNS)} (names are exact: lower case)",
-            )
-        )
-    missing = [c for c in REQUIRED_COLUMNS if c not in positions]
-    if missing:
-        problems.append(ImportProblem(name, 1, "", f"required column(s) missing: {', '.join(missing)}"))
-    if problems:
-        raise DashImportError(problems)
-    return {c: ps[0] for c, ps in positions.items()}
 
 
 # --- checking ------------------------------------------------------------------------------------------
@@ -231,17 +130,9 @@ class _Checker:
         return self.settings[key]
 
     def check(self, line: int, cells: list[str]) -> _Row | None:
-        width = len(self.header)
-        if len(cells) != width:
-            self.problems.append(
-                ImportProblem(
-                    self.name,
-                    line,
-                    "",
-                    f"has {len(cells)} values but the header names {width} columns; check for a comma "
-                    "inside a value that is not in quotes, or a missing or extra value",
-                )
-            )
+        wrong_width = width_problem(self.name, line, cells, len(self.header))
+        if wrong_width is not None:
+            self.problems.append(wrong_width)
             return None
         found: list[tuple[str, str]] = []
 
@@ -346,12 +237,18 @@ def import_dash(*, actor: Actor, path: Path) -> int:
         raise PermissionDenied("Your role does not let you record assessments.")
     path = Path(path)
     name = path.name
-    sha256, records = _read(path)
-    if not records or not any(c.strip() for c in records[0][1]):
-        raise DashImportError(
-            [ImportProblem(name, 1, "", "is empty; the first line must be the header row naming the columns")]
-        )
-    header = _header(name, records[0][1])
+    file = open_rows(path, DashImportError, max_bytes=MAX_FILE_BYTES)
+    sha256 = file.sha256
+    records = list(file.records())
+    file.check_unchanged()
+    header = read_header(
+        name,
+        records[0][1] if records else None,
+        COLUMNS,
+        REQUIRED_COLUMNS,
+        DashImportError,
+        one_row_per="assessment",
+    )
     body = [(line, cells) for line, cells in records[1:] if any(c.strip() for c in cells)]
     checker = _Checker(actor, name, header, body)
     rows = [row for line, cells in body if (row := checker.check(line, cells)) is not None]

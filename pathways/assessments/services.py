@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +23,10 @@ from pathways.assessments.models import (
 from pathways.assessments.settingsfile import AssessmentSettingsFile
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
-from pathways.core.datafiles import DataFileError, Problem, validate
+from pathways.core.datafiles import DataFileError, load_versioned
 from pathways.core.policy import Actor
 from pathways.directory.models import Region
+from pathways.directory.services import loaded_region
 from pathways.people.models import Person
 
 
@@ -40,44 +40,23 @@ class AssessmentError(Exception):
 
 
 def _load_instrument(path: Path) -> tuple[InstrumentVersion, bool]:
-    instrument, _data, _index = validate(path, Instrument)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    latest = InstrumentVersion.objects.filter(instrument=instrument.id).first()
-    if latest is not None and latest.file_sha256 == digest:
-        return latest, False
-    version = InstrumentVersion.objects.create(
-        instrument=instrument.id,
-        version=latest.version + 1 if latest else 1,
-        definition=instrument.model_dump(mode="json"),
-        file_sha256=digest,
+    return load_versioned(
+        path,
+        Instrument,
+        InstrumentVersion,
+        scope=lambda instrument, _index: {"instrument": instrument.id},
+        field="definition",
     )
-    return version, True
 
 
 def _load_settings(path: Path) -> tuple[RegionAssessmentSettings, bool]:
-    settings, _data, index = validate(path, AssessmentSettingsFile)
-    region = Region.objects.filter(slug=settings.region).first()
-    if region is None:
-        raise DataFileError(
-            [
-                Problem(
-                    str(path),
-                    index.get(("region",)),
-                    "region",
-                    f"no region {settings.region!r} is loaded; load its region.yaml first",
-                )
-            ]
-        )
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    latest = RegionAssessmentSettings.objects.filter(region=region).first()
-    if latest is not None and latest.file_sha256 == digest:
-        return latest, False
-    return RegionAssessmentSettings.objects.create(
-        region=region,
-        version=latest.version + 1 if latest else 1,
-        settings=settings.model_dump(mode="json"),
-        file_sha256=digest,
-    ), True
+    return load_versioned(
+        path,
+        AssessmentSettingsFile,
+        RegionAssessmentSettings,
+        scope=lambda settings, index: {"region": loaded_region(path, settings.region, index)},
+        field="settings",
+    )
 
 
 @transaction.atomic

@@ -6,14 +6,18 @@ A file with any error is rejected whole; the caller gets every problem at once, 
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 import yaml
+from django.db.models import Model
 from pydantic import BaseModel, ValidationError
 
 T = TypeVar("T", bound=BaseModel)
+M = TypeVar("M", bound=Model)
 
 Location = tuple[str | int, ...]
 
@@ -139,3 +143,39 @@ def problems_from(
     path: Path, data: Any, index: dict[Location, int], items: list[tuple[Location, str]]
 ) -> list[Problem]:
     return [Problem(str(path), line_for(loc, index), describe(loc, data), msg) for loc, msg in items]
+
+
+class _Versioned(Protocol):
+    version: int
+    file_sha256: str
+
+
+def load_versioned(
+    path: Path,
+    schema: type[T],
+    model: type[M],
+    *,
+    scope: Callable[[T, dict[Location, int]], dict[str, Any]],
+    field: str,
+) -> tuple[M, bool]:
+    """Load a data file kept as numbered versions of `model` (an instrument, a region's settings or rules).
+
+    The file is validated against `schema`; `scope(parsed, index)` gives the fields that say whose
+    versions these are (e.g. `{"region": region}`), and may raise DataFileError. If the latest version in
+    that scope came from a file with the same SHA-256, it is returned unchanged, with False; otherwise
+    version n+1 is created with the validated file, as JSON, in `field`, and returned with True.
+    """
+    parsed, _data, index = validate(path, schema)
+    where = scope(parsed, index)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    # The model's Meta.ordering puts the newest version first (e.g. ["region", "-version"]).
+    latest = model._default_manager.filter(**where).first()
+    if latest is not None and cast("_Versioned", latest).file_sha256 == digest:
+        return latest, False
+    created = model._default_manager.create(
+        **where,
+        version=cast("_Versioned", latest).version + 1 if latest is not None else 1,
+        file_sha256=digest,
+        **{field: parsed.model_dump(mode="json")},
+    )
+    return created, True

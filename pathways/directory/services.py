@@ -11,7 +11,7 @@ from django.db import transaction
 
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
-from pathways.core.datafiles import DataFileError, problems_from, validate
+from pathways.core.datafiles import DataFileError, Location, Problem, problems_from, validate
 from pathways.core.policy import Actor
 from pathways.directory.models import Area, Provider, Region, Service, ServiceStatusChange
 from pathways.directory.regionfile import RegionFile, cross_check
@@ -33,6 +33,24 @@ def parse_region_file(path: Path) -> RegionFile:
     if problems:
         raise DataFileError(problems_from(path, data, index, problems))
     return region_file
+
+
+def loaded_region(path: Path, slug: str, index: dict[Location, int]) -> Region:
+    """The region a data file names in its `region` field (triage rules, assessment settings); a
+    DataFileError if it is not loaded yet, as its region.yaml must be loaded first."""
+    region = Region.objects.filter(slug=slug).first()
+    if region is None:
+        raise DataFileError(
+            [
+                Problem(
+                    str(path),
+                    index.get(("region",)),
+                    "region",
+                    f"no region {slug!r} is loaded; load its region.yaml first",
+                )
+            ]
+        )
+    return region
 
 
 @transaction.atomic

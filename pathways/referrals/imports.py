@@ -13,18 +13,14 @@ that they can be shown on a terminal or logged safely.
 
 from __future__ import annotations
 
-import codecs
 import contextlib
-import csv
 import datetime
 import gc
-import hashlib
-import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, NamedTuple
+from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
@@ -33,7 +29,8 @@ from django.utils import timezone
 
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
-from pathways.core.datafiles import DataFileError, Problem
+from pathways.core.csvimport import ImportFailed, ImportProblem, open_rows, read_header, width_problem
+from pathways.core.datafiles import Problem
 from pathways.core.policy import Actor, Perm, allows
 from pathways.directory.choices import ReferralRoute
 from pathways.directory.models import Area
@@ -48,8 +45,6 @@ from pathways.referrals.services import random_reference
 # statement well under PostgreSQL's 65,535 parameters.
 BATCH_SIZE = 2000
 INSERT_BATCH = 1000
-# The error message lists this many problems, then says how many more there are.
-MAX_PROBLEMS_SHOWN = 200
 
 COLUMNS = (
     "given_name",
@@ -94,27 +89,8 @@ EVENT_NOTE = "imported from {name}"
 ACCESS_REASON = "referral import"
 
 
-@dataclass(frozen=True)
-class ImportProblem(Problem):
-    """One problem in an import file. `where` is the column name, empty for a problem with a whole line."""
-
-    def __str__(self) -> str:
-        if self.line is None:
-            return self.message
-        if self.where:
-            return f"line {self.line}, column {self.where}: {self.message}"
-        return f"line {self.line}: {self.message}"
-
-
-class ReferralImportError(DataFileError):
+class ReferralImportError(ImportFailed):
     """The file was rejected and nothing was written. `problems` holds every problem found."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        shown = [str(p) for p in problems[:MAX_PROBLEMS_SHOWN]]
-        if len(problems) > MAX_PROBLEMS_SHOWN:
-            shown.append(f"... and {len(problems) - MAX_PROBLEMS_SHOWN} more problem(s) not shown.")
-        Exception.__init__(self, "\n".join(shown))
 
 
 @dataclass(frozen=True)
@@ -170,175 +146,29 @@ ROUTES = _choices(ReferralRoute.values)
 RISK_LEVELS = _choices(RiskLevel.values)
 
 
-def column_letter(position: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA: the column as a spreadsheet labels it."""
-    letters = ""
-    position += 1
-    while position:
-        position, remainder = divmod(position - 1, 26)
-        letters = chr(ord("A") + remainder) + letters
-    return letters
+# --- the header ----------------------------------------------------------------------------------------
 
 
-# --- reading the file ----------------------------------------------------------------------------------
-
-
-def _scan_bytes(path: Path, name: str) -> str:
-    """The file's SHA-256, after checking that it exists and is UTF-8 (a single problem if not)."""
-    digest = hashlib.sha256()
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    line = 1
-    try:
-        with path.open("rb") as raw:
-            while chunk := raw.read(1 << 20):
-                digest.update(chunk)
-                try:
-                    line += decoder.decode(chunk).count("\n")
-                except UnicodeDecodeError as exc:
-                    line += bytes(exc.object[: exc.start]).count(b"\n")
-                    raise _not_utf8(name, line) from None
-            try:
-                decoder.decode(b"", final=True)
-            except UnicodeDecodeError:
-                raise _not_utf8(name, line) from None
-    except FileNotFoundError:
-        raise ReferralImportError(
-            [ImportProblem(name, None, "", f"{path}: file not found; check the path")]
-        ) from None
-    except IsADirectoryError:
-        raise ReferralImportError(
-            [ImportProblem(name, None, "", f"{path} is a folder, not a CSV file")]
-        ) from None
-    return digest.hexdigest()
-
-
-def _not_utf8(name: str, line: int) -> ReferralImportError:
-    return ReferralImportError(
+def _check_is_header(name: str, cells: list[str] | None) -> None:
+    """Refuse a first line that names none of the columns (a file without a header, or one separated by
+    semicolons or tabs), rather than report every value in it as an unknown column."""
+    names = [c.strip() for c in cells or []]
+    if not any(names) or set(COLUMNS).intersection(names):
+        return  # an empty file or header is reported by read_header
+    hint = ""
+    if len(names) == 1 and (";" in names[0] or "\t" in names[0]):
+        hint = " The values seem to be separated by ';' or tabs: save the file as comma-separated CSV."
+    raise ReferralImportError(
         [
             ImportProblem(
                 name,
-                line,
+                1,
                 "",
-                "the file is not UTF-8 text. In a spreadsheet, save it as 'CSV UTF-8 (comma delimited)' "
-                "and import that file.",
+                "is not a header row: none of its values is a column name. The first line must name the "
+                f"columns, for example {','.join(REQUIRED_COLUMNS)}.{hint}",
             )
         ]
     )
-
-
-class _HashingReader(io.RawIOBase):
-    """Passes a binary file through, adding what is read to a digest."""
-
-    def __init__(self, raw: BinaryIO, digest: hashlib._Hash) -> None:
-        self._raw = raw
-        self._digest = digest
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = self._raw.read(len(buffer))
-        buffer[: len(data)] = data
-        self._digest.update(data)
-        return len(data)
-
-
-def _records(path: Path, digest: hashlib._Hash) -> Iterator[tuple[int, list[str]]]:
-    """(line as a spreadsheet numbers it, cells) for each record, header included; a BOM is dropped.
-
-    What is read is added to `digest`, so that the checksum recorded is that of the rows checked.
-    """
-    with path.open("rb") as raw:
-        text = io.TextIOWrapper(
-            io.BufferedReader(_HashingReader(raw, digest)), encoding="utf-8-sig", newline=""
-        )
-        reader = csv.reader(text)
-        line = 0
-        while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                raise ReferralImportError(
-                    [
-                        ImportProblem(
-                            path.name,
-                            line + 1,
-                            "",
-                            f"the file cannot be read as CSV here ({exc}); check for a stray quote mark",
-                        )
-                    ]
-                ) from None
-            except UnicodeDecodeError:  # the file changed since it was checked
-                raise _not_utf8(path.name, line + 1) from None
-            line += 1
-            yield line, cells
-
-
-def _header(name: str, cells: list[str]) -> dict[str, int]:
-    """Column name -> position, or the problems with the header row."""
-    names = [c.strip() for c in cells]
-    known = set(COLUMNS)
-    if not any(names):
-        raise ReferralImportError(
-            [ImportProblem(name, 1, "", "is empty; the first line must be the header row naming the columns")]
-        )
-    if not known.intersection(names):
-        hint = ""
-        if len(names) == 1 and (";" in names[0] or "\t" in names[0]):
-            hint = " The values seem to be separated by ';' or tabs: save the file as comma-separated CSV."
-        raise ReferralImportError(
-            [
-                ImportProblem(
-                    name,
-                    1,
-                    "",
-                    "is not a header row: none of its values is a column name. The first line must name the "
-                    f"columns, for example {','.join(REQUIRED_COLUMNS)}.{hint}",
-                )
-            ]
-        )
-    problems: list[Problem] = []
-    positions: dict[str, list[int]] = {}
-    for position, column in enumerate(names):
-        positions.setdefault(column, []).append(position)
-    duplicated = {c: p for c, p in positions.items() if len(p) > 1 and c}
-    if duplicated:
-        described = "; ".join(
-            f"{c!r} in columns {', '.join(column_letter(p) for p in ps)}" for c, ps in duplicated.items()
-        )
-        problems.append(
-            ImportProblem(
-                name, 1, "", f"a column name appears more than once ({described}); keep one of each"
-            )
-        )
-    for position in positions.get("", []):
-        problems.append(
-            ImportProblem(
-                name,
-                1,
-                column_letter(position),
-                "the column has no name; give it one of the column names or delete the column",
-            )
-        )
-    unknown = [c for c in positions if c and c not in known]
-    if unknown:
-        problems.append(
-            ImportProblem(
-                name,
-                1,
-                "",
-                f"unknown column(s) {', '.join(repr(c) for c in unknown)}; the columns are "
-                f"{', '.join(COLUMNS)} (names are exact: lower case, with underscores)",
-            )
-        )
-    missing = [c for c in REQUIRED_COLUMNS if c not in positions]
-    if missing:
-        problems.append(ImportProblem(name, 1, "", f"required column(s) missing: {', '.join(missing)}"))
-    if problems:
-        raise ReferralImportError(problems)
-    return {c: ps[0] for c, ps in positions.items()}
 
 
 # --- checking a row ------------------------------------------------------------------------------------
@@ -467,16 +297,9 @@ class _RowChecker:
 
     def check(self, line: int, cells: list[str]) -> _Row | None:
         """The row's compact tuple, or None when it has a problem (or an earlier row had one)."""
-        if len(cells) != self.width:
-            self.problems.append(
-                ImportProblem(
-                    self.name,
-                    line,
-                    "",
-                    f"has {len(cells)} values but the header names {self.width} columns; check for a comma "
-                    "inside a value that is not in quotes, or a missing or extra value",
-                )
-            )
+        wrong_width = width_problem(self.name, line, cells, self.width)
+        if wrong_width is not None:
+            self.problems.append(wrong_width)
             return None
         self._line, self._cells, self._found = line, cells, []
         route = self._choice("route", ROUTES, None)
@@ -651,23 +474,20 @@ def import_referrals(*, actor: Actor, path: Path) -> ImportResult:
 
 def _import(actor: Actor, path: Path) -> ImportResult:
     name = path.name
-    sha256 = _scan_bytes(path, name)
-
-    read = hashlib.sha256()
-    records = _records(path, read)
+    file = open_rows(path, ReferralImportError)
+    sha256 = file.sha256
+    records = file.records()
     first = next(records, None)
-    if first is None:
-        raise ReferralImportError(
-            [
-                ImportProblem(
-                    name,
-                    None,
-                    "",
-                    "the file is empty; it needs a header row naming the columns, then one row per referral",
-                )
-            ]
-        )
-    header = _header(name, first[1])
+    first_row = first[1] if first else None
+    _check_is_header(name, first_row)
+    header = read_header(
+        name,
+        first_row,
+        COLUMNS,
+        REQUIRED_COLUMNS,
+        ReferralImportError,
+        one_row_per="referral",
+    )
     checker = _RowChecker(name, header, {a.slug: a for a in Area.objects.all()})
     rows: list[_Row] = []
     try:
@@ -683,10 +503,7 @@ def _import(actor: Actor, path: Path) -> ImportResult:
         raise ReferralImportError(checker.problems + exc.problems) from None
     if checker.problems:
         raise ReferralImportError(checker.problems)
-    if read.hexdigest() != sha256:
-        raise ReferralImportError(
-            [ImportProblem(name, None, "", "the file changed while it was being read; import it again")]
-        )
+    file.check_unchanged()
     if not rows:
         raise ReferralImportError(
             [ImportProblem(name, None, "", "the file has a header row but no referrals below it")]

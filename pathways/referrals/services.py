@@ -7,7 +7,6 @@ and writes the audit entry; pages, the API, the CSV import and the self-referral
 from __future__ import annotations
 
 import datetime
-import hashlib
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +20,11 @@ from django.utils.translation import gettext as _
 from pathways.accounts.models import Agency
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
-from pathways.core.datafiles import DataFileError, validate
+from pathways.core.datafiles import load_versioned
 from pathways.core.policy import Actor
 from pathways.directory.choices import ReferralRoute
 from pathways.directory.models import Region, Service
+from pathways.directory.services import loaded_region
 from pathways.people.choices import GenderIdentity, PreferredLanguage, RelationshipKind, WorkPattern
 from pathways.people.models import Person, Relationship
 from pathways.people.services import PersonInput, create_person, grant_access, relate
@@ -65,37 +65,21 @@ def new_reference() -> str:
 
 @transaction.atomic
 def load_triage_rules(*, path: Path, actor: Actor | None = None) -> TriageRuleSet:
-    rules, _data, index = validate(path, TriageRules)
-    region = Region.objects.filter(slug=rules.region).first()
-    if region is None:
-        from pathways.core.datafiles import Problem
-
-        raise DataFileError(
-            [
-                Problem(
-                    str(path),
-                    index.get(("region",)),
-                    "region",
-                    f"no region {rules.region!r} is loaded; load its region.yaml first",
-                )
-            ]
-        )
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    latest = TriageRuleSet.objects.filter(region=region).first()
-    if latest is not None and latest.file_sha256 == digest:
-        return latest
-    ruleset = TriageRuleSet.objects.create(
-        region=region,
-        version=(latest.version + 1 if latest else 1),
-        rules=rules.model_dump(mode="json"),
-        file_sha256=digest,
+    ruleset, changed = load_versioned(
+        path,
+        TriageRules,
+        TriageRuleSet,
+        scope=lambda rules, index: {"region": loaded_region(path, rules.region, index)},
+        field="rules",
     )
+    if not changed:
+        return ruleset
     audit.record(
         action=AuditAction.REGION_LOADED,
         actor=actor,
         record_type="triage_rules",
-        record_id=f"{region.slug} v{ruleset.version}",
-        details={"sha256": digest},
+        record_id=f"{ruleset.region.slug} v{ruleset.version}",
+        details={"sha256": ruleset.file_sha256},
     )
     return ruleset
 

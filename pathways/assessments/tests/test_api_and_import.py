@@ -415,6 +415,38 @@ def test_a_person_of_another_agency_is_reported_as_not_found(
     assert not Assessment.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", "the file is empty; it needs a header row naming the columns, then one row per assessment"),
+        (",".join(COLUMNS).encode() + b"\r\n", "the file has a header row but no rows below it"),
+        (
+            "person_id,context\r\nSi\u00e2n,intake\r\n".encode("latin-1"),
+            "line 2: the file is not UTF-8 text. In a spreadsheet, save it as 'CSV UTF-8 (comma delimited)' "
+            "and import that file.",
+        ),
+        (
+            b"person_id,instrument,assessed_on,context,context\r\n",
+            "line 1: a column name appears more than once ('context' in columns D, E); keep one of each",
+        ),
+        (
+            b"person_id,instrument,,assessed_on,context\r\n",
+            "line 1, column C: the column has no name; give it one of the column names or delete the column",
+        ),
+    ],
+    ids=["empty", "header-only", "not-utf8", "duplicated-header", "unnamed-column"],
+)
+def test_a_file_that_cannot_be_read_gets_one_clear_problem(
+    importer: Actor, tmp_path: Path, content: bytes, expected: str
+) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    with pytest.raises(DashImportError) as error:
+        import_dash(actor=importer, path=path)
+    assert str(error.value) == expected
+    assert not Assessment.objects.exists()
+
+
 def test_the_import_needs_a_role_that_records_assessments(
     setup: dict[str, Any], client_as: Callable[[str], Client], persona: Callable[[str], User], tmp_path: Path
 ) -> None:

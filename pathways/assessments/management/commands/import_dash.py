@@ -9,12 +9,10 @@ only active membership, and their role must let them record assessments. See doc
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from pathways.accounts.models import Membership, User
-from pathways.assessments.imports import DashImportError, import_dash
-from pathways.core.policy import Actor
+from pathways.accounts.commands import actor_from_options, add_actor_arguments, import_refusals
+from pathways.assessments.imports import import_dash
 
 
 class Command(BaseCommand):
@@ -27,47 +25,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path, help="the CSV file, for example dash-2024.csv")
-        parser.add_argument(
-            "--username", required=True, help="the user recording the assessments (named in the audit log)"
-        )
-        parser.add_argument(
-            "--membership-agency",
-            default="",
-            metavar="SLUG",
-            help="the agency the user acts for; needed only when they are active in more than one",
-        )
+        add_actor_arguments(parser, "assessments")
 
     def handle(self, *args: Any, file: Path, username: str, membership_agency: str, **options: Any) -> None:
-        actor = self._actor(username, membership_agency)
-        try:
+        actor = actor_from_options(username, membership_agency)
+        with import_refusals(file, actor, username, "assessments"):
             count = import_dash(actor=actor, path=file)
-        except DashImportError as exc:
-            raise CommandError(
-                f"{file} was not imported: {len(exc.problems)} problem(s). Nothing was changed.\n{exc}"
-            ) from None
-        except PermissionDenied:
-            raise CommandError(
-                f"{username}'s role ({actor.role}) at {actor.agency} does not let them record assessments. "
-                "Nothing was changed."
-            ) from None
         self.stdout.write(self.style.SUCCESS(f"Imported {count} DASH assessment(s) for {actor.agency}."))
-
-    @staticmethod
-    def _actor(username: str, agency_slug: str) -> Actor:
-        user = User.objects.filter(username=username, is_active=True).first()
-        if user is None:
-            raise CommandError(f"There is no active user called {username!r}. Nothing was changed.")
-        memberships = Membership.objects.filter(user=user, is_active=True, agency__is_active=True)
-        if agency_slug:
-            memberships = memberships.filter(agency__slug=agency_slug)
-        found = list(memberships.select_related("agency")[:2])
-        if not found:
-            at = f" at {agency_slug!r}" if agency_slug else ""
-            raise CommandError(f"{username} has no active membership{at}. Nothing was changed.")
-        if len(found) > 1:
-            slugs = ", ".join(memberships.order_by("agency__slug").values_list("agency__slug", flat=True))
-            raise CommandError(
-                f"{username} acts for more than one agency ({slugs}); choose one with --membership-agency. "
-                "Nothing was changed."
-            )
-        return Actor(user=user, membership=found[0])

@@ -1,0 +1,287 @@
+"""Reading the CSV files people import (referrals, past DASH results): the bytes, the records, the header.
+
+An import is all or nothing, so every problem is collected and reported at once as an `ImportProblem`
+("line 3, column route: ..."), with lines numbered as a spreadsheet numbers its rows, the header being
+line 1. What is shared here is the reading; each importer keeps its own rules for the rows.
+
+The file is read twice and never held whole in memory: `open_rows` first checks the bytes (the file is
+there, is UTF-8 with or without a byte order mark, and its SHA-256), then yields the records one at a
+time, hashing what it reads again so that the importer can check that the rows it checked are those of
+the checksum it records.
+
+Problems name the line and column but never repeat the values in the file, so that they can be shown on
+a terminal or logged safely.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from pathways.core.datafiles import DataFileError, Problem
+
+# The error message lists this many problems, then says how many more there are.
+MAX_PROBLEMS_SHOWN = 200
+
+Record = tuple[int, list[str]]
+
+
+@dataclass(frozen=True)
+class ImportProblem(Problem):
+    """One problem in an import file. `where` is the column name, empty for a problem with a whole line."""
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return self.message
+        if self.where:
+            return f"line {self.line}, column {self.where}: {self.message}"
+        return f"line {self.line}: {self.message}"
+
+
+class ImportFailed(DataFileError):
+    """The file was rejected and nothing was written. `problems` holds every problem found; the message
+    lists the first MAX_PROBLEMS_SHOWN of them, then how many more there are."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        shown = [str(p) for p in problems[:MAX_PROBLEMS_SHOWN]]
+        if len(problems) > MAX_PROBLEMS_SHOWN:
+            shown.append(f"... and {len(problems) - MAX_PROBLEMS_SHOWN} more problem(s) not shown.")
+        Exception.__init__(self, "\n".join(shown))
+
+
+def column_letter(position: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA: the column as a spreadsheet labels it."""
+    letters = ""
+    position += 1
+    while position:
+        position, remainder = divmod(position - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+# --- reading the file ----------------------------------------------------------------------------------
+
+
+class CsvRows:
+    """A CSV file whose bytes have been checked; `records` reads it, `check_unchanged` confirms the read.
+
+    Made by `open_rows`. Problems are raised as `error_class`, the importer's own ImportFailed.
+    """
+
+    def __init__(self, path: Path, error_class: type[ImportFailed], sha256: str) -> None:
+        self.path = path
+        self.name = path.name
+        self.error_class = error_class
+        self.sha256 = sha256
+        self._read = hashlib.sha256()
+
+    def records(self) -> Iterator[Record]:
+        """(line as a spreadsheet numbers it, cells) for each record, header included; a BOM is dropped.
+
+        What is read is hashed again, for `check_unchanged`.
+        """
+        with self.path.open("rb") as raw:
+            text = io.TextIOWrapper(
+                io.BufferedReader(_HashingReader(raw, self._read)), encoding="utf-8-sig", newline=""
+            )
+            reader = csv.reader(text)
+            # Lines are numbered as a spreadsheet numbers its rows: one per record, even when a quoted
+            # value runs over several lines of text.
+            line = 0
+            while True:
+                try:
+                    cells = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    raise self.error_class(
+                        [
+                            ImportProblem(
+                                self.name,
+                                line + 1,
+                                "",
+                                f"the file cannot be read as CSV here ({exc}); check for a stray quote mark",
+                            )
+                        ]
+                    ) from None
+                except UnicodeDecodeError:  # the file changed since it was checked
+                    raise _not_utf8(self.error_class, self.name, line + 1) from None
+                line += 1
+                yield line, cells
+
+    def check_unchanged(self) -> None:
+        """After reading every record: raise if they are not the bytes whose SHA-256 is `sha256`."""
+        if self._read.hexdigest() != self.sha256:
+            raise self.error_class(
+                [
+                    ImportProblem(
+                        self.name, None, "", "the file changed while it was being read; import it again"
+                    )
+                ]
+            )
+
+
+def open_rows(path: Path, error_class: type[ImportFailed], *, max_bytes: int | None = None) -> CsvRows:
+    """Check that the file exists, is no larger than `max_bytes` (if given) and is UTF-8 text, with or
+    without a byte order mark, and take its SHA-256; raise `error_class` with the one problem if not."""
+    name = path.name
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    try:
+        if max_bytes is not None and path.stat().st_size > max_bytes:
+            raise error_class(
+                [
+                    ImportProblem(
+                        name,
+                        None,
+                        "",
+                        f"the file is over {max_bytes // (1024 * 1024)} MB; split it into smaller files",
+                    )
+                ]
+            )
+        with path.open("rb") as raw:
+            while chunk := raw.read(1 << 20):
+                digest.update(chunk)
+                try:
+                    line += decoder.decode(chunk).count("\n")
+                except UnicodeDecodeError as exc:
+                    line += bytes(exc.object[: exc.start]).count(b"\n")
+                    raise _not_utf8(error_class, name, line) from None
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                raise _not_utf8(error_class, name, line) from None
+    except FileNotFoundError:
+        raise error_class(
+            [ImportProblem(name, None, "", f"{path}: file not found; check the path")]
+        ) from None
+    except IsADirectoryError:
+        raise error_class([ImportProblem(name, None, "", f"{path} is a folder, not a CSV file")]) from None
+    return CsvRows(path, error_class, digest.hexdigest())
+
+
+def _not_utf8(error_class: type[ImportFailed], name: str, line: int) -> ImportFailed:
+    return error_class(
+        [
+            ImportProblem(
+                name,
+                line,
+                "",
+                "the file is not UTF-8 text. In a spreadsheet, save it as 'CSV UTF-8 (comma delimited)' "
+                "and import that file.",
+            )
+        ]
+    )
+
+
+class _HashingReader(io.RawIOBase):
+    """Passes a binary file through, adding what is read to a digest."""
+
+    def __init__(self, raw: BinaryIO, digest: hashlib._Hash) -> None:
+        self._raw = raw
+        self._digest = digest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._raw.read(len(buffer))
+        buffer[: len(data)] = data
+        self._digest.update(data)
+        return len(data)
+
+
+# --- the header and the rows ---------------------------------------------------------------------------
+
+
+def read_header(
+    name: str,
+    row: list[str] | None,
+    columns: Sequence[str],
+    required: Sequence[str],
+    error_class: type[ImportFailed],
+    *,
+    one_row_per: str,
+) -> dict[str, int]:
+    """Column name -> position, from the file's first record (`row`, None for an empty file); or raise
+    `error_class` listing every problem with the header. `one_row_per` names what a row is, e.g.
+    "referral", for the problem with an empty file."""
+    if row is None:
+        raise error_class(
+            [
+                ImportProblem(
+                    name,
+                    None,
+                    "",
+                    "the file is empty; it needs a header row naming the columns, then one row per "
+                    f"{one_row_per}",
+                )
+            ]
+        )
+    names = [c.strip() for c in row]
+    if not any(names):
+        raise error_class(
+            [ImportProblem(name, 1, "", "is empty; the first line must be the header row naming the columns")]
+        )
+    problems: list[Problem] = []
+    positions: dict[str, list[int]] = {}
+    for position, column in enumerate(names):
+        positions.setdefault(column, []).append(position)
+    duplicated = {c: p for c, p in positions.items() if len(p) > 1 and c}
+    if duplicated:
+        described = "; ".join(
+            f"{c!r} in columns {', '.join(column_letter(p) for p in ps)}" for c, ps in duplicated.items()
+        )
+        problems.append(
+            ImportProblem(
+                name, 1, "", f"a column name appears more than once ({described}); keep one of each"
+            )
+        )
+    for position in positions.get("", []):
+        problems.append(
+            ImportProblem(
+                name,
+                1,
+                column_letter(position),
+                "the column has no name; give it one of the column names or delete the column",
+            )
+        )
+    known = set(columns)
+    unknown = [c for c in positions if c and c not in known]
+    if unknown:
+        problems.append(
+            ImportProblem(
+                name,
+                1,
+                "",
+                f"unknown column(s) {', '.join(repr(c) for c in unknown)}; the columns are "
+                f"{', '.join(columns)} (names are exact: lower case, with underscores)",
+            )
+        )
+    missing = [c for c in required if c not in positions]
+    if missing:
+        problems.append(ImportProblem(name, 1, "", f"required column(s) missing: {', '.join(missing)}"))
+    if problems:
+        raise error_class(problems)
+    return {c: ps[0] for c, ps in positions.items()}
+
+
+def width_problem(name: str, line: int, cells: list[str], width: int) -> ImportProblem | None:
+    """The problem with a record that has not one value per column of the header, if it has not."""
+    if len(cells) == width:
+        return None
+    return ImportProblem(
+        name,
+        line,
+        "",
+        f"has {len(cells)} values but the header names {width} columns; check for a comma "
+        "inside a value that is not in quotes, or a missing or extra value",
+    )
