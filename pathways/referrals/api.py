@@ -13,6 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from pathways.audit import services as audit
+from pathways.audit.choices import AuditAction
 from pathways.core.policy import actor_for
 from pathways.directory.choices import ReferralRoute
 from pathways.directory.models import Area
@@ -169,7 +171,15 @@ class ReferralListCreate(APIView):
 
     @extend_schema(responses={200: ReferralOut(many=True)})
     def get(self, request: Request) -> Response:
-        referrals = selectors.referrals_for(actor_for(request)).prefetch_related("events")[:500]
+        actor = actor_for(request)
+        referrals = list(selectors.referrals_for(actor).prefetch_related("events")[:500])
+        audit.record(
+            action=AuditAction.RECORD_VIEWED,
+            actor=actor,
+            request=request._request,
+            record_type="referral_list",
+            details={"count": len(referrals)},
+        )
         return Response([referral_out(r) for r in referrals])
 
     @extend_schema(request=ReferralIn, responses={201: ReferralOut})
@@ -209,7 +219,15 @@ class ReferralListCreate(APIView):
 class ReferralDetail(APIView):
     @extend_schema(responses={200: ReferralOut})
     def get(self, request: Request, referral_id: uuid.UUID) -> Response:
-        referral = selectors.get_referral(actor_for(request), referral_id)
+        actor = actor_for(request)
+        referral = selectors.get_referral(actor, referral_id)
+        audit.record(
+            action=AuditAction.RECORD_VIEWED,
+            actor=actor,
+            request=request._request,
+            record_type="referral",
+            record_id=referral.pk,
+        )
         return Response(referral_out(referral))
 
 
