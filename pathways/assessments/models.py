@@ -139,3 +139,19 @@ class ScreeningCandidate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.screening_id}: {self.referral_id} {'taken' if self.taken else 'not taken'}"
+
+
+class OperatorWording(models.Model):
+    """The exact wording of a copyrighted instrument, loaded by an operator who holds the licence.
+
+    Kept apart from the shipped definition (ids and neutral labels): it changes what the form shows, never
+    how answers are scored.
+    """
+
+    instrument = models.SlugField(max_length=60, unique=True)
+    wording = models.JSONField(help_text=_("Item id to {en, cy} text."))
+    file_sha256 = models.CharField(max_length=64)
+    loaded_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.instrument

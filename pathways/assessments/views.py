@@ -13,6 +13,7 @@ from pathways.assessments import screening, selectors, services
 from pathways.assessments.forms import AnswersForm, CorrectForm, StartForm, words
 from pathways.assessments.instrumentfile import Instrument
 from pathways.assessments.models import Assessment, AssessmentStatus, InstrumentVersion, ScreeningRound
+from pathways.assessments.wording import as_shown
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
 from pathways.core.policy import Perm, actor_for, allows, get_for_actor
@@ -73,7 +74,7 @@ def start(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
 def detail(request: HttpRequest, assessment_id: uuid.UUID) -> HttpResponse:
     actor = actor_for(request)
     assessment = selectors.get_assessment(actor, assessment_id)
-    instrument = services.definition(assessment.instrument_version)
+    instrument = shown_definition(assessment.instrument_version)
     audit.record(
         action=AuditAction.RECORD_VIEWED,
         actor=actor,
@@ -128,10 +129,7 @@ def detail(request: HttpRequest, assessment_id: uuid.UUID) -> HttpResponse:
     return render(request, "assessments/detail.html", _detail_context(assessment, instrument))
 
 
-def _detail_context(assessment: Assessment, instrument: object) -> dict[str, object]:
-    from pathways.assessments.instrumentfile import Instrument
-
-    assert isinstance(instrument, Instrument)
+def _detail_context(assessment: Assessment, instrument: Instrument) -> dict[str, object]:
     labels = {i.id: words(i.label) for s in instrument.sections for i in s.items}
     labels.update({j.id: words(j.label) for j in instrument.judgements})
     results = [
@@ -206,7 +204,7 @@ def compare(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
         else:
             if (later.assessed_on, later.created_at) < (earlier.assessed_on, earlier.created_at):
                 earlier, later = later, earlier
-            instrument = services.definition(later.instrument_version)
+            instrument = shown_definition(later.instrument_version)
             labels = {i.id: words(i.label) for s in instrument.sections for i in s.items}
             changes = [(labels.get(c.item, c.item), c) for c in selectors.compare(earlier, later)]
     return render(
@@ -321,3 +319,7 @@ def due(request: HttpRequest) -> HttpResponse:
         details={"count": len(tasks)},
     )
     return render(request, "assessments/due.html", {"tasks": tasks})
+
+
+def shown_definition(version: InstrumentVersion) -> Instrument:
+    return as_shown(services.definition(version))
