@@ -4,7 +4,8 @@ Each benchmark runs in its own process on its own throwaway database, builds its
 operation and prints the figures with the target they are measured against.
 
     .venv/bin/python benchmarks/run.py                   # every benchmark, on SQLite
-    .venv/bin/python benchmarks/run.py --only triage     # one benchmark (gap_map, triage or import)
+    .venv/bin/python benchmarks/run.py --only triage     # one benchmark (gap_map, triage, import,
+                                                         # recompute or history)
     .venv/bin/python benchmarks/run.py --postgres        # on PostgreSQL
     .venv/bin/python benchmarks/run.py --all-databases   # everything on SQLite, then on PostgreSQL
 
@@ -19,6 +20,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import datetime
+import json
 import os
 import random
 import resource
@@ -420,16 +423,254 @@ def bench_import(rows: int = IMPORT_ROWS) -> None:
     )
 
 
+# --- assessments ---------------------------------------------------------------------------------------
+
+ASSESSMENTS = 1_000_000
+HISTORY_ASSESSMENTS = 200
+DASH = "dash-partner-agency"
+ASSESSMENT_COLUMNS = (
+    "id", "created_at", "modified_at", "created_by", "modified_by", "person", "instrument_version",
+    "assessor", "agency", "assessed_on", "context", "status", "answers", "results", "narrative", "sources",
+    "completed_at", "supersedes", "correction_reason",
+)  # fmt: skip
+
+
+def _dash_answers(rng: random.Random) -> tuple[dict[str, object], datetime.date]:
+    """One varied, complete DASH: about one in six at medium or high risk, with call-outs, judgements and
+    earlier MARAC referrals spread so that a change of call-out threshold affects some of them."""
+    level = rng.choices([0.15, 0.45, 0.7], weights=[70, 20, 10])[0]
+    answers: dict[str, object] = {
+        f"q{n:02d}": "yes" if rng.random() < level else rng.choice(["no", "no", "dont_know"])
+        for n in range(1, 25)
+    }
+    if answers["q08"] == "yes":
+        answers.update({f"s{n:02d}": rng.choice(["yes", "no", "dont_know"]) for n in range(1, 12)})
+    incident = datetime.date(2023, 1, 1) + datetime.timedelta(days=rng.randrange(3 * 365))
+    answers["incident_date"] = incident.isoformat()
+    answers["professional_judgement"] = "no"
+    if rng.random() < 0.03:
+        answers["professional_judgement"] = "yes"
+        answers["judgement_reason"] = "Recent threats with a weapon reported by a neighbour."
+    if rng.random() < 0.7:
+        answers["police_callouts_12m"] = rng.choice([0, 0, 0, 1, 1, 2, 3, 4, 5, 8])
+    if rng.random() < 0.1:
+        answers["last_marac_referral"] = (
+            incident - datetime.timedelta(days=rng.randrange(30, 900))
+        ).isoformat()
+    return answers, incident + datetime.timedelta(days=rng.randrange(0, 14))
+
+
+def _assessment_people(rng: random.Random, count: int) -> tuple[object, object, list[object]]:
+    """An agency, an assessor and `count` people spread over the region's areas (a tenth with no area)."""
+    from pathways.accounts.choices import AgencyType, Role
+    from pathways.accounts.models import Agency, Membership, User
+    from pathways.directory.models import Area
+    from pathways.people.models import Person
+
+    agency = Agency.objects.create(
+        slug="bench-idva", name_en="Bench", name_cy="Bench", type=AgencyType.VICTIM_SERVICE
+    )
+    user = User.objects.create(username="bench-assessor")
+    Membership.objects.create(user=user, agency=agency, role=Role.PRACTITIONER)
+    areas = [*Area.objects.all(), None]
+    people = [
+        Person(
+            given_name=rng.choice(GIVEN),
+            family_name=rng.choice(FAMILY),
+            gender_identity=rng.choice(["man", "man", "woman", "not_known"]),
+            area=rng.choice(areas) if rng.random() < 0.9 else None,
+        )
+        for _ in range(count)
+    ]
+    Person.objects.bulk_create(people, batch_size=1000)
+    return agency, user, people
+
+
+def _insert_assessments(rows: Iterator[tuple[object, ...]]) -> int:
+    """Raw bulk insert of ready-made rows (values in ASSESSMENT_COLUMNS order, as the database takes them):
+    COPY on PostgreSQL, executemany on SQLite; no model objects. Returns how many rows were written."""
+    from django.db import connection, transaction
+
+    from pathways.assessments.models import Assessment
+
+    meta = Assessment._meta
+    table = connection.ops.quote_name(meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(meta.get_field(f).column) for f in ASSESSMENT_COLUMNS)
+    written = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    written += 1
+        else:
+            # A larger page cache for the insert only (a random UUID key scatters the index writes).
+            cursor.execute("PRAGMA cache_size")
+            (cache_size,) = cursor.fetchone()
+            cursor.execute("PRAGMA cache_size = -262144")
+            sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(ASSESSMENT_COLUMNS))})"  # noqa: S608
+            chunk: list[tuple[object, ...]] = []
+            for row in rows:
+                chunk.append(row)
+                if len(chunk) == 10_000:
+                    cursor.executemany(sql, chunk)
+                    written, chunk = written + len(chunk), []
+            cursor.executemany(sql, chunk)
+            written += len(chunk)
+            cursor.execute(f"PRAGMA cache_size = {cache_size:d}")
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {table}")
+    return written
+
+
+def _assessment_rows(
+    rng: random.Random, count: int, people: list[object], agency: object, user: object, status: str
+) -> Iterator[tuple[object, ...]]:
+    """`count` DASH assessments of `people` (chosen at random), each with its own answers and the results
+    completing it gives; drafts have no results. A pool of 50,000 answer sets is drawn from (recomputing
+    caches nothing by content, so the pool only saves generating time)."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from pathways.assessments.models import Assessment, InstrumentVersion
+    from pathways.assessments.services import definition, region_settings, results_for
+
+    meta = Assessment._meta
+    version = InstrumentVersion.objects.filter(instrument=DASH).first()
+    assert version is not None
+    instrument = definition(version)
+    settings = region_settings(people[0])  # type: ignore[arg-type]  # one region: the same for everyone
+    uuid_value = meta.get_field("id").get_db_prep_value
+    now = meta.get_field("created_at").get_db_prep_value(timezone.now(), connection)
+    completed = now if status != "draft" else None
+    user_id = meta.get_field("assessor").get_db_prep_value(user.pk, connection)  # type: ignore[attr-defined]
+    agency_id = meta.get_field("agency").get_db_prep_value(agency.pk, connection)  # type: ignore[attr-defined]
+    person_ids = [uuid_value(p.pk, connection) for p in people]  # type: ignore[attr-defined]
+    pool = []
+    for _ in range(min(count, 50_000)):
+        answers, assessed_on = _dash_answers(rng)
+        results = results_for(instrument, answers, settings, assessed_on) if status != "draft" else {}
+        pool.append(
+            (json.dumps(answers), json.dumps(results), connection.ops.adapt_datefield_value(assessed_on))
+        )
+    contexts = ["intake", "intake", "review", "review", "closure", "marac"]
+    for _ in range(count):
+        answers_json, results_json, assessed_on = rng.choice(pool)
+        yield (
+            uuid_value(uuid.uuid4(), connection), now, now, user_id, user_id, rng.choice(person_ids),
+            version.pk, user_id, agency_id, assessed_on, rng.choice(contexts), status, answers_json,
+            results_json, "", "", completed, None, "",
+        )  # fmt: skip
+
+
+def _set_callout_threshold(threshold: int) -> None:
+    """A new version of the region's assessment settings with another MARAC call-out threshold."""
+    from pathways.assessments.models import RegionAssessmentSettings
+
+    latest = RegionAssessmentSettings.objects.first()
+    assert latest is not None
+    RegionAssessmentSettings.objects.create(
+        region=latest.region,
+        version=latest.version + 1,
+        settings={**latest.settings, "marac": {"callout_threshold": threshold}},
+        file_sha256="bench",
+    )
+
+
+def bench_recompute(count: int = ASSESSMENTS) -> None:
+    """Recomputing the results of a million completed DASH assessments: after a change of the region's
+    call-out threshold, again (nothing to change), and with every stored result wrong (all rewritten)."""
+    from django.db import connection
+
+    from pathways.assessments.models import Assessment
+    from pathways.assessments.recompute import recompute_results
+    from pathways.assessments.services import load_instruments
+    from pathways.directory.services import load_region
+
+    rng = random.Random(20250603)
+    load_region(path=REGION_FILE)
+    load_instruments(paths=[ROOT / "instruments", REGION_FILE.parent])
+    agency, user, people = _assessment_people(rng, 4000)
+    start = time.perf_counter()
+    written = _insert_assessments(_assessment_rows(rng, count, people, agency, user, "completed"))
+    written += _insert_assessments(_assessment_rows(rng, count // 100, people, agency, user, "draft"))
+    generated = time.perf_counter() - start
+    print(
+        f"recompute: {count:,} completed DASH assessments (and {count // 100:,} drafts) of {len(people):,} "
+        f"people written in {generated:.1f} s",
+        flush=True,
+    )
+
+    def run(label: str) -> int:
+        start, cpu = time.perf_counter(), time.process_time()
+        changed = recompute_results(instrument=DASH)
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        print(
+            f"recompute {label}: {seconds:.1f} s ({cpu:.1f} s of this process's CPU), "
+            f"{count / seconds:,.0f} assessments/s, {changed:,} changed "
+            f"(target: under 60 s: {verdict(seconds < 60)}); peak memory {peak_rss_mib():.0f} MiB",
+            flush=True,
+        )
+        return changed
+
+    _set_callout_threshold(5)
+    assert run("after the call-out threshold went from 3 to 5") > 0
+    assert run("again, nothing to change") == 0
+    table = connection.ops.quote_name(Assessment._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET results = %s WHERE status = %s", ["{}", "completed"])  # noqa: S608
+    assert run("with every stored result wrong") == count
+
+
+def bench_history() -> None:
+    """A person's assessment history page data: 200 assessments of theirs among 50,000 of 2,000 others."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from pathways.assessments.selectors import current_risk, history
+    from pathways.assessments.services import load_instruments
+    from pathways.directory.services import load_region
+
+    rng = random.Random(20250604)
+    load_region(path=REGION_FILE)
+    load_instruments(paths=[ROOT / "instruments", REGION_FILE.parent])
+    agency, user, people = _assessment_people(rng, 2001)
+    person, others = people[0], people[1:]
+    _insert_assessments(_assessment_rows(rng, 50_000, others, agency, user, "completed"))
+    _insert_assessments(_assessment_rows(rng, HISTORY_ASSESSMENTS - 5, [person], agency, user, "completed"))
+    _insert_assessments(_assessment_rows(rng, 5, [person], agency, user, "draft"))
+
+    def page() -> tuple[int, object]:
+        return len(list(history(person))), current_risk(person)  # type: ignore[arg-type]
+
+    with CaptureQueriesContext(connection) as queries:
+        shown, risk = page()
+    assert shown == HISTORY_ASSESSMENTS and risk is not None
+    samples = []
+    for _ in range(20):
+        start = time.perf_counter()
+        page()
+        samples.append(time.perf_counter() - start)
+    median, p95 = statistics.median(samples) * 1000, percentile(samples, 0.95) * 1000
+    print(
+        f"history, a person with {shown} assessments (selectors.history evaluated, then current_risk), "
+        f"{len(queries)} queries: median {median:.1f} ms, p95 {p95:.1f} ms "
+        f"(target: median under 100 ms: {verdict(median < 100)})"
+    )
+
+
 # --- running -------------------------------------------------------------------------------------------
 
 BENCHMARKS: dict[str, Callable[[argparse.Namespace], None]] = {
     "gap_map": lambda args: bench_gap_map(),
     "triage": lambda args: bench_triage(),
     "import": lambda args: bench_import(args.rows),
+    "recompute": lambda args: bench_recompute(args.assessments),
+    "history": lambda args: bench_history(),
 }
 
 
-def _run_children(kind: str, names: list[str], rows: int) -> bool:
+def _run_children(kind: str, names: list[str], rows: int, assessments: int = ASSESSMENTS) -> bool:
     """Each benchmark in its own process and database, so that none sees another's data or memory."""
     label = "PostgreSQL" if kind == "postgres" else "SQLite"
     print(f"== database: {label}", flush=True)
@@ -444,6 +685,8 @@ def _run_children(kind: str, names: list[str], rows: int) -> bool:
             kind,
             "--rows",
             str(rows),
+            "--assessments",
+            str(assessments),
         ]
         ok = subprocess.run(command, check=False).returncode == 0 and ok  # noqa: S603
     return ok
@@ -458,6 +701,12 @@ def main() -> int:
     parser.add_argument("--all-databases", action="store_true", help="run on SQLite, then on PostgreSQL")
     parser.add_argument(
         "--rows", type=int, default=IMPORT_ROWS, help=f"rows in the import benchmark's file ({IMPORT_ROWS:,})"
+    )
+    parser.add_argument(
+        "--assessments",
+        type=int,
+        default=ASSESSMENTS,
+        help=f"completed assessments in the recompute benchmark ({ASSESSMENTS:,})",
     )
     parser.add_argument("--child", choices=sorted(BENCHMARKS), help=argparse.SUPPRESS)
     parser.add_argument("--database", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
@@ -478,7 +727,7 @@ def main() -> int:
         kinds = ["sqlite"]
     ok = True
     for kind in kinds:
-        ok = _run_children(kind, names, args.rows) and ok
+        ok = _run_children(kind, names, args.rows, args.assessments) and ok
     return 0 if ok else 1
 
 
