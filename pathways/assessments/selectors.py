@@ -45,8 +45,15 @@ def get_assessment(actor: Actor, assessment_id: uuid.UUID) -> Assessment:
 
 
 def history(person: Person) -> QuerySet[Assessment]:
-    """A person's assessments, newest first. The caller has already checked the person is visible."""
-    return Assessment.objects.filter(person=person).select_related("instrument_version", "assessor", "agency")
+    """A person's assessments, newest first. The caller has already checked the person is visible.
+
+    The instrument definitions are left out: a history lists versions, and each definition is large.
+    """
+    return (
+        Assessment.objects.filter(person=person)
+        .select_related("instrument_version", "assessor", "agency")
+        .defer("instrument_version__definition")
+    )
 
 
 @dataclass(frozen=True)
