@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "pathways.people",
     "pathways.referrals",
     "pathways.assessments",
+    "pathways.panels",
     "pathways.insights",
 ]
 

@@ -53,6 +53,12 @@ class Perm(StrEnum):
     CASE_CHANGE = "case.change"
     PANEL_CASE_VIEW = "panel_case.view"
     PANEL_CASE_CHANGE = "panel_case.change"
+    # Sharing what one's agency knows at the table, and owning actions: every member agency's staff.
+    PANEL_CONTRIBUTE = "panel.contribute"
+    # Police data: importing extracts and running RFG scoring.
+    POLICE_DATA_IMPORT = "police_data.import"
+    # Quarterly returns computed from the panel record (aggregate; suppressed when exported).
+    PANEL_RETURN_VIEW = "panel_return.view"
     SEALED_VIEW = "sealed.view"
 
 
@@ -73,12 +79,18 @@ _PANEL = {
     Perm.ASSESSMENT_VIEW,
     Perm.PANEL_CASE_VIEW,
     Perm.PANEL_CASE_CHANGE,
+    Perm.PANEL_CONTRIBUTE,
+    Perm.PANEL_RETURN_VIEW,
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
-    Role.PRACTITIONER: frozenset(_EVERYONE | _CASEWORK | {Perm.PANEL_CASE_VIEW, Perm.SEALED_VIEW}),
-    Role.MANAGER: frozenset(_EVERYONE | _CASEWORK | {Perm.PANEL_CASE_VIEW, Perm.SEALED_VIEW}),
-    Role.PANEL_COORDINATOR: frozenset(_EVERYONE | _PANEL | {Perm.SEALED_VIEW}),
+    Role.PRACTITIONER: frozenset(
+        _EVERYONE | _CASEWORK | {Perm.PANEL_CASE_VIEW, Perm.PANEL_CONTRIBUTE, Perm.SEALED_VIEW}
+    ),
+    Role.MANAGER: frozenset(
+        _EVERYONE | _CASEWORK | {Perm.PANEL_CASE_VIEW, Perm.PANEL_CONTRIBUTE, Perm.SEALED_VIEW}
+    ),
+    Role.PANEL_COORDINATOR: frozenset(_EVERYONE | _PANEL | {Perm.SEALED_VIEW, Perm.POLICE_DATA_IMPORT}),
     Role.PANEL_CHAIR: frozenset(_EVERYONE | _PANEL),
     # Commissioners see the service map and aggregate figures, never a person.
     Role.COMMISSIONER: frozenset(_EVERYONE),
@@ -281,6 +293,24 @@ URL_RULES: dict[str, Rule] = {
     "api:assessment-answers": Rule(Perm.ASSESSMENT_VIEW, write_perm=Perm.ASSESSMENT_CHANGE),
     "api:person-assessments": Rule(Perm.ASSESSMENT_VIEW),
     "api:instrument-list": Rule(Perm.ASSESSMENT_VIEW),
+    # Panels: a meeting, its agenda items and actions belong to the agencies with a seat on the panel.
+    "panels:list": Rule(Perm.PANEL_CASE_VIEW),
+    "panels:panel_detail": Rule(Perm.PANEL_CASE_VIEW),
+    "panels:meeting_new": Rule(Perm.PANEL_CASE_CHANGE),
+    "panels:meeting_detail": Rule(Perm.PANEL_CASE_VIEW),
+    "panels:agenda_build": Rule(Perm.PANEL_CASE_CHANGE),
+    "panels:attendance": Rule(Perm.PANEL_CASE_CHANGE),
+    "panels:item_detail": Rule(Perm.PANEL_CASE_VIEW),
+    "panels:decide": Rule(Perm.PANEL_CASE_CHANGE),
+    "panels:action_new": Rule(Perm.PANEL_CASE_CHANGE),
+    "panels:action_update": Rule(Perm.PANEL_CONTRIBUTE),
+    "panels:actions": Rule(Perm.PANEL_CASE_VIEW),
+    "panels:minutes": Rule(Perm.PANEL_CASE_VIEW),
+    "panels:close": Rule(Perm.PANEL_CASE_CHANGE),
+    "panels:nominate": Rule(Perm.PANEL_CONTRIBUTE),
+    "panels:disclose": Rule(Perm.PANEL_CONTRIBUTE),
+    "panels:rfg": Rule(Perm.PANEL_CASE_VIEW),
+    "panels:marac_return": Rule(Perm.PANEL_RETURN_VIEW),
 }
 # Django's admin is for administrators only, behind the second factor.
 NAMESPACE_RULES: dict[str, Rule] = {"admin": Rule(Perm.ACCOUNTS_MANAGE)}

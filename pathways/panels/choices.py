@@ -1,0 +1,61 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PanelKind(models.TextChoices):
+    MARAC = "marac", _("MARAC (multi-agency risk assessment conference)")
+    MATAC = "matac", _("MATAC (multi-agency tasking and coordination)")
+    DAPP = "dapp", _("Perpetrator panel (DAPP)")
+    DAILY = "daily", _("Daily domestic abuse discussion")
+
+    @classmethod
+    def perpetrator_focused(cls) -> frozenset[str]:
+        """Panels about perpetrators: a victim's location never reaches their papers."""
+        return frozenset({cls.MATAC, cls.DAPP})
+
+
+class MemberRole(models.TextChoices):
+    CHAIR = "chair", _("Chair")
+    COORDINATOR = "coordinator", _("Coordinator")
+    MEMBER = "member", _("Member")
+
+
+class MeetingStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    HELD = "held", _("Held")
+    CLOSED = "closed", _("Minutes issued")
+
+
+class AgendaReason(models.TextChoices):
+    MARAC_CRITERIA = "marac_criteria", _("Meets the MARAC referral criteria")
+    REPEAT = "repeat", _("Repeat: referred again within 12 months")
+    RFG = "rfg", _("Among the highest RFG scores in the area")
+    NOMINATED = "nominated", _("Referred in by a partner agency")
+    CASE_REVIEW = "case_review", _("Case review due")
+
+
+class Outcome(models.TextChoices):
+    REFER_DRIVE = "refer_drive", _("Refer to Drive")
+    REFER_SERVICE = "refer_service", _("Refer to another service")
+    DISRUPT = "disrupt", _("Disrupt")
+    SUPPORT = "support", _("Support")
+    ENFORCEMENT = "enforcement", _("Enforcement")
+    SAFETY_PLAN = "safety_plan", _("Safety plan for the victim")
+    NO_FURTHER_ACTION = "nfa", _("No further action")
+
+
+class ActionStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class LawfulBasis(models.TextChoices):
+    """The grounds an agency shares on at the table (Wales information sharing protocol for MARACs)."""
+
+    PUBLIC_TASK = "public_task", _("Public task (UK GDPR article 6(1)(e)) with substantial public interest")
+    LAW_ENFORCEMENT = "law_enforcement", _("Law enforcement purposes (Data Protection Act 2018, part 3)")
+    VITAL_INTERESTS = "vital_interests", _("Vital interests: to protect someone's life")
+    SAFEGUARDING = "safeguarding", _("Safeguarding children or adults at risk (DPA 2018, schedule 1)")
+    CRIME_AND_DISORDER = "crime_and_disorder", _("Crime and Disorder Act 1998, section 115")
+    CONSENT = "consent", _("Consent of the person")
