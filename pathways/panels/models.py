@@ -171,6 +171,7 @@ class RfgScore(models.Model):
 
 class Panel(BilingualNameMixin, TimeStampedModel):
     region = models.ForeignKey("directory.Region", on_delete=models.PROTECT, related_name="panels")
+    slug = models.SlugField(_("key in the region's panels file"), max_length=60)
     kind = models.CharField(_("kind"), max_length=10, choices=PanelKind.choices)
     name_en = models.CharField(_("name (English)"), max_length=200)
     name_cy = models.CharField(_("name (Welsh)"), max_length=200)
@@ -190,6 +191,7 @@ class Panel(BilingualNameMixin, TimeStampedModel):
 
     class Meta:
         ordering = ["region", "kind", "name_en"]
+        constraints = [models.UniqueConstraint(fields=["region", "slug"], name="one_panel_slug")]
 
     def __str__(self) -> str:
         return self.name_en
@@ -260,9 +262,26 @@ class RfgNomination(TimeStampedModel):
 
 
 class AgendaItem(TimeStampedModel):
+    """One person on one meeting's agenda, for the strongest of their reasons (the others noted).
+
+    Someone found only in police data (RFG) has no Pathways person record: the item then names them by the
+    police's perpetrator reference alone, and a person record is made only if the panel takes the case on.
+    """
+
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="agenda_items")
+    person = models.ForeignKey(
+        "people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="agenda_items"
+    )
+    police_reference = models.CharField(
+        _("police perpetrator reference"),
+        max_length=50,
+        blank=True,
+        help_text=_("Names the person when there is no person record; required then."),
+    )
     reason = models.CharField(_("why on the agenda"), max_length=20, choices=AgendaReason.choices)
+    other_reasons = models.JSONField(
+        default=list, blank=True, help_text=_("The other reasons the person is on the agenda, by value.")
+    )
     position = models.PositiveIntegerField()
     repeat = models.BooleanField(_("repeat case"), default=False)
     assessment = models.ForeignKey(
@@ -281,7 +300,18 @@ class AgendaItem(TimeStampedModel):
 
     class Meta:
         ordering = ["meeting", "position"]
-        constraints = [models.UniqueConstraint(fields=["meeting", "person"], name="once_per_agenda")]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "person"], name="once_per_agenda"),
+            models.UniqueConstraint(
+                fields=["meeting", "police_reference"],
+                condition=models.Q(person__isnull=True),
+                name="police_reference_once_per_agenda",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(person__isnull=False) | ~models.Q(police_reference=""),
+                name="agenda_item_names_someone",
+            ),
+        ]
 
 
 class Decision(TimeStampedModel):
@@ -294,6 +324,12 @@ class Decision(TimeStampedModel):
         "assessments.ScreeningRound", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     review_on = models.DateField(_("review the case on"), null=True, blank=True)
+    decided_by = models.ManyToManyField(
+        "accounts.Agency",
+        related_name="+",
+        verbose_name=_("agencies present when the panel decided"),
+        help_text=_("Kept as they were at the time, whatever attendance later says."),
+    )
 
 
 class Action(TimeStampedModel):
