@@ -71,7 +71,7 @@ def load_instruments(*, paths: list[Path], actor: Actor | None = None) -> list[s
         files += sorted(path.glob("*.yaml")) if path.is_dir() else [path]
     loaded, problems = [], []
     for file in files:
-        if file.name in ("region.yaml", "triage.yaml", "panels.yaml"):
+        if file.name in ("region.yaml", "triage.yaml", "panels.yaml", "rfg.yaml"):
             continue
         try:
             if file.name == "assessment.yaml":
