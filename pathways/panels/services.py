@@ -1,29 +1,60 @@
 """Meeting rules: loading panels, members, schedules, attendance, agendas, decisions, actions and minutes.
 
-Every write is atomic and audited; a broken rule raises PanelError with a message a user can act on.
+Every write is atomic and audited; a broken rule raises PanelError with a message a user can act on, and
+nothing is changed. Who may call what is the access policy's business (pathways/core/policy.py); these
+functions assume the caller has already been let in.
 """
 
 from __future__ import annotations
 
 import datetime
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
+from pathways.accounts.models import Agency, Membership, User
+from pathways.assessments.marac import within_twelve_months
+from pathways.assessments.models import Assessment, AssessmentStatus, ScreeningCandidate, ScreeningRound
+from pathways.audit import services as audit
+from pathways.audit.choices import AuditAction
+from pathways.core.datafiles import DataFileError, Location, problems_from, validate
+from pathways.directory.models import Area, Service
+from pathways.directory.services import loaded_region
+from pathways.panels import selectors
+from pathways.panels.choices import (
+    ActionStatus,
+    AgendaReason,
+    MeetingStatus,
+    MemberRole,
+    Outcome,
+    PanelKind,
+)
 from pathways.panels.models import (
     Action,
     AgendaItem,
+    Attendance,
     Decision,
     Meeting,
     Panel,
     PanelMember,
     RfgNomination,
+    RfgRun,
+    RfgScore,
 )
+from pathways.panels.panelfile import PanelsFile
+from pathways.referrals.choices import HOLDING_A_PLACE
+from pathways.referrals.models import Referral
 
 if TYPE_CHECKING:
-    from pathways.accounts.models import Agency, User
-    from pathways.assessments.models import ScreeningRound
     from pathways.core.policy import Actor
     from pathways.people.models import Person
 
@@ -36,10 +67,112 @@ class PanelError(Exception):
         self.message = message
 
 
+# Outcomes that take one of the panel's capacity-limited service's places.
+SCREENED_OUTCOMES = frozenset({Outcome.REFER_DRIVE})
+
+# The order of an agenda, and which reason an item is filed under when a person has several: a case the
+# panel already owns comes first (the new reasons are noted on it), then new high-risk cases, repeats
+# before first referrals, then the highest RFG scores, then people referred in by partners.
+REASON_ORDER = (
+    AgendaReason.CASE_REVIEW,
+    AgendaReason.REPEAT,
+    AgendaReason.MARAC_CRITERIA,
+    AgendaReason.RFG,
+    AgendaReason.NOMINATED,
+)
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _audit(action: str, actor: Actor | None, record_type: str, record_id: object, **details: Any) -> None:
+    audit.record(
+        action=action,
+        actor=actor,
+        username="" if actor else "system",
+        record_type=record_type,
+        record_id=record_id,
+        # Dates and UUIDs as text: the audit entry's details are JSON.
+        details={k: v.isoformat() if isinstance(v, datetime.date) else v for k, v in details.items()},
+    )
+
+
+def _locked(meeting: Meeting) -> Meeting:
+    """The meeting re-read under a row lock, so that deciding and closing cannot interleave."""
+    return Meeting.objects.select_for_update().select_related("panel").get(pk=meeting.pk)
+
+
+def _refuse_if_closed(meeting: Meeting) -> None:
+    if meeting.status == MeetingStatus.CLOSED:
+        raise PanelError(_("The minutes of this meeting have been issued: its record can no longer change."))
+
+
+# --- panels and members --------------------------------------------------------------------------------
+
+
 @transaction.atomic
 def load_panels(path: Path, *, actor: Actor | None = None) -> list[Panel]:
-    """Create or update the region's panels from its panels.yaml (keyed by slug); all or nothing."""
-    raise NotImplementedError
+    """Make the region's panels match its panels.yaml: created or updated by slug; panels no longer in the
+    file are made inactive (their meetings are kept). All or nothing, every problem reported at once."""
+    parsed, data, index = validate(path, PanelsFile)
+    region = loaded_region(path, parsed.region, index)
+    areas = {a.slug: a for a in Area.objects.filter(region=region)}
+    services = {s.slug: s for s in Service.objects.filter(region=region)}
+    problems: list[tuple[Location, str]] = []
+    for n, entry in enumerate(parsed.panels):
+        for k, slug in enumerate(entry.areas):
+            if slug not in areas:
+                problems.append(
+                    (("panels", n, "areas", k), f"no area {slug!r} in region.yaml; check the slug")
+                )
+        if entry.screening_service and entry.screening_service not in services:
+            problems.append(
+                (
+                    ("panels", n, "screening_service"),
+                    f"no service {entry.screening_service!r} in region.yaml; check the slug",
+                )
+            )
+    if problems:
+        raise DataFileError(problems_from(path, data, index, problems))
+    panels = []
+    for entry in parsed.panels:
+        panel, _created = Panel.objects.update_or_create(
+            region=region,
+            slug=entry.slug,
+            defaults={
+                "kind": entry.kind,
+                "name_en": entry.name.en,
+                "name_cy": entry.name.cy,
+                "every_days": entry.every_days,
+                "quorum": entry.quorum,
+                "top_n": entry.top_n,
+                "screening_service": services.get(entry.screening_service or ""),
+                "is_active": entry.active,
+            },
+        )
+        panel.areas.set([areas[slug] for slug in entry.areas])
+        panels.append(panel)
+    retired = (
+        Panel.objects.filter(region=region, is_active=True)
+        .exclude(slug__in=[p.slug for p in parsed.panels])
+        .update(is_active=False)
+    )
+    _audit(
+        AuditAction.REGION_LOADED,
+        actor,
+        "panels",
+        region.slug,
+        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        panels=len(panels),
+        made_inactive=retired,
+        file=path.name,
+    )
+    return panels
+
+
+def _is_member_of(user: User, agency: Agency) -> bool:
+    return Membership.objects.filter(user=user, agency=agency, is_active=True, user__is_active=True).exists()
 
 
 @transaction.atomic
@@ -47,37 +180,521 @@ def add_member(
     panel: Panel,
     agency: Agency,
     user: User,
-    role: str,
+    role: str = MemberRole.MEMBER,
     deputy: User | None = None,
     *,
     actor: Actor | None = None,
 ) -> PanelMember:
-    """Give `agency` a seat on `panel`, held by `user` (with an optional deputy)."""
-    raise NotImplementedError
+    """Give `agency` a seat on `panel`, held by `user` (with an optional deputy from the same agency)."""
+    if role not in MemberRole.values:
+        raise PanelError(_("Choose the member's role on the panel."))
+    if not agency.is_active:
+        raise PanelError(_("%(agency)s is no longer active.") % {"agency": agency.name})
+    if not _is_member_of(user, agency):
+        raise PanelError(
+            _("%(user)s does not work for %(agency)s.")
+            % {"user": user.full_name or user, "agency": agency.name}
+        )
+    if deputy is not None:
+        if deputy == user:
+            raise PanelError(_("A deputy must be someone other than the member."))
+        if not _is_member_of(deputy, agency):
+            raise PanelError(
+                _("The deputy must also work for %(agency)s.") % {"agency": agency.name},
+            )
+    if PanelMember.objects.filter(panel=panel, user=user).exists():
+        raise PanelError(_("%(user)s already has a seat on this panel.") % {"user": user.full_name or user})
+    member = PanelMember.objects.create(panel=panel, agency=agency, user=user, deputy=deputy, role=role)
+    _audit(
+        AuditAction.RECORD_CREATED,
+        actor,
+        "panel_member",
+        member.pk,
+        panel=panel.slug,
+        agency=agency.slug,
+        role=role,
+        deputy=deputy is not None,
+    )
+    return member
+
+
+# --- meetings and attendance ---------------------------------------------------------------------------
 
 
 @transaction.atomic
 def schedule_meeting(panel: Panel, *, held_on: datetime.date | None = None, actor: Actor) -> Meeting:
-    """The next meeting: `held_on`, or the cadence after the last meeting (or today); no two on one day."""
-    raise NotImplementedError
+    """The next meeting: on `held_on`, or else on the panel's cadence after its last meeting (the first such
+    date that is not before today; today when it has never met). Never two on one day."""
+    panel = Panel.objects.select_for_update().get(pk=panel.pk)
+    if not panel.is_active:
+        raise PanelError(_("This panel no longer meets."))
+    if held_on is None:
+        last = panel.meetings.order_by("-held_on").values_list("held_on", flat=True).first()
+        today = _today()
+        if last is None:
+            held_on = today
+        else:
+            step = datetime.timedelta(days=panel.every_days)
+            held_on = last + step
+            if held_on < today:
+                held_on += step * -(-(today - held_on).days // panel.every_days)
+    if panel.meetings.filter(held_on=held_on).exists():
+        raise PanelError(_("This panel already meets on %(date)s.") % {"date": held_on.strftime("%d/%m/%Y")})
+    meeting = Meeting.objects.create(
+        panel=panel, held_on=held_on, created_by=actor.user, modified_by=actor.user
+    )
+    _audit(AuditAction.RECORD_CREATED, actor, "meeting", meeting.pk, panel=panel.slug, held_on=held_on)
+    return meeting
 
 
 @transaction.atomic
-def record_attendance(meeting: Meeting, attendance: dict[int, tuple[bool, bool]], *, actor: Actor) -> None:
-    """Record who attended: member pk -> (present, by_deputy). Members not given are left as they were."""
-    raise NotImplementedError
+def record_attendance(meeting: Meeting, attendance: dict[Any, tuple[bool, bool]], *, actor: Actor) -> None:
+    """Record who attended: member pk -> (present, by_deputy), where present means the seat was filled and
+    by_deputy that the deputy filled it (which counts as present). Members not given stay as they were.
+    Recording attendance marks the meeting as held."""
+    meeting = _locked(meeting)
+    _refuse_if_closed(meeting)
+    members = {str(m.pk): m for m in meeting.panel.members.select_related("agency")}
+    unknown = [pk for pk in attendance if str(pk) not in members]
+    if unknown:
+        raise PanelError(_("Only the panel's members can be recorded as attending."))
+    for pk, (present, by_deputy) in attendance.items():
+        member = members[str(pk)]
+        if by_deputy and member.deputy_id is None:
+            raise PanelError(
+                _("%(agency)s has no deputy named for this seat.") % {"agency": member.agency.name}
+            )
+        Attendance.objects.update_or_create(
+            meeting=meeting,
+            member=member,
+            defaults={"present": present or by_deputy, "by_deputy": by_deputy},
+        )
+    if meeting.status == MeetingStatus.PLANNED:
+        meeting.status = MeetingStatus.HELD
+    meeting.modified_by = actor.user
+    meeting.save(update_fields=["status", "modified_by", "modified_at"])
+    _audit(
+        AuditAction.RECORD_CHANGED,
+        actor,
+        "meeting_attendance",
+        meeting.pk,
+        present=sum(1 for present, by_deputy in attendance.values() if present or by_deputy),
+        recorded=len(attendance),
+    )
+
+
+# --- agendas -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Candidate:
+    """Everything that puts one person on the agenda, gathered before it becomes one item."""
+
+    person_id: Any = None
+    police_reference: str = ""
+    reasons: set[str] = field(default_factory=set)
+    repeat: bool = False
+    assessment_id: Any = None
+    assessed_on: datetime.date | None = None
+    rfg_score_id: int | None = None
+    score: float = 0.0
+    nomination_ids: list[Any] = field(default_factory=list)
+    nominated_at: datetime.datetime | None = None
+    review_of_id: Any = None
+    review_on: datetime.date | None = None
+    referring_agency_id: Any = None
+
+    @property
+    def reason(self) -> str:
+        return next(r for r in REASON_ORDER if r in self.reasons)
+
+
+def _key(person_id: Any, police_reference: str) -> tuple[str, str]:
+    return ("person", str(person_id)) if person_id else ("police", police_reference)
+
+
+def _counted_items(panel_filter: Q, meeting: Meeting) -> QuerySet[AgendaItem]:
+    """Items at other meetings that count as the person having been (or being about to be) heard: decided,
+    or on the agenda of a meeting still open. An undecided item of a closed meeting was not heard."""
+    return (
+        AgendaItem.objects.filter(panel_filter)
+        .exclude(meeting=meeting)
+        .filter(Q(decision__isnull=False) | ~Q(meeting__status=MeetingStatus.CLOSED))
+    )
+
+
+def _marac_window_start(meeting: Meeting) -> datetime.date:
+    previous = (
+        Meeting.objects.filter(panel=meeting.panel, held_on__lt=meeting.held_on)
+        .order_by("-held_on")
+        .values_list("held_on", flat=True)
+        .first()
+    )
+    return previous or meeting.held_on - datetime.timedelta(days=meeting.panel.every_days)
+
+
+def _marac_candidates(meeting: Meeting, area_ids: list[Any]) -> list[_Candidate]:
+    """People of the panel's areas whose latest completed assessment with a MARAC result meets the criteria,
+    assessed since the panel's previous meeting (on its day included) and not heard by the panel since."""
+    with_marac = Assessment.objects.filter(
+        status=AssessmentStatus.COMPLETED, results__has_key="marac", assessed_on__lte=meeting.held_on
+    )
+    newer = with_marac.filter(person=OuterRef("person")).filter(
+        Q(assessed_on__gt=OuterRef("assessed_on"))
+        | Q(assessed_on=OuterRef("assessed_on"), completed_at__gt=OuterRef("completed_at"))
+    )
+    heard = _counted_items(
+        Q(
+            person=OuterRef("person"),
+            meeting__panel=meeting.panel,
+            meeting__held_on__gte=OuterRef("assessed_on"),
+        ),
+        meeting,
+    )
+    last_marac = (
+        _counted_items(
+            Q(
+                person=OuterRef("person"),
+                meeting__panel__kind=PanelKind.MARAC,
+                meeting__held_on__lte=OuterRef("assessed_on"),
+            ),
+            meeting,
+        )
+        .order_by("-meeting__held_on")
+        .values("meeting__held_on")[:1]
+    )
+    rows = (
+        with_marac.filter(
+            assessed_on__gte=_marac_window_start(meeting),
+            person__area__in=area_ids,
+            results__marac__refer=True,
+        )
+        .filter(~Exists(newer), ~Exists(heard))
+        .annotate(last_marac=last_marac)
+        .values_list("pk", "person_id", "assessed_on", "agency_id", "results__marac__criteria", "last_marac")
+    )
+    found = []
+    for pk, person_id, assessed_on, agency_id, criteria, last_marac_on in rows:
+        if isinstance(last_marac_on, str):  # SQLite returns an annotated date as text
+            last_marac_on = datetime.date.fromisoformat(last_marac_on)
+        repeat = "repeat" in (criteria or []) or (
+            last_marac_on is not None and within_twelve_months(last_marac_on, assessed_on)
+        )
+        found.append(
+            _Candidate(
+                person_id=person_id,
+                reasons={AgendaReason.REPEAT if repeat else AgendaReason.MARAC_CRITERIA},
+                repeat=repeat,
+                assessment_id=pk,
+                assessed_on=assessed_on,
+                referring_agency_id=agency_id,
+            )
+        )
+    return found
+
+
+def latest_rfg_run(meeting: Meeting) -> RfgRun | None:
+    return RfgRun.objects.filter(region=meeting.panel.region_id).order_by("-created_at").first()
+
+
+def _rfg_candidates(meeting: Meeting, run: RfgRun, area_ids: list[Any]) -> list[_Candidate]:
+    """For each of the panel's areas, the panel's top_n scores in the run among people not already being
+    worked with: no referral holding a service's place, and no case of this panel with a review ahead."""
+    panel = meeting.panel
+    holding_a_place = Referral.objects.filter(person=OuterRef("person"), status__in=HOLDING_A_PLACE)
+    open_case = Decision.objects.filter(item__meeting__panel=panel, review_on__gt=meeting.held_on).filter(
+        Q(item__person=OuterRef("person"))
+        | Q(item__person__isnull=True, item__police_reference=OuterRef("perpetrator_ref"))
+    )
+    ranked = (
+        RfgScore.objects.filter(run=run, area__in=area_ids)
+        .filter(~Exists(holding_a_place), ~Exists(open_case))
+        .annotate(
+            place=Window(RowNumber(), partition_by=[F("area_id")], order_by=[F("rank").asc(), F("pk").asc()])
+        )
+        .filter(place__lte=panel.top_n)
+        .values_list("pk", "person_id", "perpetrator_ref", "score")
+    )
+    return [
+        _Candidate(
+            person_id=person_id,
+            police_reference=reference,
+            reasons={AgendaReason.RFG},
+            rfg_score_id=pk,
+            score=score,
+        )
+        for pk, person_id, reference, score in ranked
+    ]
+
+
+def _nomination_candidates(meeting: Meeting) -> list[_Candidate]:
+    nominations = (
+        RfgNomination.objects.filter(panel=meeting.panel)
+        .filter(Q(heard_at__isnull=True) | Q(heard_at=meeting))
+        .order_by("created_at")
+        .values_list("pk", "person_id", "agency_id", "created_at")
+    )
+    return [
+        _Candidate(
+            person_id=person_id,
+            reasons={AgendaReason.NOMINATED},
+            nomination_ids=[pk],
+            nominated_at=created_at,
+            referring_agency_id=agency_id,
+        )
+        for pk, person_id, agency_id, created_at in nominations
+    ]
+
+
+def _review_candidates(meeting: Meeting) -> list[_Candidate]:
+    """The panel's decisions whose review date has come and that no later decision has reviewed yet."""
+    reviewed = _counted_items(Q(review_of=OuterRef("pk")), meeting)
+    due = (
+        Decision.objects.filter(
+            item__meeting__panel=meeting.panel, review_on__isnull=False, review_on__lte=meeting.held_on
+        )
+        .exclude(item__meeting=meeting)
+        .filter(~Exists(reviewed))
+        .order_by("review_on")
+        .values_list("pk", "item__person_id", "item__police_reference", "review_on")
+    )
+    return [
+        _Candidate(
+            person_id=person_id,
+            police_reference=reference,
+            reasons={AgendaReason.CASE_REVIEW},
+            review_of_id=pk,
+            review_on=review_on,
+        )
+        for pk, person_id, reference, review_on in due
+    ]
+
+
+def _merge(candidates: Iterable[_Candidate]) -> dict[tuple[str, str], _Candidate]:
+    """One candidate per person: every reason and link kept, the earliest review and the best score."""
+    merged: dict[tuple[str, str], _Candidate] = {}
+    for c in candidates:
+        key = _key(c.person_id, c.police_reference)
+        into = merged.get(key)
+        if into is None:
+            merged[key] = c
+            continue
+        into.reasons |= c.reasons
+        into.repeat = into.repeat or c.repeat
+        into.police_reference = into.police_reference or c.police_reference
+        into.nomination_ids += c.nomination_ids
+        for name in ("assessment_id", "assessed_on", "review_of_id", "review_on", "nominated_at"):
+            if getattr(into, name) is None:
+                setattr(into, name, getattr(c, name))
+        if c.rfg_score_id is not None and (into.rfg_score_id is None or c.score > into.score):
+            into.rfg_score_id, into.score = c.rfg_score_id, c.score
+        if into.referring_agency_id is None:
+            into.referring_agency_id = c.referring_agency_id
+    return merged
+
+
+def _order_key(
+    reason: str,
+    review_on: datetime.date | None,
+    assessed_on: datetime.date | None,
+    score: float,
+    nominated_at: datetime.datetime | None,
+) -> tuple[Any, ...]:
+    group = REASON_ORDER.index(AgendaReason(reason))
+    if reason == AgendaReason.CASE_REVIEW:
+        return (group, review_on or datetime.date.max)
+    if reason in (AgendaReason.REPEAT, AgendaReason.MARAC_CRITERIA):
+        return (group, assessed_on or datetime.date.max)
+    if reason == AgendaReason.RFG:
+        return (group, -score)
+    return (group, nominated_at.timestamp() if nominated_at else 0.0)
+
+
+def _kept_order_key(item: AgendaItem) -> tuple[Any, ...]:
+    return _order_key(
+        item.reason,
+        item.review_of.review_on if item.review_of else None,
+        item.assessment.assessed_on if item.assessment else None,
+        item.rfg_score.score if item.rfg_score else 0.0,
+        item.nomination.created_at if item.nomination else None,
+    )
 
 
 @transaction.atomic
 def build_agenda(meeting: Meeting, *, actor: Actor) -> list[AgendaItem]:
-    """Build (or rebuild) the agenda; undecided items are replaced, decided ones kept."""
-    raise NotImplementedError
+    """Build (or rebuild) the meeting's agenda from the record.
+
+    MARAC and daily panels hear people meeting the MARAC referral criteria (repeats flagged); MATAC hears
+    the top RFG scores per area from the region's latest run; every panel hears partner nominations and
+    the case reviews that have fallen due. One item per person, filed under the strongest reason with the
+    others noted. Items with anything recorded against them (a decision, an action, a disclosure) are kept;
+    the rest are replaced. Refused for a panel with no members, a closed meeting or one whose date has
+    passed. Queries are set-based: the cost grows with the agenda, not with the number of people.
+    """
+    meeting = _locked(meeting)
+    panel = meeting.panel
+    _refuse_if_closed(meeting)
+    if meeting.held_on < _today():
+        raise PanelError(_("This meeting has already been held: its agenda can no longer be built."))
+    if not panel.members.exists():
+        raise PanelError(
+            _("This panel has no members yet. Add the member agencies before building an agenda.")
+        )
+    area_ids = list(panel.areas.values_list("pk", flat=True))
+    kept = list(
+        meeting.items.filter(
+            Q(decision__isnull=False) | Q(actions__isnull=False) | Q(disclosures__isnull=False)
+        )
+        .distinct()
+        .select_related("review_of", "assessment", "rfg_score", "nomination")
+    )
+    kept_ids = [item.pk for item in kept]
+    kept_people = [item.person_id for item in kept if item.person_id]
+    RfgNomination.objects.filter(heard_at=meeting).exclude(person_id__in=kept_people).update(heard_at=None)
+    replaced, _deleted = meeting.items.exclude(pk__in=kept_ids).delete()
+
+    candidates: list[_Candidate] = _review_candidates(meeting)
+    if panel.kind in (PanelKind.MARAC, PanelKind.DAILY):
+        candidates += _marac_candidates(meeting, area_ids)
+    run = latest_rfg_run(meeting) if panel.kind == PanelKind.MATAC else None
+    if run is not None:
+        candidates += _rfg_candidates(meeting, run, area_ids)
+    candidates += _nomination_candidates(meeting)
+    merged = _merge(candidates)
+    for item in kept:
+        merged.pop(_key(item.person_id, item.police_reference), None)
+
+    ordered: list[tuple[tuple[Any, ...], AgendaItem | _Candidate]] = [
+        (_kept_order_key(item), item) for item in kept
+    ]
+    ordered += [
+        (_order_key(c.reason, c.review_on, c.assessed_on, c.score, c.nominated_at), c)
+        for c in merged.values()
+    ]
+    ordered.sort(key=lambda pair: pair[0])
+    new_items: list[AgendaItem] = []
+    nominated: list[Any] = []
+    for position, (_order, entry) in enumerate(ordered, start=1):
+        if isinstance(entry, AgendaItem):
+            entry.position = position
+            continue
+        reason = entry.reason
+        nominated += entry.nomination_ids
+        new_items.append(
+            AgendaItem(
+                meeting=meeting,
+                person_id=entry.person_id,
+                police_reference=entry.police_reference,
+                reason=reason,
+                other_reasons=[r.value for r in REASON_ORDER if r in entry.reasons and r != reason],
+                position=position,
+                repeat=entry.repeat,
+                assessment_id=entry.assessment_id,
+                rfg_score_id=entry.rfg_score_id,
+                nomination_id=entry.nomination_ids[0] if entry.nomination_ids else None,
+                review_of_id=entry.review_of_id,
+                referring_agency_id=entry.referring_agency_id,
+                created_by=actor.user,
+                modified_by=actor.user,
+            )
+        )
+    AgendaItem.objects.bulk_update(kept, ["position"])
+    AgendaItem.objects.bulk_create(new_items)
+    RfgNomination.objects.filter(pk__in=nominated).update(heard_at=meeting)
+    meeting.rfg_run = run if run is not None else meeting.rfg_run
+    meeting.agenda_built_at = timezone.now()
+    meeting.modified_by = actor.user
+    meeting.save(update_fields=["rfg_run", "agenda_built_at", "modified_by", "modified_at"])
+    counts: dict[str, int] = {}
+    for item in new_items:
+        counts[item.reason] = counts.get(item.reason, 0) + 1
+    _audit(
+        AuditAction.RECORD_CHANGED,
+        actor,
+        "meeting_agenda",
+        meeting.pk,
+        kept=len(kept),
+        replaced=replaced,
+        added=len(new_items),
+        reasons=counts,
+        rfg_run=str(run.pk) if run else None,
+    )
+    return list(
+        meeting.items.select_related("person", "assessment", "rfg_score", "nomination", "review_of").order_by(
+            "position"
+        )
+    )
 
 
 @transaction.atomic
 def nominate(panel: Panel, person: Person, agency: Agency, reason: str, *, actor: Actor) -> RfgNomination:
-    """A partner agency refers someone in for the panel's next agenda."""
-    raise NotImplementedError
+    """A member or partner agency refers someone in for the panel's next agenda. One open referral in per
+    agency and person: a second agency's referral is heard at the same item."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise PanelError(_("Say why this person should be discussed."))
+    if not panel.is_active:
+        raise PanelError(_("This panel no longer meets."))
+    if not agency.is_active:
+        raise PanelError(_("%(agency)s is no longer active.") % {"agency": agency.name})
+    if RfgNomination.objects.filter(
+        panel=panel, person=person, agency=agency, heard_at__isnull=True
+    ).exists():
+        raise PanelError(_("Your agency has already referred this person in for the panel's next meeting."))
+    nomination = RfgNomination.objects.create(
+        panel=panel,
+        person=person,
+        agency=agency,
+        reason=reason,
+        created_by=actor.user,
+        modified_by=actor.user,
+    )
+    _audit(
+        AuditAction.RECORD_CREATED,
+        actor,
+        "panel_nomination",
+        nomination.pk,
+        panel=panel.slug,
+        person=str(person.pk),
+        agency=agency.slug,
+    )
+    return nomination
+
+
+# --- decisions and actions -----------------------------------------------------------------------------
+
+
+def _check_screening(item: AgendaItem, panel: Panel, screening: ScreeningRound | None) -> None:
+    service = panel.screening_service
+    if service is None:
+        raise PanelError(_("This panel does not refer to a service with limited places."))
+    if item.person_id is None:
+        raise PanelError(
+            _(
+                "Record who this person is before referring them to %(service)s: "
+                "it screens people, not police references."
+            )
+            % {"service": service.name}
+        )
+    if screening is None:
+        raise PanelError(
+            _(
+                "Referring someone to %(service)s needs its screening record: "
+                "choose the screening in which this person was taken."
+            )
+            % {"service": service.name}
+        )
+    if screening.service_id != service.pk:
+        raise PanelError(
+            _("That screening was for another service, not %(service)s.") % {"service": service.name}
+        )
+    taken = ScreeningCandidate.objects.filter(
+        screening=screening, referral__person_id=item.person_id, taken=True
+    ).exists()
+    if not taken:
+        raise PanelError(
+            _("This person was not taken in that screening for %(service)s.") % {"service": service.name}
+        )
 
 
 @transaction.atomic
@@ -90,9 +707,52 @@ def record_decision(
     screening: ScreeningRound | None = None,
     actor: Actor,
 ) -> Decision:
-    """The panel's decision on an item: needs reasons, a quorum, an open meeting, and for the panel's
-    capacity-limited service a screening round in which this person was taken."""
-    raise NotImplementedError
+    """The panel's decision on an item (made again, it replaces the earlier one until the minutes are
+    issued). It needs reasons, a quorate and open meeting, and, for the panel's capacity-limited service,
+    that service's screening record in which this person was taken. The decision names the meeting and the
+    agencies present: the panel decided, not one agency."""
+    meeting = _locked(item.meeting)
+    _refuse_if_closed(meeting)
+    panel = meeting.panel
+    reasons = (reasons or "").strip()
+    if outcome not in Outcome.values:
+        raise PanelError(_("Choose the panel's decision."))
+    if not reasons:
+        raise PanelError(_("Give the panel's reasons for the decision."))
+    quorum = selectors.quorum(meeting)
+    if not quorum.quorate:
+        raise PanelError(
+            _("The panel is not quorate (%(present)s of %(needed)s agencies present), so it cannot decide.")
+            % {"present": len(quorum.present), "needed": quorum.needed}
+        )
+    if review_on is not None and review_on <= meeting.held_on:
+        raise PanelError(_("The review date must be after the meeting."))
+    if outcome in SCREENED_OUTCOMES:
+        _check_screening(item, panel, screening)
+    elif screening is not None:
+        raise PanelError(_("A screening record goes only with a referral to the panel's limited service."))
+    existing = Decision.objects.filter(item=item).first()
+    decision = existing or Decision(item=item, created_by=actor.user)
+    decision.outcome = outcome
+    decision.reasons = reasons
+    decision.review_on = review_on
+    decision.screening = screening
+    decision.modified_by = actor.user
+    decision.save()
+    decision.decided_by.set(quorum.present)
+    _audit(
+        AuditAction.RECORD_CHANGED if existing else AuditAction.RECORD_CREATED,
+        actor,
+        "panel_decision",
+        decision.pk,
+        meeting=str(meeting.pk),
+        item=str(item.pk),
+        outcome=outcome,
+        review_on=review_on,
+        screening=str(screening.pk) if screening else None,
+        agencies_present=sorted(a.slug for a in quorum.present),
+    )
+    return decision
 
 
 @transaction.atomic
@@ -105,28 +765,115 @@ def add_action(
     due_on: datetime.date,
     actor: Actor,
 ) -> Action:
-    """An action for an agency with a seat on the panel, due on or after the meeting."""
-    raise NotImplementedError
+    """An action on an item for an agency with a seat on the panel (and, if named, an owner who works for
+    it), due on or after the meeting. Refused once the minutes are issued."""
+    meeting = _locked(item.meeting)
+    _refuse_if_closed(meeting)
+    description = (description or "").strip()
+    if not description:
+        raise PanelError(_("Say what the action is."))
+    if not meeting.panel.members.filter(agency=agency).exists():
+        raise PanelError(
+            _("%(agency)s has no seat on this panel: actions go to member agencies.")
+            % {"agency": agency.name}
+        )
+    if owner is not None and not _is_member_of(owner, agency):
+        raise PanelError(
+            _("%(user)s does not work for %(agency)s.")
+            % {"user": owner.full_name or owner, "agency": agency.name}
+        )
+    if due_on < meeting.held_on:
+        raise PanelError(_("An action cannot fall due before the meeting that set it."))
+    action = Action.objects.create(
+        item=item,
+        description=description,
+        agency=agency,
+        owner=owner,
+        due_on=due_on,
+        created_by=actor.user,
+        modified_by=actor.user,
+    )
+    _audit(
+        AuditAction.RECORD_CREATED,
+        actor,
+        "panel_action",
+        action.pk,
+        item=str(item.pk),
+        agency=agency.slug,
+        owner=str(owner.pk) if owner else None,
+        due_on=due_on,
+    )
+    return action
 
 
 @transaction.atomic
 def update_action(action: Action, *, status: str, actor: Actor) -> Action:
-    """Move an action's status (allowed after the minutes are issued too)."""
-    raise NotImplementedError
+    """Move an action's status; allowed after the minutes are issued too (the work goes on)."""
+    if status not in ActionStatus.values:
+        raise PanelError(_("Choose the action's status."))
+    action = Action.objects.select_for_update().get(pk=action.pk)
+    before = action.status
+    action.status = status
+    action.completed_on = (action.completed_on or _today()) if status == ActionStatus.DONE else None
+    action.modified_by = actor.user
+    action.save(update_fields=["status", "completed_on", "modified_by", "modified_at"])
+    _audit(AuditAction.RECORD_CHANGED, actor, "panel_action", action.pk, status_from=before, status_to=status)
+    return action
 
 
 @transaction.atomic
 def chase_overdue(today: datetime.date, *, actor: Actor | None) -> int:
-    """Mark open actions past due as chased today (at most once a day each); returns how many."""
-    raise NotImplementedError
+    """Mark every open action past its due date as chased today, at most once a day each; returns how many
+    were chased now. Each chase is audited."""
+    due = list(
+        selectors.overdue_actions(today)
+        .filter(Q(last_chased_on__isnull=True) | Q(last_chased_on__lt=today))
+        .select_for_update()
+        .values_list("pk", "agency__slug", "due_on")
+    )
+    Action.objects.filter(pk__in=[pk for pk, _slug, _due in due]).update(last_chased_on=today)
+    for pk, slug, due_on in due:
+        _audit(
+            AuditAction.RECORD_CHANGED, actor, "panel_action", pk, chased_on=today, agency=slug, due_on=due_on
+        )
+    return len(due)
 
 
 @transaction.atomic
 def close_meeting(meeting: Meeting, *, actor: Actor) -> Meeting:
-    """Issue the minutes: decisions and actions on the items are fixed from now on."""
-    raise NotImplementedError
+    """Issue the minutes: the items' decisions and actions are fixed from now on (actions' statuses still
+    move). Referrals in that the meeting did not decide go back to wait for the next one."""
+    meeting = _locked(meeting)
+    _refuse_if_closed(meeting)
+    undecided = meeting.items.filter(decision__isnull=True)
+    decided_people = meeting.items.filter(decision__isnull=False, person__isnull=False).values("person_id")
+    carried = (
+        RfgNomination.objects.filter(heard_at=meeting)
+        .exclude(person_id__in=decided_people)
+        .update(heard_at=None)
+    )
+    meeting.status = MeetingStatus.CLOSED
+    meeting.modified_by = actor.user
+    meeting.save(update_fields=["status", "modified_by", "modified_at"])
+    _audit(
+        AuditAction.RECORD_CHANGED,
+        actor,
+        "meeting",
+        meeting.pk,
+        status=MeetingStatus.CLOSED,
+        items=meeting.items.count(),
+        undecided=undecided.count(),
+        nominations_carried=carried,
+    )
+    return meeting
+
+
+# --- minutes -------------------------------------------------------------------------------------------
 
 
 def render_minutes(meeting: Meeting, language: str) -> str:
-    """The minutes as an HTML fragment in `language` ("en" or "cy"), from the same record."""
-    raise NotImplementedError
+    """The minutes as an HTML fragment in `language` ("en" or "cy"), both from the same record."""
+    with translation.override(language):
+        return render_to_string(
+            "panels/minutes_document.html", {"minutes": selectors.minutes(meeting), "language": language}
+        )
