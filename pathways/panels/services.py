@@ -821,22 +821,44 @@ def update_action(action: Action, *, status: str, actor: Actor) -> Action:
     return action
 
 
+@dataclass(frozen=True)
+class Chased:
+    """An overdue action chased, as a command may print it: references only, nothing about the person."""
+
+    action_id: Any
+    agency_slug: str
+    panel_slug: str
+    due_on: datetime.date
+
+
 @transaction.atomic
-def chase_overdue(today: datetime.date, *, actor: Actor | None) -> int:
-    """Mark every open action past its due date as chased today, at most once a day each; returns how many
-    were chased now. Each chase is audited."""
-    due = list(
-        selectors.overdue_actions(today)
+def chase_overdue_actions(today: datetime.date, *, actor: Actor | None) -> list[Chased]:
+    """Mark every open action past its due date as chased today, at most once a day each, and audit each
+    chase; returns the actions chased now."""
+    due = [
+        Chased(*row)
+        for row in selectors.overdue_actions(today)
         .filter(Q(last_chased_on__isnull=True) | Q(last_chased_on__lt=today))
-        .select_for_update()
-        .values_list("pk", "agency__slug", "due_on")
-    )
-    Action.objects.filter(pk__in=[pk for pk, _slug, _due in due]).update(last_chased_on=today)
-    for pk, slug, due_on in due:
+        .select_for_update(of=("self",))
+        .values_list("pk", "agency__slug", "item__meeting__panel__slug", "due_on")
+    ]
+    Action.objects.filter(pk__in=[c.action_id for c in due]).update(last_chased_on=today)
+    for chased in due:
         _audit(
-            AuditAction.RECORD_CHANGED, actor, "panel_action", pk, chased_on=today, agency=slug, due_on=due_on
+            AuditAction.RECORD_CHANGED,
+            actor,
+            "panel_action",
+            chased.action_id,
+            chased_on=today,
+            agency=chased.agency_slug,
+            due_on=chased.due_on,
         )
-    return len(due)
+    return due
+
+
+def chase_overdue(today: datetime.date, *, actor: Actor | None) -> int:
+    """How many overdue actions were chased now (see chase_overdue_actions)."""
+    return len(chase_overdue_actions(today, actor=actor))
 
 
 @transaction.atomic

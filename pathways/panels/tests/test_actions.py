@@ -1,0 +1,136 @@
+"""Actions from a panel: member agencies only, owners from that agency, due dates, chasing when overdue."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+
+from pathways.audit.models import AuditEntry
+from pathways.core.policy import Actor
+from pathways.panels import selectors, services
+from pathways.panels.choices import ActionStatus
+from pathways.panels.models import Action, AgendaItem, Panel, PanelMember
+from pathways.panels.tests.meeting_factories import actor_of, agency, load, meeting_day, person, seat, worker
+
+pytestmark = pytest.mark.django_db
+DAY = meeting_day()
+
+
+def days(n: int) -> datetime.timedelta:
+    return datetime.timedelta(days=n)
+
+
+@pytest.fixture
+def dapp(region: None) -> Panel:
+    return load()["dapp-cardiff-and-vale"]
+
+
+@pytest.fixture
+def members(dapp: Panel) -> list[PanelMember]:
+    return [seat(dapp, slug) for slug in ("police", "probation", "idva")]
+
+
+@pytest.fixture
+def chair(members: list[PanelMember]) -> Actor:
+    return actor_of(members[0].user)
+
+
+@pytest.fixture
+def item(dapp: Panel, chair: Actor) -> AgendaItem:
+    services.nominate(dapp, person(family_name="Canary-Surname"), agency("police"), "Stalking.", actor=chair)
+    (built,) = services.build_agenda(services.schedule_meeting(dapp, held_on=DAY, actor=chair), actor=chair)
+    return built
+
+
+def act(item: AgendaItem, chair: Actor, slug: str = "probation", due: int = 7, **extra: object) -> Action:
+    return services.add_action(
+        item, description="Visit and review licence conditions.", agency=agency(slug), due_on=DAY + days(due),
+        actor=chair, **extra,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def test_an_action_goes_to_an_agency_with_a_seat(item: AgendaItem, chair: Actor) -> None:
+    with pytest.raises(services.PanelError, match="has no seat on this panel"):
+        act(item, chair, "housing")
+    assert not Action.objects.exists()
+    action = act(item, chair)
+    assert (action.agency.slug, action.status, action.owner) == ("probation", ActionStatus.OPEN, None)
+    assert AuditEntry.objects.filter(record_type="panel_action", action="record.created").count() == 1
+
+
+def test_an_actions_owner_works_for_its_agency(
+    item: AgendaItem, chair: Actor, members: list[PanelMember]
+) -> None:
+    with pytest.raises(services.PanelError, match="does not work for"):
+        act(item, chair, owner=members[0].user)  # a police officer owning probation's action
+    officer = worker(agency("probation"))
+    assert act(item, chair, owner=officer).owner == officer
+
+
+def test_an_action_cannot_fall_due_before_its_meeting(item: AgendaItem, chair: Actor) -> None:
+    with pytest.raises(services.PanelError, match="before the meeting"):
+        act(item, chair, due=-1)
+    assert act(item, chair, due=0).due_on == DAY
+    with pytest.raises(services.PanelError, match="what the action is"):
+        services.add_action(item, description=" ", agency=agency("probation"), due_on=DAY, actor=chair)
+
+
+def test_after_the_minutes_actions_are_fixed_but_their_status_still_moves(
+    item: AgendaItem, chair: Actor
+) -> None:
+    action = act(item, chair)
+    services.close_meeting(item.meeting, actor=chair)
+    with pytest.raises(services.PanelError, match="minutes of this meeting have been issued"):
+        act(item, chair)
+    done = services.update_action(action, status=ActionStatus.DONE, actor=chair)
+    assert done.status == ActionStatus.DONE and done.completed_on is not None
+    reopened = services.update_action(action, status=ActionStatus.OPEN, actor=chair)
+    assert reopened.completed_on is None
+    with pytest.raises(services.PanelError, match="status"):
+        services.update_action(action, status="forgotten", actor=chair)
+
+
+def test_overdue_actions_are_listed_by_agency(item: AgendaItem, chair: Actor) -> None:
+    late = act(item, chair, due=1)
+    act(item, chair, "idva", due=1)
+    act(item, chair, due=30)
+    done = act(item, chair, due=1)
+    services.update_action(done, status=ActionStatus.DONE, actor=chair)
+    after = DAY + days(2)
+    assert {a.agency.slug for a in selectors.overdue_actions(after)} == {"probation", "idva"}
+    assert list(selectors.overdue_actions(after, agency("probation"))) == [late]
+    assert list(selectors.overdue_actions(DAY + days(1))) == []  # due today is not overdue
+    mine = list(selectors.actions_for_agency(agency("probation")))
+    assert mine[-1] == done and [a.due_on for a in mine[:2]] == [DAY + days(1), DAY + days(30)]
+
+
+def test_an_overdue_action_is_chased_once_a_day(item: AgendaItem, chair: Actor) -> None:
+    action = act(item, chair, due=1)
+    after = DAY + days(3)
+    assert services.chase_overdue(after, actor=None) == 1
+    assert services.chase_overdue(after, actor=None) == 0
+    assert Action.objects.get(pk=action.pk).last_chased_on == after
+    assert services.chase_overdue(after + days(1), actor=None) == 1
+    assert (
+        AuditEntry.objects.filter(record_type="panel_action", details__chased_on=after.isoformat()).count()
+        == 1
+    )
+    services.update_action(action, status=ActionStatus.DONE, actor=chair)
+    assert services.chase_overdue(after + days(2), actor=None) == 0
+
+
+def test_the_chase_command_prints_counts_and_references_only(
+    item: AgendaItem, chair: Actor, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = act(item, chair, due=1)
+    act(item, chair, due=2)
+    act(item, chair, "idva", due=1)
+    call_command("chase_actions", "--date", (DAY + days(5)).isoformat())
+    out = capsys.readouterr().out
+    assert "probation: 2 overdue action(s) chased" in out and "idva: 1 overdue action(s) chased" in out
+    assert str(first.pk) in out and "Chased 3" in out
+    assert "Canary-Surname" not in out and "licence conditions" not in out
+    call_command("chase_actions", "--date", (DAY + days(5)).isoformat())
+    assert "Chased 0" in capsys.readouterr().out
