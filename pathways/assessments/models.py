@@ -50,7 +50,11 @@ class Assessment(TimeStampedModel):
     Completed assessments never change: a correction is a new assessment that supersedes it, with a reason.
     """
 
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="assessments")
+    # Not indexed on its own: the (person, status, assessed_on) index serves every lookup by person. Each
+    # index here is one more write for every result a recompute changes.
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="assessments", db_index=False
+    )
     instrument_version = models.ForeignKey(
         InstrumentVersion, on_delete=models.PROTECT, related_name="assessments"
     )
@@ -68,6 +72,24 @@ class Assessment(TimeStampedModel):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
     )
     correction_reason = models.TextField(blank=True, max_length=2000)
+    # Nothing is looked up by who created or last changed an assessment (users are deactivated, never
+    # deleted), so these carry no index, for the same reason as person.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    modified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
 
     class Meta:
         ordering = ["-assessed_on", "-created_at"]

@@ -3,10 +3,11 @@
 
 Each assessment is recomputed from its own stored answers with its OWN instrument version (the definition
 it keeps, never the current one) and the current assessment settings of its person's region, exactly as
-`services.save` computes them on completion. Rows are read in primary-key order, a batch at a time, with a
-single query per batch; each instrument version's definition is parsed once; only the results that differ
-are written back, with one UPDATE statement per batch. The same answers and version always give the same
-results, so a second run changes nothing. All or nothing, in one transaction, with one audit entry.
+`services.save` computes them on completion. Rows are read a batch at a time (SQLite: one keyset query per
+batch; PostgreSQL: one server-side cursor); each instrument version's definition is parsed once; only the
+results that differ are written back (SQLite: per batch; PostgreSQL: staged by COPY, then one UPDATE).
+The same answers and version always give the same results, so a second run changes nothing. All or
+nothing, in one transaction, with one audit entry.
 
 Drafts are never touched. The "outside the validated population" flag some instruments carry depends on
 the person and their partners as they were on completion, not on the answers: it is kept as stored.
@@ -22,7 +23,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils.translation import gettext as _
 
 from pathways.assessments.instrumentfile import Instrument
@@ -38,7 +39,6 @@ from pathways.people.models import Person
 RECOMPUTED = (AssessmentStatus.COMPLETED, AssessmentStatus.SUPERSEDED)
 # Not computed from the answers: kept as stored (see the module docstring).
 KEPT = "outside_validated_population"
-# On PostgreSQL a batch's UPDATE carries two parameters a row; keep it well under 65,535.
 MAX_BATCH = 20_000
 # SQLite's page cache for the run (KiB; 2 MiB by default): changed pages stay in memory rather than being
 # spilled to the file, each spill syncing the journal, again and again. Set back afterwards.
@@ -83,24 +83,56 @@ def _settings_by_region() -> dict[int | None, dict[str, Any]]:
     return found
 
 
-def _write(table: str, changed: Sequence[tuple[Any, str]]) -> None:
-    """One UPDATE for the whole batch: `changed` is (primary key as the database holds it, results JSON)."""
-    if not changed:
-        return
-    quoted = connection.ops.quote_name(table)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            rows = ", ".join(["(%s::uuid, %s::jsonb)"] * len(changed))
+class _SqliteWriter:
+    """One executemany per batch, inside the run's transaction."""
+
+    def __init__(self, table: str) -> None:
+        self.sql = f"UPDATE {connection.ops.quote_name(table)} SET results = %s WHERE id = %s"  # noqa: S608
+
+    def add(self, changed: Sequence[tuple[Any, str]]) -> None:
+        if changed:
+            with connection.cursor() as cursor:
+                cursor.executemany(self.sql, [(results, pk) for pk, results in changed])
+
+    def finish(self) -> None:
+        pass
+
+
+class _PostgresWriter:
+    """Changed results are copied into a temporary table as they are found, then written with a single
+    UPDATE at the end: one pass over the table and its pages rather than one per batch, and no statement
+    with tens of thousands of parameters to parse."""
+
+    def __init__(self, table: str) -> None:
+        self.table = connection.ops.quote_name(table)
+        self.staged = 0
+        with connection.cursor() as cursor:
+            # Dropped again in finish(): ON COMMIT alone would leave it to a second run in the same
+            # outer transaction (a test, or a caller's atomic block).
             cursor.execute(
-                f"UPDATE {quoted} AS a SET results = v.results FROM (VALUES {rows}) AS v (id, results) "  # noqa: S608
-                "WHERE a.id = v.id",
-                [value for row in changed for value in row],
+                "CREATE TEMPORARY TABLE pathways_recomputed (id uuid PRIMARY KEY, results jsonb NOT NULL) "
+                "ON COMMIT DROP"
             )
-        else:
-            cursor.executemany(
-                f"UPDATE {quoted} SET results = %s WHERE id = %s",  # noqa: S608
-                [(results, pk) for pk, results in changed],
-            )
+
+    def add(self, changed: Sequence[tuple[Any, str]]) -> None:
+        if not changed:
+            return
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy("COPY pathways_recomputed (id, results) FROM STDIN") as copy,
+        ):
+            for row in changed:
+                copy.write_row(row)
+        self.staged += len(changed)
+
+    def finish(self) -> None:
+        with connection.cursor() as cursor:
+            if self.staged:
+                cursor.execute(
+                    f"UPDATE {self.table} AS a SET results = r.results FROM pathways_recomputed AS r "  # noqa: S608
+                    "WHERE a.id = r.id"
+                )
+            cursor.execute("DROP TABLE pathways_recomputed")
 
 
 def recompute_results(
@@ -141,10 +173,9 @@ def _recompute(definitions: dict[int, Instrument], batch_size: int) -> tuple[int
     settings = _settings_by_region()
     default = settings[None]
     table = Assessment._meta.db_table
-    # Read in primary-key order, a batch after the last key read, never with an open cursor on a table
-    # being written (undefined on SQLite). The instrument filter is on an expression, so that the planner
-    # walks the primary key rather than the instrument version index and sorting every remaining row for
-    # each batch (SQLite, with no statistics, does the latter).
+    # In primary-key order for SQLite's keyset batches (see _batches). The instrument filter is on an
+    # expression, so that the planner walks the primary key rather than the instrument version index and
+    # sorting every remaining row for each batch (SQLite, with no statistics, does the latter).
     rows = (
         Assessment.objects.alias(version=F("instrument_version_id") + 0)
         .filter(status__in=RECOMPUTED, version__in=list(definitions))
@@ -154,45 +185,62 @@ def _recompute(definitions: dict[int, Instrument], batch_size: int) -> tuple[int
         )
     )
     checked = changed = skipped = 0
+    writer = _PostgresWriter(table) if connection.vendor == "postgresql" else _SqliteWriter(table)
+    for batch in _batches(rows, batch_size):
+        checked += len(batch)
+        updates: list[tuple[Any, str]] = []
+        for pk, version_id, answers, stored, assessed_on, region_id in batch:
+            if not isinstance(assessed_on, datetime.date):
+                assessed_on = datetime.date.fromisoformat(assessed_on)
+            try:
+                results = results_for(
+                    definitions[version_id], _json(answers), settings.get(region_id, default), assessed_on
+                )
+            except MaracInputError:
+                # A judgement without its reason passed no completion check, so these answers were
+                # changed outside Pathways: left as they are, and counted in the audit entry.
+                skipped += 1
+                continue
+            if not isinstance(stored, str) or KEPT in stored:
+                previous = _json(stored)
+                if isinstance(previous, dict) and KEPT in previous:
+                    # Where results_for puts it, so that the text is what completing writes.
+                    marac = results.pop("marac", None)
+                    results[KEPT] = previous[KEPT]
+                    if marac is not None:
+                        results["marac"] = marac
+            text = json.dumps(results)
+            # Equal text is equal results (SQLite keeps the text as written); otherwise compare the
+            # values (PostgreSQL returns jsonb's own ordering of keys).
+            if text != stored and results != _json(stored):
+                updates.append((pk, text))
+        writer.add(updates)
+        changed += len(updates)
+    writer.finish()
+    return checked, changed, skipped
+
+
+def _batches(rows: QuerySet[Any], batch_size: int) -> Iterator[list[tuple[Any, ...]]]:
+    """The values_list query's rows, a batch at a time, as the database driver returns them: without
+    Django's per-value converters (a third of the time). The key stays as the database holds it (hex on
+    SQLite), which is what the write needs; JSON arrives as text on both."""
+    if connection.vendor == "postgresql":
+        # One server-side cursor over the whole query, in the run's transaction: the rows stream in
+        # without a sort, and writes made meanwhile (to the temporary table only) cannot disturb it.
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(*rows.order_by().query.sql_with_params())
+            while batch := cursor.fetchmany(batch_size):
+                yield batch
+        return
+    # SQLite: a batch after the last key read, never with an open cursor on a table being written
+    # (undefined on SQLite).
     last = None
     with connection.cursor() as cursor:
         while True:
-            # The values_list query, run on the cursor: the rows as the database driver returns them,
-            # without Django's per-value converters (a third of the time). The key stays as the database
-            # holds it (hex on SQLite), which is what the UPDATE needs; JSON arrives as text on both.
             query = (rows.filter(pk__gt=last) if last is not None else rows)[:batch_size]
             cursor.execute(*query.query.sql_with_params())
             batch = cursor.fetchall()
             if not batch:
-                break
+                return
             last = batch[-1][0]
-            checked += len(batch)
-            updates: list[tuple[Any, str]] = []
-            for pk, version_id, answers, stored, assessed_on, region_id in batch:
-                if not isinstance(assessed_on, datetime.date):
-                    assessed_on = datetime.date.fromisoformat(assessed_on)
-                try:
-                    results = results_for(
-                        definitions[version_id], _json(answers), settings.get(region_id, default), assessed_on
-                    )
-                except MaracInputError:
-                    # A judgement without its reason passed no completion check, so these answers were
-                    # changed outside Pathways: left as they are, and counted in the audit entry.
-                    skipped += 1
-                    continue
-                if not isinstance(stored, str) or KEPT in stored:
-                    previous = _json(stored)
-                    if isinstance(previous, dict) and KEPT in previous:
-                        # Where results_for puts it, so that the text is what completing writes.
-                        marac = results.pop("marac", None)
-                        results[KEPT] = previous[KEPT]
-                        if marac is not None:
-                            results["marac"] = marac
-                text = json.dumps(results)
-                # Equal text is equal results (SQLite keeps the text as written); otherwise compare the
-                # values (PostgreSQL returns jsonb's own ordering of keys).
-                if text != stored and results != _json(stored):
-                    updates.append((pk, text))
-            _write(table, updates)
-            changed += len(updates)
-    return checked, changed, skipped
+            yield batch
