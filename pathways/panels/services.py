@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -51,12 +50,12 @@ from pathways.panels.models import (
     RfgScore,
 )
 from pathways.panels.panelfile import PanelsFile
+from pathways.people.models import Person
 from pathways.referrals.choices import HOLDING_A_PLACE
 from pathways.referrals.models import Referral
 
 if TYPE_CHECKING:
     from pathways.core.policy import Actor
-    from pathways.people.models import Person
 
 
 class PanelError(Exception):
@@ -336,12 +335,14 @@ def _marac_window_start(meeting: Meeting) -> datetime.date:
 def _marac_candidates(meeting: Meeting, area_ids: list[Any]) -> list[_Candidate]:
     """People of the panel's areas whose latest completed assessment with a MARAC result meets the criteria,
     assessed since the panel's previous meeting (on its day included) and not heard by the panel since."""
-    with_marac = Assessment.objects.filter(
-        status=AssessmentStatus.COMPLETED, results__has_key="marac", assessed_on__lte=meeting.held_on
-    )
-    newer = with_marac.filter(person=OuterRef("person")).filter(
-        Q(assessed_on__gt=OuterRef("assessed_on"))
-        | Q(assessed_on=OuterRef("assessed_on"), completed_at__gt=OuterRef("completed_at"))
+    completed = Assessment.objects.filter(status=AssessmentStatus.COMPLETED, assessed_on__lte=meeting.held_on)
+    newer = (
+        completed.filter(person=OuterRef("person"))
+        .filter(
+            Q(assessed_on__gt=OuterRef("assessed_on"))
+            | Q(assessed_on=OuterRef("assessed_on"), completed_at__gt=OuterRef("completed_at"))
+        )
+        .filter(results__has_key="marac")
     )
     heard = _counted_items(
         Q(
@@ -363,14 +364,17 @@ def _marac_candidates(meeting: Meeting, area_ids: list[Any]) -> list[_Candidate]
         .order_by("-meeting__held_on")
         .values("meeting__held_on")[:1]
     )
+    # The area test as a correlated EXISTS keeps the date-bounded scan of assessments as the outer loop;
+    # as a join, the planner may instead walk every person of the areas.
+    in_areas = Exists(Person.objects.filter(pk=OuterRef("person_id"), area__in=area_ids))
+    # Cheap tests first: SQLite evaluates them in order, and reading the JSON of every assessment ever
+    # made is what would cost; the date bounds the scan to the window.
     rows = (
-        with_marac.filter(
-            assessed_on__gte=_marac_window_start(meeting),
-            person__area__in=area_ids,
-            results__marac__refer=True,
-        )
-        .filter(~Exists(newer), ~Exists(heard))
+        completed.filter(assessed_on__gte=_marac_window_start(meeting))
+        .filter(results__marac__refer=True)
+        .filter(in_areas, ~Exists(newer), ~Exists(heard))
         .annotate(last_marac=last_marac)
+        .order_by()
         .values_list("pk", "person_id", "assessed_on", "agency_id", "results__marac__criteria", "last_marac")
     )
     found = []
@@ -401,20 +405,20 @@ def _rfg_candidates(meeting: Meeting, run: RfgRun, area_ids: list[Any]) -> list[
     """For each of the panel's areas, the panel's top_n scores in the run among people not already being
     worked with: no referral holding a service's place, and no case of this panel with a review ahead."""
     panel = meeting.panel
-    holding_a_place = Referral.objects.filter(person=OuterRef("person"), status__in=HOLDING_A_PLACE)
-    open_case = Decision.objects.filter(item__meeting__panel=panel, review_on__gt=meeting.held_on).filter(
-        Q(item__person=OuterRef("person"))
-        | Q(item__person__isnull=True, item__police_reference=OuterRef("perpetrator_ref"))
-    )
-    ranked = (
-        RfgScore.objects.filter(run=run, area__in=area_ids)
-        .filter(~Exists(holding_a_place), ~Exists(open_case))
-        .annotate(
-            place=Window(RowNumber(), partition_by=[F("area_id")], order_by=[F("rank").asc(), F("pk").asc()])
-        )
-        .filter(place__lte=panel.top_n)
+    # Uncorrelated subqueries, each worked out once, not once per score.
+    holding_a_place = Referral.objects.filter(status__in=HOLDING_A_PLACE).values("person_id")
+    open_cases = AgendaItem.objects.filter(meeting__panel=panel, decision__review_on__gt=meeting.held_on)
+    eligible = (
+        RfgScore.objects.filter(run=run)
+        .exclude(person_id__in=holding_a_place)
+        .exclude(person_id__in=open_cases.filter(person__isnull=False).values("person_id"))
+        .exclude(perpetrator_ref__in=open_cases.exclude(police_reference="").values("police_reference"))
+        .order_by("rank", "pk")
         .values_list("pk", "person_id", "perpetrator_ref", "score")
     )
+    # One query per area (a panel covers one or two): each walks the (run, area, rank) index from the top
+    # and stops after top_n people not excluded, instead of ranking every score in the run.
+    ranked = [row for area_id in area_ids for row in eligible.filter(area_id=area_id)[: panel.top_n]]
     return [
         _Candidate(
             person_id=person_id,
