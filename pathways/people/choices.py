@@ -28,3 +28,28 @@ class RelationshipKind(models.TextChoices):
     EX_PARTNER = "ex_partner", _("Ex-partner")
     FAMILY_MEMBER = "family_member", _("Family member")
     PARENT_OF = "parent_of", _("Parent of")
+
+
+class Ethnicity(models.TextChoices):
+    """The 2021 Census ethnic groups for Wales, at the level a MARAC return counts them."""
+
+    WHITE_BRITISH = "white_british", _("White: Welsh, English, Scottish, Northern Irish or British")
+    WHITE_IRISH = "white_irish", _("White: Irish")
+    GYPSY_TRAVELLER_ROMA = "gypsy_traveller_roma", _("White: Gypsy, Irish Traveller or Roma")
+    WHITE_OTHER = "white_other", _("Any other White background")
+    MIXED = "mixed", _("Mixed or multiple ethnic groups")
+    ASIAN = "asian", _("Asian, Asian Welsh or Asian British")
+    BLACK = "black", _("Black, Black Welsh, Black British, Caribbean or African")
+    ARAB = "arab", _("Arab")
+    OTHER = "other", _("Another ethnic group")
+    NOT_KNOWN = "not_known", _("Not known")
+    PREFERS_NOT_TO_SAY = "prefers_not_to_say", _("Prefers not to say")
+
+
+class SexualOrientation(models.TextChoices):
+    HETEROSEXUAL = "heterosexual", _("Straight or heterosexual")
+    GAY_OR_LESBIAN = "gay_or_lesbian", _("Gay or lesbian")
+    BISEXUAL = "bisexual", _("Bisexual")
+    OTHER = "other", _("Another sexual orientation")
+    NOT_KNOWN = "not_known", _("Not known")
+    PREFERS_NOT_TO_SAY = "prefers_not_to_say", _("Prefers not to say")

@@ -9,7 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from pathways.core.fields import SealedTextField
 from pathways.core.models import TimeStampedModel
-from pathways.people.choices import GenderIdentity, PreferredLanguage, RelationshipKind, WorkPattern
+from pathways.people.choices import (
+    Ethnicity,
+    GenderIdentity,
+    PreferredLanguage,
+    RelationshipKind,
+    SexualOrientation,
+    WorkPattern,
+)
 
 SEALED_FIELDS = ("address", "phone", "email", "school")
 
@@ -30,6 +37,17 @@ class Person(TimeStampedModel):
         _("gender identity"), max_length=20, choices=GenderIdentity.choices, default=GenderIdentity.NOT_KNOWN
     )
     gender_self_described = models.CharField(_("gender, in their words"), max_length=100, blank=True)
+    # Asked only when the person is willing: a MARAC return counts victims by ethnicity and sexual orientation.
+    ethnicity = models.CharField(
+        _("ethnic group"), max_length=24, choices=Ethnicity.choices, default=Ethnicity.NOT_KNOWN, blank=True
+    )
+    sexual_orientation = models.CharField(
+        _("sexual orientation"),
+        max_length=24,
+        choices=SexualOrientation.choices,
+        default=SexualOrientation.NOT_KNOWN,
+        blank=True,
+    )
     preferred_language = models.CharField(
         _("preferred language"),
         max_length=10,

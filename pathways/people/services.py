@@ -12,7 +12,14 @@ from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
 from pathways.core.policy import Actor
 from pathways.directory.models import Area
-from pathways.people.choices import GenderIdentity, PreferredLanguage, RelationshipKind, WorkPattern
+from pathways.people.choices import (
+    Ethnicity,
+    GenderIdentity,
+    PreferredLanguage,
+    RelationshipKind,
+    SexualOrientation,
+    WorkPattern,
+)
 from pathways.people.models import Person, PersonAccess, Relationship
 
 
@@ -31,6 +38,8 @@ class PersonInput:
     has_disability: bool | None = None
     access_needs: str = ""
     work_pattern: str = WorkPattern.NOT_KNOWN
+    ethnicity: str = Ethnicity.NOT_KNOWN
+    sexual_orientation: str = SexualOrientation.NOT_KNOWN
     area: Area | None = None
     police_reference: str = ""
     nhs_number: str = ""
@@ -60,6 +69,8 @@ def build_person(data: PersonInput, *, actor: Actor | None) -> Person:
         has_disability=data.has_disability,
         access_needs=data.access_needs,
         work_pattern=data.work_pattern,
+        ethnicity=data.ethnicity,
+        sexual_orientation=data.sexual_orientation,
         area=data.area,
         police_reference=data.police_reference.strip(),
         nhs_number=data.nhs_number.replace(" ", ""),

@@ -10,7 +10,14 @@ from django.utils.translation import gettext_lazy as _
 from pathways.core.forms import GovukFormMixin
 from pathways.directory.choices import ReferralRoute
 from pathways.directory.models import Area
-from pathways.people.choices import GenderIdentity, PreferredLanguage, RelationshipKind, WorkPattern
+from pathways.people.choices import (
+    Ethnicity,
+    GenderIdentity,
+    PreferredLanguage,
+    RelationshipKind,
+    SexualOrientation,
+    WorkPattern,
+)
 from pathways.people.services import PersonInput
 from pathways.referrals.choices import RiskLevel, Status, Transition
 from pathways.referrals.services import PartnerInput, ReferralInput
@@ -57,6 +64,20 @@ class PersonFieldsMixin(forms.Form):
     work_pattern = forms.ChoiceField(
         label=_("Work pattern"), choices=WorkPattern.choices, initial=WorkPattern.NOT_KNOWN
     )
+    ethnicity = forms.ChoiceField(
+        label=_("Ethnic group"),
+        choices=Ethnicity.choices,
+        initial=Ethnicity.NOT_KNOWN,
+        required=False,
+        help_text=_("Only if they are willing to say."),
+    )
+    sexual_orientation = forms.ChoiceField(
+        label=_("Sexual orientation"),
+        choices=SexualOrientation.choices,
+        initial=SexualOrientation.NOT_KNOWN,
+        required=False,
+        help_text=_("Only if they are willing to say."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -84,6 +105,8 @@ class PersonFieldsMixin(forms.Form):
             has_disability={"yes": True, "no": False}.get(data.get("has_disability") or ""),
             access_needs=data.get("access_needs", ""),
             work_pattern=data.get("work_pattern") or WorkPattern.NOT_KNOWN,
+            ethnicity=data.get("ethnicity") or Ethnicity.NOT_KNOWN,
+            sexual_orientation=data.get("sexual_orientation") or SexualOrientation.NOT_KNOWN,
             police_reference=data.get("police_reference", ""),
             nhs_number=data.get("nhs_number", ""),
             social_services_reference=data.get("social_services_reference", ""),
