@@ -51,11 +51,39 @@ class ActionStatus(models.TextChoices):
 
 
 class LawfulBasis(models.TextChoices):
-    """The grounds an agency shares on at the table (Wales information sharing protocol for MARACs)."""
+    """The grounds an agency shares on at the table.
 
-    PUBLIC_TASK = "public_task", _("Public task (UK GDPR article 6(1)(e)) with substantial public interest")
-    LAW_ENFORCEMENT = "law_enforcement", _("Law enforcement purposes (Data Protection Act 2018, part 3)")
-    VITAL_INTERESTS = "vital_interests", _("Vital interests: to protect someone's life")
-    SAFEGUARDING = "safeguarding", _("Safeguarding children or adults at risk (DPA 2018, schedule 1)")
-    CRIME_AND_DISORDER = "crime_and_disorder", _("Crime and Disorder Act 1998, section 115")
-    CONSENT = "consent", _("Consent of the person")
+    Worded after the legal bases the Wales Accord on the Sharing of Personal Information (WASPI) protocols
+    for MARACs rely on (for example Monmouthshire's "Information Sharing Protocol for Domestic Abuse High
+    Risk Cases", 2015, section 4): UK GDPR articles 6 and 9 with the Data Protection Act 2018, the Social
+    Services and Well-being (Wales) Act 2014 and the Crime and Disorder Act 1998. Consent is listed last
+    because it is only a basis when the person has a real choice.
+    """
+
+    PUBLIC_TASK = (
+        "public_task",
+        _(
+            "Public task (UK GDPR article 6(1)(e)), with substantial public interest for special "
+            "category data (article 9(2)(g))"
+        ),
+    )
+    LAW_ENFORCEMENT = (
+        "law_enforcement",
+        _("Law enforcement purposes of a competent authority (Data Protection Act 2018, part 3)"),
+    )
+    VITAL_INTERESTS = (
+        "vital_interests",
+        _("Vital interests: to protect someone's life (UK GDPR article 6(1)(d))"),
+    )
+    SAFEGUARDING = (
+        "safeguarding",
+        _(
+            "Safeguarding a child or an adult at risk (Social Services and Well-being (Wales) Act 2014, "
+            "part 7; Data Protection Act 2018, schedule 1, paragraph 18)"
+        ),
+    )
+    CRIME_AND_DISORDER = (
+        "crime_and_disorder",
+        _("Preventing crime and disorder (Crime and Disorder Act 1998, section 115)"),
+    )
+    CONSENT = "consent", _("Consent of the person, where they have a real choice")
