@@ -37,7 +37,7 @@ class Person(TimeStampedModel):
         _("gender identity"), max_length=20, choices=GenderIdentity.choices, default=GenderIdentity.NOT_KNOWN
     )
     gender_self_described = models.CharField(_("gender, in their words"), max_length=100, blank=True)
-    # Asked only when the person is willing: a MARAC return counts victims by ethnicity and sexual orientation.
+    # Asked only when the person is willing: the MARAC return counts victims by both.
     ethnicity = models.CharField(
         _("ethnic group"), max_length=24, choices=Ethnicity.choices, default=Ethnicity.NOT_KNOWN, blank=True
     )
