@@ -19,10 +19,12 @@ from pathways.accounts.models import Agency, Membership, User
 from pathways.assessments.services import load_instruments
 from pathways.directory.models import Area, Region
 from pathways.directory.services import load_region
+from pathways.panels.rfg import load_rfg_model
 from pathways.referrals.services import load_triage_rules
 
 REGION_FILE = Path(settings.BASE_DIR) / "regions" / "cardiff-and-vale" / "region.yaml"
 TRIAGE_FILE = REGION_FILE.with_name("triage.yaml")
+RFG_FILE = REGION_FILE.with_name("rfg.yaml")
 INSTRUMENT_PATHS = [Path(settings.BASE_DIR) / "instruments", REGION_FILE.parent]
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105
 
@@ -34,6 +36,7 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
         load_region(path=REGION_FILE)
         load_triage_rules(path=TRIAGE_FILE)
         load_instruments(paths=INSTRUMENT_PATHS)
+        load_rfg_model(path=RFG_FILE)
 
 
 @pytest.fixture
@@ -43,6 +46,7 @@ def region(db: None) -> None:
         load_region(path=REGION_FILE)
         load_triage_rules(path=TRIAGE_FILE)
         load_instruments(paths=INSTRUMENT_PATHS)
+        load_rfg_model(path=RFG_FILE)
 
 
 @lru_cache(maxsize=1)

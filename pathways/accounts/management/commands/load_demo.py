@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from pathways.accounts.demo import DEMO_PASSWORD, load_demo_accounts
 from pathways.assessments.services import load_instruments
 from pathways.directory.services import load_region
+from pathways.panels.rfg import load_rfg_model
 from pathways.referrals.services import load_triage_rules
 
 DEMO_REGION = Path(settings.BASE_DIR) / "regions" / "cardiff-and-vale" / "region.yaml"
@@ -21,6 +22,7 @@ class Command(BaseCommand):
         load_region(path=DEMO_REGION)
         load_triage_rules(path=DEMO_REGION.with_name("triage.yaml"))
         load_instruments(paths=[Path(settings.BASE_DIR) / "instruments", DEMO_REGION.parent])
+        load_rfg_model(path=DEMO_REGION.with_name("rfg.yaml"))
         users = load_demo_accounts()
         self.stdout.write(self.style.SUCCESS("Pathways demo: Cardiff and the Vale of Glamorgan"))
         self.stdout.write(

@@ -1,0 +1,376 @@
+"""Import of a police extract of domestic abuse incidents and crimes (CSV), for RFG scoring.
+
+Every row is checked first; if any has a problem, every problem is reported ("line 3, column
+occurred_on: ...", the header being line 1) and nothing is written. Otherwise the rows are upserted by
+the force's own reference in one transaction: a reference not seen before is created, one whose values
+changed is updated, and one whose values are the same (compared by a SHA-256 of the row's values) is left
+alone, so that importing the same extract again changes no record. Each import is kept as a
+PoliceExtract with its counts, and gets one audit entry.
+
+The perpetrator and the victim are linked to the person whose police reference they are, when exactly
+one person has it. Problems name the line and column but never repeat references, names or dates; an
+unknown offence code is named, since it is the region's vocabulary, not personal data.
+The columns are described in docs/rfg.md.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from pathways.audit import services as audit
+from pathways.audit.choices import AuditAction
+from pathways.core.csvimport import ImportFailed, ImportProblem, open_rows, read_header, width_problem
+from pathways.core.datafiles import Problem
+from pathways.core.policy import Actor, Perm, allows
+from pathways.directory.models import Area, Region
+from pathways.panels.models import PoliceExtract, PoliceRecord, RecordKind
+from pathways.panels.rfg import current_model, day_number, model_of
+from pathways.people.models import Person
+
+COLUMNS = (
+    "reference",
+    "kind",
+    "occurred_on",
+    "offence",
+    "perpetrator_ref",
+    "perpetrator_born_on",
+    "victim_ref",
+    "relationship",
+    "area",
+    "weapon",
+    "injury",
+    "children_present",
+    "substance_misuse",
+    "mental_health",
+)
+REQUIRED_COLUMNS = ("reference", "kind", "occurred_on", "offence", "perpetrator_ref", "victim_ref", "area")
+FLAG_COLUMNS = ("weapon", "injury", "children_present", "substance_misuse", "mental_health")
+REFERENCE_MAX = 50
+RELATIONSHIP_MAX = 40
+MAX_FILE_BYTES = 500 * 1024 * 1024
+# References looked up together: well under SQLite's and PostgreSQL's limits on parameters.
+LOOKUP_BATCH = 5000
+WRITE_BATCH = 1000
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+YES = frozenset({"yes", "y", "true", "1"})
+NO = frozenset({"no", "n", "false", "0", ""})
+EARLIEST = datetime.date(1900, 1, 1)
+
+
+class PoliceImportError(ImportFailed):
+    """The extract was rejected and nothing was written. `problems` holds every problem found."""
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int
+    reference: str
+    kind: str
+    occurred_on: datetime.date
+    offence: str
+    perpetrator_ref: str
+    perpetrator_born_on: datetime.date | None
+    victim_ref: str
+    relationship: str
+    area_id: int
+    flags: tuple[bool, ...]
+
+    def sha256(self) -> str:
+        values = (
+            self.reference, self.kind, self.occurred_on.isoformat(), self.offence, self.perpetrator_ref,
+            self.perpetrator_born_on.isoformat() if self.perpetrator_born_on else "", self.victim_ref,
+            self.relationship, str(self.area_id), *("1" if flag else "0" for flag in self.flags),
+        )  # fmt: skip
+        return hashlib.sha256("\x1f".join(values).encode()).hexdigest()
+
+
+class _Checker:
+    def __init__(self, name: str, header: dict[str, int], region: Region, offences: Iterable[str]) -> None:
+        self.name = name
+        self.header = header
+        self.region = region
+        self.offences = frozenset(offences)
+        self.today = timezone.localdate()
+        self.problems: list[Problem] = []
+        self.first_line: dict[str, int] = {}
+        self.areas: dict[str, int] = {}
+        for area in Area.objects.filter(region=region):
+            for key in (area.slug, area.name_en, area.name_cy):
+                self.areas.setdefault(key.strip().lower(), area.pk)
+
+    def _value(self, cells: list[str], column: str) -> str:
+        position = self.header.get(column)
+        return cells[position].strip() if position is not None else ""
+
+    def _date(self, found: list[tuple[str, str]], column: str, got: str) -> datetime.date | None:
+        try:
+            if not ISO_DATE.match(got):
+                raise ValueError(got)
+            day = datetime.date.fromisoformat(got)
+        except ValueError:
+            found.append((column, "is not a date; expected YYYY-MM-DD, for example 2024-03-27"))
+            return None
+        if day > self.today:
+            found.append((column, "is in the future; check the date"))
+            return None
+        if day < EARLIEST:
+            found.append((column, "is before 1900; check the date"))
+            return None
+        return day
+
+    def _reference(self, found: list[tuple[str, str]], cells: list[str], column: str, what: str) -> str:
+        got = self._value(cells, column)
+        if not got:
+            found.append((column, f"is empty; enter the {what}"))
+        elif len(got) > REFERENCE_MAX:
+            found.append((column, f"is {len(got)} characters long; at most {REFERENCE_MAX} are allowed"))
+        return got
+
+    def check(self, line: int, cells: list[str]) -> _Row | None:
+        wrong_width = width_problem(self.name, line, cells, len(self.header))
+        if wrong_width is not None:
+            self.problems.append(wrong_width)
+            return None
+        found: list[tuple[str, str]] = []
+
+        reference = self._reference(found, cells, "reference", "force's reference for the record")
+        if reference and len(reference) <= REFERENCE_MAX:
+            earlier = self.first_line.setdefault(reference, line)
+            if earlier != line:
+                found.append(
+                    ("reference", f"the same reference is on line {earlier}; each record once per extract")
+                )
+
+        kind = self._value(cells, "kind").lower()
+        if kind not in RecordKind.values:
+            shown = "is empty" if not kind else "is not allowed"
+            found.append(("kind", f"{shown}; expected one of {', '.join(RecordKind.values)}"))
+
+        occurred_on = None
+        got = self._value(cells, "occurred_on")
+        if not got:
+            found.append(("occurred_on", "is empty; enter the date of the incident or crime as YYYY-MM-DD"))
+        else:
+            occurred_on = self._date(found, "occurred_on", got)
+
+        offence = self._value(cells, "offence").lower()
+        if not offence:
+            found.append(("offence", "is empty; enter the offence or incident code"))
+        elif offence not in self.offences:
+            found.append(
+                (
+                    "offence",
+                    f"offence code {offence[:60]!r} is not in the gravity table; the codes are listed under "
+                    f"gravity.offences in regions/{self.region.slug}/rfg.yaml (add it there and load the "
+                    "file with manage.py load_rfg, or correct the code)",
+                )
+            )
+
+        perpetrator_ref = self._reference(found, cells, "perpetrator_ref", "perpetrator's police reference")
+        victim_ref = self._reference(found, cells, "victim_ref", "victim's police reference")
+        if perpetrator_ref and perpetrator_ref == victim_ref:
+            found.append(("victim_ref", "is the same as perpetrator_ref; check which person is which"))
+
+        born_on = None
+        got = self._value(cells, "perpetrator_born_on")
+        if got:
+            born_on = self._date(found, "perpetrator_born_on", got)
+            if born_on is not None and occurred_on is not None and born_on > occurred_on:
+                found.append(("perpetrator_born_on", "is after the date of the record; check both dates"))
+
+        relationship = self._value(cells, "relationship")
+        if len(relationship) > RELATIONSHIP_MAX:
+            found.append(
+                (
+                    "relationship",
+                    f"is {len(relationship)} characters long; at most {RELATIONSHIP_MAX} are allowed",
+                )
+            )
+
+        area_id = None
+        got = self._value(cells, "area")
+        if not got:
+            found.append(("area", "is empty; enter the area (for example cardiff)"))
+        else:
+            area_id = self.areas.get(got.lower())
+            if area_id is None:
+                found.append(
+                    (
+                        "area",
+                        f"is not an area of {self.region.slug}; use an area's slug or name as listed under "
+                        f"areas in regions/{self.region.slug}/region.yaml, for example cardiff",
+                    )
+                )
+
+        flags = []
+        for column in FLAG_COLUMNS:
+            got = self._value(cells, column).lower()
+            if got not in YES and got not in NO:
+                found.append((column, "expected yes or no (or leave it empty for no)"))
+            flags.append(got in YES)
+
+        if found:
+            self.problems += [ImportProblem(self.name, line, column, message) for column, message in found]
+            return None
+        assert occurred_on is not None and area_id is not None
+        return _Row(
+            line, reference, kind, occurred_on, offence, perpetrator_ref, born_on, victim_ref, relationship,
+            area_id, tuple(flags),
+        )  # fmt: skip
+
+
+def _chunks(items: list[str]) -> Iterable[list[str]]:
+    for start in range(0, len(items), LOOKUP_BATCH):
+        yield items[start : start + LOOKUP_BATCH]
+
+
+def _people_by_reference(references: set[str]) -> dict[str, object]:
+    """Police reference -> person id, for the references exactly one person has."""
+    found: dict[str, object] = {}
+    for chunk in _chunks(sorted(references)):
+        unique = (
+            Person.objects.filter(police_reference__in=chunk)
+            .values("police_reference")
+            .annotate(n=Count("id"))
+            .filter(n=1)
+            .values_list("police_reference", flat=True)
+        )
+        for reference, person_id in Person.objects.filter(police_reference__in=list(unique)).values_list(
+            "police_reference", "id"
+        ):
+            found[reference] = person_id
+    return found
+
+
+def _existing(region: Region, references: list[str]) -> dict[str, PoliceRecord]:
+    existing: dict[str, PoliceRecord] = {}
+    for chunk in _chunks(references):
+        for record in PoliceRecord.objects.filter(region=region, reference__in=chunk):
+            existing[record.reference] = record
+    return existing
+
+
+def _apply(record: PoliceRecord, row: _Row, digest: str, people: dict[str, object]) -> None:
+    record.reference = row.reference
+    record.kind = row.kind
+    record.occurred_on = row.occurred_on
+    record.occurred_day = day_number(row.occurred_on)
+    record.offence = row.offence
+    record.perpetrator_ref = row.perpetrator_ref
+    record.perpetrator_born_on = row.perpetrator_born_on
+    record.victim_ref = row.victim_ref
+    record.relationship = row.relationship
+    record.area_id = row.area_id
+    for column, flag in zip(FLAG_COLUMNS, row.flags, strict=True):
+        setattr(record, column, flag)
+    record.perpetrator_id = people.get(row.perpetrator_ref)  # type: ignore[assignment]
+    record.victim_id = people.get(row.victim_ref)  # type: ignore[assignment]
+    record.row_sha256 = digest
+
+
+UPDATED_FIELDS = [
+    "kind", "occurred_on", "occurred_day", "offence", "perpetrator_ref", "perpetrator_born_on", "victim_ref",
+    "relationship", "area", *FLAG_COLUMNS, "perpetrator", "victim", "row_sha256", "extract",
+]  # fmt: skip
+
+
+def import_police_extract(*, actor: Actor, path: Path, region: Region) -> PoliceExtract:
+    """Upsert every row of the police extract into the region's police records and return the extract,
+    with how many rows were created, updated and unchanged; or, if any row has a problem, raise
+    PoliceImportError listing every problem and write nothing."""
+    if not allows(actor, Perm.POLICE_DATA_IMPORT) or actor.agency is None:
+        raise PermissionDenied("Your role does not let you import police data.")
+    path = Path(path)
+    name = path.name
+    file = open_rows(path, PoliceImportError, max_bytes=MAX_FILE_BYTES)
+    records = file.records()
+    first = next(records, None)
+    header = read_header(
+        name, first[1] if first else None, COLUMNS, REQUIRED_COLUMNS, PoliceImportError, one_row_per="record"
+    )
+    version = current_model(region)
+    if version is None:
+        raise PoliceImportError(
+            [
+                ImportProblem(
+                    name,
+                    None,
+                    "",
+                    f"no RFG model is loaded for {region.slug}, so offence codes cannot be checked; load "
+                    f"regions/{region.slug}/rfg.yaml with manage.py load_rfg first",
+                )
+            ]
+        )
+    checker = _Checker(name, header, region, model_of(version).gravity.offences)
+    rows: list[_Row] = []
+    try:
+        for line, cells in records:
+            if not any(c.strip() for c in cells):
+                continue  # a blank line, or a spreadsheet's row of empty cells
+            row = checker.check(line, cells)
+            if row is not None:
+                rows.append(row)
+    except PoliceImportError as exc:  # unreadable CSV: report it after the rows checked so far
+        raise PoliceImportError(checker.problems + exc.problems) from None
+    if checker.problems:
+        raise PoliceImportError(checker.problems)
+    file.check_unchanged()
+    if not rows:
+        raise PoliceImportError(
+            [ImportProblem(name, None, "", "the file has a header row but no rows below it")]
+        )
+
+    people = _people_by_reference({r.perpetrator_ref for r in rows} | {r.victim_ref for r in rows})
+    with transaction.atomic():
+        extract = PoliceExtract.objects.create(
+            region=region, name=name[:255], file_sha256=file.sha256, imported_by=actor.user, rows=len(rows)
+        )
+        existing = _existing(region, [r.reference for r in rows])
+        new: list[PoliceRecord] = []
+        changed: list[PoliceRecord] = []
+        for row in rows:
+            digest = row.sha256()
+            record = existing.get(row.reference)
+            if record is None:
+                record = PoliceRecord(region=region, extract=extract)
+                _apply(record, row, digest, people)
+                new.append(record)
+            elif (
+                record.row_sha256 != digest
+                or record.perpetrator_id != people.get(row.perpetrator_ref)
+                or record.victim_id != people.get(row.victim_ref)
+            ):
+                _apply(record, row, digest, people)
+                record.extract = extract
+                changed.append(record)
+        PoliceRecord.objects.bulk_create(new, batch_size=WRITE_BATCH)
+        PoliceRecord.objects.bulk_update(changed, UPDATED_FIELDS, batch_size=WRITE_BATCH)
+        extract.created, extract.updated = len(new), len(changed)
+        extract.unchanged = len(rows) - len(new) - len(changed)
+        extract.save(update_fields=["created", "updated", "unchanged"])
+        audit.record(
+            action=AuditAction.RECORD_CREATED,
+            actor=actor,
+            record_type="police_extract",
+            record_id=extract.pk,
+            details={
+                "file_name": name,
+                "sha256": file.sha256,
+                "region": region.slug,
+                "rows": len(rows),
+                "created": extract.created,
+                "updated": extract.updated,
+                "unchanged": extract.unchanged,
+            },
+        )
+    return extract
