@@ -5,7 +5,8 @@ operation and prints the figures with the target they are measured against.
 
     .venv/bin/python benchmarks/run.py                   # every benchmark, on SQLite
     .venv/bin/python benchmarks/run.py --only triage     # one benchmark (gap_map, triage, import,
-                                                         # recompute or history)
+                                                         # recompute, history or rfg)
+    .venv/bin/python benchmarks/run.py --only rfg --postgres --incidents 10000000   # one size only
     .venv/bin/python benchmarks/run.py --postgres        # on PostgreSQL
     .venv/bin/python benchmarks/run.py --all-databases   # everything on SQLite, then on PostgreSQL
 
@@ -38,6 +39,10 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 if TYPE_CHECKING:
+    import numpy as np
+
+    from pathways.panels.rfg import Window
+    from pathways.panels.rfgfile import RfgFile
     from pathways.referrals.triage import Case
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
 REGION_FILE = ROOT / "regions" / "cardiff-and-vale" / "region.yaml"
 TRIAGE_FILE = REGION_FILE.with_name("triage.yaml")
+RFG_FILE = REGION_FILE.with_name("rfg.yaml")
 
 
 # --- databases -----------------------------------------------------------------------------------------
@@ -663,6 +669,377 @@ def bench_history() -> None:
     )
 
 
+# --- RFG scoring ---------------------------------------------------------------------------------------
+
+INCIDENTS = (1_000_000, 10_000_000)
+# SQLite is measured up to a million incidents; larger runs are for PostgreSQL only.
+SQLITE_MAX_INCIDENTS = 1_000_000
+RFG_END = datetime.date(2025, 6, 30)
+RFG_AREAS = ("cardiff", "vale-of-glamorgan", "bridgend", "rhondda-cynon-taf", "merthyr-tydfil", "newport")
+RFG_OFFENCES = {
+    "domestic_incident": 40, "common_assault": 18, "harassment": 8, "criminal_damage": 8,
+    "malicious_communications": 4, "breach_of_order": 5, "coercive_control": 4, "actual_bodily_harm": 7,
+    "stalking": 2, "threats_to_kill": 1, "strangulation": 1.5, "sexual_assault": 0.7,
+    "grievous_bodily_harm": 0.5, "gbh_with_intent": 0.2, "rape": 0.3,
+}  # fmt: skip
+PLANTED_SERIALS = 30
+RECORD_COLUMNS = (
+    "region", "reference", "kind", "occurred_on", "occurred_day", "offence", "perpetrator_ref",
+    "perpetrator_born_on", "victim_ref", "relationship", "area", "weapon", "injury", "children_present",
+    "substance_misuse", "mental_health", "perpetrator", "victim", "row_sha256", "extract",
+)  # fmt: skip
+
+
+def _police_rows(
+    count: int, seed: int, region_id: int, area_ids: list[int], extract_id: object
+) -> Iterator[tuple[object, ...]]:
+    """`count` police records, generated column-wise with numpy a block at a time (no model objects, no
+    queries): a third as many perpetrators as records, a few with many records (a skewed draw), most
+    against one victim, some against two or three; dates over five years up to the window end, so that
+    about three in five are in a three-year window; a fifth with no date of birth. Then PLANTED_SERIALS
+    serial perpetrators: four victims each, recent grave records, in the first area."""
+    import numpy as np
+    from django.db import connection
+
+    from pathways.panels.rfg import day_number
+
+    rng = np.random.default_rng(seed)
+    perpetrators = max(count // 3, 1)
+    codes = np.array(list(RFG_OFFENCES))
+    weights = np.array(list(RFG_OFFENCES.values()), dtype=float)
+    weights /= weights.sum()
+    end_day = day_number(RFG_END)
+    epoch = datetime.date(1970, 1, 1)
+    day_dates: dict[int, object] = {}
+
+    def on(day: int) -> object:
+        if day not in day_dates:
+            day_dates[day] = connection.ops.adapt_datefield_value(epoch + datetime.timedelta(days=day))
+        return day_dates[day]
+
+    block = 100_000
+    for start in range(0, count, block):
+        n = min(block, count - start)
+        perp = (perpetrators * rng.random(n) ** 2).astype(np.int64)
+        victim = rng.choice(3, size=n, p=[0.8, 0.15, 0.05])
+        days = end_day - rng.integers(0, 5 * 365, n)
+        offence = codes[rng.choice(len(codes), size=n, p=weights)]
+        area = np.array(area_ids)[(perp * 7 + victim) % len(area_ids)]
+        born = np.where(
+            (perp % 5) == 0, -1, day_number(datetime.date(1950, 1, 1)) + (perp * 7919) % (55 * 365)
+        )
+        flags = rng.random((5, n)) < np.array([[0.06], [0.15], [0.2], [0.25], [0.1]])
+        for i, (p, v, d, o, a, b) in enumerate(
+            zip(
+                perp.tolist(),
+                victim.tolist(),
+                days.tolist(),
+                offence.tolist(),
+                area.tolist(),
+                born.tolist(),
+                strict=True,
+            )
+        ):
+            kind = "crime" if o != "domestic_incident" else "incident"
+            weapon, injury, children, substance, mental = flags[:, i].tolist()
+            yield (
+                region_id, f"SWP-{start + i:09d}", kind, on(d), d, o, f"P{p:08d}", on(b) if b >= 0 else None,
+                f"V{p:08d}-{v}", "partner", a, weapon, injury, children, substance, mental, None, None, "",
+                extract_id,
+            )  # fmt: skip
+    for s in range(PLANTED_SERIALS):
+        for v in range(4):
+            d = end_day - 10 - s - 20 * v
+            yield (
+                region_id, f"SERIAL-{s:03d}-{v}", "crime", on(d), d, "strangulation", f"SERIAL-{s:03d}", None,
+                f"SERIAL-{s:03d}-V{v}", "ex-partner", area_ids[0], v == 0, True, v % 2 == 0, False, False,
+                None, None, "", extract_id,
+            )  # fmt: skip
+
+
+def _insert_police_records(rows: Iterator[tuple[object, ...]]) -> int:
+    """Raw bulk insert, as for assessments: COPY on PostgreSQL, executemany on SQLite; no model objects."""
+    from django.db import connection, transaction
+
+    from pathways.panels.models import PoliceRecord
+
+    meta = PoliceRecord._meta
+    table = connection.ops.quote_name(meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(meta.get_field(f).column) for f in RECORD_COLUMNS)
+    written = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    written += 1
+            cursor.execute(f"ANALYZE {table}")
+        else:
+            sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(RECORD_COLUMNS))})"  # noqa: S608
+            chunk: list[tuple[object, ...]] = []
+            for row in rows:
+                chunk.append(row)
+                if len(chunk) == 10_000:
+                    cursor.executemany(sql, chunk)
+                    written, chunk = written + len(chunk), []
+            cursor.executemany(sql, chunk)
+            written += len(chunk)
+            cursor.execute(f"ANALYZE {table}")
+    return written
+
+
+class _Reference:
+    """The same scores computed with numpy from the window's records, read once from the database: the
+    reading (a Python loop over the rows, encoding references as integers) is timed apart from the
+    computing, which is vectorised throughout."""
+
+    NO_BIRTH = 2**31 - 1
+
+    def __init__(self, model: RfgFile, window: Window) -> None:
+        self.model = model
+        self.window = window
+        self.perpetrators: dict[str, int] = {}
+        self.victims: dict[str, int] = {}
+        self.columns: dict[str, np.ndarray] = {}
+
+    def read(self, region_id: int) -> None:
+        import numpy as np
+        from django.db import connection, transaction
+
+        from pathways.panels.models import PoliceRecord
+        from pathways.panels.rfg import day_number
+        from pathways.panels.rfgfile import FLAGS
+
+        meta = PoliceRecord._meta
+        names = (
+            "perpetrator_ref",
+            "victim_ref",
+            "area",
+            "occurred_day",
+            "offence",
+            "perpetrator_born_on",
+            *FLAGS,
+        )
+        columns = ", ".join(connection.ops.quote_name(meta.get_field(f).column) for f in names)
+        placeholder = "%s" if connection.vendor == "postgresql" else "?"
+        sql = (
+            f"SELECT {columns} FROM {connection.ops.quote_name(meta.db_table)} "  # noqa: S608
+            f"WHERE region_id = {placeholder} AND occurred_day BETWEEN {placeholder} AND {placeholder}"
+        )
+        gravity = self.model.gravity.offences
+        uplifts = np.array([getattr(self.model.uplifts, flag) for flag in FLAGS])
+        parts: dict[str, list[np.ndarray]] = {
+            k: [] for k in ("perp", "victim", "area", "day", "harm", "born")
+        }
+        perps, victims = self.perpetrators, self.victims
+        births: dict[object, int] = {None: self.NO_BIRTH}
+
+        def born_day(value: object) -> int:
+            if value not in births:
+                day = value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value))
+                births[value] = day_number(day)
+            return births[value]
+
+        connection.ensure_connection()
+        if connection.vendor == "postgresql":
+            raw = connection.connection.cursor(name="rfg_reference")  # server-side: streamed, not held whole
+        else:
+            raw = connection.connection.cursor()
+        with transaction.atomic():
+            raw.execute(sql, (region_id, self.window.start_day, self.window.end_day))
+            while chunk := raw.fetchmany(100_000):
+                cols = list(zip(*chunk, strict=True))
+                parts["perp"].append(
+                    np.fromiter((perps.setdefault(r, len(perps)) for r in cols[0]), np.int64)
+                )
+                parts["victim"].append(
+                    np.fromiter((victims.setdefault(r, len(victims)) for r in cols[1]), np.int64)
+                )
+                parts["area"].append(np.array(cols[2], dtype=np.int64))
+                parts["day"].append(np.array(cols[3], dtype=np.int64))
+                flags = np.array(cols[6:], dtype=bool)
+                parts["harm"].append(
+                    np.fromiter((gravity[o] for o in cols[4]), float) * (1 + uplifts @ flags)
+                )
+                parts["born"].append(np.fromiter((born_day(b) for b in cols[5]), np.int64))
+            raw.close()
+        self.columns = {k: np.concatenate(v) for k, v in parts.items()}
+
+    def compute(self) -> dict[str, np.ndarray]:
+        """Per (perpetrator, area), ordered by perpetrator code * areas + area id: the score, its counts
+        and the serial flag."""
+        import numpy as np
+
+        from pathways.panels.rfg import adult_born_by, day_number
+
+        c = self.columns
+        perp, victim, area, day, harm, born = (
+            c["perp"],
+            c["victim"],
+            c["area"],
+            c["day"],
+            c["harm"],
+            c["born"],
+        )
+        model, window = self.model, self.window
+        areas = int(area.max()) + 1
+        victim_count = len(self.victims) + 1
+        keys, group = np.unique(perp * areas + area, return_inverse=True)
+        records = np.bincount(group)
+        harm_sum = np.bincount(group, weights=harm)
+        last = np.full(len(keys), -1, dtype=np.int64)
+        np.maximum.at(last, group, day)
+        victims = np.bincount(np.unique(group * victim_count + victim) // victim_count, minlength=len(keys))
+
+        perp_count = len(self.perpetrators)
+        total = np.bincount(perp, minlength=perp_count)
+        distinct = np.bincount(np.unique(perp * victim_count + victim) // victim_count, minlength=perp_count)
+        oldest = np.full(perp_count, self.NO_BIRTH, dtype=np.int64)
+        np.minimum.at(oldest, perp, born)
+        rule = model.serial
+        adult = (oldest <= day_number(adult_born_by(model, window.end))) | (oldest == self.NO_BIRTH)
+        serial = (total >= rule.min_records) & (distinct >= rule.min_victims) & adult
+
+        w, caps = model.weights, model.caps
+        points = 100 / w.total
+        recency = np.round(points * w.recency * (1 - (window.end_day - last) / window.days), 4)
+        frequency = np.round(points * w.frequency * np.minimum(records, caps.records) / caps.records, 4)
+        gravity = np.round(points * w.gravity * np.minimum(harm_sum, caps.harm) / caps.harm, 4)
+        victim_part = np.round(points * w.victims * np.minimum(victims, caps.victims) / caps.victims, 4)
+        return {
+            "keys": keys,
+            "areas": np.array(areas),
+            "score": np.round(recency + frequency + gravity + victim_part, 4),
+            "records": records,
+            "victims": victims,
+            "serial": serial[keys // areas],
+        }
+
+    def compare(self, run_id: object, result: dict[str, np.ndarray]) -> tuple[int, float, int, int]:
+        """(scores read, the largest difference of a score, serial flags and counts that differ) between
+        the run's stored scores and `result`."""
+        import numpy as np
+
+        from pathways.panels.models import RfgScore
+
+        keys, areas = result["keys"], int(result["areas"])
+        rows, largest, serial_differ, counts_differ = 0, 0.0, 0, 0
+        scores = RfgScore.objects.filter(run_id=run_id).values_list(
+            "perpetrator_ref", "area_id", "score", "serial", "records", "victim_count"
+        )
+        batch: list[tuple[object, ...]] = []
+
+        def check(batch: list[tuple[object, ...]]) -> None:
+            nonlocal rows, largest, serial_differ, counts_differ
+            cols = list(zip(*batch, strict=True))
+            key = np.fromiter((self.perpetrators[r] for r in cols[0]), np.int64) * areas + np.array(cols[1])
+            at = np.searchsorted(keys, key)
+            assert np.array_equal(keys[at], key), "a stored score has no counterpart in the reference"
+            largest = max(largest, float(np.abs(np.array(cols[2]) - result["score"][at]).max()))
+            serial_differ += int((np.array(cols[3], dtype=bool) != result["serial"][at]).sum())
+            counts_differ += int(
+                (
+                    (np.array(cols[4]) != result["records"][at])
+                    | (np.array(cols[5]) != result["victims"][at])
+                ).sum()
+            )
+            rows += len(batch)
+
+        for row in scores.iterator(chunk_size=100_000):
+            batch.append(row)
+            if len(batch) == 100_000:
+                check(batch)
+                batch = []
+        if batch:
+            check(batch)
+        return rows, largest, serial_differ, counts_differ
+
+
+def _clear_police_data() -> None:
+    from django.db import connection
+
+    from pathways.panels.models import PoliceExtract, PoliceRecord, RfgRun, RfgScore
+
+    tables = [
+        connection.ops.quote_name(m._meta.db_table) for m in (RfgScore, RfgRun, PoliceRecord, PoliceExtract)
+    ]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"TRUNCATE {', '.join(tables)}")
+        else:
+            for table in tables:
+                cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+
+
+def bench_rfg(counts: list[int]) -> None:
+    """RFG scoring end to end (services.score_region: one INSERT ... SELECT, its checks and the audit
+    entry; the import is not timed) over a million incidents, and on PostgreSQL ten million; then a numpy
+    reference computing the same scores from the same rows, compared row by row."""
+    from django.db import connection
+
+    from pathways.directory.models import Area, Region
+    from pathways.directory.services import load_region
+    from pathways.panels.models import PoliceExtract
+    from pathways.panels.rfg import load_rfg_model, model_of, ranking, score_region, window_for
+    from pathways.people.models import Person
+
+    load_region(path=REGION_FILE)
+    version, _ = load_rfg_model(path=RFG_FILE)
+    model = model_of(version)
+    region = Region.objects.get(slug="cardiff-and-vale")
+    area_ids = [Area.objects.get(slug=slug).pk for slug in RFG_AREAS]
+    # Some perpetrators are people known to Pathways, so that the join to people does real work.
+    Person.objects.bulk_create(
+        [
+            Person(given_name="Known", family_name=f"K{n}", police_reference=f"P{n * 7:08d}")
+            for n in range(5000)
+        ],
+        batch_size=1000,
+    )
+    for count in counts:
+        if connection.vendor == "sqlite" and count > SQLITE_MAX_INCIDENTS:
+            print(f"rfg, {count:,} incidents: PostgreSQL only (SQLite runs up to {SQLITE_MAX_INCIDENTS:,})")
+            continue
+        _clear_police_data()
+        extract = PoliceExtract.objects.create(region=region, name="bench.csv", file_sha256="bench")
+        extract_id = PoliceExtract._meta.get_field("id").get_db_prep_value(extract.pk, connection)
+        start = time.perf_counter()
+        written = _insert_police_records(_police_rows(count, 20250605, region.pk, area_ids, extract_id))
+        print(f"rfg: {written:,} police records written in {time.perf_counter() - start:.1f} s", flush=True)
+
+        start, cpu = time.perf_counter(), time.process_time()
+        run = score_region(region=region, end=RFG_END)
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        peak = peak_rss_mib()
+        target = 10 if count <= 1_000_000 else 60
+        print(
+            f"rfg, {count:,} incidents ({run.records:,} in the window, {run.scored:,} scores): "
+            f"{seconds:.1f} s ({cpu:.1f} s of this process's CPU) "
+            f"(target: under {target} s: {verdict(seconds < target)}); "
+            f"peak memory {peak:.0f} MiB (target: under 2 GiB: {verdict(peak < 2048)})",
+            flush=True,
+        )
+        top = list(ranking(run, area_ids[0], limit=PLANTED_SERIALS).values_list("perpetrator_ref", "serial"))
+        assert all(ref.startswith("SERIAL-") and serial for ref, serial in top), "planted serials not on top"
+
+        reference = _Reference(model, window_for(model, RFG_END))
+        start = time.perf_counter()
+        reference.read(region.pk)
+        read = time.perf_counter() - start
+        start = time.perf_counter()
+        result = reference.compute()
+        computed = time.perf_counter() - start
+        rows, largest, serial_differ, counts_differ = reference.compare(run.pk, result)
+        assert rows == run.scored == len(result["keys"]), "the reference and the run score different groups"
+        print(
+            f"rfg numpy reference: rows read in {read:.1f} s, scores computed in {computed:.2f} s; SQL end "
+            f"to end takes {seconds / computed:.1f}x the numpy computation; {rows:,} scores compared: "
+            f"largest difference {largest:.4f} points, {serial_differ} serial flags and {counts_differ} "
+            f"counts differ; peak memory with the reference {peak_rss_mib():.0f} MiB",
+            flush=True,
+        )
+
+
 # --- running -------------------------------------------------------------------------------------------
 
 BENCHMARKS: dict[str, Callable[[argparse.Namespace], None]] = {
@@ -671,10 +1048,13 @@ BENCHMARKS: dict[str, Callable[[argparse.Namespace], None]] = {
     "import": lambda args: bench_import(args.rows),
     "recompute": lambda args: bench_recompute(args.assessments),
     "history": lambda args: bench_history(),
+    "rfg": lambda args: bench_rfg(args.incidents),
 }
 
 
-def _run_children(kind: str, names: list[str], rows: int, assessments: int = ASSESSMENTS) -> bool:
+def _run_children(
+    kind: str, names: list[str], rows: int, assessments: int = ASSESSMENTS, incidents: list[int] | None = None
+) -> bool:
     """Each benchmark in its own process and database, so that none sees another's data or memory."""
     label = "PostgreSQL" if kind == "postgres" else "SQLite"
     print(f"== database: {label}", flush=True)
@@ -691,9 +1071,21 @@ def _run_children(kind: str, names: list[str], rows: int, assessments: int = ASS
             str(rows),
             "--assessments",
             str(assessments),
+            "--incidents",
+            ",".join(str(n) for n in incidents or INCIDENTS),
         ]
         ok = subprocess.run(command, check=False).returncode == 0 and ok  # noqa: S603
     return ok
+
+
+def _counts(text: str) -> list[int]:
+    try:
+        counts = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected sizes such as 1000000 or 1000000,10000000") from None
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError("every size must be at least 1")
+    return counts
 
 
 def main() -> int:
@@ -711,6 +1103,13 @@ def main() -> int:
         type=int,
         default=ASSESSMENTS,
         help=f"completed assessments in the recompute benchmark ({ASSESSMENTS:,})",
+    )
+    parser.add_argument(
+        "--incidents",
+        type=_counts,
+        default=list(INCIDENTS),
+        help="police records in the rfg benchmark, comma-separated sizes run in turn "
+        f"({','.join(str(n) for n in INCIDENTS)}; over {SQLITE_MAX_INCIDENTS:,} on PostgreSQL only)",
     )
     parser.add_argument("--child", choices=sorted(BENCHMARKS), help=argparse.SUPPRESS)
     parser.add_argument("--database", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
@@ -731,7 +1130,7 @@ def main() -> int:
         kinds = ["sqlite"]
     ok = True
     for kind in kinds:
-        ok = _run_children(kind, names, args.rows, args.assessments) and ok
+        ok = _run_children(kind, names, args.rows, args.assessments, args.incidents) and ok
     return 0 if ok else 1
 
 
