@@ -59,6 +59,11 @@ def _load_settings(path: Path) -> tuple[RegionAssessmentSettings, bool]:
     )
 
 
+# A region's folder also holds these files, each loaded by its own command (load_region, load_triage,
+# load_panels, load_rfg); assessment.yaml is read here, as the region's assessment settings.
+OTHER_REGION_FILES = frozenset({"region.yaml", "triage.yaml", "panels.yaml", "rfg.yaml"})
+
+
 @transaction.atomic
 def load_instruments(*, paths: list[Path], actor: Actor | None = None) -> list[str]:
     """Load every instrument definition (and a region's assessment.yaml) in these files or folders.
@@ -71,7 +76,7 @@ def load_instruments(*, paths: list[Path], actor: Actor | None = None) -> list[s
         files += sorted(path.glob("*.yaml")) if path.is_dir() else [path]
     loaded, problems = [], []
     for file in files:
-        if file.name in ("region.yaml", "triage.yaml", "panels.yaml", "rfg.yaml"):
+        if file.name in OTHER_REGION_FILES:
             continue
         try:
             if file.name == "assessment.yaml":

@@ -16,7 +16,7 @@ from pathways.conftest import INSTRUMENT_PATHS, sign_in
 from pathways.referrals.tests.factories import actor_of, agency_running, refer, staff
 
 DAY = datetime.date(2026, 6, 1)
-NOT_INSTRUMENTS = {"region.yaml", "triage.yaml", "assessment.yaml"}
+NOT_INSTRUMENTS = services.OTHER_REGION_FILES | {"assessment.yaml"}
 SPJ_FORMS = ["b-safer-v2", "sara-v3-results", "spj-generic"]
 SUMMARY_JUDGEMENTS = {"case_prioritisation", "risk_serious_physical_harm", "imminent_violence"}
 B_SAFER_FACTORS = [
