@@ -20,6 +20,7 @@ urlpatterns += i18n_patterns(
     path("people/", include("pathways.people.urls")),
     path("referrals/", include("pathways.referrals.urls")),
     path("assessments/", include("pathways.assessments.urls")),
+    path("panels/", include("pathways.panels.urls")),
     path("audit/", include("pathways.audit.urls")),
     path("admin/", admin_site.urls),
     prefix_default_language=True,

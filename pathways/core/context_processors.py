@@ -35,6 +35,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         (Perm.DIRECTORY_VIEW, "directory:service_list", _("Services")),
         (Perm.REFERRAL_VIEW, "referrals:list", _("Referrals")),
         (Perm.ASSESSMENT_CHANGE, "assessments:due", _("Tasks")),
+        (Perm.PANEL_CASE_VIEW, "panels:list", _("Panels")),
         (Perm.AUDIT_VIEW, "audit:search", _("Audit log")),
         (Perm.ACCOUNTS_MANAGE, "admin:index", _("Administration")),
     ]

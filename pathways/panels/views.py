@@ -1,0 +1,527 @@
+"""Panel pages: panels, meetings, attendance, agenda, decisions, actions and minutes.
+
+Every record is looked up through the access policy with the path to the panel's member agencies, so an
+agency without a seat gets 404, exactly as for a record that does not exist. The rules are in services.py
+and selectors.py; a broken rule comes back as PanelError and is shown to the user with nothing changed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from pathways.accounts.models import Agency, User
+from pathways.assessments.models import ScreeningRound
+from pathways.audit import services as audit
+from pathways.audit.choices import AuditAction
+from pathways.core.policy import Actor, Perm, actor_for, allows, get_for_actor, visible_to
+from pathways.panels import selectors, services, sharing
+from pathways.panels.choices import ActionStatus, AgendaReason, MeetingStatus, PanelKind
+from pathways.panels.forms import (
+    ActionForm,
+    ActionStatusForm,
+    AttendanceForm,
+    DecisionForm,
+    MeetingForm,
+    NominationForm,
+)
+from pathways.panels.models import (
+    Action,
+    AgendaItem,
+    Decision,
+    Meeting,
+    Panel,
+    PanelMember,
+    RfgNomination,
+)
+from pathways.people import selectors as people
+
+# From each record to the agencies with a seat on its panel: they, and only they, may see it.
+PANEL_PATH = "members__agency"
+MEETING_PATH = "panel__members__agency"
+ITEM_PATH = "meeting__panel__members__agency"
+ACTION_PATH = "item__meeting__panel__members__agency"
+MINUTES_LANGUAGES = {"en": "English", "cy": "Cymraeg"}
+
+
+# --- looking records up -----------------------------------------------------------------------------
+
+
+def _panel(actor: Actor, panel_id: uuid.UUID) -> Panel:
+    return get_for_actor(
+        actor, Panel.objects.select_related("region"), Perm.PANEL_CASE_VIEW, PANEL_PATH, pk=panel_id
+    )
+
+
+def _meeting(actor: Actor, meeting_id: uuid.UUID) -> Meeting:
+    return get_for_actor(
+        actor, Meeting.objects.select_related("panel"), Perm.PANEL_CASE_VIEW, MEETING_PATH, pk=meeting_id
+    )
+
+
+def _item(actor: Actor, item_id: uuid.UUID) -> AgendaItem:
+    items = AgendaItem.objects.select_related(
+        "meeting__panel",
+        "person",
+        "assessment__instrument_version",
+        "rfg_score__area",
+        "nomination__agency",
+        "review_of__item__meeting",
+        "referring_agency",
+    )
+    return get_for_actor(actor, items, Perm.PANEL_CASE_VIEW, ITEM_PATH, pk=item_id)
+
+
+def _action(actor: Actor, action_id: uuid.UUID) -> Action:
+    actions = Action.objects.select_related("item__meeting__panel", "item__person", "agency", "owner")
+    return get_for_actor(actor, actions, Perm.PANEL_CONTRIBUTE, ACTION_PATH, pk=action_id)
+
+
+def _viewed(
+    request: HttpRequest, actor: Actor, record_type: str, record_id: object = "", **details: Any
+) -> None:
+    audit.record(
+        action=AuditAction.RECORD_VIEWED,
+        actor=actor,
+        request=request,
+        record_type=record_type,
+        record_id=record_id,
+        details=details or None,
+    )
+
+
+def _posted(request: HttpRequest) -> QueryDict | None:
+    """The submitted form, even an empty one (which must show its errors, not a fresh form)."""
+    return request.POST if request.method == "POST" else None
+
+
+def _members(panel: Panel) -> list[PanelMember]:
+    return list(panel.members.select_related("agency", "user", "deputy"))
+
+
+def _member_agencies(panel: Panel) -> QuerySet[Agency]:
+    return Agency.objects.filter(panel_seats__panel=panel).distinct().order_by("name_en")
+
+
+# --- panels -----------------------------------------------------------------------------------------
+
+
+def panel_list(request: HttpRequest) -> HttpResponse:
+    """The panels the actor's agency has a seat on, each with its next meeting."""
+    actor = actor_for(request)
+    panels = list(
+        visible_to(actor, Panel.objects.filter(is_active=True), Perm.PANEL_CASE_VIEW, PANEL_PATH)
+        .select_related("region")
+        .order_by("kind", "name_en")
+    )
+    today = datetime.date.today()
+    upcoming: dict[object, Meeting] = {}
+    for meeting in Meeting.objects.filter(panel__in=panels, held_on__gte=today).order_by("held_on"):
+        upcoming.setdefault(meeting.panel_id, meeting)
+    rows = [{"panel": p, "next": upcoming.get(p.pk)} for p in panels]
+    _viewed(request, actor, "panel_list", count=len(rows))
+    return render(request, "panels/list.html", {"rows": rows})
+
+
+def panel_detail(request: HttpRequest, panel_id: uuid.UUID) -> HttpResponse:
+    actor = actor_for(request)
+    panel = _panel(actor, panel_id)
+    _viewed(request, actor, "panel", panel.pk)
+    waiting = RfgNomination.objects.filter(panel=panel, heard_at__isnull=True).select_related(
+        "person", "agency"
+    )
+    return render(
+        request,
+        "panels/panel_detail.html",
+        {
+            "panel": panel,
+            "areas": list(panel.areas.all()),
+            "members": _members(panel),
+            "meetings": list(panel.meetings.order_by("-held_on")[:24]),
+            "nominations": list(waiting),
+            "can_change": allows(actor, Perm.PANEL_CASE_CHANGE),
+            "can_contribute": allows(actor, Perm.PANEL_CONTRIBUTE),
+            "can_see_returns": allows(actor, Perm.PANEL_RETURN_VIEW) and panel.kind == PanelKind.MARAC,
+            "has_rfg": panel.kind == PanelKind.MATAC,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def meeting_new(request: HttpRequest, panel_id: uuid.UUID) -> HttpResponse:
+    actor = actor_for(request)
+    panel = _panel(actor, panel_id)
+    form = MeetingForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting = services.schedule_meeting(panel, held_on=form.cleaned_data["held_on"], actor=actor)
+        except services.PanelError as error:
+            form.add_error("held_on", error.message)
+        else:
+            messages.success(
+                request, _("Meeting scheduled for %(date)s.") % {"date": _long_date(meeting.held_on)}
+            )
+            return redirect("panels:meeting_detail", meeting_id=meeting.pk)
+    return render(request, "panels/meeting_new.html", {"panel": panel, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def nominate(request: HttpRequest, panel_id: uuid.UUID) -> HttpResponse:
+    """A partner agency refers someone it works with in for the panel's next agenda."""
+    actor = actor_for(request)
+    panel = _panel(actor, panel_id)
+    candidates = people.people_for(actor).order_by("family_name", "given_name")
+    form = NominationForm(_posted(request), people=candidates)
+    if request.method == "POST" and form.is_valid():
+        assert actor.agency is not None  # the policy lets no one without an agency this far
+        try:
+            services.nominate(
+                panel, form.cleaned_data["person"], actor.agency, form.cleaned_data["reason"], actor=actor
+            )
+        except services.PanelError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Referred in for the panel's next meeting."))
+            return redirect("panels:panel_detail", panel_id=panel.pk)
+    _viewed(request, actor, "panel_nomination_form", panel.pk)
+    return render(request, "panels/nominate.html", {"panel": panel, "form": form})
+
+
+# --- meetings ---------------------------------------------------------------------------------------
+
+
+def _meeting_page(
+    request: HttpRequest, actor: Actor, meeting: Meeting, errors: list[str] | None = None
+) -> HttpResponse:
+    items = list(
+        meeting.items.select_related("person", "decision", "rfg_score", "referring_agency").order_by(
+            "position"
+        )
+    )
+    _viewed(request, actor, "meeting", meeting.pk, items=len(items))
+    can_change = allows(actor, Perm.PANEL_CASE_CHANGE)
+    return render(
+        request,
+        "panels/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "panel": meeting.panel,
+            "items": items,
+            "quorum": selectors.quorum(meeting),
+            "attendance_recorded": meeting.attendance.exists(),
+            "decided": sum(1 for i in items if _decision(i) is not None),
+            "is_open": meeting.status != MeetingStatus.CLOSED,
+            "can_change": can_change,
+            "errors": errors or [],
+        },
+    )
+
+
+def _decision(item: AgendaItem) -> Decision | None:
+    """The item's decision, or None (the reverse one-to-one raises an AttributeError when there is none)."""
+    return getattr(item, "decision", None)
+
+
+def meeting_detail(request: HttpRequest, meeting_id: uuid.UUID) -> HttpResponse:
+    actor = actor_for(request)
+    return _meeting_page(request, actor, _meeting(actor, meeting_id))
+
+
+@require_POST
+def agenda_build(request: HttpRequest, meeting_id: uuid.UUID) -> HttpResponse:
+    actor = actor_for(request)
+    meeting = _meeting(actor, meeting_id)
+    try:
+        items = services.build_agenda(meeting, actor=actor)
+    except services.PanelError as error:
+        return _meeting_page(request, actor, meeting, [error.message])
+    messages.success(request, _("Agenda built: %(count)s items.") % {"count": len(items)})
+    return redirect("panels:meeting_detail", meeting_id=meeting.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def attendance(request: HttpRequest, meeting_id: uuid.UUID) -> HttpResponse:
+    actor = actor_for(request)
+    meeting = _meeting(actor, meeting_id)
+    form = AttendanceForm(
+        _posted(request),
+        members=_members(meeting.panel),
+        recorded=meeting.attendance.all(),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_attendance(meeting, form.attendance(), actor=actor)
+        except services.PanelError as error:
+            form.add_error(None, error.message)
+        else:
+            quorum = selectors.quorum(meeting)
+            if quorum.quorate:
+                messages.success(request, _("Attendance recorded. The meeting is quorate."))
+            else:
+                messages.warning(
+                    request,
+                    _("Attendance recorded. The meeting is not quorate: %(needed)s agencies are needed.")
+                    % {"needed": quorum.needed},
+                )
+            return redirect("panels:meeting_detail", meeting_id=meeting.pk)
+    return render(
+        request, "panels/attendance.html", {"meeting": meeting, "panel": meeting.panel, "form": form}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def close(request: HttpRequest, meeting_id: uuid.UUID) -> HttpResponse:
+    """Issue the minutes, after a page that says what cannot change afterwards."""
+    actor = actor_for(request)
+    meeting = _meeting(actor, meeting_id)
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            services.close_meeting(meeting, actor=actor)
+        except services.PanelError as error:
+            errors.append(error.message)
+        else:
+            messages.success(request, _("Minutes issued. Only the panel's members can read them."))
+            return redirect("panels:minutes", meeting_id=meeting.pk)
+    items = list(meeting.items.select_related("decision"))
+    _viewed(request, actor, "meeting_close", meeting.pk)
+    return render(
+        request,
+        "panels/close.html",
+        {
+            "meeting": meeting,
+            "panel": meeting.panel,
+            "items": len(items),
+            "undecided": sum(1 for i in items if _decision(i) is None),
+            "quorum": selectors.quorum(meeting),
+            "errors": errors,
+        },
+    )
+
+
+def minutes(request: HttpRequest, meeting_id: uuid.UUID) -> HttpResponse:
+    """The minutes in English or Welsh (`?lang=cy`), generated from the record; members only."""
+    actor = actor_for(request)
+    meeting = _meeting(actor, meeting_id)
+    asked = request.GET.get("lang", "")
+    language = asked if asked in MINUTES_LANGUAGES else (get_language() or "en")[:2]
+    if language not in MINUTES_LANGUAGES:
+        language = "en"
+    # render_minutes renders a template with autoescaping, so its HTML is safe to place in the page.
+    document = mark_safe(services.render_minutes(meeting, language))  # noqa: S308
+    _viewed(request, actor, "minutes", meeting.pk, language=language)
+    return render(
+        request,
+        "panels/minutes.html",
+        {
+            "meeting": meeting,
+            "panel": meeting.panel,
+            "document": document,
+            "language": language,
+            "languages": list(MINUTES_LANGUAGES.items()),
+            "draft": meeting.status != MeetingStatus.CLOSED,
+        },
+    )
+
+
+# --- agenda items -----------------------------------------------------------------------------------
+
+
+def item_detail(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
+    actor = actor_for(request)
+    item = _item(actor, item_id)
+    meeting = item.meeting
+    _viewed(request, actor, "agenda_item", item.pk)
+    # The person's own record (and so their assessments) opens only for agencies working with them.
+    person_visible = (
+        item.person_id is not None and people.people_for(actor).filter(pk=item.person_id).exists()
+    )
+    decision = _decision(item)
+    actions = list(item.actions.select_related("agency", "owner").order_by("due_on"))
+    overdue = set(
+        selectors.overdue_actions(datetime.date.today())
+        .filter(pk__in=[a.pk for a in actions])
+        .values_list("pk", flat=True)
+    )
+    context: dict[str, Any] = {
+        "item": item,
+        "meeting": meeting,
+        "panel": meeting.panel,
+        "other_reasons": _reason_labels(item.other_reasons),
+        "decision": decision,
+        "decided_by": [a.name for a in decision.decided_by.all()] if decision is not None else [],
+        "actions": actions,
+        "overdue": overdue,
+        "person_link": person_visible,
+        "assessment_link": person_visible and allows(actor, Perm.ASSESSMENT_VIEW),
+        "is_open": meeting.status != MeetingStatus.CLOSED,
+        "can_change": allows(actor, Perm.PANEL_CASE_CHANGE),
+        "can_contribute": allows(actor, Perm.PANEL_CONTRIBUTE),
+        "papers": sharing.papers_for(item, actor, request),
+    }
+    return render(request, "panels/item_detail.html", context)
+
+
+def _reason_labels(values: list[str]) -> list[str]:
+    labels = dict(AgendaReason.choices)
+    return [str(labels.get(value, value)) for value in values]
+
+
+def _screenings(item: AgendaItem) -> QuerySet[ScreeningRound] | None:
+    """Screening rounds of the panel's capacity-limited service that considered this person."""
+    service = item.meeting.panel.screening_service
+    if service is None or item.person_id is None:
+        return None
+    return (
+        ScreeningRound.objects.filter(service=service, candidates__referral__person=item.person_id)
+        .select_related("service")
+        .distinct()
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def decide(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
+    actor = actor_for(request)
+    item = _item(actor, item_id)
+    earlier = _decision(item)
+    initial = (
+        {
+            "outcome": earlier.outcome,
+            "reasons": earlier.reasons,
+            "review_on": earlier.review_on,
+            "screening": earlier.screening_id,
+        }
+        if earlier is not None
+        else {}
+    )
+    form = DecisionForm(_posted(request), initial=initial, screenings=_screenings(item))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.record_decision(
+                item,
+                outcome=data["outcome"],
+                reasons=data["reasons"],
+                review_on=data.get("review_on"),
+                screening=data.get("screening"),
+                actor=actor,
+            )
+        except services.PanelError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The panel's decision is recorded."))
+            return redirect("panels:item_detail", item_id=item.pk)
+    _viewed(request, actor, "agenda_item_decision_form", item.pk)
+    return render(
+        request,
+        "panels/decide.html",
+        {"item": item, "meeting": item.meeting, "panel": item.meeting.panel, "form": form},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def action_new(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
+    actor = actor_for(request)
+    item = _item(actor, item_id)
+    agencies = _member_agencies(item.meeting.panel)
+    owners = (
+        User.objects.filter(
+            is_active=True, memberships__is_active=True, memberships__agency__in=agencies.values("pk")
+        )
+        .distinct()
+        .order_by("full_name", "username")
+    )
+    form = ActionForm(_posted(request), agencies=agencies, owners=owners)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.add_action(
+                item,
+                description=data["description"],
+                agency=data["agency"],
+                owner=data.get("owner"),
+                due_on=data["due_on"],
+                actor=actor,
+            )
+        except services.PanelError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Action added."))
+            return redirect("panels:item_detail", item_id=item.pk)
+    _viewed(request, actor, "agenda_item_action_form", item.pk)
+    return render(
+        request,
+        "panels/action_new.html",
+        {"item": item, "meeting": item.meeting, "panel": item.meeting.panel, "form": form},
+    )
+
+
+# --- actions ----------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def action_update(request: HttpRequest, action_id: uuid.UUID) -> HttpResponse:
+    actor = actor_for(request)
+    action = _action(actor, action_id)
+    form = ActionStatusForm(_posted(request), initial={"status": action.status})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_action(action, status=form.cleaned_data["status"], actor=actor)
+        except services.PanelError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Action updated."))
+            if actor.agency is not None and action.agency_id == actor.agency.pk:
+                return redirect("panels:actions")
+            return redirect("panels:item_detail", item_id=action.item_id)
+    _viewed(request, actor, "panel_action", action.pk)
+    overdue = selectors.overdue_actions(datetime.date.today()).filter(pk=action.pk).exists()
+    return render(
+        request,
+        "panels/action_update.html",
+        {"action": action, "item": action.item, "form": form, "overdue": overdue},
+    )
+
+
+def actions(request: HttpRequest) -> HttpResponse:
+    """The agency's task list from panels: its open actions, overdue ones first and marked."""
+    actor = actor_for(request)
+    assert actor.agency is not None  # the policy lets no one without an agency this far
+    today = datetime.date.today()
+    own = visible_to(
+        actor, selectors.actions_for_agency(actor.agency), Perm.PANEL_CASE_VIEW, ACTION_PATH
+    ).filter(status=ActionStatus.OPEN)
+    rows = list(own.select_related("item__meeting__panel", "item__person", "owner"))
+    overdue = set(
+        selectors.overdue_actions(today, actor.agency)
+        .filter(pk__in=[a.pk for a in rows])
+        .values_list("pk", flat=True)
+    )
+    rows.sort(key=lambda a: (a.pk not in overdue, a.due_on))
+    _viewed(request, actor, "panel_actions", count=len(rows), overdue=len(overdue))
+    return render(
+        request,
+        "panels/actions.html",
+        {
+            "rows": [{"action": a, "overdue": a.pk in overdue} for a in rows],
+            "overdue": len(overdue),
+            "agency": actor.agency,
+            "may_update": allows(actor, Perm.PANEL_CONTRIBUTE),
+            "can_see_due": allows(actor, Perm.ASSESSMENT_CHANGE),
+        },
+    )
+
+
+def _long_date(day: datetime.date) -> str:
+    return date_format(day, "j F Y")
