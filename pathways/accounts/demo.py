@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
@@ -12,6 +14,8 @@ from pathways.accounts.choices import AgencyType, Role
 from pathways.accounts.models import Agency, Membership, User
 from pathways.accounts.services import demo_totp_key, replace_backup_codes
 from pathways.directory.models import Area, Service
+from pathways.panels.choices import MemberRole
+from pathways.panels.models import PanelMember
 
 DEMO_PASSWORD = "walk-the-pathway-2020"  # noqa: S105 - printed for the demo, refused in production
 
@@ -105,6 +109,11 @@ USERS = [
     DemoUser("manager", "Sian Roberts", "clear-cardiff", Role.MANAGER),
     DemoUser("coordinator", "Gareth Lewis", "marac-cardiff", Role.PANEL_COORDINATOR),
     DemoUser("chair", "Detective Inspector Ceri Jones", "south-wales-police", Role.PANEL_CHAIR),
+    DemoUser(
+        "matac", "Sergeant Lowri Bevan (MATAC coordinator)", "south-wales-police", Role.PANEL_COORDINATOR
+    ),
+    DemoUser("probation", "Rhodri Powell (probation officer)", "probation-cardiff-vale", Role.PRACTITIONER),
+    DemoUser("drive", "Catrin Owen (Drive case manager)", "drive-cardiff", Role.PRACTITIONER),
     DemoUser("commissioner", "Rhian Thomas", "vawdasv-regional-team", Role.COMMISSIONER),
     DemoUser("auditor", "Huw Davies", "pathways-governance", Role.AUDITOR),
     DemoUser("admin", "Elin Price", "pathways-governance", Role.ADMINISTRATOR),
@@ -142,4 +151,50 @@ def load_demo_accounts() -> list[DemoUser]:
             )
             if created:
                 replace_backup_codes(user)
+    load_demo_panels()
     return USERS
+
+
+DEMO_PANELS = Path(settings.BASE_DIR) / "regions" / "cardiff-and-vale" / "panels.yaml"
+
+# Who sits on the demo panels: (panel slug, username, role on the panel). The chair and coordinators commit
+# their agencies' resources; the members are the practitioners who know the people on the agenda.
+SEATS = [
+    ("marac-cardiff", "coordinator", MemberRole.COORDINATOR),
+    ("marac-cardiff", "chair", MemberRole.CHAIR),
+    ("marac-cardiff", "idva", MemberRole.MEMBER),
+    ("marac-cardiff", "socialworker", MemberRole.MEMBER),
+    ("marac-cardiff", "probation", MemberRole.MEMBER),
+    ("marac-cardiff", "drive", MemberRole.MEMBER),
+    ("matac-cardiff-and-vale", "matac", MemberRole.COORDINATOR),
+    ("matac-cardiff-and-vale", "chair", MemberRole.CHAIR),
+    ("matac-cardiff-and-vale", "probation", MemberRole.MEMBER),
+    ("matac-cardiff-and-vale", "drive", MemberRole.MEMBER),
+    ("matac-cardiff-and-vale", "idva", MemberRole.MEMBER),
+    ("matac-cardiff-and-vale", "socialworker", MemberRole.MEMBER),
+]
+
+
+def load_demo_panels() -> None:
+    """The region's panels, the demo accounts' seats on the MARAC and the MATAC, and each one's next meeting.
+
+    Safe to run again: seats already held are kept, and a panel with a meeting to come gets no other.
+    """
+    from pathways.core.policy import Actor
+    from pathways.panels import services as panels
+
+    loaded = {panel.slug: panel for panel in panels.load_panels(DEMO_PANELS)}
+    users = {u.username: u for u in User.objects.filter(username__in={s[1] for s in SEATS})}
+    for slug, username, role in SEATS:
+        panel, user = loaded[slug], users[username]
+        if not PanelMember.objects.filter(panel=panel, user=user).exists():
+            membership = user.memberships.select_related("agency").get()
+            panels.add_member(panel, membership.agency, user, role)
+    today = datetime.date.today()
+    for slug in dict.fromkeys(s[0] for s in SEATS):
+        panel = loaded[slug]
+        if panel.meetings.filter(held_on__gte=today).exists():
+            continue
+        coordinator = panel.members.select_related("user").get(role=MemberRole.COORDINATOR).user
+        actor = Actor(user=coordinator, membership=coordinator.memberships.select_related("agency").get())
+        panels.schedule_meeting(panel, held_on=today + datetime.timedelta(days=7), actor=actor)
