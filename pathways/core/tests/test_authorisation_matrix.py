@@ -23,6 +23,9 @@ from pathways.accounts.models import Agency, Membership, User
 from pathways.assessments.models import Assessment, InstrumentVersion
 from pathways.core.policy import ROLE_PERMISSIONS, SIGNING_IN, rule_for
 from pathways.core.tests.conftest_helpers import login_password_only
+from pathways.directory.models import Region
+from pathways.panels.choices import AgendaReason, PanelKind
+from pathways.panels.models import Action, AgendaItem, Meeting, Panel, PanelMember
 from pathways.people.models import Person
 from pathways.people.services import PersonInput, grant_access
 from pathways.referrals.models import Referral
@@ -72,7 +75,15 @@ def _sample(route: str, variant: str, own: dict[str, str], foreign: dict[str, st
     return path
 
 
-RECORD_KWARGS = ("referral_id", "person_id", "assessment_id")
+RECORD_KWARGS = (
+    "referral_id",
+    "person_id",
+    "assessment_id",
+    "panel_id",
+    "meeting_id",
+    "item_id",
+    "action_id",
+)
 
 
 def _variants(route: str) -> list[str]:
@@ -130,6 +141,7 @@ def _own_objects(user: User) -> dict[str, str]:
         "referral_id": str(referral.pk),
         "person_id": str(referral.person.pk),
         "assessment_id": str(_assessment_of(referral.person, user, agency).pk),
+        **_panel_objects(agency, user, referral.person),
     }
 
 
@@ -144,6 +156,33 @@ def _foreign_objects() -> dict[str, str]:
         "referral_id": str(referral.pk),
         "person_id": str(referral.person.pk),
         "assessment_id": str(_assessment_of(referral.person, user, other).pk),
+        **_panel_objects(other, user, referral.person),
+    }
+
+
+def _panel_objects(agency: Agency, user: User, person: Person) -> dict[str, str]:
+    """A panel with a seat for `agency` alone, a meeting with `person` on the agenda, and an action."""
+    panel = Panel.objects.create(
+        region=Region.objects.get(slug="cardiff-and-vale"),
+        slug=f"matrix-{agency.slug}",
+        kind=PanelKind.MARAC,
+        name_en="Matrix panel",
+        name_cy="Panel matrics",
+        every_days=28,
+    )
+    PanelMember.objects.create(panel=panel, agency=agency, user=user)
+    meeting = Meeting.objects.create(panel=panel, held_on=datetime.date(2026, 1, 10))
+    item = AgendaItem.objects.create(
+        meeting=meeting, person=person, reason=AgendaReason.NOMINATED, position=1
+    )
+    action = Action.objects.create(
+        item=item, description="matrix", agency=agency, due_on=datetime.date(2026, 2, 10)
+    )
+    return {
+        "panel_id": str(panel.pk),
+        "meeting_id": str(meeting.pk),
+        "item_id": str(item.pk),
+        "action_id": str(action.pk),
     }
 
 

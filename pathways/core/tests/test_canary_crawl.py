@@ -3,6 +3,7 @@ a canary appears only where the role may see it, and only after a reveal that st
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Callable
 
@@ -14,7 +15,9 @@ from pathways.accounts.choices import Role
 from pathways.accounts.models import User
 from pathways.conftest import sign_in
 from pathways.core.policy import Actor, can_see_sealed
-from pathways.directory.models import Area
+from pathways.directory.models import Area, Region
+from pathways.panels.choices import AgendaReason, MeetingStatus, Outcome, PanelKind
+from pathways.panels.models import Action, AgendaItem, Attendance, Decision, Meeting, Panel, PanelMember
 from pathways.people.models import Person
 from pathways.people.services import PersonInput, grant_access
 from pathways.referrals import services
@@ -119,21 +122,68 @@ def world(region: None, persona: Callable[[str], User]) -> dict[str, object]:
         "ids": {
             "referral_id": [str(r.pk) for r in Referral.objects.all()],
             "person_id": [str(p.pk) for p in people],
+            **_panels(users, people),
         },
         "people": people,
     }
 
 
+def _panels(users: list[User], people: list[Person]) -> dict[str, list[str]]:
+    """A MARAC and a perpetrator panel (MATAC) with every user's agency on both, and everyone in the
+    family (the victim with her sealed address included) on both agendas, decided, with actions."""
+    region = Region.objects.get(slug="cardiff-and-vale")
+    ids: dict[str, list[str]] = {"panel_id": [], "meeting_id": [], "item_id": [], "action_id": []}
+    for kind in (PanelKind.MARAC, PanelKind.MATAC):
+        panel = Panel.objects.create(
+            region=region, slug=f"crawl-{kind}", kind=kind, name_en=kind, name_cy=kind, every_days=14
+        )
+        panel.areas.set(Area.objects.filter(slug="cardiff"))
+        for user in users:
+            membership = user.memberships.get()
+            PanelMember.objects.create(panel=panel, agency=membership.agency, user=user)
+        for held_on, status in (
+            (datetime.date(2026, 3, 2), MeetingStatus.CLOSED),
+            (datetime.date(2026, 3, 30), MeetingStatus.PLANNED),
+        ):
+            meeting = Meeting.objects.create(panel=panel, held_on=held_on, status=status)
+            for member in panel.members.all():
+                Attendance.objects.create(meeting=meeting, member=member, present=True)
+            for position, person in enumerate(people, start=1):
+                item = AgendaItem.objects.create(
+                    meeting=meeting, person=person, reason=AgendaReason.NOMINATED, position=position
+                )
+                Decision.objects.create(item=item, outcome=Outcome.SUPPORT, reasons="crawl")
+                action = Action.objects.create(
+                    item=item,
+                    description="Safety plan review",
+                    agency=users[0].memberships.get().agency,
+                    due_on=datetime.date(2026, 3, 1),
+                )
+                ids["item_id"].append(str(item.pk))
+                ids["action_id"].append(str(action.pk))
+            ids["meeting_id"].append(str(meeting.pk))
+        ids["panel_id"].append(str(panel.pk))
+    return ids
+
+
 def test_no_page_or_api_response_shows_a_sealed_value(world: dict[str, object]) -> None:
     paths = _paths(world["ids"])  # type: ignore[arg-type]
     assert any("/people/" in p for p in paths) and any("/api/v1/referrals/" in p for p in paths)
+    assert any("/minutes/" in p for p in paths) and any("/panels/items/" in p for p in paths)
     leaks = []
+    panel_pages_read: set[tuple[str, str]] = set()
     for user in world["users"]:  # type: ignore[attr-defined]
         client = sign_in(Client(), user)
-        for path in [*paths, "/en/audit/export.csv", "/en/audit/?record="]:
-            body = _body(client.get(path))
+        minutes_in_welsh = [f"{p}?lang=cy" for p in paths if p.endswith("/minutes/")]
+        for path in [*paths, *minutes_in_welsh, "/en/audit/export.csv", "/en/audit/?record="]:
+            response = client.get(path)
+            body = _body(response)
             leaks += [(user.username, path, name) for name, canary in CANARIES.items() if canary in body]
+            if response.status_code == 200 and "/panels/" in path:
+                panel_pages_read.add((user.username, path.split("/")[3]))
     assert leaks == []
+    # The panels' papers, items and minutes were really read (by the victim's own IDVA among others).
+    assert {("idva", "items"), ("idva", "meetings")} <= panel_pages_read
 
 
 def test_only_a_stated_need_reveals_and_only_after_a_purpose(world: dict[str, object]) -> None:
