@@ -76,7 +76,8 @@ def _assessment_rows(
     rng: random.Random, people: list[Any], agency: Any, user: Any, today: datetime.date
 ) -> Iterator[tuple[object, ...]]:
     """Completed DASH assessments with results as completing them gives, dated over the past year; a
-    pool of answer sets is drawn from, about one in thirty of them meeting the MARAC criteria."""
+    pool of answer sets is drawn from, about one in thirty of them meeting the MARAC criteria. Queries
+    now; rows as iterated (no queries then: COPY holds the connection)."""
     from django.db import connection
     from django.utils import timezone
 
@@ -101,13 +102,17 @@ def _assessment_rows(
     agency_id = meta.get_field("agency").get_db_prep_value(agency.pk, connection)
     person_ids = [uuid_value(p.pk, connection) for p in people]
     dates = [connection.ops.adapt_datefield_value(today - datetime.timedelta(days=n)) for n in range(365)]
-    for _ in range(ASSESSMENTS):
-        answers_json, results_json = rng.choice(refer if rng.random() < 1 / 30 else not_refer)
-        yield (
-            uuid_value(uuid.uuid4(), connection), now, now, user_id, user_id, rng.choice(person_ids),
-            version.pk, user_id, agency_id, rng.choice(dates), "intake", "completed", answers_json,
-            results_json, "", "", now, None, "",
-        )  # fmt: skip
+
+    def rows() -> Iterator[tuple[object, ...]]:
+        for _ in range(ASSESSMENTS):
+            answers_json, results_json = rng.choice(refer if rng.random() < 1 / 30 else not_refer)
+            yield (
+                uuid_value(uuid.uuid4(), connection), now, now, user_id, user_id, rng.choice(person_ids),
+                version.pk, user_id, agency_id, rng.choice(dates), "intake", "completed", answers_json,
+                results_json, "", "", now, None, "",
+            )  # fmt: skip
+
+    return rows()
 
 
 def _past_meetings(

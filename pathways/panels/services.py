@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from pathways.accounts.models import Agency, Membership, User
@@ -238,7 +239,7 @@ def schedule_meeting(panel: Panel, *, held_on: datetime.date | None = None, acto
             if held_on < today:
                 held_on += step * -(-(today - held_on).days // panel.every_days)
     if panel.meetings.filter(held_on=held_on).exists():
-        raise PanelError(_("This panel already meets on %(date)s.") % {"date": held_on.strftime("%d/%m/%Y")})
+        raise PanelError(_("This panel already meets on %(date)s.") % {"date": date_format(held_on, "j F Y")})
     meeting = Meeting.objects.create(
         panel=panel, held_on=held_on, created_by=actor.user, modified_by=actor.user
     )
