@@ -135,16 +135,35 @@ class RfgRun(models.Model):
 
 
 class RfgScore(models.Model):
-    """A person's score in one area for one run, with the parts that make it up (points that sum to it)."""
+    """A person's score in one area for one run, with the parts that make it up (points that sum to it).
+
+    Written only by the scoring query, a few million rows at a time. The database checks no foreign key
+    of these rows and keeps no index of a single column: row-by-row key checks and the extra indexes
+    cost more than the scoring itself. The query takes every value from rows that are checked, and
+    Django still cascades, protects and nulls them on delete."""
 
     id = models.BigAutoField(primary_key=True)
-    run = models.ForeignKey(RfgRun, on_delete=models.CASCADE, related_name="scores")
+    run = models.ForeignKey(
+        RfgRun, on_delete=models.CASCADE, related_name="scores", db_constraint=False, db_index=False
+    )
     perpetrator_ref = models.CharField(max_length=50)
     person = models.ForeignKey(
-        "people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        "people.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     area = models.ForeignKey(
-        "directory.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "directory.Area",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     score = models.FloatField()
     recency = models.FloatField()
