@@ -19,7 +19,10 @@ import contextlib
 import datetime
 import gc
 import json
-from collections.abc import Iterator, Sequence
+import queue
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from django.db import connection, transaction
@@ -192,9 +195,19 @@ def _recompute(definitions: dict[int, Instrument], batch_size: int) -> tuple[int
         for pk, version_id, answers, stored, assessed_on, region_id in batch:
             if not isinstance(assessed_on, datetime.date):
                 assessed_on = datetime.date.fromisoformat(assessed_on)
+            answers = _json(answers)
+            if not isinstance(answers, dict):
+                # Only a change made outside Pathways stores anything else; stop before writing anything.
+                raise AssessmentError(
+                    _(
+                        "Assessment %(id)s has stored answers that are not a set of answers: "
+                        "nothing was changed."
+                    )
+                    % {"id": uuid.UUID(str(pk))}
+                )
             try:
                 results = results_for(
-                    definitions[version_id], _json(answers), settings.get(region_id, default), assessed_on
+                    definitions[version_id], answers, settings.get(region_id, default), assessed_on
                 )
             except MaracInputError:
                 # A judgement without its reason passed no completion check, so these answers were
@@ -220,6 +233,47 @@ def _recompute(definitions: dict[int, Instrument], batch_size: int) -> tuple[int
     return checked, changed, skipped
 
 
+def _read_ahead(
+    fetchmany: Callable[[int], list[tuple[Any, ...]]], batch_size: int
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Batches from `fetchmany`, the next one fetched on a thread while the caller works on this one, so
+    that the database server reads and sends rows (on another core) while Python computes. The driver's
+    connection serialises the fetches with the caller's own statements (the writes). `fetchmany` is the
+    driver's own cursor method: Django's wrapper may only be used on the thread that made it."""
+    ready: queue.Queue[list[tuple[Any, ...]] | BaseException | None] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def hand_over(item: list[tuple[Any, ...]] | BaseException | None) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            while not stop.is_set():
+                batch = fetchmany(batch_size)
+                if not hand_over(batch or None) or not batch:
+                    return
+        except BaseException as exc:  # raised again on the caller's thread
+            hand_over(exc)
+
+    reader = threading.Thread(target=read, name="recompute-read-ahead", daemon=True)
+    reader.start()
+    try:
+        while (item := ready.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        # The caller stopped early (an error, say): let the reader finish before the cursor closes.
+        stop.set()
+        reader.join()
+
+
 def _batches(rows: QuerySet[Any], batch_size: int) -> Iterator[list[tuple[Any, ...]]]:
     """The values_list query's rows, a batch at a time, as the database driver returns them: without
     Django's per-value converters (a third of the time). The key stays as the database holds it (hex on
@@ -229,8 +283,7 @@ def _batches(rows: QuerySet[Any], batch_size: int) -> Iterator[list[tuple[Any, .
         # without a sort, and writes made meanwhile (to the temporary table only) cannot disturb it.
         with connection.chunked_cursor() as cursor:
             cursor.execute(*rows.order_by().query.sql_with_params())
-            while batch := cursor.fetchmany(batch_size):
-                yield batch
+            yield from _read_ahead(cursor.cursor.fetchmany, batch_size)
         return
     # SQLite: a batch after the last key read, never with an open cursor on a table being written
     # (undefined on SQLite).

@@ -17,6 +17,7 @@ from pathways.assessments.models import (
     RegionAssessmentSettings,
 )
 from pathways.assessments.recompute import recompute_results
+from pathways.assessments.services import AssessmentError
 from pathways.audit.models import AuditEntry
 from pathways.directory.models import Region
 from pathways.referrals.tests.factories import actor_of, agency_running, refer, staff
@@ -153,6 +154,22 @@ def test_an_engine_fix_is_applied_and_the_validated_population_flag_is_kept(asse
     Assessment.objects.filter(pk=dash.pk).update(results={})
     assert recompute_results(batch_size=1) == 2
     assert {a.pk: a.results for a in Assessment.objects.all()} == good
+
+
+def test_answers_changed_outside_pathways_stop_the_run_and_nothing_is_written(assessor: Any) -> None:
+    people = [refer(assessor).person for _ in range(3)]
+    for person in people:
+        _complete(assessor, person, _dash(yes=2, callouts=3))
+    _new_threshold(4)
+    broken = Assessment.objects.order_by("pk").last()
+    assert broken is not None
+    Assessment.objects.filter(pk=broken.pk).update(answers=["yes"] * 24)
+    before = _stored()
+    # One row a batch: the others changed results may already be worked out (and staged) when it stops.
+    with pytest.raises(AssessmentError, match="not a set of answers"):
+        recompute_results(batch_size=1)
+    assert _stored() == before
+    assert not AuditEntry.objects.filter(record_type="assessment_recompute").exists()
 
 
 @pytest.mark.django_db
