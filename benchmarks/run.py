@@ -5,7 +5,7 @@ operation and prints the figures with the target they are measured against.
 
     .venv/bin/python benchmarks/run.py                   # every benchmark, on SQLite
     .venv/bin/python benchmarks/run.py --only triage     # one benchmark (gap_map, triage, import,
-                                                         # recompute, history or rfg)
+                                                         # recompute, history, rfg or agenda)
     .venv/bin/python benchmarks/run.py --only rfg --postgres --incidents 10000000   # one size only
     .venv/bin/python benchmarks/run.py --postgres        # on PostgreSQL
     .venv/bin/python benchmarks/run.py --all-databases   # everything on SQLite, then on PostgreSQL
@@ -1050,6 +1050,8 @@ BENCHMARKS: dict[str, Callable[[argparse.Namespace], None]] = {
     "recompute": lambda args: bench_recompute(args.assessments),
     "history": lambda args: bench_history(),
     "rfg": lambda args: bench_rfg(args.incidents),
+    # Imported when run: agenda.py imports this module's helpers.
+    "agenda": lambda args: __import__("agenda").bench_agenda(),
 }
 
 
