@@ -138,8 +138,8 @@ class RfgScore(models.Model):
     """A person's score in one area for one run, with the parts that make it up (points that sum to it).
 
     Written only by the scoring query, a few million rows at a time. The database checks no foreign key
-    of these rows and keeps no index of a single column: row-by-row key checks and the extra indexes
-    cost more than the scoring itself. The query takes every value from rows that are checked, and
+    of these rows and keeps one index besides the key, for the ranking: row-by-row key checks and more
+    indexes cost more than the scoring itself. The query takes every value from rows that are checked, and
     Django still cascades, protects and nulls them on delete."""
 
     id = models.BigAutoField(primary_key=True)
@@ -179,7 +179,7 @@ class RfgScore(models.Model):
 
     class Meta:
         ordering = ["run", "area", "rank"]
-        indexes = [models.Index(fields=["run", "area", "rank"]), models.Index(fields=["run", "person"])]
+        indexes = [models.Index(fields=["run", "area", "rank"])]
 
     def __str__(self) -> str:
         return f"{self.perpetrator_ref}: {self.score:.1f}"

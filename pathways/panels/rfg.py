@@ -133,6 +133,12 @@ def _whole_table() -> str:
     return "NOT INDEXED" if connection.vendor == "sqlite" else ""
 
 
+def _bytewise() -> str:
+    # Ties are broken by reference in byte order, the same on both databases; comparing by the database's
+    # language rules instead made PostgreSQL's sort of a few million scores ten seconds slower.
+    return ' COLLATE "C"' if connection.vendor == "postgresql" else ""
+
+
 def _rounded(expression: str) -> str:
     # In floats on both databases: PostgreSQL rounds to a number of places only numerics, and casting
     # every part of a few million scores to numeric and back costs seconds.
@@ -239,10 +245,13 @@ def scoring_sql(model: RfgFile) -> str:
             FROM per_area a),
         scored AS (
             SELECT parts.*, {_rounded("recency + frequency + gravity + victims_part")} AS score FROM parts)
-        SELECT {p("run")}, s.perpetrator_ref, person.{person_id}, s.area_id, s.score, s.recency, s.frequency,
-               s.gravity, s.victims_part, s.records, s.victims, s.harm, {_date_of_day("s.last_day")},
-               s.perpetrator_ref IN (SELECT perpetrator_ref FROM serial),
-               ROW_NUMBER() OVER (PARTITION BY s.area_id ORDER BY s.score DESC, s.perpetrator_ref)
+        SELECT {p("run")} AS run_id, s.perpetrator_ref, person.{person_id} AS person_id, s.area_id,
+               s.score, s.recency, s.frequency, s.gravity, s.victims_part AS victims, s.records,
+               s.victims AS victim_count, s.harm, {_date_of_day("s.last_day")} AS last_on,
+               s.perpetrator_ref IN (SELECT perpetrator_ref FROM serial) AS serial,
+               ROW_NUMBER() OVER (
+                   PARTITION BY s.area_id ORDER BY s.score DESC, s.perpetrator_ref{_bytewise()}
+               ) AS rank
         FROM scored s
         LEFT JOIN {_table(person)} person ON person.{police_reference} = s.perpetrator_ref
             AND NOT EXISTS (
@@ -329,8 +338,9 @@ def score_region(
         )
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                # Room for the groupings to hash in memory rather than spill to disk; this transaction only.
-                cursor.execute("SET LOCAL work_mem = '256MB'")
+                # Room for the groupings and the ranking's sort of a few million rows to stay in memory
+                # rather than spill to disk; for this transaction only.
+                cursor.execute("SET LOCAL work_mem = '512MB'")
             cursor.execute(sql, _parameters(model, window, region, run))
             scored = cursor.rowcount
         in_window = PoliceRecord.objects.filter(
