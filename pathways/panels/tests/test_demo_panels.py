@@ -7,8 +7,12 @@ import datetime
 import pytest
 
 from pathways.accounts.demo import load_demo_accounts
+from pathways.accounts.models import User
+from pathways.core.policy import Actor
+from pathways.directory.models import Region
 from pathways.panels.choices import MemberRole, PanelKind
-from pathways.panels.models import Meeting, Panel, PanelMember
+from pathways.panels.demo import load_demo_police_data
+from pathways.panels.models import Meeting, Panel, PanelMember, PoliceRecord, RfgRun
 
 pytestmark = pytest.mark.django_db
 
@@ -36,3 +40,18 @@ def test_loading_the_demo_again_changes_nothing(region: None) -> None:
     seats, meetings = PanelMember.objects.count(), Meeting.objects.count()
     load_demo_accounts()
     assert (PanelMember.objects.count(), Meeting.objects.count()) == (seats, meetings)
+
+
+def test_the_demo_police_extract_puts_serial_perpetrators_at_the_top_of_each_area(region: None) -> None:
+    load_demo_accounts()
+    coordinator = User.objects.get(username="matac")
+    actor = Actor(user=coordinator, membership=coordinator.memberships.select_related("agency").get())
+    cardiff_and_vale = Region.objects.get(slug="cardiff-and-vale")
+    load_demo_police_data(cardiff_and_vale, actor)
+    run = RfgRun.objects.get()
+    for area in ("cardiff", "vale-of-glamorgan"):
+        top = run.scores.filter(area__slug=area).order_by("rank")[:4]
+        assert [score.serial for score in top] == [True] * 4
+    records = PoliceRecord.objects.count()
+    load_demo_police_data(cardiff_and_vale, actor)  # the demo loaded again: nothing new, no new run
+    assert (PoliceRecord.objects.count(), RfgRun.objects.count()) == (records, 1)

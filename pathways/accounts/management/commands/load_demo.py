@@ -5,8 +5,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from pathways.accounts.demo import DEMO_PASSWORD, load_demo_accounts
+from pathways.accounts.models import User
 from pathways.assessments.services import load_instruments
+from pathways.core.policy import Actor
+from pathways.directory.models import Region
 from pathways.directory.services import load_region
+from pathways.panels.demo import load_demo_police_data
 from pathways.panels.rfg import load_rfg_model
 from pathways.referrals.services import load_triage_rules
 
@@ -24,6 +28,10 @@ class Command(BaseCommand):
         load_instruments(paths=[Path(settings.BASE_DIR) / "instruments", DEMO_REGION.parent])
         load_rfg_model(path=DEMO_REGION.with_name("rfg.yaml"))
         users = load_demo_accounts()
+        # The MATAC coordinator imports the made-up police extract, as a force analyst would.
+        coordinator = User.objects.get(username="matac")
+        actor = Actor(user=coordinator, membership=coordinator.memberships.select_related("agency").get())
+        load_demo_police_data(Region.objects.get(slug="cardiff-and-vale"), actor)
         self.stdout.write(self.style.SUCCESS("Pathways demo: Cardiff and the Vale of Glamorgan"))
         self.stdout.write(
             f"Open http://127.0.0.1:8000/ and sign in with any of these (password for all: {DEMO_PASSWORD}):"
