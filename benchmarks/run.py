@@ -32,10 +32,10 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 if TYPE_CHECKING:
@@ -492,16 +492,17 @@ def _assessment_people(rng: random.Random, count: int) -> tuple[object, object, 
     return agency, user, people
 
 
-def _insert_assessments(rows: Iterator[tuple[object, ...]]) -> int:
-    """Raw bulk insert of ready-made rows (values in ASSESSMENT_COLUMNS order, as the database takes them):
-    COPY on PostgreSQL, executemany on SQLite; no model objects. Returns how many rows were written."""
+def _bulk_insert(
+    model: Any, fields: Sequence[str], rows: Iterator[tuple[object, ...]], *, analyze: bool
+) -> int:
+    """Raw bulk insert of ready-made rows (values in `fields` order, as the database takes them): COPY on
+    PostgreSQL, executemany on SQLite; no model objects. Statistics are refreshed on PostgreSQL, and on
+    SQLite too when `analyze`. Returns how many rows were written."""
     from django.db import connection, transaction
 
-    from pathways.assessments.models import Assessment
-
-    meta = Assessment._meta
+    meta = model._meta
     table = connection.ops.quote_name(meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(meta.get_field(f).column) for f in ASSESSMENT_COLUMNS)
+    columns = ", ".join(connection.ops.quote_name(meta.get_field(f).column) for f in fields)
     written = 0
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -509,24 +510,31 @@ def _insert_assessments(rows: Iterator[tuple[object, ...]]) -> int:
                 for row in rows:
                     copy.write_row(row)
                     written += 1
-        else:
-            # A larger page cache for the insert only (a random UUID key scatters the index writes).
-            cursor.execute("PRAGMA cache_size")
-            (cache_size,) = cursor.fetchone()
-            cursor.execute("PRAGMA cache_size = -262144")
-            sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(ASSESSMENT_COLUMNS))})"  # noqa: S608
-            chunk: list[tuple[object, ...]] = []
-            for row in rows:
-                chunk.append(row)
-                if len(chunk) == 10_000:
-                    cursor.executemany(sql, chunk)
-                    written, chunk = written + len(chunk), []
-            cursor.executemany(sql, chunk)
-            written += len(chunk)
-            cursor.execute(f"PRAGMA cache_size = {cache_size:d}")
-        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {table}")
+            return written
+        # A larger page cache for the insert only (a random UUID key scatters the index writes).
+        cursor.execute("PRAGMA cache_size")
+        (cache_size,) = cursor.fetchone()
+        cursor.execute("PRAGMA cache_size = -262144")
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
+        chunk: list[tuple[object, ...]] = []
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) == 10_000:
+                cursor.executemany(sql, chunk)
+                written, chunk = written + len(chunk), []
+        cursor.executemany(sql, chunk)
+        written += len(chunk)
+        cursor.execute(f"PRAGMA cache_size = {cache_size:d}")
+        if analyze:
             cursor.execute(f"ANALYZE {table}")
     return written
+
+
+def _insert_assessments(rows: Iterator[tuple[object, ...]]) -> int:
+    from pathways.assessments.models import Assessment
+
+    return _bulk_insert(Assessment, ASSESSMENT_COLUMNS, rows, analyze=False)
 
 
 def _assessment_rows(
@@ -758,34 +766,9 @@ def _police_rows(
 
 
 def _insert_police_records(rows: Iterator[tuple[object, ...]]) -> int:
-    """Raw bulk insert, as for assessments: COPY on PostgreSQL, executemany on SQLite; no model objects."""
-    from django.db import connection, transaction
-
     from pathways.panels.models import PoliceRecord
 
-    meta = PoliceRecord._meta
-    table = connection.ops.quote_name(meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(meta.get_field(f).column) for f in RECORD_COLUMNS)
-    written = 0
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-                    written += 1
-            cursor.execute(f"ANALYZE {table}")
-        else:
-            sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(RECORD_COLUMNS))})"  # noqa: S608
-            chunk: list[tuple[object, ...]] = []
-            for row in rows:
-                chunk.append(row)
-                if len(chunk) == 10_000:
-                    cursor.executemany(sql, chunk)
-                    written, chunk = written + len(chunk), []
-            cursor.executemany(sql, chunk)
-            written += len(chunk)
-            cursor.execute(f"ANALYZE {table}")
-    return written
+    return _bulk_insert(PoliceRecord, RECORD_COLUMNS, rows, analyze=True)
 
 
 class _Reference:
