@@ -5,7 +5,7 @@ operation and prints the figures with the target they are measured against.
 
     .venv/bin/python benchmarks/run.py                   # every benchmark, on SQLite
     .venv/bin/python benchmarks/run.py --only triage     # one benchmark (gap_map, triage, import,
-                                                         # recompute, history, rfg or agenda)
+                                                         # recompute, history, rfg, agenda or audit)
     .venv/bin/python benchmarks/run.py --only rfg --postgres --incidents 10000000   # one size only
     .venv/bin/python benchmarks/run.py --postgres        # on PostgreSQL
     .venv/bin/python benchmarks/run.py --all-databases   # everything on SQLite, then on PostgreSQL
@@ -1035,6 +1035,7 @@ BENCHMARKS: dict[str, Callable[[argparse.Namespace], None]] = {
     "rfg": lambda args: bench_rfg(args.incidents),
     # Imported when run: agenda.py imports this module's helpers.
     "agenda": lambda args: __import__("agenda").bench_agenda(),
+    "audit": lambda args: __import__("audit_chain").bench_audit_chain(),
 }
 
 

@@ -11,39 +11,33 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
-import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from pathways.audit.keys import check_chain_keys
+
+# Every environment variable is read through these, which stop the server with a message naming the
+# variable when its value is malformed or unsafe.
+from pathways.core.envsettings import (
+    check_fernet_keys,
+    check_hosts,
+    check_meta_header,
+    check_origins,
+    check_secret_key,
+    database_from_url,
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_path,
+    env_str,
+    log_level,
+)
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-
-def env_str(name: str, default: str | None = None) -> str:
-    value = os.environ.get(name, default)
-    if value is None:
-        raise ImproperlyConfigured(f"Set the environment variable {name}.")
-    return value
-
-
-def env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    if raw.lower() in {"1", "true", "yes", "on"}:
-        return True
-    if raw.lower() in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}.")
-
-
-def env_list(name: str, default: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-PATHWAYS_ENV = env_str("PATHWAYS_ENV", "development")
-if PATHWAYS_ENV not in {"development", "production"}:
-    raise ImproperlyConfigured("PATHWAYS_ENV must be 'development' or 'production'.")
+PATHWAYS_ENV = env_choice("PATHWAYS_ENV", "development", ("development", "production"))
 PRODUCTION = PATHWAYS_ENV == "production"
 
 DEBUG = env_bool("DEBUG", default=False)
@@ -56,24 +50,50 @@ if PRODUCTION and DEMO_MODE:
     raise ImproperlyConfigured("PATHWAYS_DEMO cannot be on when PATHWAYS_ENV=production.")
 
 _DEV_SECRET = "development-only-secret-key-never-use-in-production-0123456789abcdef"  # noqa: S105
-SECRET_KEY = env_str("SECRET_KEY", None if PRODUCTION else _DEV_SECRET)
-if PRODUCTION and (len(SECRET_KEY) < 50 or SECRET_KEY == _DEV_SECRET):
-    raise ImproperlyConfigured("SECRET_KEY must be at least 50 random characters in production.")
+SECRET_KEY = check_secret_key(
+    "SECRET_KEY",
+    env_str("SECRET_KEY", None if PRODUCTION else _DEV_SECRET),
+    production=PRODUCTION,
+    development_value=_DEV_SECRET,
+)
 
 # Sealed fields are encrypted with these Fernet keys (comma-separated, newest first, so that a key can be
 # rotated: new writes use the first, reads try each). Kept outside the database by design.
 _DEV_FIELD_KEY = "ZGV2ZWxvcG1lbnQtb25seS1maWVsZC1rZXktMDAwMDA="
-FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", "" if PRODUCTION else _DEV_FIELD_KEY)
+FIELD_ENCRYPTION_KEYS = check_fernet_keys(
+    "FIELD_ENCRYPTION_KEYS", env_list("FIELD_ENCRYPTION_KEYS", "" if PRODUCTION else _DEV_FIELD_KEY)
+)
 if PRODUCTION and (not FIELD_ENCRYPTION_KEYS or _DEV_FIELD_KEY in FIELD_ENCRYPTION_KEYS):
     raise ImproperlyConfigured("Set FIELD_ENCRYPTION_KEYS to one or more Fernet keys in production.")
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+# The audit chain is signed (HMAC-SHA256) with these keys, ID:KEY pairs newest first (pathways.audit.keys).
+# Like the field keys they are kept outside the database, so that its owner cannot re-sign what they change.
+_DEV_AUDIT_KEY = "dev:ZGV2ZWxvcG1lbnQtb25seS1hdWRpdC1jaGFpbi1rZXk="
+AUDIT_CHAIN_KEYS = check_chain_keys(
+    "AUDIT_CHAIN_KEYS",
+    env_list("AUDIT_CHAIN_KEYS", "" if PRODUCTION else _DEV_AUDIT_KEY),
+    production=PRODUCTION,
+    development_value=_DEV_AUDIT_KEY,
+)
+
+ALLOWED_HOSTS = check_hosts(
+    "ALLOWED_HOSTS",
+    env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver"),
+    production=PRODUCTION,
+)
+CSRF_TRUSTED_ORIGINS = check_origins(
+    "CSRF_TRUSTED_ORIGINS", env_list("CSRF_TRUSTED_ORIGINS", ""), production=PRODUCTION
+)
 # Behind nginx on a socket, REMOTE_ADDR is empty; the proxy passes the client's address in this header
 # (for example HTTP_X_REAL_IP). Leave empty when the server faces clients directly.
-CLIENT_IP_HEADER = os.environ.get("PATHWAYS_CLIENT_IP_HEADER", "")
-SELF_REFERRALS_PER_ADDRESS_PER_HOUR = int(os.environ.get("PATHWAYS_SELF_REFERRALS_PER_ADDRESS", "5"))
-SELF_REFERRALS_PER_HOUR = int(os.environ.get("PATHWAYS_SELF_REFERRALS_PER_HOUR", "200"))
+CLIENT_IP_HEADER = check_meta_header(
+    "PATHWAYS_CLIENT_IP_HEADER", env_str("PATHWAYS_CLIENT_IP_HEADER", "").strip()
+)
+# The public self-referral form: a limit per address that refuses, and two marks past which referrals are
+# still taken but flagged for checking (pathways.referrals.public.admit_self_referral says why).
+SELF_REFERRALS_PER_ADDRESS_PER_HOUR = env_int("PATHWAYS_SELF_REFERRALS_PER_ADDRESS", 5, minimum=1)
+SELF_REFERRALS_PER_NETWORK_PER_HOUR = env_int("PATHWAYS_SELF_REFERRALS_PER_NETWORK", 20, minimum=1)
+SELF_REFERRALS_PER_HOUR = env_int("PATHWAYS_SELF_REFERRALS_PER_HOUR", 200, minimum=1)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -104,6 +124,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "pathways.core.middleware.ResponseHardeningMiddleware",
+    "pathways.core.unstorable.UnstorableInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -139,9 +160,10 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'pathways.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+    "default": database_from_url(
+        "DATABASE_URL",
+        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'pathways.sqlite3'}"),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -170,8 +192,8 @@ LOGIN_REDIRECT_URL = "insights:gap_map"
 
 # Lockout is by username, so spreading guesses over many addresses does not help an attacker, and an
 # unknown username locks exactly like a real one (no account enumeration).
-AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = ["username"]
 # axes.W006 asks for IP lockout too; many staff share one office address, where one person's typos
 # would lock everyone out. Password rules and the second factor cover spraying instead (docs/adr/0003).
@@ -235,10 +257,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 # Only production serves collected files; development serves straight from the finders.
-STATIC_ROOT = (
-    Path(os.environ["STATIC_ROOT"])
-    if "STATIC_ROOT" in os.environ
-    else (BASE_DIR / "staticfiles" if PRODUCTION else None)
+STATIC_ROOT = env_path("STATIC_ROOT", production=PRODUCTION) or (
+    BASE_DIR / "staticfiles" if PRODUCTION else None
 )
 STATICFILES_DIRS = [BASE_DIR / "pathways" / "static"]
 STORAGES = {
@@ -272,7 +292,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": log_level("LOG_LEVEL", "WARNING")},
     # Request lines can carry query strings; we never put personal data there, but keep them out anyway.
     "loggers": {"django.server": {"handlers": ["console"], "level": "ERROR", "propagate": False}},
 }

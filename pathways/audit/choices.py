@@ -21,4 +21,5 @@ class AuditAction(models.TextChoices):
     REGION_LOADED = "region.loaded", _("Region file loaded")
     AUDIT_SEARCHED = "audit.searched", _("Audit log searched")
     AUDIT_EXPORTED = "audit.exported", _("Audit log exported")
+    AUDIT_KEYED = "audit.chain_keyed", _("Audit log keyed")
     ADMIN_CHANGE = "admin.changed", _("Administration change")

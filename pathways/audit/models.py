@@ -21,11 +21,16 @@ class AuditQuerySet(models.QuerySet["AuditEntry"]):
 
 
 class AuditEntry(models.Model):
-    """One thing that happened, chained to the entry before it by a SHA-256 hash.
+    """One thing that happened, chained to the entry before it and signed.
+
+    `entry_hash` is an HMAC-SHA256 under the key named by `key_id` (held outside the database, see
+    pathways.audit.keys) over the entry's fields and the previous entry's hash (pathways.audit.chain), so
+    that changing an entry, or re-hashing the chain from a changed entry onwards, needs the key. Entries
+    written before the chain was keyed have no key id and their old SHA-256 digest.
 
     The actor is kept apart from the subject record. Usernames and agency names are copied in, so that the
     entry still reads correctly after an account or agency is renamed. Database triggers (see the
-    migrations) refuse UPDATE and DELETE on this table, and the model refuses them too.
+    migrations) refuse UPDATE, DELETE and TRUNCATE on this table, and the model refuses them too.
     """
 
     sequence = models.BigIntegerField(primary_key=True, help_text=_("1, 2, 3... with no gaps."))
@@ -43,6 +48,9 @@ class AuditEntry(models.Model):
     details = models.JSONField(default=dict, blank=True)
     previous_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
+    # NULL marks the entries written before the chain was keyed. A NOT NULL column would make SQLite
+    # rebuild the table to add it, dropping the append-only triggers with the old table.
+    key_id = models.CharField(max_length=16, null=True, blank=True)  # noqa: DJ001
 
     objects = AuditQuerySet.as_manager()
 
@@ -64,7 +72,16 @@ class AuditEntry(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """A single row locked while appending, so that concurrent writers chain one after another."""
+    """The newest entry's sequence and hash, in a single row locked while appending, so that concurrent
+    writers chain one after another.
+
+    The head is guarded as the entries are (migration 0004): triggers on SQLite and PostgreSQL let it move
+    only forward, and only to the newest entry (an entry with that sequence and hash must exist, and none
+    after it), and refuse to delete it while the entries' own guards are in place. So no one who cannot
+    lift the guards can rewind it to hide removed entries; whoever can (the tables' owner) is found by the
+    signed checkpoints kept outside the database (`manage.py checkpoint_audit`, `verify_audit
+    --checkpoint`).
+    """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_sequence = models.BigIntegerField(default=0)

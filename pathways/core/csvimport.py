@@ -11,6 +11,10 @@ the checksum it records.
 
 Problems name the line and column but never repeat the values in the file, so that they can be shown on
 a terminal or logged safely.
+
+A null character is refused as the records are read, naming its line and column: PostgreSQL cannot store
+one in text, and a person or area looked up by a value holding one fails inside the database. (Strict
+UTF-8 decoding already refuses the other unstorable characters, the lone surrogates.)
 """
 
 from __future__ import annotations
@@ -81,6 +85,7 @@ class CsvRows:
         self.error_class = error_class
         self.sha256 = sha256
         self._read = hashlib.sha256()
+        self._header: list[str] = []
 
     def records(self) -> Iterator[Record]:
         """(line as a spreadsheet numbers it, cells) for each record, header included; a BOM is dropped.
@@ -114,7 +119,31 @@ class CsvRows:
                 except UnicodeDecodeError:  # the file changed since it was checked
                     raise _not_utf8(self.error_class, self.name, line + 1) from None
                 line += 1
+                if line == 1:
+                    self._header = [c.strip() for c in cells]
+                self._check_storable(line, cells)
                 yield line, cells
+
+    def _check_storable(self, line: int, cells: list[str]) -> None:
+        for position, cell in enumerate(cells):
+            if "\x00" not in cell:
+                continue
+            header = self._header
+            column = header[position] if position < len(header) and header[position] else ""
+            if line == 1 or not column:
+                column = column_letter(position)
+            if line == 1:
+                message = (
+                    "the header contains null characters (U+0000), which cannot be stored. A file saved as "
+                    "UTF-16 ('Unicode Text') has one after every letter: in a spreadsheet, save it as "
+                    "'CSV UTF-8 (comma delimited)' and import that file"
+                )
+            else:
+                message = (
+                    "the value contains a null character (U+0000), which cannot be stored; remove it and "
+                    "import the file again"
+                )
+            raise self.error_class([ImportProblem(self.name, line, column, message)])
 
     def check_unchanged(self) -> None:
         """After reading every record: raise if they are not the bytes whose SHA-256 is `sha256`."""

@@ -1,4 +1,4 @@
-"""The public self-referral form: no sign-in, English and Welsh, rate-limited.
+"""The public self-referral form: no sign-in, English and Welsh, rate-limited (see admit_self_referral).
 
 It never shows anything back except a reference number, and never says whether the person or their
 partner is already known; a partner's referral made from it is invisible here.
@@ -6,13 +6,16 @@ partner is already known; a partner's referral made from it is invisible here.
 
 from __future__ import annotations
 
+import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -20,17 +23,21 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from pathways.core.forms import GovukFormMixin
-from pathways.core.throttle import allow, client_address
+from pathways.core.throttle import address_key, allow, charge, client_address, network_key
 from pathways.directory.choices import ReferralRoute
 from pathways.directory.models import Area
 from pathways.people.choices import GenderIdentity, PreferredLanguage, RelationshipKind
 from pathways.people.services import PersonInput
 from pathways.referrals import services
+from pathways.referrals.choices import Status
+from pathways.referrals.models import ReferralEvent
 from pathways.referrals.services import PartnerInput, ReferralInput
 
 MIN_SECONDS = 3  # people take longer than this to fill the form in; scripts usually do not
 MAX_SECONDS = 4 * 60 * 60
 SALT = "pathways.self-referral"
+
+logger = logging.getLogger(__name__)
 
 
 class SelfReferralForm(GovukFormMixin, forms.Form):
@@ -137,31 +144,88 @@ class SelfReferralForm(GovukFormMixin, forms.Form):
         )
 
 
+HOUR = 60 * 60
+
+
+@dataclass(frozen=True)
+class Admission:
+    """Whether a valid self-referral is taken, and if so the note asking staff to check it first."""
+
+    refused: bool = False
+    review_note: str = ""
+
+
+def admit_self_referral(*, address: str) -> Admission:
+    """Decide whether a valid self-referral from `address` is taken, counting it if it is.
+
+    Only valid submissions reach this, so junk costs nothing: an empty or automated post is refused by the
+    form before any counter moves. Of the counters, only the one that a person spends alone can refuse
+    them; a budget shared with strangers would let anyone close the form for everyone else:
+
+    - per address (PATHWAYS_SELF_REFERRALS_PER_ADDRESS an hour; an IPv4 address or an IPv6 /64): past it,
+      the referral is refused with 429 and the form comes back with what the person typed. An address is
+      shared only by people behind the same router, who can also call the phone line the page gives.
+      An address that is not known (a misconfigured proxy header) has no budget of its own to refuse.
+    - per network (PATHWAYS_SELF_REFERRALS_PER_NETWORK; an IPv4 /24 or an IPv6 /48) and for everyone
+      (PATHWAYS_SELF_REFERRALS_PER_HOUR): past either mark the referral is still taken and sent on as
+      usual, but its history asks the service to check that it is genuine before contacting anyone, and
+      the first one past a mark in the hour is logged as a warning for the operators. Holding it back
+      from triage instead would leave it where no agency can see it (a self-referral belongs only to
+      the service it is sent to), which would lose a real referral silently.
+    """
+    own = address_key(address)
+    if own is not None and not allow(
+        f"self-referral-address:{own}",
+        limit=settings.SELF_REFERRALS_PER_ADDRESS_PER_HOUR,
+        window_seconds=HOUR,
+    ):
+        return Admission(refused=True)
+    network = charge(f"self-referral-network:{network_key(address)}", window_seconds=HOUR)
+    everyone = charge("self-referral-all", window_seconds=HOUR)
+    marks = (
+        (everyone, settings.SELF_REFERRALS_PER_HOUR, "in all"),
+        (network, settings.SELF_REFERRALS_PER_NETWORK_PER_HOUR, "from the same network"),
+    )
+    for count, mark, where in marks:
+        if count > mark:
+            if count == mark + 1:
+                logger.warning(
+                    "More than %d self-referrals %s this hour; the next ones are marked for review.",
+                    mark,
+                    where,
+                )
+            return Admission(
+                review_note=(
+                    f"Check that this is genuine before contacting anyone: more than {mark} "
+                    f"self-referrals had arrived {where} this hour when it was sent."
+                )
+            )
+    return Admission()
+
+
 @require_http_methods(["GET", "POST"])
 def self_referral(request: HttpRequest) -> HttpResponse:
     form = SelfReferralForm(request.POST or None)
-    if request.method == "POST":
-        address = client_address(request)
-        if not (
-            allow(
-                f"self-referral:{address}",
-                limit=settings.SELF_REFERRALS_PER_ADDRESS_PER_HOUR,
-                window_seconds=3600,
+    if request.method == "POST" and form.is_valid():
+        admission = admit_self_referral(address=client_address(request))
+        if admission.refused:
+            # The form comes back as it was sent, so that nothing typed is lost.
+            response = render(
+                request, "referrals/self_referral.html", {"form": form, "refused": True}, status=429
             )
-            and allow("self-referral:all", limit=settings.SELF_REFERRALS_PER_HOUR, window_seconds=3600)
-        ):
-            return render(request, "referrals/self_referral_busy.html", status=429)
-        if form.is_valid():
-            referral = submit_self_referral(form.referral_input())
-            request.session["self_referral_reference"] = referral.reference
-            return redirect("referrals:self_referral_done")
+            response["Retry-After"] = str(HOUR - int(time.time()) % HOUR)
+            return response
+        referral = submit_self_referral(form.referral_input(), review_note=admission.review_note)
+        request.session["self_referral_reference"] = referral.reference
+        return redirect("referrals:self_referral_done")
     return render(request, "referrals/self_referral.html", {"form": form})
 
 
 @transaction.atomic
-def submit_self_referral(data: ReferralInput) -> services.Referral:
+def submit_self_referral(data: ReferralInput, *, review_note: str = "") -> services.Referral:
     """Record it and send it to the best-ranked service that takes self-referrals, or record unmet need.
-    All or nothing: a failure leaves no half-made referral."""
+    All or nothing: a failure leaves no half-made referral. A `review_note` is added to the history of
+    the referral and of the partner's referral made with it."""
     referral = services.create_referral(actor=None, data=data)
     try:
         result, _ruleset = services.triage_referral(referral)
@@ -171,6 +235,13 @@ def submit_self_referral(data: ReferralInput) -> services.Referral:
             services.record_unmet_need(actor=None, referral=referral)
     except services.ReferralError:
         pass  # no triage rules loaded: the referral stays "received" for staff to triage
+    if review_note:
+        received = ReferralEvent.objects.filter(
+            Q(referral=referral) | Q(referral__linked_referral=referral), status=Status.RECEIVED
+        )
+        for event in received:
+            event.note = "; ".join(filter(None, (event.note, review_note)))[:2000]
+            event.save(update_fields=["note"])
     return referral
 
 
