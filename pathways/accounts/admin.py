@@ -2,6 +2,13 @@
 
 This is a separate admin site whose every permission comes from the access policy, and whose every
 change is written to the audit log.
+
+No one grants themself access, and no one alone takes an account over: here an administrator can only
+take access away (remove or deactivate a membership, deactivate an account) or give a role that
+reaches no personal data. Giving any other role, reactivating an account, and resetting a password or a
+second factor are asked for on the account changes pages and made when a second administrator approves
+(pathways.accounts.services.account_change_*). An administrator's own account and memberships are
+read-only here.
 """
 
 from __future__ import annotations
@@ -9,21 +16,27 @@ from __future__ import annotations
 from typing import Any
 
 from axes.models import AccessAttempt
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import URLPattern
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, reverse
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pathways.accounts.models import Agency, Membership, User
+from pathways.accounts.selectors import account_changes_pending
+from pathways.accounts.services import membership_direct_change_problem, reactivation_needs_approval
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
-from pathways.core.policy import Perm, actor_for, allows, second_factor_done
+from pathways.core.policy import Actor, Perm, actor_for, allows, second_factor_done
 
 
 def _may_manage(request: HttpRequest) -> bool:
@@ -35,10 +48,15 @@ def _may_manage(request: HttpRequest) -> bool:
     )
 
 
+def _is_own(request: HttpRequest, user_id: Any) -> bool:
+    return bool(user_id is not None and user_id == getattr(request.user, "pk", None))
+
+
 class PathwaysAdminSite(admin.AdminSite):
     site_header = _("Pathways administration")
     site_title = _("Pathways administration")
     index_title = _("Agencies, users and roles")
+    index_template = "admin/pathways_index.html"
     enable_nav_sidebar = False
 
     def has_permission(self, request: HttpRequest) -> bool:
@@ -47,17 +65,23 @@ class PathwaysAdminSite(admin.AdminSite):
     def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         return redirect("accounts:login")
 
+    def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> TemplateResponse:
+        waiting = account_changes_pending().count()
+        return super().index(request, {**(extra_context or {}), "account_changes_waiting": waiting})
+
 
 admin_site = PathwaysAdminSite(name="admin")
 
 
 class PolicyAdmin(admin.ModelAdmin):
     can_add = True
+    can_delete = True
 
     def get_urls(self) -> list[URLPattern]:
-        # A model that cannot be added here has no "add" page at all, rather than one that answers 403.
-        urls = super().get_urls()
-        return urls if self.can_add else [u for u in urls if not (u.name or "").endswith("_add")]
+        # A model that cannot be added (or deleted) here has no such page at all, rather than one that
+        # answers 403.
+        dropped = tuple(([] if self.can_add else ["_add"]) + ([] if self.can_delete else ["_delete"]))
+        return [u for u in super().get_urls() if not (u.name or "").endswith(dropped)]
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return _may_manage(request)
@@ -100,23 +124,58 @@ class PolicyAdmin(admin.ModelAdmin):
 
 
 class MembershipInline(admin.TabularInline):
+    """Read-only: memberships are given on the account changes pages, or in the membership admin."""
+
     model = Membership
-    extra = 1
-    autocomplete_fields = ["agency"]
+    extra = 0
+    fields = ["agency", "role", "is_active"]
+    readonly_fields = ["agency", "role", "is_active"]
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return _may_manage(request)
 
-    has_add_permission = has_change_permission = has_delete_permission = has_view_permission
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class AccountDetailsForm(UserChangeForm):
+    """The account's details. No password here: resets go through a second administrator."""
+
+    password = None  # type: ignore[assignment]
+
+    def clean_is_active(self) -> bool:
+        is_active = bool(self.cleaned_data.get("is_active"))
+        was_active = User.objects.filter(pk=self.instance.pk).values_list("is_active", flat=True).first()
+        if is_active and was_active is False and reactivation_needs_approval(self.instance):
+            raise ValidationError(
+                _(
+                    "This account has roles that need a second administrator's approval, so reactivating it "
+                    "needs one too. Ask for it on the account changes page: %(url)s"
+                )
+                % {"url": reverse("accounts:change_new") + f"?user={self.instance.pk}&kind=reactivate"}
+            )
+        return is_active
 
 
 @admin.register(User, site=admin_site)
 class PathwaysUserAdmin(PolicyAdmin, UserAdmin):
+    """Accounts are deactivated, never deleted, so that the names in the audit log keep their meaning.
+
+    An administrator's own account is read-only here.
+    """
+
+    form = AccountDetailsForm
     list_display = ["username", "full_name", "email", "is_active", "last_login"]
     search_fields = ["username", "full_name", "email"]
     list_filter = ["is_active", "memberships__role"]
     fieldsets = (
-        (None, {"fields": ("username", "password")}),
+        (None, {"fields": ("username",)}),
         (_("Person"), {"fields": ("full_name", "email")}),
         (_("Access"), {"fields": ("is_active",)}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
@@ -129,6 +188,20 @@ class PathwaysUserAdmin(PolicyAdmin, UserAdmin):
     )
     readonly_fields = ["last_login", "date_joined"]
     inlines = [MembershipInline]
+    can_delete = False
+
+    def get_urls(self) -> list[URLPattern]:
+        # Setting someone's password is a reset, which needs a second administrator: no page for it here.
+        return [u for u in super().get_urls() if u.name != "auth_user_password_change"]
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        raise PermissionDenied
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _may_manage(request) and not (obj is not None and _is_own(request, obj.pk))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Agency, site=admin_site)
@@ -140,23 +213,78 @@ class AgencyAdmin(PolicyAdmin):
     filter_horizontal = ["areas", "services"]
 
 
+class MembershipForm(forms.ModelForm):
+    """Refuses a membership change that must go through a second administrator (see the module docstring)."""
+
+    actor: Actor
+
+    class Meta:
+        model = Membership
+        fields = ["user", "agency", "role", "is_active"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        before = None if self.instance._state.adding else Membership.objects.get(pk=self.instance.pk)
+        user = data.get("user") or (before.user if before else None)
+        agency = data.get("agency") or (before.agency if before else None)
+        role = data.get("role")
+        if user is None or agency is None or not role:
+            return data
+        problem = membership_direct_change_problem(
+            actor=self.actor,
+            user=user,
+            agency=agency,
+            role=role,
+            is_active=bool(data.get("is_active")),
+            before=before,
+        )
+        if problem:
+            raise ValidationError(problem)
+        return data
+
+
 @admin.register(Membership, site=admin_site)
 class MembershipAdmin(PolicyAdmin):
+    """Roles that reach no personal data are given here; the others on the account changes pages.
+
+    A membership's user and agency never change: moving someone to another agency is a new role there.
+    """
+
+    form = MembershipForm
     list_display = ["user", "agency", "role", "is_active"]
     list_filter = ["role", "agency", "is_active"]
     autocomplete_fields = ["user", "agency"]
 
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"actor": actor_for(request)})
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["user", "agency"] if obj is not None else []
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _may_manage(request) and not (obj is not None and _is_own(request, obj.user_id))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _may_manage(request) and not (obj is not None and _is_own(request, obj.user_id))
+
 
 @admin.register(TOTPDevice, site=admin_site)
 class SecondFactorAdmin(PolicyAdmin):
-    """Deleting a device makes its owner set up a new one at their next sign-in."""
+    """To be seen, not changed (every field is read-only) and not deleted: a reset is asked for on the
+    account changes pages and made when a second administrator approves it. The owner then sets up a new
+    device at their next sign-in."""
 
     list_display = ["user", "name", "confirmed"]
     fields = ["user", "name", "confirmed"]
     readonly_fields = ["user", "name", "confirmed"]
     can_add = False
+    can_delete = False
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -167,7 +295,7 @@ class BackupCodesAdmin(SecondFactorAdmin):
 
 @admin.register(AccessAttempt, site=admin_site)
 class LockoutAdmin(PolicyAdmin):
-    """Deleting an attempt record unlocks that username before its cool-off ends."""
+    """Deleting an attempt record unlocks that username before its cool-off ends; never one's own."""
 
     list_display = ["username", "failures_since_start", "attempt_time"]
     fields = ["username", "failures_since_start", "attempt_time"]
@@ -176,3 +304,7 @@ class LockoutAdmin(PolicyAdmin):
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        own = obj is not None and obj.username == getattr(request.user, "username", None)
+        return _may_manage(request) and not own

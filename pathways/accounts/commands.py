@@ -15,7 +15,8 @@ from pathlib import Path
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import CommandError, CommandParser
 
-from pathways.accounts.models import Membership, User
+from pathways.accounts.models import User
+from pathways.accounts.selectors import active_memberships, usable_memberships
 from pathways.core.csvimport import ImportFailed
 from pathways.core.policy import Actor
 
@@ -40,15 +41,15 @@ def actor_from_options(username: str, agency_slug: str) -> Actor:
     user = User.objects.filter(username=username, is_active=True).first()
     if user is None:
         raise CommandError(f"There is no active user called {username!r}. Nothing was changed.")
-    memberships = Membership.objects.filter(user=user, is_active=True, agency__is_active=True)
+    # The same memberships the pages allow: an administrator acts under none that reaches personal data.
+    found = usable_memberships(active_memberships(user))
     if agency_slug:
-        memberships = memberships.filter(agency__slug=agency_slug)
-    found = list(memberships.select_related("agency")[:2])
+        found = [m for m in found if m.agency.slug == agency_slug]
     if not found:
         at = f" at {agency_slug!r}" if agency_slug else ""
         raise CommandError(f"{username} has no active membership{at}. Nothing was changed.")
     if len(found) > 1:
-        slugs = ", ".join(memberships.order_by("agency__slug").values_list("agency__slug", flat=True))
+        slugs = ", ".join(sorted(m.agency.slug for m in found))
         raise CommandError(
             f"{username} acts for more than one agency ({slugs}); choose one with --membership-agency. "
             "Nothing was changed."

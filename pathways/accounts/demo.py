@@ -117,6 +117,8 @@ USERS = [
     DemoUser("commissioner", "Rhian Thomas", "vawdasv-regional-team", Role.COMMISSIONER),
     DemoUser("auditor", "Huw Davies", "pathways-governance", Role.AUDITOR),
     DemoUser("admin", "Elin Price", "pathways-governance", Role.ADMINISTRATOR),
+    # A second administrator, because changes that give access wait for one who did not ask for them.
+    DemoUser("admin2", "Gwen Rees", "pathways-governance", Role.ADMINISTRATOR),
 ]
 
 

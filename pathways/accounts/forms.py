@@ -4,6 +4,8 @@ from django import forms
 from django.contrib.auth.forms import PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
+from pathways.accounts.choices import ChangeKind, Role
+from pathways.accounts.models import Agency, User
 from pathways.core.forms import GovukFormMixin
 
 
@@ -71,3 +73,64 @@ class MembershipChoiceForm(GovukFormMixin, forms.Form):
 
 class GovukPasswordChangeForm(GovukFormMixin, PasswordChangeForm):
     pass
+
+
+class AccountChangeForm(GovukFormMixin, forms.Form):
+    """Asking for a change that another administrator approves."""
+
+    username = forms.CharField(label=_("Username of the account"), max_length=150)
+    kind = forms.ChoiceField(
+        label=_("What should change?"), choices=ChangeKind.choices, widget=forms.RadioSelect
+    )
+    agency = forms.ModelChoiceField(
+        label=_("Agency"),
+        queryset=Agency.objects.filter(is_active=True),
+        required=False,
+        empty_label="",
+        help_text=_("Only when giving a role."),
+    )
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[("", ""), *Role.choices],
+        required=False,
+        help_text=_("Only when giving a role. It replaces any role the account has at that agency."),
+    )
+    reason = forms.CharField(
+        label=_("Why is this change needed?"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "The administrator who decides will read this. Say who asked for it and how you checked. "
+            "Write nothing about the people agencies work with."
+        ),
+    )
+
+    def clean_username(self) -> User:
+        username = self.cleaned_data["username"].strip()
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            raise forms.ValidationError(_("There is no account with that username."))
+        return user
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("kind") == ChangeKind.GRANT_ROLE:
+            if not data.get("agency") and "agency" not in self.errors:
+                self.add_error("agency", _("Choose the agency the role is at."))
+            if not data.get("role") and "role" not in self.errors:
+                self.add_error("role", _("Choose the role to give."))
+        return data
+
+
+class DecisionForm(GovukFormMixin, forms.Form):
+    decision = forms.ChoiceField(
+        choices=[("approve", _("Approve")), ("reject", _("Reject")), ("withdraw", _("Withdraw"))],
+        error_messages={"required": _("Choose whether to approve or reject the change.")},
+    )
+    note = forms.CharField(
+        label=_("Note (optional)"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Kept with the decision, for example why you rejected it."),
+    )

@@ -8,6 +8,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 
 from pathways.accounts.models import Membership, User
+from pathways.accounts.selectors import active_memberships, usable_memberships
 
 SESSION_STARTED = "pathways_started_at"
 SESSION_LAST_SEEN = "pathways_last_seen"
@@ -43,13 +44,10 @@ class SessionLimitsMiddleware:
 
     @staticmethod
     def _membership(request: HttpRequest) -> Membership | None:
-        active = Membership.objects.filter(
-            user=cast(User, request.user), is_active=True, agency__is_active=True
-        ).select_related("agency")
+        usable = usable_memberships(active_memberships(cast(User, request.user)))
         chosen = request.session.get(SESSION_MEMBERSHIP)
         if chosen:
-            found = active.filter(pk=chosen).first()
+            found = next((m for m in usable if str(m.pk) == chosen), None)
             if found:
                 return found
-        memberships = list(active[:2])
-        return memberships[0] if len(memberships) == 1 else None
+        return usable[0] if len(usable) == 1 else None

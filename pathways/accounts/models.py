@@ -4,10 +4,13 @@ import uuid
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from pathways.accounts.choices import AgencyType, Role
+from pathways.accounts.choices import AgencyType, ChangeKind, ChangeStatus, Role
 
 
 class User(AbstractUser):
@@ -69,3 +72,67 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} - {self.get_role_display()} - {self.agency}"
+
+
+class AccountChange(models.Model):
+    """A change to an account that would give access or take the account over, held until a second
+    administrator approves it. Nothing about the account changes before then.
+
+    The constraints hold whatever writes the row: no one asks for a change to their own account, and no
+    one decides a change they asked for or that is to their own account (they may only withdraw their
+    own request).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("change"), max_length=32, choices=ChangeKind.choices)
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="account_changes", verbose_name=_("account")
+    )
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("agency")
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices, blank=True)
+    reason = models.TextField(_("reason"), max_length=1000)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ChangeStatus.choices, default=ChangeStatus.PENDING, db_index=True
+    )
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(_("note"), max_length=1000, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(requested_by=F("user")), name="account_change_not_asked_by_its_subject"
+            ),
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True)
+                | Q(status=ChangeStatus.WITHDRAWN, decided_by=F("requested_by"))
+                | (~Q(decided_by=F("requested_by")) & ~Q(decided_by=F("user"))),
+                name="account_change_decided_by_someone_else",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=ChangeKind.GRANT_ROLE) | (Q(agency__isnull=False) & ~Q(role="")),
+                name="account_change_role_names_agency_and_role",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=ChangeStatus.PENDING, decided_at__isnull=True)
+                | (~Q(status=ChangeStatus.PENDING) & Q(decided_at__isnull=False, decided_by__isnull=False)),
+                name="account_change_decided_once",
+            ),
+        ]
+        verbose_name = _("account change")
+        verbose_name_plural = _("account changes")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.user}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:change_detail", kwargs={"change_id": self.pk})
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == ChangeStatus.PENDING

@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_otp import login as otp_login
+from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from pathways.accounts.models import User
+from pathways.accounts.backup_codes import backup_code_candidates, backup_code_digest
+from pathways.accounts.choices import ChangeKind, ChangeStatus, Role
+from pathways.accounts.models import AccountChange, Agency, Membership, User
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
-from pathways.core.policy import Actor
+from pathways.core.policy import Actor, Perm, allows, role_reaches_personal_data
 
 BACKUP_CODE_COUNT = 10
+# Unambiguous letters and digits, so that a temporary password can be read out over the phone.
+_TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 
 def confirmed_totp(user: User) -> TOTPDevice | None:
@@ -42,7 +52,7 @@ def confirm_enrolment(
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user=device.user, confirmed=False).delete()
     codes = replace_backup_codes(device.user)
-    otp_login(request, device)
+    _second_factor_passed(request, device)
     audit.record(
         action=AuditAction.SECOND_FACTOR_ENROLLED,
         actor=actor,
@@ -53,12 +63,39 @@ def confirm_enrolment(
     return codes
 
 
+def _second_factor_passed(request: HttpRequest, device: Device) -> None:
+    """Mark the session as past the second factor, under a new session key.
+
+    The key is renewed here as well as at the password, so that a key learnt before the second factor
+    (say, from a shared computer) is worth nothing after it.
+    """
+    otp_login(request, device)
+    request.session.cycle_key()
+
+
 def replace_backup_codes(user: User) -> list[str]:
+    """New backup codes, replacing any the user had. Only their digests are stored: the codes returned
+    here are shown once and cannot be recovered."""
     StaticDevice.objects.filter(user=user).delete()
     device = StaticDevice.objects.create(user=user, name="backup", confirmed=True)
     codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    StaticToken.objects.bulk_create(
+        [StaticToken(device=device, token=backup_code_digest(user_id=user.pk, code=code)) for code in codes]
+    )
     return codes
+
+
+def _spend_backup_code(device: StaticDevice, code: str) -> bool:
+    """Check and spend one backup code, through django-otp so that its pause after failures applies.
+
+    The pause is checked before hashing, so that guesses during it cost no hashing time.
+    """
+    allowed, _details = device.verify_is_allowed()
+    if not allowed:
+        return False
+    candidates = backup_code_candidates(user_id=device.user_id, code=code)
+    stored = set(device.token_set.filter(token__in=candidates).values_list("token", flat=True))
+    return bool(device.verify_token(next((c for c in candidates if c in stored), candidates[0])))
 
 
 @transaction.atomic
@@ -67,7 +104,7 @@ def verify_second_factor(*, actor: Actor, code: str, request: HttpRequest) -> bo
     user = actor.user
     totp = confirmed_totp(user)
     if totp is not None and code.isdigit() and len(code) == 6 and totp.verify_token(code):
-        otp_login(request, totp)
+        _second_factor_passed(request, totp)
         audit.record(
             action=AuditAction.SECOND_FACTOR_VERIFIED,
             actor=actor,
@@ -77,8 +114,8 @@ def verify_second_factor(*, actor: Actor, code: str, request: HttpRequest) -> bo
         )
         return True
     for backup in StaticDevice.objects.filter(user=user, confirmed=True):
-        if backup.verify_token(code):
-            otp_login(request, backup)
+        if _spend_backup_code(backup, code):
+            _second_factor_passed(request, backup)
             audit.record(
                 action=AuditAction.BACKUP_CODE_USED,
                 actor=actor,
@@ -96,3 +133,340 @@ def demo_totp_key(username: str) -> str:
     if not settings.DEMO_MODE:
         raise RuntimeError("Demo keys exist only in demo mode.")
     return hashlib.sha1(f"pathways-demo:{username}".encode(), usedforsecurity=False).hexdigest()
+
+
+# --- Changes that give access: two administrators ---------------------------------------------------
+
+
+class AccountChangeRefused(Exception):
+    """A change that may not be made, with the message to show and the HTTP status to answer with."""
+
+    def __init__(self, message: str, *, status: int = 400, code: str = "invalid") -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+
+
+def role_needs_approval(role: str) -> bool:
+    """Giving this role needs a second administrator: it reaches personal data, or it administers accounts
+    (a second administrator made alone could approve anything)."""
+    return role == Role.ADMINISTRATOR or role_reaches_personal_data(role)
+
+
+def _grant_conflict(*, user: User, agency: Agency, role: str) -> str | None:
+    """Why `user` may not hold `role` at `agency` alongside their other active memberships, if they may not.
+
+    The membership at `agency` itself is left out: one user has one role per agency, so it would be
+    replaced.
+    """
+    others = Membership.objects.filter(user=user, is_active=True).exclude(agency=agency)
+    if role_reaches_personal_data(role) and others.filter(role=Role.ADMINISTRATOR).exists():
+        return _(
+            "%(user)s is an administrator. An administrator cannot also hold a role that reaches "
+            "personal data: remove their administrator role first."
+        ) % {"user": user}
+    if role == Role.ADMINISTRATOR and any(
+        role_reaches_personal_data(r) for r in others.values_list("role", flat=True)
+    ):
+        return _(
+            "%(user)s holds a role that reaches personal data. An administrator cannot also hold one: "
+            "remove that role first."
+        ) % {"user": user}
+    return None
+
+
+def _refuse_own_account(actor: Actor, user: User) -> None:
+    if actor.user.pk == user.pk:
+        raise AccountChangeRefused(
+            _(
+                "You cannot change your own account's roles, password or second sign-in step here. "
+                "Another administrator must ask for the change, and a third approve it."
+            ),
+            status=403,
+            code="own_account",
+        )
+
+
+def _require_administrator(actor: Actor) -> None:
+    if not allows(actor, Perm.ACCOUNTS_MANAGE):
+        raise PermissionDenied
+
+
+def membership_direct_change_problem(
+    *,
+    actor: Actor,
+    user: User,
+    agency: Agency,
+    role: str,
+    is_active: bool,
+    before: Membership | None,
+) -> str | None:
+    """Why an administrator may not make this membership change directly (in the admin), if they may not.
+
+    Taking access away is direct. Giving a role that needs approval, or reactivating one, goes through
+    an account change that another administrator approves; one's own memberships cannot be changed.
+    """
+    if actor.user.pk == user.pk:
+        return _(
+            "You cannot change your own roles. Another administrator must ask for it, and a third approve it."
+        )
+    gives = is_active and (
+        before is None or not before.is_active or before.role != role or before.agency_id != agency.pk
+    )
+    if not gives:
+        return None
+    if role_needs_approval(role):
+        return _(
+            "Giving the role %(role)s needs a second administrator's approval. Ask for it on the account "
+            "changes page: %(url)s"
+        ) % {"role": Role(role).label, "url": reverse("accounts:change_new")}
+    return _grant_conflict(user=user, agency=agency, role=role)
+
+
+def reactivation_needs_approval(user: User) -> bool:
+    """Whether turning this inactive account back on would give access that needs a second administrator."""
+    return any(
+        role_needs_approval(r)
+        for r in Membership.objects.filter(user=user, is_active=True).values_list("role", flat=True)
+    )
+
+
+def _change_details(change: AccountChange, step: str) -> dict[str, str]:
+    details = {"change": step, "kind": change.kind, "user": str(change.user_id)}
+    if change.kind == ChangeKind.GRANT_ROLE:
+        details |= {"role": change.role, "agency": change.agency.slug if change.agency else ""}
+    return details
+
+
+def _audit_change(actor: Actor, change: AccountChange, step: str, request: HttpRequest | None) -> None:
+    audit.record(
+        action=AuditAction.ADMIN_CHANGE,
+        actor=actor,
+        request=request,
+        record_type="accounts.accountchange",
+        record_id=change.pk,
+        details=_change_details(change, step),
+    )
+
+
+def _validate_change(*, user: User, kind: str, agency: Agency | None, role: str) -> None:
+    """What makes a change impossible whoever asks for it; checked when asked for and again when approved."""
+    if kind == ChangeKind.GRANT_ROLE:
+        if agency is None or not role:
+            raise AccountChangeRefused(_("Choose the agency and the role to give."))
+        conflict = _grant_conflict(user=user, agency=agency, role=role)
+        if conflict:
+            raise AccountChangeRefused(conflict, status=403, code="administrator_personal_data")
+        if Membership.objects.filter(user=user, agency=agency, role=role, is_active=True).exists():
+            raise AccountChangeRefused(
+                _("%(user)s already has that role at %(agency)s.") % {"user": user, "agency": agency.name},
+                status=409,
+                code="no_change",
+            )
+    elif kind == ChangeKind.REACTIVATE and user.is_active:
+        raise AccountChangeRefused(
+            _("%(user)s's account is already active.") % {"user": user}, status=409, code="no_change"
+        )
+
+
+@transaction.atomic
+def account_change_request(
+    *,
+    actor: Actor,
+    user: User,
+    kind: str,
+    reason: str,
+    agency: Agency | None = None,
+    role: str = "",
+    request: HttpRequest | None = None,
+) -> AccountChange:
+    """Ask for a change that another administrator must approve. Nothing about `user` changes yet.
+
+    Raises AccountChangeRefused for one's own account, for a role an administrator may not combine
+    with personal data, and when the same change is already waiting.
+    """
+    _require_administrator(actor)
+    _refuse_own_account(actor, user)
+    if kind != ChangeKind.GRANT_ROLE:
+        agency, role = None, ""
+    _validate_change(user=user, kind=kind, agency=agency, role=role)
+    # One request at a time per account and kind, so that a reviewer never approves a stale duplicate.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    waiting = AccountChange.objects.filter(user=user, kind=kind, status=ChangeStatus.PENDING)
+    if kind == ChangeKind.GRANT_ROLE:
+        waiting = waiting.filter(agency=agency)
+    if waiting.exists():
+        raise AccountChangeRefused(
+            _("The same change to %(user)s's account is already waiting for approval.") % {"user": user},
+            status=409,
+            code="duplicate",
+        )
+    change = AccountChange.objects.create(
+        kind=kind, user=user, agency=agency, role=role, reason=reason, requested_by=actor.user
+    )
+    _audit_change(actor, change, "requested", request)
+    return change
+
+
+def _lock_pending(change: AccountChange) -> AccountChange:
+    locked = (
+        AccountChange.objects.select_for_update(of=("self",))
+        .select_related("user", "agency")
+        .get(pk=change.pk)
+    )
+    if not locked.is_pending:
+        already = {
+            ChangeStatus.APPROVED: _("This change has already been approved."),
+            ChangeStatus.REJECTED: _("This change has already been rejected."),
+            ChangeStatus.WITHDRAWN: _("This change has already been withdrawn."),
+        }
+        raise AccountChangeRefused(already[ChangeStatus(locked.status)], status=409, code="decided")
+    return locked
+
+
+def may_decide(actor: Actor, change: AccountChange) -> bool:
+    """A change is decided by an administrator who neither asked for it nor is its subject."""
+    return allows(actor, Perm.ACCOUNTS_MANAGE) and actor.user.pk not in (
+        change.requested_by_id,
+        change.user_id,
+    )
+
+
+def _refuse_deciding(actor: Actor, change: AccountChange) -> None:
+    _require_administrator(actor)
+    if actor.user.pk == change.requested_by_id:
+        raise AccountChangeRefused(
+            _("You asked for this change, so another administrator must approve or reject it."),
+            status=403,
+            code="own_request",
+        )
+    if actor.user.pk == change.user_id:
+        raise AccountChangeRefused(
+            _("This change is to your own account, so another administrator must approve or reject it."),
+            status=403,
+            code="own_account",
+        )
+
+
+def _temporary_password() -> str:
+    chars = "".join(secrets.choice(_TEMPORARY_ALPHABET) for _ in range(16))
+    return "-".join(chars[i : i + 4] for i in range(0, 16, 4))
+
+
+def _apply(actor: Actor, change: AccountChange, request: HttpRequest | None) -> str | None:
+    user = change.user
+    temporary = None
+    if change.kind == ChangeKind.GRANT_ROLE:
+        membership, created = Membership.objects.update_or_create(
+            user=user, agency=change.agency, defaults={"role": change.role, "is_active": True}
+        )
+        record_type, record_id = "accounts.membership", membership.pk
+        step = "added" if created else "changed"
+    elif change.kind == ChangeKind.RESET_PASSWORD:
+        temporary = _temporary_password()
+        user.set_password(temporary)
+        user.save(update_fields=["password"])
+        record_type, record_id, step = "accounts.user", user.pk, "password_reset"
+    elif change.kind == ChangeKind.RESET_SECOND_FACTOR:
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
+        record_type, record_id, step = "accounts.user", user.pk, "second_factor_reset"
+    else:
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        record_type, record_id, step = "accounts.user", user.pk, "reactivated"
+    audit.record(
+        action=AuditAction.ADMIN_CHANGE,
+        actor=actor,
+        request=request,
+        record_type=record_type,
+        record_id=record_id,
+        details={"change": step, "account_change": str(change.pk)},
+    )
+    return temporary
+
+
+@transaction.atomic
+def account_change_approve(
+    *, actor: Actor, change: AccountChange, note: str = "", request: HttpRequest | None = None
+) -> str | None:
+    """Approve and apply a waiting change. Returns the temporary password of a password reset (shown
+    once to the approver, never stored), otherwise None.
+
+    Raises AccountChangeRefused for the one who asked, the account's own holder, a change already
+    decided, and a change that is no longer possible (say, the account has since become an
+    administrator's).
+    """
+    _refuse_deciding(actor, change)
+    change = _lock_pending(change)
+    _validate_change(user=change.user, kind=change.kind, agency=change.agency, role=change.role)
+    change.status = ChangeStatus.APPROVED
+    change.decided_by = actor.user
+    change.decided_at = timezone.now()
+    change.decision_note = note
+    change.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    _audit_change(actor, change, "approved", request)
+    return _apply(actor, change, request)
+
+
+@transaction.atomic
+def account_change_reject(
+    *, actor: Actor, change: AccountChange, note: str = "", request: HttpRequest | None = None
+) -> AccountChange:
+    """Reject a waiting change; nothing about the account changes."""
+    _refuse_deciding(actor, change)
+    change = _lock_pending(change)
+    change.status = ChangeStatus.REJECTED
+    change.decided_by = actor.user
+    change.decided_at = timezone.now()
+    change.decision_note = note
+    change.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    _audit_change(actor, change, "rejected", request)
+    return change
+
+
+@transaction.atomic
+def account_change_withdraw(
+    *, actor: Actor, change: AccountChange, request: HttpRequest | None = None
+) -> AccountChange:
+    """The administrator who asked for a change takes it back before it is decided."""
+    _require_administrator(actor)
+    if actor.user.pk != change.requested_by_id:
+        raise AccountChangeRefused(
+            _("Only the administrator who asked for a change can withdraw it."), status=403, code="not_yours"
+        )
+    change = _lock_pending(change)
+    change.status = ChangeStatus.WITHDRAWN
+    change.decided_by = actor.user
+    change.decided_at = timezone.now()
+    change.save(update_fields=["status", "decided_by", "decided_at"])
+    _audit_change(actor, change, "withdrawn", request)
+    return change
+
+
+def account_change_refusal_record(
+    *,
+    actor: Actor,
+    kind: str,
+    refusal: AccountChangeRefused,
+    user: User | None = None,
+    change: AccountChange | None = None,
+    request: HttpRequest | None = None,
+) -> None:
+    """Audit a refused request or decision, so that an attempt to give oneself access, or to approve
+    one's own request, leaves a trace."""
+    record_type, record_id = (
+        ("accounts.accountchange", change.pk)
+        if change is not None
+        else ("accounts.user", user.pk if user else "")
+    )
+    with transaction.atomic():
+        audit.record(
+            action=AuditAction.ADMIN_CHANGE,
+            actor=actor,
+            request=request,
+            record_type=record_type,
+            record_id=record_id,
+            details={"change": "refused", "kind": kind, "why": refusal.code},
+        )

@@ -12,4 +12,7 @@ urlpatterns = [
     path("sign-out/", views.logout_view, name="logout"),
     path("account/", views.profile_view, name="profile"),
     path("account/password/", views.password_change_view, name="password_change"),
+    path("account-changes/", views.change_list_view, name="change_list"),
+    path("account-changes/new/", views.change_new_view, name="change_new"),
+    path("account-changes/<uuid:change_id>/", views.change_detail_view, name="change_detail"),
 ]

@@ -3,6 +3,7 @@ from __future__ import annotations
 import base64
 import io
 import time
+import uuid
 from typing import Any, cast
 
 import qrcode
@@ -20,16 +21,20 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from pathways.accounts import services
+from pathways.accounts import selectors, services
+from pathways.accounts.choices import ChangeKind, ChangeStatus, Role
 from pathways.accounts.forms import (
+    AccountChangeForm,
     CodeForm,
+    DecisionForm,
     EnrolForm,
     GovukPasswordChangeForm,
     LoginForm,
     MembershipChoiceForm,
 )
 from pathways.accounts.middleware import SESSION_LAST_SEEN, SESSION_MEMBERSHIP, SESSION_STARTED
-from pathways.accounts.models import Membership, User
+from pathways.accounts.models import User
+from pathways.accounts.selectors import active_memberships, usable_memberships, withheld_memberships
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
 from pathways.core.policy import actor_for, requires_second_factor, second_factor_done
@@ -77,8 +82,8 @@ def _after_password(request: HttpRequest, user: User) -> HttpResponse:
 
 
 def _continue(request: HttpRequest) -> HttpResponse:
-    active = Membership.objects.filter(user=_user(request), is_active=True, agency__is_active=True)
-    if getattr(request, "membership", None) is None and active.count() != 1:
+    usable = usable_memberships(active_memberships(_user(request)))
+    if getattr(request, "membership", None) is None and len(usable) != 1:
         return redirect("accounts:choose_membership")
     next_url = request.session.pop(NEXT_KEY, None)
     return redirect(next_url or "insights:gap_map")
@@ -207,11 +212,8 @@ def backup_codes_view(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def choose_membership_view(request: HttpRequest) -> HttpResponse:
-    memberships = list(
-        Membership.objects.filter(user=_user(request), is_active=True, agency__is_active=True).select_related(
-            "agency"
-        )
-    )
+    active = active_memberships(_user(request))
+    memberships = usable_memberships(active)
     if requires_second_factor(_user(request)) and not second_factor_done(request.user):
         return redirect("accounts:verify")
     choices = [(str(m.pk), f"{m.get_role_display()}, {m.agency.name}") for m in memberships]
@@ -229,7 +231,11 @@ def choose_membership_view(request: HttpRequest) -> HttpResponse:
                 record_id=chosen.pk,
             )
         return _continue(request)
-    return render(request, "accounts/choose_membership.html", {"form": form, "memberships": memberships})
+    return render(
+        request,
+        "accounts/choose_membership.html",
+        {"form": form, "memberships": memberships, "withheld": withheld_memberships(active)},
+    )
 
 
 @require_POST
@@ -266,5 +272,149 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def profile_view(request: HttpRequest) -> HttpResponse:
-    memberships = Membership.objects.filter(user=_user(request), is_active=True).select_related("agency")
-    return render(request, "accounts/profile.html", {"memberships": memberships})
+    active = active_memberships(_user(request))
+    return render(
+        request,
+        "accounts/profile.html",
+        {"memberships": usable_memberships(active), "withheld": withheld_memberships(active)},
+    )
+
+
+# --- Account changes that wait for a second administrator -------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def change_list_view(request: HttpRequest) -> HttpResponse:
+    actor = actor_for(request)
+    pending = list(selectors.account_changes_pending())
+    return render(
+        request,
+        "accounts/change_list.html",
+        {
+            "waiting_for_you": [c for c in pending if services.may_decide(actor, c)],
+            "waiting_for_others": [c for c in pending if not services.may_decide(actor, c)],
+            "decided": selectors.account_changes_decided(),
+        },
+    )
+
+
+def _initial_change(request: HttpRequest) -> dict[str, Any]:
+    """A form started from an account's admin page: `?user=<uuid>&kind=<kind>` fill in the first answers."""
+    initial: dict[str, Any] = {}
+    try:
+        user = User.objects.filter(pk=uuid.UUID(request.GET.get("user", ""))).first()
+    except ValueError:
+        user = None
+    if user is not None:
+        initial["username"] = user.username
+    if request.GET.get("kind") in ChangeKind.values:
+        initial["kind"] = request.GET["kind"]
+    return initial
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def change_new_view(request: HttpRequest) -> HttpResponse:
+    actor = actor_for(request)
+    form = AccountChangeForm(request.POST or None, initial=_initial_change(request))
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                change = services.account_change_request(
+                    actor=actor,
+                    user=data["username"],
+                    kind=data["kind"],
+                    reason=data["reason"],
+                    agency=data.get("agency"),
+                    role=data.get("role") or "",
+                    request=request,
+                )
+            except services.AccountChangeRefused as refusal:
+                services.account_change_refusal_record(
+                    actor=actor, user=data["username"], kind=data["kind"], refusal=refusal, request=request
+                )
+                form.add_error(None, refusal.message)
+                status = refusal.status
+            else:
+                messages.success(
+                    request, _("Your request is waiting for another administrator to approve it.")
+                )
+                return redirect(change)
+    return render(request, "accounts/change_new.html", {"form": form}, status=status)
+
+
+def _account_facts(user: User) -> dict[str, Any]:
+    """What a reviewer needs to see about the account a change is for."""
+    memberships = list(user.memberships.select_related("agency"))
+    return {
+        "memberships": memberships,
+        "is_administrator": any(m.is_active and m.role == Role.ADMINISTRATOR for m in memberships),
+        "has_second_factor": services.confirmed_totp(user) is not None,
+        "replaces": None,
+    }
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def change_detail_view(request: HttpRequest, change_id: uuid.UUID) -> HttpResponse:
+    actor = actor_for(request)
+    change = selectors.get_account_change(actor, change_id)
+    form = DecisionForm(request.POST or None)
+    status = 200
+    temporary_password = None
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            decision, note = form.cleaned_data["decision"], form.cleaned_data["note"]
+            try:
+                if decision == "approve":
+                    temporary_password = services.account_change_approve(
+                        actor=actor, change=change, note=note, request=request
+                    )
+                elif decision == "reject":
+                    services.account_change_reject(actor=actor, change=change, note=note, request=request)
+                else:
+                    services.account_change_withdraw(actor=actor, change=change, request=request)
+            except services.AccountChangeRefused as refusal:
+                services.account_change_refusal_record(
+                    actor=actor, kind=change.kind, refusal=refusal, change=change, request=request
+                )
+                form.add_error(None, refusal.message)
+                status = refusal.status
+            else:
+                change = selectors.get_account_change(actor, change_id)
+                if temporary_password is None:
+                    done = {
+                        ChangeStatus.APPROVED: _("The change is approved and made."),
+                        ChangeStatus.REJECTED: _(
+                            "The change is rejected. Nothing about the account changed."
+                        ),
+                        ChangeStatus.WITHDRAWN: _("Your request is withdrawn."),
+                    }
+                    messages.success(request, done[ChangeStatus(change.status)])
+                    return redirect(change)
+                # Shown once, in this answer only: it is neither stored nor put in the session.
+                status = 200
+    facts = _account_facts(change.user)
+    if change.kind == ChangeKind.GRANT_ROLE:
+        facts["replaces"] = next(
+            (m for m in facts["memberships"] if m.agency_id == change.agency_id and m.role != change.role),
+            None,
+        )
+    return render(
+        request,
+        "accounts/change_detail.html",
+        {
+            "change": change,
+            "form": form,
+            "facts": facts,
+            "may_decide": change.is_pending and services.may_decide(actor, change),
+            "may_withdraw": change.is_pending and change.requested_by_id == actor.user.pk,
+            "temporary_password": temporary_password,
+        },
+        status=status,
+    )

@@ -113,6 +113,22 @@ SEALED_NEED: dict[str, frozenset[str]] = {
 # Roles whose holders can reach personal data must use a second factor.
 ROLES_WITHOUT_PERSONAL_DATA = frozenset({Role.COMMISSIONER})
 
+# Permissions that reach no person's record: the service map, aggregate figures, the audit log and the
+# administration of accounts. Every other permission, including any added later, reaches personal data.
+NON_PERSONAL_PERMISSIONS = frozenset(
+    {Perm.DIRECTORY_VIEW, Perm.GAP_MAP_VIEW, Perm.AUDIT_VIEW, Perm.AUDIT_EXPORT, Perm.ACCOUNTS_MANAGE}
+)
+
+
+def role_reaches_personal_data(role: str) -> bool:
+    """Whether a role's permissions reach anyone's personal record; a role the policy does not know does.
+
+    Administrators reach none, and a user who holds an administrator role cannot act under one that
+    does (see pathways.accounts.services.usable_memberships).
+    """
+    permissions = ROLE_PERMISSIONS.get(role)
+    return permissions is None or bool(permissions - NON_PERSONAL_PERMISSIONS)
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -256,6 +272,10 @@ URL_RULES: dict[str, Rule] = {
     "accounts:password_change": SIGNED_IN,
     "accounts:choose_membership": SIGNING_IN,
     "accounts:profile": SIGNED_IN,
+    # Changes that give access wait here for a second administrator.
+    "accounts:change_list": Rule(Perm.ACCOUNTS_MANAGE),
+    "accounts:change_new": Rule(Perm.ACCOUNTS_MANAGE),
+    "accounts:change_detail": Rule(Perm.ACCOUNTS_MANAGE),
     "directory:service_list": Rule(Perm.DIRECTORY_VIEW),
     "directory:service_detail": Rule(Perm.DIRECTORY_VIEW),
     "insights:gap_map": Rule(Perm.GAP_MAP_VIEW),

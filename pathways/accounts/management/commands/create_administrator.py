@@ -14,8 +14,9 @@ from pathways.audit.choices import AuditAction
 
 class Command(BaseCommand):
     help = (
-        "Create the first administrator of a new installation, in a new or existing agency. The password is "
-        "asked for on the terminal; the administrator sets up a second factor at first sign-in."
+        "Create one of the first administrators of a new installation, in a new or existing agency. Create "
+        "two: what gives access needs a second administrator's approval. The password is asked for on the "
+        "terminal; the administrator sets up a second factor at first sign-in."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

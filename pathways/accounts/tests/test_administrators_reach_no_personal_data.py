@@ -1,0 +1,79 @@
+"""Administrators reach no personal data: not through their own role, nor through another membership."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management.base import CommandError
+from django.test import Client
+
+from pathways.accounts import services
+from pathways.accounts.choices import AgencyType, Role
+from pathways.accounts.commands import actor_from_options
+from pathways.accounts.models import Membership, User
+from pathways.accounts.tests.helpers import CHOOSE_URL, GAP_MAP_URL, PROFILE_URL, page_text
+from pathways.conftest import make_agency, make_user, sign_in
+from pathways.core.policy import NON_PERSONAL_PERMISSIONS, ROLE_PERMISSIONS, role_reaches_personal_data
+
+pytestmark = pytest.mark.django_db
+
+REFERRALS_URL = "/en/referrals/"
+
+
+def test_the_policy_gives_administrators_nothing_personal() -> None:
+    assert ROLE_PERMISSIONS[Role.ADMINISTRATOR] <= NON_PERSONAL_PERMISSIONS
+    assert not role_reaches_personal_data(Role.ADMINISTRATOR)
+
+
+def test_only_commissioners_and_auditors_can_be_given_without_a_second_administrator() -> None:
+    direct = {role for role in Role.values if not services.role_needs_approval(role)}
+
+    assert direct == {Role.COMMISSIONER, Role.AUDITOR}
+    assert role_reaches_personal_data("a-role-nobody-has-defined-yet")
+
+
+@pytest.fixture
+def two_hats(db: None) -> User:
+    """An administrator who also holds a victim-service membership, as if written to the database directly."""
+    governance = make_agency("governance", AgencyType.OTHER)
+    rise = make_agency("rise", AgencyType.VICTIM_SERVICE)
+    user = make_user("two-hats", governance, Role.ADMINISTRATOR)
+    Membership.objects.create(user=user, agency=rise, role=Role.PRACTITIONER)
+    return user
+
+
+def test_an_administrator_cannot_act_under_a_membership_with_personal_data(two_hats: User) -> None:
+    client = sign_in(Client(), two_hats)
+    stray = Membership.objects.get(user=two_hats, role=Role.PRACTITIONER)
+
+    chosen = client.post(CHOOSE_URL, {"membership": str(stray.pk)})
+
+    assert chosen.status_code == 200
+    assert "Select a valid choice." in page_text(chosen)
+    session = client.session
+    session["pathways_membership"] = str(stray.pk)
+    session.save()
+    assert client.get(REFERRALS_URL).status_code == 403
+    page = page_text(client.get(GAP_MAP_URL))
+    assert "Signed in as Two-Hats, Administrator at Governance" in page
+
+
+def test_the_withheld_role_is_shown_clearly(two_hats: User) -> None:
+    client = sign_in(Client(), two_hats)
+
+    page = page_text(client.get(PROFILE_URL))
+
+    assert "while you are an administrator you cannot work in these roles: Practitioner, Rise." in page
+
+
+def test_without_the_administrator_role_the_membership_works_again(two_hats: User) -> None:
+    Membership.objects.filter(user=two_hats, role=Role.ADMINISTRATOR).update(is_active=False)
+    client = sign_in(Client(), two_hats)
+
+    assert client.get(REFERRALS_URL).status_code == 200
+
+
+def test_a_command_cannot_act_under_it_either(two_hats: User) -> None:
+    with pytest.raises(CommandError, match="two-hats has no active membership at 'rise'"):
+        actor_from_options("two-hats", "rise")
+
+    assert actor_from_options("two-hats", "").role == Role.ADMINISTRATOR
