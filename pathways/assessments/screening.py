@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from pathways.assessments.models import Assessment, AssessmentStatus, ScreeningCandidate, ScreeningRound
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
-from pathways.core.policy import Actor
+from pathways.core.policy import Actor, runs_service
 from pathways.directory.models import Service
 from pathways.referrals.choices import Status
 from pathways.referrals.models import Referral
-from pathways.referrals.services import runs_service
 
 WAITING_FOR_A_DECISION = (Status.TRIAGED, Status.OFFERED)
 
@@ -26,14 +28,21 @@ class ScreeningError(Exception):
     pass
 
 
-def evidence_for(referral: Referral) -> dict[str, Any]:
-    """The latest completed assessments' results for the person: judgements, factors, scores, MARAC."""
-    latest: dict[str, Assessment] = {}
-    for a in (
-        Assessment.objects.filter(person=referral.person, status=AssessmentStatus.COMPLETED)
+def _completed(people: Any) -> QuerySet[Assessment]:
+    # The definitions are not needed here, and each is large.
+    return (
+        Assessment.objects.filter(person__in=people, status=AssessmentStatus.COMPLETED)
         .select_related("instrument_version")
+        .defer("instrument_version__definition")
         .order_by("-assessed_on", "-completed_at")
-    ):
+    )
+
+
+def evidence_for(referral: Referral, completed: Iterable[Assessment] | None = None) -> dict[str, Any]:
+    """The latest completed assessments' results for the person: judgements, factors, scores, MARAC.
+    `completed` is the person's completed assessments, newest first, when the caller has read them."""
+    latest: dict[str, Assessment] = {}
+    for a in completed if completed is not None else _completed([referral.person_id]):
         latest.setdefault(a.instrument_version.instrument, a)
     summary: dict[str, Any] = {"risk_level": referral.risk_level, "been_to_marac": referral.been_to_marac}
     for instrument, a in latest.items():
@@ -68,7 +77,11 @@ def candidates(service: Service) -> list[Candidate]:
         .select_related("person__area")
         .order_by("created_at")
     )
-    return [Candidate(r, evidence_for(r)) for r in referrals]
+    # Everyone's assessments in one query, not one per candidate.
+    completed: dict[Any, list[Assessment]] = defaultdict(list)
+    for a in _completed(referrals.values("person")):
+        completed[a.person_id].append(a)
+    return [Candidate(r, evidence_for(r, completed[r.person_id])) for r in referrals]
 
 
 @transaction.atomic

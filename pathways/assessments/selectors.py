@@ -5,13 +5,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 
 from pathways.assessments.models import Assessment, AssessmentStatus
 from pathways.core.policy import Actor, Perm, get_for_actor, visible_to
 from pathways.people.models import Person
 
-OWNERS = ("person__agencies",)
 RISK_ORDER = {"standard": 1, "medium": 2, "high": 3}
 # How far "up" an answer is, so that a change between two assessments has a direction.
 ANSWER_ORDER = {
@@ -28,9 +27,11 @@ ANSWER_ORDER = {
 def assessments_for(actor: Actor) -> QuerySet[Assessment]:
     return visible_to(
         actor,
-        Assessment.objects.select_related("instrument_version", "assessor", "agency"),
+        # A list names each version; the definitions are large and not needed for it.
+        Assessment.objects.select_related("instrument_version", "assessor", "agency").defer(
+            "instrument_version__definition"
+        ),
         Perm.ASSESSMENT_VIEW,
-        *OWNERS,
     )
 
 
@@ -39,7 +40,6 @@ def get_assessment(actor: Actor, assessment_id: uuid.UUID) -> Assessment:
         actor,
         Assessment.objects.select_related("instrument_version", "person__area", "assessor", "agency"),
         Perm.ASSESSMENT_VIEW,
-        *OWNERS,
         pk=assessment_id,
     )
 
@@ -131,26 +131,32 @@ def reassessments_due(actor: Actor, today: datetime.date) -> list[DueAssessment]
     working = Referral.objects.filter(
         service__agencies=actor.agency, status__in=(Status.ACCEPTED, Status.WAITING, Status.STARTED)
     ).select_related("person__area__region", "service")
+    # Two queries for the whole list, not two per person: each region's schedule once, and every
+    # person's last completed assessment in one grouped query.
+    last_done: dict[Any, datetime.date] = dict(
+        Assessment.objects.filter(person__in=working.values("person"), status=AssessmentStatus.COMPLETED)
+        .values("person")
+        .annotate(last=Max("assessed_on"))
+        .values_list("person", "last")
+    )
+    schedules: dict[Any, dict[str, Any]] = {}
     due = []
     for referral in working:
-        settings = region_settings(referral.person)
-        days = settings.get("reassessment_days", {})
+        region_id = referral.person.area.region_id if referral.person.area else None
+        if region_id not in schedules:
+            schedules[region_id] = region_settings(referral.person)
+        days = schedules[region_id].get("reassessment_days", {})
         interval = days.get(referral.service.slug, days.get("default"))  # type: ignore[union-attr]
         if not interval:
             continue
-        last = (
-            history(referral.person)
-            .filter(status=AssessmentStatus.COMPLETED)
-            .order_by("-assessed_on")
-            .first()
-        )
-        since = last.assessed_on if last else referral.modified_at.date()
+        last = last_done.get(referral.person_id)
+        since = last or referral.modified_at.date()
         due.append(
             DueAssessment(
                 referral.person,
                 referral.service.name,  # type: ignore[union-attr]
                 since + datetime.timedelta(days=int(interval)),
-                last.assessed_on if last else None,
+                last,
             )
         )
     return sorted(due, key=lambda d: d.due)

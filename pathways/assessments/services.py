@@ -23,11 +23,14 @@ from pathways.assessments.models import (
 from pathways.assessments.settingsfile import AssessmentSettingsFile
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
+from pathways.core.access import Side
 from pathways.core.datafiles import DataFileError, load_versioned
 from pathways.core.policy import Actor
+from pathways.core.sealedtext import Marker
 from pathways.directory.models import Region
 from pathways.directory.services import loaded_region
 from pathways.people.models import Person
+from pathways.people.sealed import SealedDetailError, markers_by_person, sealed_details_refuse
 
 
 class AssessmentError(Exception):
@@ -210,7 +213,21 @@ def start(
     return assessment
 
 
-@transaction.atomic
+def sealed_markers_for(person: Person) -> list[Marker]:
+    """The sealed details kept out of what is typed in an assessment of the person who uses abuse (read on
+    his side): those of his partners, ex-partners and children. None for the victim side's own."""
+    if person.side != Side.PERPETRATOR:
+        return []
+    return markers_by_person([person.pk])[person.pk]
+
+
+def _typed_texts(answers: Any, narrative: str, sources: str) -> dict[str, str]:
+    texts = {"narrative": narrative, "sources": sources}
+    if isinstance(answers, dict):
+        texts |= {str(item): value for item, value in answers.items() if isinstance(value, str)}
+    return texts
+
+
 def save(
     *,
     actor: Actor,
@@ -221,7 +238,46 @@ def save(
     complete: bool = False,
     request: HttpRequest | None = None,
 ) -> Assessment:
-    """Save a draft's answers, or complete it. A completed assessment cannot be saved again."""
+    """Save a draft's answers, or complete it. A completed assessment cannot be saved again.
+
+    In an assessment of the person who uses abuse, typed text (the narrative, the sources, written
+    answers) that holds his partner's or a child's sealed details is refused, naming the field, before
+    anything is written."""
+    try:
+        sealed_details_refuse(
+            fields=_typed_texts(answers, narrative, sources),
+            markers=sealed_markers_for(assessment.person),
+            actor=actor,
+            record_type="assessment",
+            record_id=assessment.pk,
+            request=request,
+        )
+    except SealedDetailError as error:
+        raise AssessmentError(
+            error.message, [AnswerProblem(error.field or "narrative", error.message)]
+        ) from error
+    return _save(
+        actor=actor,
+        assessment=assessment,
+        answers=answers,
+        narrative=narrative,
+        sources=sources,
+        complete=complete,
+        request=request,
+    )
+
+
+@transaction.atomic
+def _save(
+    *,
+    actor: Actor,
+    assessment: Assessment,
+    answers: Any,
+    narrative: str,
+    sources: str,
+    complete: bool,
+    request: HttpRequest | None,
+) -> Assessment:
     assessment = (
         Assessment.objects.select_for_update(of=("self",))
         .select_related("instrument_version", "person__area")

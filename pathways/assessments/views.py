@@ -14,12 +14,9 @@ from pathways.assessments.forms import AnswersForm, CorrectForm, StartForm, word
 from pathways.assessments.instrumentfile import Instrument
 from pathways.assessments.models import Assessment, AssessmentStatus, InstrumentVersion, ScreeningRound
 from pathways.assessments.wording import as_shown
-from pathways.audit import services as audit
-from pathways.audit.choices import AuditAction
-from pathways.core.policy import Perm, actor_for, allows, get_for_actor
+from pathways.core.policy import Perm, actor_for, allows, get_for_actor, runs_service
 from pathways.directory.models import Service
 from pathways.people import selectors as people
-from pathways.referrals.services import runs_service
 
 
 def _instruments() -> list[tuple[str, str]]:
@@ -32,13 +29,6 @@ def _instruments() -> list[tuple[str, str]]:
 def person_assessments(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
     actor = actor_for(request)
     person = people.get_person(actor, person_id)
-    audit.record(
-        action=AuditAction.RECORD_VIEWED,
-        actor=actor,
-        request=request,
-        record_type="assessment_history",
-        record_id=person.pk,
-    )
     history = list(selectors.history(person))
     return render(
         request,
@@ -75,13 +65,6 @@ def detail(request: HttpRequest, assessment_id: uuid.UUID) -> HttpResponse:
     actor = actor_for(request)
     assessment = selectors.get_assessment(actor, assessment_id)
     instrument = shown_definition(assessment.instrument_version)
-    audit.record(
-        action=AuditAction.RECORD_VIEWED,
-        actor=actor,
-        request=request,
-        record_type="assessment",
-        record_id=assessment.pk,
-    )
     if assessment.status == AssessmentStatus.DRAFT and allows(actor, Perm.ASSESSMENT_CHANGE):
         form = AnswersForm(
             request.POST or None,
@@ -145,6 +128,7 @@ def _detail_context(assessment: Assessment, instrument: Instrument) -> dict[str,
     answers = [(labels.get(k, k), v) for k, v in assessment.answers.items()]
     return {
         "assessment": assessment,
+        "markers": services.sealed_markers_for(assessment.person),
         "instrument": instrument,
         "results": results,
         "bands": bands,
@@ -260,14 +244,6 @@ def screening_new(request: HttpRequest, service_slug: str) -> HttpResponse:
             else:
                 messages.success(request, _("Screening recorded."))
                 return redirect(made)
-    audit.record(
-        action=AuditAction.RECORD_VIEWED,
-        actor=actor,
-        request=request,
-        record_type="screening_candidates",
-        record_id=service.slug,
-        details={"count": len(people)},
-    )
     return render(
         request,
         "assessments/screening_new.html",
@@ -287,15 +263,7 @@ def screening_detail(request: HttpRequest, screening_id: uuid.UUID) -> HttpRespo
         actor,
         ScreeningRound.objects.select_related("service", "decided_by", "agency"),
         Perm.ASSESSMENT_VIEW,
-        "agency",
         pk=screening_id,
-    )
-    audit.record(
-        action=AuditAction.RECORD_VIEWED,
-        actor=actor,
-        request=request,
-        record_type="screening",
-        record_id=record.pk,
     )
     return render(
         request,
@@ -311,13 +279,6 @@ def due(request: HttpRequest) -> HttpResponse:
     """The practitioner's task list: re-assessments due under the region's schedule."""
     actor = actor_for(request)
     tasks = selectors.reassessments_due(actor, datetime.date.today())
-    audit.record(
-        action=AuditAction.RECORD_VIEWED,
-        actor=actor,
-        request=request,
-        record_type="reassessments_due",
-        details={"count": len(tasks)},
-    )
     return render(request, "assessments/due.html", {"tasks": tasks})
 
 

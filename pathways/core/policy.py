@@ -4,12 +4,16 @@ Every URL pattern must have an entry in URL_RULES (keyed by its view name); a vi
 404 to everybody, so forgetting to decide is a deny, never an allow. Pages, the API and management
 commands ask the same questions through `allows`, `visible_to` and `get_for_actor`.
 
-Three layers:
+Four layers:
 1. Role permissions: what a role may do at all (ROLE_PERMISSIONS).
-2. Record ownership: a record about a person belongs to the agencies working with it; anyone else is told
-   it does not exist (404), exactly as for a record that really does not exist.
-3. Sealed fields: a partner's or victim's contact details and location, and a child's school, are shown
-   only to roles with a stated need (SEALED_NEED), and every view of them is audited by the caller.
+2. Two sides of a family: every record about a person is on the side of the person who uses abuse or on
+   the side of the people he harms (SIDES_BY_AGENCY_TYPE). Perpetrator services never see the victim
+   side, whoever created the record; what crosses to them is the short list CROSSING_TO_PERPETRATOR_SIDE.
+3. Record ownership: a record belongs to the agencies working with it, or, for panel records, to the
+   people holding a seat; each model declares which once (`ACCESS`, see pathways/core/access.py). Anyone
+   else is told it does not exist (404), exactly as for a record that really does not exist.
+4. Sealed fields: a partner's or victim's contact details and location, and a child's school, are shown
+   only to roles with a stated need (SEALED_NEED), and every view of them is audited.
 """
 
 from __future__ import annotations
@@ -17,17 +21,26 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Model, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseForbidden,
+    HttpResponseNotAllowed,
+    JsonResponse,
+)
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from rest_framework.permissions import BasePermission
 
 from pathways.accounts.choices import AgencyType, Role
+from pathways.core import readlog
+from pathways.core.access import Ownership, Side
 from pathways.core.fields import Sealed
 
 if TYPE_CHECKING:
@@ -97,6 +110,74 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.AUDITOR: frozenset(_EVERYONE | {Perm.AUDIT_VIEW, Perm.AUDIT_EXPORT}),
     Role.ADMINISTRATOR: frozenset(_EVERYONE | {Perm.ACCOUNTS_MANAGE}),
 }
+
+# --- The two sides of a family --------------------------------------------------------------------
+
+_BOTH_SIDES = frozenset({Side.PERPETRATOR, Side.VICTIM})
+_PERPETRATOR_SIDE = frozenset({Side.PERPETRATOR})
+
+# Which side of a family each agency type may see, whoever created the record. Stated positively:
+# perpetrator services never see the victim side. Probation works with the person who uses abuse too (a
+# victim's contact with probation goes through its victim liaison work, not the offender manager), so it
+# is on his side only. Police, children's, adult, health and housing services and victim services work
+# with the whole family. Commissioners see no one.
+SIDES_BY_AGENCY_TYPE: dict[str, frozenset[Side]] = {
+    AgencyType.PERPETRATOR_SERVICE: _PERPETRATOR_SIDE,
+    AgencyType.PROBATION: _PERPETRATOR_SIDE,
+    AgencyType.POLICE: _BOTH_SIDES,
+    AgencyType.CHILDRENS_SERVICES: _BOTH_SIDES,
+    AgencyType.ADULT_SERVICES: _BOTH_SIDES,
+    AgencyType.HEALTH: _BOTH_SIDES,
+    AgencyType.HOUSING: _BOTH_SIDES,
+    AgencyType.VICTIM_SERVICE: _BOTH_SIDES,
+    AgencyType.OTHER: _BOTH_SIDES,
+    AgencyType.COMMISSIONER: frozenset(),
+}
+
+# At a panel's table (agenda items, decisions, what was shared): probation is a member of every MARAC and
+# hears victims' cases there, as the multi-agency protocol intends; it still never reads her records, and
+# no one on this side of the table reads her contact details. Perpetrator services hear no victim's case.
+SIDES_AT_THE_TABLE_BY_AGENCY_TYPE: dict[str, frozenset[Side]] = {
+    **SIDES_BY_AGENCY_TYPE,
+    AgencyType.PROBATION: _BOTH_SIDES,
+}
+
+# Everything that crosses from the victim side to someone who works only on the perpetrator side, by
+# what it is about and the facts that cross. Nothing else does; tests hold each page and the API to it.
+CROSSING_TO_PERPETRATOR_SIDE: dict[str, tuple[str, ...]] = {
+    # That the partner has been referred for support, that referral's status and the service's name.
+    "partner_referral": ("status", "service"),
+    # That the person has a partner, an ex-partner or a child on record, and which of these.
+    "relationship": ("kind",),
+    # An action a panel set for the agency on a victim's case (a MARAC asking a perpetrator service to
+    # act, say): what to do, by when, its status, and the panel and meeting that set it; never whose case
+    # it is. The text is checked for the sealed details of the people it concerns, typed and shown.
+    "panel_action": ("description", "due_on", "status", "panel", "held_on"),
+}
+
+
+def sides_for(actor: Actor, *, at_the_table: bool = False) -> frozenset[Side]:
+    """The sides of a family the actor's agency may see: in its records, or at a panel's table."""
+    agency = actor.agency
+    if agency is None or not actor.permissions:
+        return frozenset()
+    table = SIDES_AT_THE_TABLE_BY_AGENCY_TYPE if at_the_table else SIDES_BY_AGENCY_TYPE
+    return table.get(agency.type, frozenset())
+
+
+def perpetrator_side_only(actor: Actor) -> bool:
+    """True for someone who must never see what the victim side holds."""
+    return Side.VICTIM not in sides_for(actor)
+
+
+def may_see_side(actor: Actor, side: str | None, *, at_the_table: bool = False) -> bool:
+    return side is not None and side in sides_for(actor, at_the_table=at_the_table)
+
+
+def agency_may_see_side(agency: Agency, side: str | None) -> bool:
+    """Whether an agency of this type may own records on this side of a family."""
+    return side is not None and side in SIDES_BY_AGENCY_TYPE.get(agency.type, frozenset())
+
 
 # Who has a stated need to see sealed fields: the role must hold SEALED_VIEW *and* act for an agency of
 # one of these types. A perpetrator service's staff never do, because what they know can reach the
@@ -174,40 +255,148 @@ def allows(actor: Actor, perm: Perm) -> bool:
     return perm in actor.permissions
 
 
-class OwnedRecord(Protocol):
-    """A record about a person. `owning_agency_ids` are the agencies working with it."""
+# --- Ownership ------------------------------------------------------------------------------------
 
-    def owning_agency_ids(self) -> Iterable[Any]: ...
+_NOTHING = Q(pk__in=[])
 
 
-def can_see_record(actor: Actor, record: OwnedRecord, perm: Perm) -> bool:
+def ownership_of(model: type[Model]) -> Ownership | None:
+    access = getattr(model, "ACCESS", None)
+    return access if isinstance(access, Ownership) else None
+
+
+def _seated(actor: Actor, path: str, roles: Iterable[str] | None = None) -> Q:
+    """The seat at `path` is held, or deputised, by this person for the agency they act for."""
+    agency, user = actor.agency, actor.user
+    if agency is None or not user.is_authenticated:
+        return _NOTHING
+    extra = {f"{path}__role__in": list(roles)} if roles is not None else {}
+    return Q(**{f"{path}__agency": agency.pk, f"{path}__user": user.pk}, **extra) | Q(
+        **{f"{path}__agency": agency.pk, f"{path}__deputy": user.pk}, **extra
+    )
+
+
+def _side_q(actor: Actor, access: Ownership) -> Q:
+    if access.side is None:
+        return Q()
+    sides = sides_for(actor, at_the_table=access.at_the_table)
+    allowed = Q(**{f"{access.side}__in": sorted(sides)}) if sides else _NOTHING
+    if access.side_when_none is not None and access.side_when_none in sides:
+        relation = access.side.rsplit("__", 1)[0]
+        allowed |= Q(**{f"{relation}__isnull": True})
+    return allowed
+
+
+def owned_by(actor: Actor, model: type[Model]) -> Q:
+    """The records of `model` the actor's agency (or, for panel records, the actor's seat) owns, on the
+    sides of a family the agency may see. Nothing, for a model that declares no ownership."""
+    access = ownership_of(model)
+    agency = actor.agency
+    if access is None or agency is None:
+        return _NOTHING
+    by_agency = Q()
+    for path in access.agencies:
+        by_agency |= Q(**{path: agency.pk})
+    by_seat = _seated(actor, access.seats) if access.seats is not None else Q()
+    if not by_agency and not by_seat:
+        return _NOTHING
+    side = _side_q(actor, access)
+    if access.agencies_on_any_side:
+        return (by_agency | (by_seat & side)) if by_seat else by_agency
+    return (by_agency | by_seat) & side
+
+
+def visible_to(actor: Actor, queryset: QuerySet[M], perm: Perm) -> QuerySet[M]:
+    """The records of the queryset the actor may see with `perm`, by the model's ownership declaration."""
     if not allows(actor, perm) or actor.agency is None:
+        return queryset.none()
+    owned = owned_by(actor, queryset.model)
+    # A subquery on primary keys, not .distinct(), so that callers can still order and annotate freely.
+    return queryset.filter(pk__in=queryset.model._default_manager.filter(owned).values("pk"))
+
+
+def get_for_actor(actor: Actor, queryset: QuerySet[M], perm: Perm, **lookup: Any) -> M:
+    """The record, or Http404 when it is missing *or* belongs to others (indistinguishable)."""
+    try:
+        return visible_to(actor, queryset, perm).get(**lookup)
+    except (ObjectDoesNotExist, ValueError, ValidationError) as exc:
+        raise Http404 from exc
+
+
+def can_see_record(actor: Actor, record: Model, perm: Perm) -> bool:
+    if record.pk is None:
         return False
-    return actor.agency.pk in set(record.owning_agency_ids())
+    return visible_to(actor, type(record)._default_manager.filter(pk=record.pk), perm).exists()
 
 
-def can_see_sealed(actor: Actor, record: OwnedRecord) -> bool:
-    """Sealed fields need the record to be visible, the permission and an agency type with a stated need."""
-    if not can_see_record(actor, record, Perm.SEALED_VIEW) or actor.agency is None or actor.role is None:
+def holds_seat(actor: Actor, record: Model, *, roles: Iterable[str] | None = None) -> bool:
+    """True when the actor holds (or deputises in) a seat, of one of `roles` if given, at the record's
+    panel for the agency they act for."""
+    access = ownership_of(type(record))
+    if access is None or access.seats is None or record.pk is None:
+        return False
+    seated = _seated(actor, access.seats, roles)
+    return type(record)._default_manager.filter(seated, pk=record.pk).exists()
+
+
+def attends(actor: Actor, record: Model) -> bool:
+    """True when the actor attended the record's meeting in their seat: in person as its holder, or as
+    the deputy who filled it."""
+    access = ownership_of(type(record))
+    agency, user = actor.agency, actor.user
+    if access is None or access.attendance is None or agency is None or not user.is_authenticated:
+        return False
+    path = access.attendance
+    attended = Q(
+        **{
+            f"{path}__present": True,
+            f"{path}__by_deputy": False,
+            f"{path}__member__user": user.pk,
+            f"{path}__member__agency": agency.pk,
+        }
+    ) | Q(
+        **{
+            f"{path}__present": True,
+            f"{path}__by_deputy": True,
+            f"{path}__member__deputy": user.pk,
+            f"{path}__member__agency": agency.pk,
+        }
+    )
+    return type(record)._default_manager.filter(attended, pk=record.pk).exists()
+
+
+# --- Sealed fields --------------------------------------------------------------------------------
+
+
+def has_sealed_need(actor: Actor) -> bool:
+    """The role holds SEALED_VIEW and the agency is of a type with a stated need."""
+    if not allows(actor, Perm.SEALED_VIEW) or actor.agency is None or actor.role is None:
         return False
     return actor.agency.type in SEALED_NEED.get(actor.role, frozenset())
 
 
+def can_see_sealed(actor: Actor, record: Model) -> bool:
+    """Sealed fields need the record to be visible, the permission and an agency type with a stated need."""
+    return has_sealed_need(actor) and can_see_record(actor, record, Perm.SEALED_VIEW)
+
+
 def reveal_sealed(
     actor: Actor,
-    record: OwnedRecord,
+    record: Model,
     value: Sealed | None,
     *,
     field: str,
     purpose: str,
     request: HttpRequest | None = None,
+    allowed: bool | None = None,
 ) -> str | None:
     """The plain text of a sealed field, for an actor with a stated need; every reveal is audited.
 
     Returns None when there is nothing to show or the actor may not see it, so that a page shows the same
-    thing whether the value is hidden or absent.
+    thing whether the value is hidden or absent. `allowed` is for a reveal the policy has already decided
+    in another way (sealed papers at a meeting, see `may_reveal_at_meeting`).
     """
-    if value is None or not can_see_sealed(actor, record):
+    if value is None or not (can_see_sealed(actor, record) if allowed is None else allowed):
         return None
     from pathways.audit import services as audit
     from pathways.audit.choices import AuditAction
@@ -224,26 +413,129 @@ def reveal_sealed(
     return value._plain_text()
 
 
-def visible_to(actor: Actor, queryset: QuerySet[M], perm: Perm, *agency_paths: str) -> QuerySet[M]:
-    """Owned records the actor may see. Each of `agency_paths` leads from the record to an owning agency."""
-    if not allows(actor, perm) or actor.agency is None or not agency_paths:
-        return queryset.none()
-    owned = Q()
-    for path in agency_paths:
-        owned |= Q(**{path: actor.agency.pk})
-    # A subquery on primary keys, not .distinct(), so that callers can still order and annotate freely.
-    return queryset.filter(pk__in=queryset.model._default_manager.filter(owned).values("pk"))
+def side_of(record: Model) -> Side | None:
+    """The side of a family a record is on, by its model's declaration; None for records about no one."""
+    access = ownership_of(type(record))
+    if access is None or access.side is None:
+        return None
+    value: Any = record
+    for name in access.side.split("__"):
+        value = getattr(value, name, None)
+        if value is None:
+            return access.side_when_none
+    return Side(value)
 
 
-def get_for_actor(actor: Actor, queryset: QuerySet[M], perm: Perm, *agency_paths: str, **lookup: Any) -> M:
-    """The record, or Http404 when it is missing *or* belongs to other agencies (indistinguishable)."""
-    try:
-        return visible_to(actor, queryset, perm, *agency_paths).get(**lookup)
-    except (ObjectDoesNotExist, ValueError, ValidationError) as exc:
-        raise Http404 from exc
+# --- Referrals ------------------------------------------------------------------------------------
+
+# Steps in a referral's life that only the service it was sent to takes (by status value); anyone who
+# can see the referral may withdraw it.
+RECEIVING_SERVICE_STEPS = frozenset({"offered", "accepted", "declined", "waiting", "started"})
+
+
+def runs_service(actor: Actor, service: Model | None) -> bool:
+    """True when the actor's agency runs the service."""
+    agency = actor.agency
+    if service is None or agency is None or not actor.permissions:
+        return False
+    return agency.services.filter(pk=service.pk).exists()
+
+
+def may_take_step(actor: Actor, *, service: Model | None, step: str) -> bool:
+    return step not in RECEIVING_SERVICE_STEPS or runs_service(actor, service)
+
+
+# --- Panels ---------------------------------------------------------------------------------------
+
+
+class Part(StrEnum):
+    """The parts of an agenda item's papers."""
+
+    IDENTITY = "identity"  # name, date of birth, police reference
+    REASON = "reason"  # why on the agenda, repeat, who referred
+    RISK = "risk"  # current risk level with its source, MARAC criteria met
+    RFG = "rfg"  # the RFG score and the parts that make it up
+    DISCLOSURES = "disclosures"  # who shared, on what basis and when; the text of non-health shares
+    HEALTH_DISCLOSURES = "health_disclosures"  # the text of what health services shared
+
+
+_AT_THE_TABLE = frozenset({Part.IDENTITY, Part.REASON, Part.RISK, Part.RFG, Part.DISCLOSURES})
+
+# Which parts each agency type sees, by the type of the agency the viewer acts for. Everyone with a seat
+# sees who is discussed, why, the risk, the RFG score and what was shared: a panel works because no one
+# agency sees the whole picture. Health services share only what the risk needs (the review, section 5.4,
+# found them the most wary of sharing), so the text of a health disclosure is read by health and by the
+# victim service that plans the victim's safety; the others see that health shared, when and on what
+# basis, and can ask the chair.
+PAPERS_BY_AGENCY_TYPE: dict[str, frozenset[Part]] = {
+    AgencyType.POLICE: _AT_THE_TABLE,
+    AgencyType.PROBATION: _AT_THE_TABLE,
+    AgencyType.PERPETRATOR_SERVICE: _AT_THE_TABLE,
+    AgencyType.VICTIM_SERVICE: _AT_THE_TABLE | {Part.HEALTH_DISCLOSURES},
+    AgencyType.HEALTH: _AT_THE_TABLE | {Part.HEALTH_DISCLOSURES},
+    AgencyType.CHILDRENS_SERVICES: _AT_THE_TABLE,
+    AgencyType.ADULT_SERVICES: _AT_THE_TABLE,
+    AgencyType.HOUSING: _AT_THE_TABLE,
+    AgencyType.OTHER: _AT_THE_TABLE,
+    # Commissioners see figures, never a person (and hold no panel permission).
+    AgencyType.COMMISSIONER: frozenset(),
+}
+# Whoever holds (or deputises in) the chair's or the coordinator's seat runs the meeting and takes notes.
+RUNNING_THE_MEETING = frozenset(Part)
+SEATS_RUNNING_THE_MEETING = frozenset({"chair", "coordinator"})
+# At a MARAC a victim's contact details are read, besides by agencies already working with her, by the
+# victim service, whose advocate presents every victim's case.
+CONTACT_AT_THE_TABLE_FOR_EVERY_CASE = frozenset({AgencyType.VICTIM_SERVICE})
+
+
+def runs_the_meeting(actor: Actor, record: Model) -> bool:
+    return holds_seat(actor, record, roles=SEATS_RUNNING_THE_MEETING)
+
+
+def papers_parts(actor: Actor, item: Model) -> frozenset[Part]:
+    """The parts of an agenda item's papers the actor reads: none without a seat at its panel."""
+    agency = actor.agency
+    if agency is None or not can_see_record(actor, item, Perm.PANEL_CASE_VIEW):
+        return frozenset()
+    if not may_see_side(actor, side_of(item), at_the_table=True):
+        return frozenset()
+    if runs_the_meeting(actor, item):
+        return RUNNING_THE_MEETING
+    return PAPERS_BY_AGENCY_TYPE.get(agency.type, frozenset())
+
+
+def may_reveal_at_meeting(actor: Actor, *, meeting: Model, person: Model | None, victim_panel: bool) -> bool:
+    """Whether the actor may ask for a victim's contact details on a victim-focused panel's papers: a role
+    and agency with a stated need, a seat they attended this meeting in, and either an agency that works
+    with her or one that presents every victim's case. Never on a perpetrator panel, and never about the
+    person who uses abuse."""
+    if not victim_panel or person is None or side_of(person) != Side.VICTIM or not has_sealed_need(actor):
+        return False
+    if not attends(actor, meeting):
+        return False
+    assert actor.agency is not None  # has_sealed_need holds only for an actor with an agency
+    if actor.agency.type in CONTACT_AT_THE_TABLE_FOR_EVERY_CASE:
+        return True
+    return can_see_record(actor, person, Perm.SEALED_VIEW)
+
+
+def may_see_exact_return_figures(actor: Actor) -> bool:
+    """The exact figures of a quarterly return are for the coordinator who makes it; everyone else sees
+    what leaves the system, with small numbers withheld."""
+    return actor.role == Role.PANEL_COORDINATOR
 
 
 # --- URL rules --------------------------------------------------------------------------------------
+
+
+# The HTTP methods a URL answers: anything else is 405, so that TRACE, OPTIONS or PUT never render (and
+# audit) a page that was built for GET.
+READ = frozenset({"GET", "HEAD"})
+FORM = READ | {"POST"}
+POST = frozenset({"POST"})
+API_READ = READ | {"OPTIONS"}
+API_FORM = API_READ | {"POST"}
+API_POST = frozenset({"POST", "OPTIONS"})
 
 
 @dataclass(frozen=True)
@@ -255,85 +547,88 @@ class Rule:
     second_factor: bool = True
     # For POST, PUT, PATCH and DELETE, when writing needs more than reading.
     write_perm: Perm | None = None
+    methods: frozenset[str] = READ
 
 
 PUBLIC = Rule(login=False, second_factor=False)
+PUBLIC_FORM = Rule(login=False, second_factor=False, methods=FORM)
 # Pages for someone who has given their password but not yet their second factor.
 SIGNING_IN = Rule(login=True, second_factor=False)
+SIGNING_IN_FORM = Rule(login=True, second_factor=False, methods=FORM)
 SIGNED_IN = Rule(login=True, second_factor=True)
 
 URL_RULES: dict[str, Rule] = {
     "home": PUBLIC,
-    "accounts:login": PUBLIC,
-    "accounts:logout": SIGNING_IN,
-    "accounts:verify": SIGNING_IN,
-    "accounts:enrol": SIGNING_IN,
+    "accounts:login": PUBLIC_FORM,
+    "accounts:logout": Rule(login=True, second_factor=False, methods=POST),
+    "accounts:verify": SIGNING_IN_FORM,
+    "accounts:enrol": SIGNING_IN_FORM,
     "accounts:backup_codes": SIGNING_IN,
-    "accounts:password_change": SIGNED_IN,
-    "accounts:choose_membership": SIGNING_IN,
+    "accounts:password_change": Rule(methods=FORM),
+    "accounts:choose_membership": SIGNING_IN_FORM,
     "accounts:profile": SIGNED_IN,
     # Changes that give access wait here for a second administrator.
     "accounts:change_list": Rule(Perm.ACCOUNTS_MANAGE),
-    "accounts:change_new": Rule(Perm.ACCOUNTS_MANAGE),
-    "accounts:change_detail": Rule(Perm.ACCOUNTS_MANAGE),
+    "accounts:change_new": Rule(Perm.ACCOUNTS_MANAGE, methods=FORM),
+    "accounts:change_detail": Rule(Perm.ACCOUNTS_MANAGE, methods=FORM),
     "directory:service_list": Rule(Perm.DIRECTORY_VIEW),
     "directory:service_detail": Rule(Perm.DIRECTORY_VIEW),
     "insights:gap_map": Rule(Perm.GAP_MAP_VIEW),
     "insights:referral_figures": Rule(Perm.GAP_MAP_VIEW),
     "audit:search": Rule(Perm.AUDIT_VIEW),
     "audit:export": Rule(Perm.AUDIT_EXPORT),
-    "api:service-list": Rule(Perm.DIRECTORY_VIEW),
-    "api:service-detail": Rule(Perm.DIRECTORY_VIEW),
-    "api:area-list": Rule(Perm.DIRECTORY_VIEW),
-    "api:gap-map": Rule(Perm.GAP_MAP_VIEW),
-    "api:schema": Rule(Perm.DIRECTORY_VIEW),
-    "people:detail": Rule(Perm.PERSON_VIEW),
-    "people:reveal": Rule(Perm.PERSON_VIEW, write_perm=Perm.SEALED_VIEW),
+    "api:service-list": Rule(Perm.DIRECTORY_VIEW, methods=API_READ),
+    "api:service-detail": Rule(Perm.DIRECTORY_VIEW, methods=API_READ),
+    "api:area-list": Rule(Perm.DIRECTORY_VIEW, methods=API_READ),
+    "api:gap-map": Rule(Perm.GAP_MAP_VIEW, methods=API_READ),
+    "api:schema": Rule(Perm.DIRECTORY_VIEW, methods=API_READ),
+    "people:detail": Rule(Perm.PERSON_VIEW, methods=FORM),
+    "people:reveal": Rule(Perm.PERSON_VIEW, write_perm=Perm.SEALED_VIEW, methods=FORM),
     "assessments:history": Rule(Perm.ASSESSMENT_VIEW),
     "assessments:due": Rule(Perm.ASSESSMENT_CHANGE),
-    "assessments:start": Rule(Perm.ASSESSMENT_CHANGE),
+    "assessments:start": Rule(Perm.ASSESSMENT_CHANGE, methods=FORM),
     "assessments:compare": Rule(Perm.ASSESSMENT_VIEW),
-    "assessments:detail": Rule(Perm.ASSESSMENT_VIEW, write_perm=Perm.ASSESSMENT_CHANGE),
-    "assessments:correct": Rule(Perm.ASSESSMENT_CHANGE),
-    "assessments:screening_new": Rule(Perm.ASSESSMENT_CHANGE),
+    "assessments:detail": Rule(Perm.ASSESSMENT_VIEW, write_perm=Perm.ASSESSMENT_CHANGE, methods=FORM),
+    "assessments:correct": Rule(Perm.ASSESSMENT_CHANGE, methods=POST),
+    "assessments:screening_new": Rule(Perm.ASSESSMENT_CHANGE, methods=FORM),
     "assessments:screening_detail": Rule(Perm.ASSESSMENT_VIEW),
     "referrals:list": Rule(Perm.REFERRAL_VIEW),
-    "referrals:new": Rule(Perm.REFERRAL_CHANGE),
+    "referrals:new": Rule(Perm.REFERRAL_CHANGE, methods=FORM),
     "referrals:detail": Rule(Perm.REFERRAL_VIEW),
-    "referrals:choose": Rule(Perm.REFERRAL_VIEW, write_perm=Perm.REFERRAL_CHANGE),
-    "referrals:advance": Rule(Perm.REFERRAL_VIEW, write_perm=Perm.REFERRAL_CHANGE),
-    "referrals:step": Rule(Perm.REFERRAL_CHANGE),
-    "referrals:self_referral": PUBLIC,
+    "referrals:choose": Rule(Perm.REFERRAL_VIEW, write_perm=Perm.REFERRAL_CHANGE, methods=POST),
+    "referrals:advance": Rule(Perm.REFERRAL_VIEW, write_perm=Perm.REFERRAL_CHANGE, methods=POST),
+    "referrals:step": Rule(Perm.REFERRAL_CHANGE, methods=FORM),
+    "referrals:self_referral": PUBLIC_FORM,
     "referrals:self_referral_done": PUBLIC,
-    "api:referral-list": Rule(Perm.REFERRAL_VIEW, write_perm=Perm.REFERRAL_CHANGE),
-    "api:referral-detail": Rule(Perm.REFERRAL_VIEW),
-    "api:referral-choose": Rule(Perm.REFERRAL_VIEW, write_perm=Perm.REFERRAL_CHANGE),
-    "api:assessment-list": Rule(Perm.ASSESSMENT_VIEW, write_perm=Perm.ASSESSMENT_CHANGE),
-    "api:assessment-detail": Rule(Perm.ASSESSMENT_VIEW),
-    "api:assessment-answers": Rule(Perm.ASSESSMENT_VIEW, write_perm=Perm.ASSESSMENT_CHANGE),
-    "api:person-assessments": Rule(Perm.ASSESSMENT_VIEW),
-    "api:instrument-list": Rule(Perm.ASSESSMENT_VIEW),
+    "api:referral-list": Rule(Perm.REFERRAL_VIEW, write_perm=Perm.REFERRAL_CHANGE, methods=API_FORM),
+    "api:referral-detail": Rule(Perm.REFERRAL_VIEW, methods=API_READ),
+    "api:referral-choose": Rule(Perm.REFERRAL_VIEW, write_perm=Perm.REFERRAL_CHANGE, methods=API_POST),
+    "api:assessment-list": Rule(Perm.ASSESSMENT_VIEW, write_perm=Perm.ASSESSMENT_CHANGE, methods=API_FORM),
+    "api:assessment-detail": Rule(Perm.ASSESSMENT_VIEW, methods=API_READ),
+    "api:assessment-answers": Rule(Perm.ASSESSMENT_VIEW, write_perm=Perm.ASSESSMENT_CHANGE, methods=API_POST),
+    "api:person-assessments": Rule(Perm.ASSESSMENT_VIEW, methods=API_READ),
+    "api:instrument-list": Rule(Perm.ASSESSMENT_VIEW, methods=API_READ),
     # Panels: a meeting, its agenda items and actions belong to the agencies with a seat on the panel.
     "panels:list": Rule(Perm.PANEL_CASE_VIEW),
     "panels:panel_detail": Rule(Perm.PANEL_CASE_VIEW),
-    "panels:meeting_new": Rule(Perm.PANEL_CASE_CHANGE),
+    "panels:meeting_new": Rule(Perm.PANEL_CASE_CHANGE, methods=FORM),
     "panels:meeting_detail": Rule(Perm.PANEL_CASE_VIEW),
-    "panels:agenda_build": Rule(Perm.PANEL_CASE_CHANGE),
-    "panels:attendance": Rule(Perm.PANEL_CASE_CHANGE),
+    "panels:agenda_build": Rule(Perm.PANEL_CASE_CHANGE, methods=POST),
+    "panels:attendance": Rule(Perm.PANEL_CASE_CHANGE, methods=FORM),
     "panels:item_detail": Rule(Perm.PANEL_CASE_VIEW),
-    "panels:decide": Rule(Perm.PANEL_CASE_CHANGE),
-    "panels:action_new": Rule(Perm.PANEL_CASE_CHANGE),
-    "panels:action_update": Rule(Perm.PANEL_CONTRIBUTE),
+    "panels:decide": Rule(Perm.PANEL_CASE_CHANGE, methods=FORM),
+    "panels:action_new": Rule(Perm.PANEL_CASE_CHANGE, methods=FORM),
+    "panels:action_update": Rule(Perm.PANEL_CONTRIBUTE, methods=FORM),
     "panels:actions": Rule(Perm.PANEL_CASE_VIEW),
     "panels:minutes": Rule(Perm.PANEL_CASE_VIEW),
-    "panels:close": Rule(Perm.PANEL_CASE_CHANGE),
-    "panels:nominate": Rule(Perm.PANEL_CONTRIBUTE),
-    "panels:disclose": Rule(Perm.PANEL_CONTRIBUTE),
+    "panels:close": Rule(Perm.PANEL_CASE_CHANGE, methods=FORM),
+    "panels:nominate": Rule(Perm.PANEL_CONTRIBUTE, methods=FORM),
+    "panels:disclose": Rule(Perm.PANEL_CONTRIBUTE, methods=FORM),
     "panels:rfg": Rule(Perm.PANEL_CASE_VIEW),
     "panels:marac_return": Rule(Perm.PANEL_RETURN_VIEW),
 }
 # Django's admin is for administrators only, behind the second factor.
-NAMESPACE_RULES: dict[str, Rule] = {"admin": Rule(Perm.ACCOUNTS_MANAGE)}
+NAMESPACE_RULES: dict[str, Rule] = {"admin": Rule(Perm.ACCOUNTS_MANAGE, methods=FORM)}
 
 
 def rule_for(view_name: str) -> Rule | None:
@@ -360,6 +655,39 @@ def _deny(request: HttpRequest, status: int, message: str) -> HttpResponse:
     return response if isinstance(response, HttpResponse) else HttpResponseForbidden(message)
 
 
+def audit_reads(request: HttpRequest, reads: dict[str, dict[str, None]], status: int) -> None:
+    """One audit entry for what a request read: the first record type read names the entry (with its id
+    when it read one such record), and the details list every type with its count and ids."""
+    from pathways.audit import services as audit
+    from pathways.audit.choices import AuditAction
+
+    record_type, ids = next(iter(reads.items()))
+    match = request.resolver_match
+    audit.record(
+        action=AuditAction.RECORD_VIEWED,
+        actor=actor_for(request) if getattr(request, "user", None) is not None else None,
+        request=request,
+        record_type=record_type,
+        record_id=next(iter(ids)) if len(ids) == 1 else "",
+        details={
+            "read": readlog.summary(reads),
+            "view": match.view_name if match else "",
+            "method": request.method,
+            "status": status,
+        },
+    )
+
+
+def _not_allowed(request: HttpRequest, rule: Rule) -> HttpResponse:
+    allowed = sorted(rule.methods)
+    if _is_api(request):
+        response: HttpResponse = JsonResponse({"detail": _("This method is not allowed here.")}, status=405)
+    else:
+        response = HttpResponseNotAllowed(allowed)
+    response["Allow"] = ", ".join(allowed)
+    return response
+
+
 def check_request(request: HttpRequest) -> HttpResponse | None:
     """None when the request may go on; otherwise the response that refuses it."""
     match = request.resolver_match
@@ -367,7 +695,7 @@ def check_request(request: HttpRequest) -> HttpResponse | None:
     if rule is None:
         return _deny(request, 404, _("Not found."))
     if not rule.login:
-        return None
+        return None if request.method in rule.methods else _not_allowed(request, rule)
     user = request.user
     if not user.is_authenticated:
         if _is_api(request):
@@ -389,15 +717,24 @@ def check_request(request: HttpRequest) -> HttpResponse | None:
     actor = actor_for(request)
     if not all(allows(actor, perm) for perm in needed):
         return _deny(request, 403, _("Your role does not give you access to this page."))
+    if request.method not in rule.methods:
+        return _not_allowed(request, rule)
     return None
 
 
 class PolicyMiddleware:
+    """Checks every request against URL_RULES before its view runs, and audits, once the view has
+    answered, every record about a person that the request read (pathways.core.readlog)."""
+
     def __init__(self, get_response: Any) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        with readlog.reading() as reads:
+            response = self.get_response(request)
+            if reads:
+                audit_reads(request, reads, response.status_code)
+        return response
 
     def process_view(self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any) -> Any:
         return check_request(request)

@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from pathways.core.access import Side
+
 
 class PanelKind(models.TextChoices):
     MARAC = "marac", _("MARAC (multi-agency risk assessment conference)")
@@ -12,6 +14,12 @@ class PanelKind(models.TextChoices):
     def perpetrator_focused(cls) -> frozenset[str]:
         """Panels about perpetrators: a victim's location never reaches their papers."""
         return frozenset({cls.MATAC, cls.DAPP})
+
+    @classmethod
+    def side_discussed(cls, kind: str) -> Side:
+        """Whom a panel's agenda is about: the person who uses abuse (MATAC, DAPP) or the victim (MARAC,
+        daily discussion). A person is put on a panel's agenda only in that role."""
+        return Side.PERPETRATOR if kind in cls.perpetrator_focused() else Side.VICTIM
 
 
 class MemberRole(models.TextChoices):

@@ -9,7 +9,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from pathways.core.access import Ownership, Side
 from pathways.core.models import TimeStampedModel
+from pathways.core.readlog import PersonalData
 from pathways.directory.models import BilingualNameMixin
 from pathways.panels.choices import (
     ActionStatus,
@@ -52,7 +54,7 @@ class PoliceExtract(models.Model):
         return self.name
 
 
-class PoliceRecord(models.Model):
+class PoliceRecord(PersonalData):
     """A domestic abuse incident or crime from a police extract, keyed by the force's own reference."""
 
     id = models.BigAutoField(primary_key=True)
@@ -134,7 +136,7 @@ class RfgRun(models.Model):
         return f"RFG {self.window_start} to {self.window_end}"
 
 
-class RfgScore(models.Model):
+class RfgScore(PersonalData):
     """A person's score in one area for one run, with the parts that make it up (points that sum to it).
 
     Written only by the scoring query, a few million rows at a time. The database checks no foreign key
@@ -189,6 +191,10 @@ class RfgScore(models.Model):
 
 
 class Panel(BilingualNameMixin, TimeStampedModel):
+    """A panel. Its record is read by the people holding its seats (and their deputies), not by agencies."""
+
+    ACCESS = Ownership(seats="members")
+
     region = models.ForeignKey("directory.Region", on_delete=models.PROTECT, related_name="panels")
     slug = models.SlugField(_("key in the region's panels file"), max_length=60)
     kind = models.CharField(_("kind"), max_length=10, choices=PanelKind.choices)
@@ -217,6 +223,8 @@ class Panel(BilingualNameMixin, TimeStampedModel):
 
 
 class PanelMember(models.Model):
+    """A seat: a named person of an agency, with a named deputy from the same agency."""
+
     panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="members")
     agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="panel_seats")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="panel_seats")
@@ -238,6 +246,8 @@ class PanelMember(models.Model):
 
 
 class Meeting(TimeStampedModel):
+    ACCESS = Ownership(seats="panel__members", attendance="attendance")
+
     panel = models.ForeignKey(Panel, on_delete=models.PROTECT, related_name="meetings")
     held_on = models.DateField(_("date"))
     status = models.CharField(
@@ -249,9 +259,6 @@ class Meeting(TimeStampedModel):
     class Meta:
         ordering = ["-held_on"]
         constraints = [models.UniqueConstraint(fields=["panel", "held_on"], name="one_meeting_a_day")]
-
-    def owning_agency_ids(self) -> list[object]:
-        return list(self.panel.members.values_list("agency_id", flat=True))
 
 
 class Attendance(models.Model):
@@ -267,8 +274,10 @@ class Attendance(models.Model):
         return f"{self.member}: {self.present}"
 
 
-class RfgNomination(TimeStampedModel):
+class RfgNomination(PersonalData, TimeStampedModel):
     """A partner agency referring someone into the RFG list for a panel's next meeting."""
+
+    ACCESS = Ownership(agencies=("agency",), seats="panel__members", side="person__side", at_the_table=True)
 
     panel = models.ForeignKey(Panel, on_delete=models.PROTECT, related_name="nominations")
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
@@ -280,12 +289,21 @@ class RfgNomination(TimeStampedModel):
         ordering = ["created_at"]
 
 
-class AgendaItem(TimeStampedModel):
+class AgendaItem(PersonalData, TimeStampedModel):
     """One person on one meeting's agenda, for the strongest of their reasons (the others noted).
 
     Someone found only in police data (RFG) has no Pathways person record: the item then names them by the
     police's perpetrator reference alone, and a person record is made only if the panel takes the case on.
+    The panel's seats read it, on the sides of a family their agency may see: a victim's case at a MARAC
+    is not shown to a perpetrator service's seat.
     """
+
+    ACCESS = Ownership(
+        seats="meeting__panel__members",
+        side="person__side",
+        side_when_none=Side.PERPETRATOR,
+        at_the_table=True,
+    )
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
     person = models.ForeignKey(
@@ -333,8 +351,15 @@ class AgendaItem(TimeStampedModel):
         ]
 
 
-class Decision(TimeStampedModel):
+class Decision(PersonalData, TimeStampedModel):
     """The panel's decision on an agenda item: made by the panel, never by one agency."""
+
+    ACCESS = Ownership(
+        seats="item__meeting__panel__members",
+        side="item__person__side",
+        side_when_none=Side.PERPETRATOR,
+        at_the_table=True,
+    )
 
     item = models.OneToOneField(AgendaItem, on_delete=models.PROTECT, related_name="decision")
     outcome = models.CharField(_("decision"), max_length=20, choices=Outcome.choices)
@@ -351,7 +376,19 @@ class Decision(TimeStampedModel):
     )
 
 
-class Action(TimeStampedModel):
+class Action(PersonalData, TimeStampedModel):
+    """Work a panel set for one of its member agencies. The agency owns it whichever side of the family the
+    case is on: a perpetrator service reads its own actions on a victim's case as the policy's crossing
+    "panel_action" allows, never whose case it is."""
+
+    ACCESS = Ownership(
+        agencies=("agency",),
+        seats="item__meeting__panel__members",
+        side="item__person__side",
+        side_when_none=Side.PERPETRATOR,
+        at_the_table=True,
+        agencies_on_any_side=True,
+    )
     item = models.ForeignKey(AgendaItem, on_delete=models.PROTECT, related_name="actions")
     description = models.TextField(_("action"), max_length=2000)
     agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="panel_actions")
@@ -374,8 +411,15 @@ class Action(TimeStampedModel):
         indexes = [models.Index(fields=["status", "due_on"])]
 
 
-class Disclosure(TimeStampedModel):
+class Disclosure(PersonalData, TimeStampedModel):
     """What one agency shared at the table about an agenda item, and the lawful basis it shared on."""
+
+    ACCESS = Ownership(
+        seats="item__meeting__panel__members",
+        side="item__person__side",
+        side_when_none=Side.PERPETRATOR,
+        at_the_table=True,
+    )
 
     item = models.ForeignKey(AgendaItem, on_delete=models.PROTECT, related_name="disclosures")
     agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")

@@ -1,20 +1,73 @@
-"""Reading the meeting record: quorum, actions and the minutes.
+"""Reading the meeting record: look-ups through the access policy, quorum, actions and the minutes.
 
-These read what they are given; the access policy (visible_to / get_for_actor with the agency path
-"panel__members__agency" from a meeting) decides who is given what.
+Every record is found through the policy (`visible_to` / `get_for_actor`), which reads each model's
+ownership declaration: a panel's record belongs to the people holding its seats, on the sides of a family
+their agency may see. Someone without a seat is told the record does not exist.
 """
 
 from __future__ import annotations
 
 import datetime
+import uuid
 from dataclasses import dataclass, field
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from pathways.accounts.models import Agency
+from pathways.core.policy import Actor, Perm, get_for_actor, visible_to
+from pathways.core.sealedtext import Marker
+from pathways.panels import sharing
 from pathways.panels.choices import ActionStatus, AgendaReason, MemberRole, Outcome
-from pathways.panels.models import Action, AgendaItem, Attendance, Meeting
+from pathways.panels.models import Action, AgendaItem, Attendance, Meeting, Panel
+from pathways.people.sealed import sealed_details_withhold, withheld_message
+
+# --- look-ups --------------------------------------------------------------------------------------
+
+
+def panels_for(actor: Actor) -> QuerySet[Panel]:
+    """The active panels the actor holds (or deputises in) a seat on."""
+    return visible_to(actor, Panel.objects.filter(is_active=True), Perm.PANEL_CASE_VIEW)
+
+
+def panel_get(*, actor: Actor, panel_id: uuid.UUID, perm: Perm = Perm.PANEL_CASE_VIEW) -> Panel:
+    return get_for_actor(actor, Panel.objects.select_related("region"), perm, pk=panel_id)
+
+
+def meeting_get(*, actor: Actor, meeting_id: uuid.UUID) -> Meeting:
+    return get_for_actor(actor, Meeting.objects.select_related("panel"), Perm.PANEL_CASE_VIEW, pk=meeting_id)
+
+
+def agenda_item_get(*, actor: Actor, item_id: uuid.UUID, perm: Perm = Perm.PANEL_CASE_VIEW) -> AgendaItem:
+    items = AgendaItem.objects.select_related(
+        "meeting__panel",
+        "person",
+        "assessment__instrument_version",
+        "rfg_score__area",
+        "nomination__agency",
+        "review_of__item__meeting",
+        "referring_agency",
+    )
+    return get_for_actor(actor, items, perm, pk=item_id)
+
+
+def agenda_items_for(*, actor: Actor, meeting: Meeting) -> QuerySet[AgendaItem]:
+    """The meeting's items the actor may see: a seat on the perpetrator side sees no victim's case."""
+    return visible_to(actor, meeting.items.all(), Perm.PANEL_CASE_VIEW)
+
+
+def visible_item_ids(*, actor: Actor, item_ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these items the actor may see. An action a panel set for a perpetrator service on a
+    victim's case reaches it (the policy's crossing "panel_action"), but the case itself does not."""
+    if not item_ids:
+        return set()
+    items = visible_to(actor, AgendaItem.objects.filter(pk__in=item_ids), Perm.PANEL_CASE_VIEW)
+    return set(items.values_list("pk", flat=True))
+
+
+def action_get(*, actor: Actor, action_id: uuid.UUID) -> Action:
+    actions = Action.objects.select_related("item__meeting__panel", "item__person", "agency", "owner")
+    return get_for_actor(actor, actions, Perm.PANEL_CONTRIBUTE, pk=action_id)
 
 
 @dataclass(frozen=True)
@@ -127,6 +180,9 @@ class Minutes:
     agencies_needed: int
     agencies_missing: list[str]
     items: list[MinutesItem]
+    # Some cases are not in these minutes because the reader's agency may not hear them (a victim's case,
+    # for a perpetrator service's seat).
+    cases_withheld: bool = False
 
 
 def _label(
@@ -138,9 +194,15 @@ def _label(
         return value
 
 
-def minutes(meeting: Meeting) -> Minutes:
-    """The minutes of a meeting from its record, in the active language. A few queries, whatever the size
-    of the agenda. Never a person's sealed contact details or location."""
+def _checked(text: str, markers: list[Marker]) -> str:
+    shown = sealed_details_withhold(text, markers)
+    return withheld_message() if shown is None else shown
+
+
+def minutes(meeting: Meeting, *, reader: Actor) -> Minutes:
+    """The minutes of a meeting from its record as `reader` may read them, in the active language. A few
+    queries, whatever the size of the agenda. Never a person's sealed contact details or location, and for
+    a seat on the perpetrator side, no victim's case."""
     meeting = Meeting.objects.select_related("panel").get(pk=meeting.pk)
     panel = meeting.panel
     recorded = {a.member_id: a for a in Attendance.objects.filter(meeting=meeting)}
@@ -158,13 +220,15 @@ def minutes(meeting: Meeting) -> Minutes:
         )
         for m in panel.members.select_related("agency", "user", "deputy").order_by("role", "agency__name_en")
     ]
-    items = (
-        AgendaItem.objects.filter(meeting=meeting)
-        .select_related("person", "referring_agency", "decision")
+    every_item = AgendaItem.objects.filter(meeting=meeting)
+    items = list(
+        visible_to(reader, every_item, Perm.PANEL_CASE_VIEW)
+        .select_related("person", "referring_agency", "decision", "meeting__panel")
         .prefetch_related("decision__decided_by", "actions__agency", "actions__owner")
         .order_by("position")
     )
     minutes_items = []
+    markers = sharing.protected_markers_by_item(items)
     for item in items:
         decision = getattr(item, "decision", None)
         minutes_items.append(
@@ -179,14 +243,14 @@ def minutes(meeting: Meeting) -> Minutes:
                 decided=decision is not None,
                 outcome=decision.outcome if decision else "",
                 outcome_label=_label(Outcome, decision.outcome) if decision else "",
-                reasons=decision.reasons if decision else "",
+                reasons=_checked(decision.reasons, markers[item.pk]) if decision else "",
                 review_on=decision.review_on if decision else None,
                 decided_by=sorted((a.name for a in decision.decided_by.all()), key=str.casefold)
                 if decision
                 else [],
                 actions=[
                     MinutesAction(
-                        description=a.description,
+                        description=_checked(a.description, markers[item.pk]),
                         agency_name=a.agency.name,
                         owner_name=(a.owner.full_name or a.owner.username) if a.owner else "",
                         due_on=a.due_on,
@@ -211,4 +275,5 @@ def minutes(meeting: Meeting) -> Minutes:
         agencies_needed=quorum_now.needed,
         agencies_missing=[a.name for a in quorum_now.missing],
         items=minutes_items,
+        cases_withheld=len(minutes_items) < every_item.count(),
     )

@@ -26,10 +26,12 @@ from pathways.assessments.marac import within_twelve_months
 from pathways.assessments.models import Assessment, AssessmentStatus, ScreeningCandidate, ScreeningRound
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
+from pathways.core.access import Side
 from pathways.core.datafiles import DataFileError, Location, problems_from, validate
+from pathways.core.sealedtext import Marker
 from pathways.directory.models import Area, Service
 from pathways.directory.services import loaded_region
-from pathways.panels import selectors
+from pathways.panels import selectors, sharing
 from pathways.panels.choices import (
     ActionStatus,
     AgendaReason,
@@ -51,7 +53,9 @@ from pathways.panels.models import (
     RfgScore,
 )
 from pathways.panels.panelfile import PanelsFile
-from pathways.people.models import Person
+from pathways.people.choices import RelationshipKind
+from pathways.people.models import Person, Relationship
+from pathways.people.sealed import SealedDetailError, sealed_details_refuse
 from pathways.referrals.choices import HOLDING_A_PLACE
 from pathways.referrals.models import Referral
 
@@ -62,9 +66,22 @@ if TYPE_CHECKING:
 class PanelError(Exception):
     """A meeting rule was broken; the message is translated and fit to show the user."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.field = field
+
+
+def _refuse_sealed_details(
+    *, fields: dict[str, str], markers: list[Marker], actor: Actor | None, record_type: str, record_id: object
+) -> None:
+    """Typed text a perpetrator-side reader may see never holds a protected person's sealed details."""
+    try:
+        sealed_details_refuse(
+            fields=fields, markers=markers, actor=actor, record_type=record_type, record_id=record_id
+        )
+    except SealedDetailError as error:
+        raise PanelError(error.message, error.field) from error
 
 
 # Outcomes that take one of the panel's capacity-limited service's places.
@@ -367,7 +384,14 @@ def _marac_candidates(meeting: Meeting, area_ids: list[Any]) -> list[_Candidate]
     )
     # The area test as a correlated EXISTS keeps the date-bounded scan of assessments as the outer loop;
     # as a join, the planner may instead walk every person of the areas.
-    in_areas = Exists(Person.objects.filter(pk=OuterRef("person_id"), area__in=area_ids))
+    # Only victims: a MARAC hears the case of the person harmed, never puts him on its agenda.
+    in_areas = Exists(
+        Person.objects.filter(
+            pk=OuterRef("person_id"),
+            area__in=area_ids,
+            side=PanelKind.side_discussed(meeting.panel.kind),
+        )
+    )
     # Cheap tests first: SQLite evaluates them in order, and reading the JSON of every assessment ever
     # made is what would cost; the date bounds the scan to the window.
     rows = (
@@ -409,9 +433,12 @@ def _rfg_candidates(meeting: Meeting, run: RfgRun, area_ids: list[Any]) -> list[
     # Uncorrelated subqueries, each worked out once, not once per score.
     holding_a_place = Referral.objects.filter(status__in=HOLDING_A_PLACE).values("person_id")
     open_cases = AgendaItem.objects.filter(meeting__panel=panel, decision__review_on__gt=meeting.held_on)
+    # A victim's record linked to a scored police reference by mistake never puts her on this agenda.
+    victims = Person.objects.filter(side=Side.VICTIM).values("pk")
     eligible = (
         RfgScore.objects.filter(run=run)
         .exclude(person_id__in=holding_a_place)
+        .exclude(person_id__in=victims)
         .exclude(person_id__in=open_cases.filter(person__isnull=False).values("person_id"))
         .exclude(perpetrator_ref__in=open_cases.exclude(police_reference="").values("police_reference"))
         .order_by("rank", "pk")
@@ -435,6 +462,7 @@ def _rfg_candidates(meeting: Meeting, run: RfgRun, area_ids: list[Any]) -> list[
 def _nomination_candidates(meeting: Meeting) -> list[_Candidate]:
     nominations = (
         RfgNomination.objects.filter(panel=meeting.panel)
+        .filter(person__side=PanelKind.side_discussed(meeting.panel.kind))
         .filter(Q(heard_at__isnull=True) | Q(heard_at=meeting))
         .order_by("created_at")
         .values_list("pk", "person_id", "agency_id", "created_at")
@@ -631,39 +659,55 @@ def build_agenda(meeting: Meeting, *, actor: Actor) -> list[AgendaItem]:
     )
 
 
-@transaction.atomic
 def nominate(panel: Panel, person: Person, agency: Agency, reason: str, *, actor: Actor) -> RfgNomination:
     """A member or partner agency refers someone in for the panel's next agenda. One open referral in per
     agency and person: a second agency's referral is heard at the same item."""
     reason = (reason or "").strip()
     if not reason:
         raise PanelError(_("Say why this person should be discussed."))
+    if person.side != PanelKind.side_discussed(panel.kind):
+        # A victim on a perpetrator panel would put her on papers read by the services working with him.
+        if PanelKind.side_discussed(panel.kind) == Side.PERPETRATOR:
+            message = _("%(panel)s discusses people who use abuse: refer a victim's case to a MARAC.")
+        else:
+            message = _("%(panel)s discusses victims' cases: refer the person who uses abuse to a MATAC.")
+        raise PanelError(message % {"panel": panel.name})
     if not panel.is_active:
         raise PanelError(_("This panel no longer meets."))
     if not agency.is_active:
         raise PanelError(_("%(agency)s is no longer active.") % {"agency": agency.name})
-    if RfgNomination.objects.filter(
-        panel=panel, person=person, agency=agency, heard_at__isnull=True
-    ).exists():
-        raise PanelError(_("Your agency has already referred this person in for the panel's next meeting."))
-    nomination = RfgNomination.objects.create(
-        panel=panel,
-        person=person,
-        agency=agency,
-        reason=reason,
-        created_by=actor.user,
-        modified_by=actor.user,
+    _refuse_sealed_details(
+        fields={"reason": reason},
+        markers=sharing.protected_markers_for_person(person, region_id=panel.region_id),
+        actor=actor,
+        record_type="person",
+        record_id=person.pk,
     )
-    _audit(
-        AuditAction.RECORD_CREATED,
-        actor,
-        "panel_nomination",
-        nomination.pk,
-        panel=panel.slug,
-        person=str(person.pk),
-        agency=agency.slug,
-    )
-    return nomination
+    with transaction.atomic():
+        if RfgNomination.objects.filter(
+            panel=panel, person=person, agency=agency, heard_at__isnull=True
+        ).exists():
+            raise PanelError(
+                _("Your agency has already referred this person in for the panel's next meeting.")
+            )
+        nomination = RfgNomination.objects.create(
+            panel=panel,
+            person=person,
+            agency=agency,
+            reason=reason,
+            created_by=actor.user,
+            modified_by=actor.user,
+        )
+        _audit(
+            AuditAction.RECORD_CREATED,
+            actor,
+            "panel_nomination",
+            nomination.pk,
+            panel=panel.slug,
+            person=str(person.pk),
+            agency=agency.slug,
+        )
+        return nomination
 
 
 # --- decisions and actions -----------------------------------------------------------------------------
@@ -694,7 +738,7 @@ def _check_screening(item: AgendaItem, panel: Panel, screening: ScreeningRound |
             _("That screening was for another service, not %(service)s.") % {"service": service.name}
         )
     taken = ScreeningCandidate.objects.filter(
-        screening=screening, referral__person_id=item.person_id, taken=True
+        screening=screening, referral__person_id__in=screened_for(item), taken=True
     ).exists()
     if not taken:
         raise PanelError(
@@ -702,7 +746,19 @@ def _check_screening(item: AgendaItem, panel: Panel, screening: ScreeningRound |
         )
 
 
-@transaction.atomic
+def screened_for(item: AgendaItem) -> list[Any]:
+    """Who a referral from this item to a capacity-limited service is for: the person on a perpetrator
+    panel's item; on a victim's case at a MARAC, the partners and ex-partners who harm her."""
+    if item.person is None or item.person.side == Side.PERPETRATOR:
+        return [item.person_id]
+    partners = (RelationshipKind.CURRENT_PARTNER, RelationshipKind.EX_PARTNER)
+    return list(
+        Relationship.objects.filter(
+            other_id=item.person_id, kind__in=partners, person__side=Side.PERPETRATOR
+        ).values_list("person_id", flat=True)
+    )
+
+
 def record_decision(
     item: AgendaItem,
     *,
@@ -716,51 +772,64 @@ def record_decision(
     issued). It needs reasons, a quorate and open meeting, and, for the panel's capacity-limited service,
     that service's screening record in which this person was taken. The decision names the meeting and the
     agencies present: the panel decided, not one agency."""
-    meeting = _locked(item.meeting)
-    _refuse_if_closed(meeting)
-    panel = meeting.panel
     reasons = (reasons or "").strip()
-    if outcome not in Outcome.values:
-        raise PanelError(_("Choose the panel's decision."))
-    if not reasons:
-        raise PanelError(_("Give the panel's reasons for the decision."))
-    quorum = selectors.quorum(meeting)
-    if not quorum.quorate:
-        raise PanelError(
-            _("The panel is not quorate (%(present)s of %(needed)s agencies present), so it cannot decide.")
-            % {"present": len(quorum.present), "needed": quorum.needed}
-        )
-    if review_on is not None and review_on <= meeting.held_on:
-        raise PanelError(_("The review date must be after the meeting."))
-    if outcome in SCREENED_OUTCOMES:
-        _check_screening(item, panel, screening)
-    elif screening is not None:
-        raise PanelError(_("A screening record goes only with a referral to the panel's limited service."))
-    existing = Decision.objects.filter(item=item).first()
-    decision = existing or Decision(item=item, created_by=actor.user)
-    decision.outcome = outcome
-    decision.reasons = reasons
-    decision.review_on = review_on
-    decision.screening = screening
-    decision.modified_by = actor.user
-    decision.save()
-    decision.decided_by.set(quorum.present)
-    _audit(
-        AuditAction.RECORD_CHANGED if existing else AuditAction.RECORD_CREATED,
-        actor,
-        "panel_decision",
-        decision.pk,
-        meeting=str(meeting.pk),
-        item=str(item.pk),
-        outcome=outcome,
-        review_on=review_on,
-        screening=str(screening.pk) if screening else None,
-        agencies_present=sorted(a.slug for a in quorum.present),
+    _refuse_sealed_details(
+        fields={"reasons": reasons},
+        markers=sharing.protected_markers(item),
+        actor=actor,
+        record_type="agendaitem",
+        record_id=item.pk,
     )
-    return decision
+    with transaction.atomic():
+        meeting = _locked(item.meeting)
+        _refuse_if_closed(meeting)
+        panel = meeting.panel
+        reasons = (reasons or "").strip()
+        if outcome not in Outcome.values:
+            raise PanelError(_("Choose the panel's decision."))
+        if not reasons:
+            raise PanelError(_("Give the panel's reasons for the decision."))
+        quorum = selectors.quorum(meeting)
+        if not quorum.quorate:
+            raise PanelError(
+                _(
+                    "The panel is not quorate (%(present)s of %(needed)s agencies present), "
+                    "so it cannot decide."
+                )
+                % {"present": len(quorum.present), "needed": quorum.needed}
+            )
+        if review_on is not None and review_on <= meeting.held_on:
+            raise PanelError(_("The review date must be after the meeting."))
+        if outcome in SCREENED_OUTCOMES:
+            _check_screening(item, panel, screening)
+        elif screening is not None:
+            raise PanelError(
+                _("A screening record goes only with a referral to the panel's limited service.")
+            )
+        existing = Decision.objects.filter(item=item).first()
+        decision = existing or Decision(item=item, created_by=actor.user)
+        decision.outcome = outcome
+        decision.reasons = reasons
+        decision.review_on = review_on
+        decision.screening = screening
+        decision.modified_by = actor.user
+        decision.save()
+        decision.decided_by.set(quorum.present)
+        _audit(
+            AuditAction.RECORD_CHANGED if existing else AuditAction.RECORD_CREATED,
+            actor,
+            "panel_decision",
+            decision.pk,
+            meeting=str(meeting.pk),
+            item=str(item.pk),
+            outcome=outcome,
+            review_on=review_on,
+            screening=str(screening.pk) if screening else None,
+            agencies_present=sorted(a.slug for a in quorum.present),
+        )
+        return decision
 
 
-@transaction.atomic
 def add_action(
     item: AgendaItem,
     *,
@@ -772,43 +841,52 @@ def add_action(
 ) -> Action:
     """An action on an item for an agency with a seat on the panel (and, if named, an owner who works for
     it), due on or after the meeting. Refused once the minutes are issued."""
-    meeting = _locked(item.meeting)
-    _refuse_if_closed(meeting)
     description = (description or "").strip()
-    if not description:
-        raise PanelError(_("Say what the action is."))
-    if not meeting.panel.members.filter(agency=agency).exists():
-        raise PanelError(
-            _("%(agency)s has no seat on this panel: actions go to member agencies.")
-            % {"agency": agency.name}
-        )
-    if owner is not None and not _is_member_of(owner, agency):
-        raise PanelError(
-            _("%(user)s does not work for %(agency)s.")
-            % {"user": owner.full_name or owner, "agency": agency.name}
-        )
-    if due_on < meeting.held_on:
-        raise PanelError(_("An action cannot fall due before the meeting that set it."))
-    action = Action.objects.create(
-        item=item,
-        description=description,
-        agency=agency,
-        owner=owner,
-        due_on=due_on,
-        created_by=actor.user,
-        modified_by=actor.user,
+    _refuse_sealed_details(
+        fields={"description": description},
+        markers=sharing.protected_markers(item),
+        actor=actor,
+        record_type="agendaitem",
+        record_id=item.pk,
     )
-    _audit(
-        AuditAction.RECORD_CREATED,
-        actor,
-        "panel_action",
-        action.pk,
-        item=str(item.pk),
-        agency=agency.slug,
-        owner=str(owner.pk) if owner else None,
-        due_on=due_on,
-    )
-    return action
+    with transaction.atomic():
+        meeting = _locked(item.meeting)
+        _refuse_if_closed(meeting)
+        description = (description or "").strip()
+        if not description:
+            raise PanelError(_("Say what the action is."))
+        if not meeting.panel.members.filter(agency=agency).exists():
+            raise PanelError(
+                _("%(agency)s has no seat on this panel: actions go to member agencies.")
+                % {"agency": agency.name}
+            )
+        if owner is not None and not _is_member_of(owner, agency):
+            raise PanelError(
+                _("%(user)s does not work for %(agency)s.")
+                % {"user": owner.full_name or owner, "agency": agency.name}
+            )
+        if due_on < meeting.held_on:
+            raise PanelError(_("An action cannot fall due before the meeting that set it."))
+        action = Action.objects.create(
+            item=item,
+            description=description,
+            agency=agency,
+            owner=owner,
+            due_on=due_on,
+            created_by=actor.user,
+            modified_by=actor.user,
+        )
+        _audit(
+            AuditAction.RECORD_CREATED,
+            actor,
+            "panel_action",
+            action.pk,
+            item=str(item.pk),
+            agency=agency.slug,
+            owner=str(owner.pk) if owner else None,
+            due_on=due_on,
+        )
+        return action
 
 
 @transaction.atomic
@@ -898,9 +976,11 @@ def close_meeting(meeting: Meeting, *, actor: Actor) -> Meeting:
 # --- minutes -------------------------------------------------------------------------------------------
 
 
-def render_minutes(meeting: Meeting, language: str) -> str:
-    """The minutes as an HTML fragment in `language` ("en" or "cy"), both from the same record."""
+def render_minutes(meeting: Meeting, language: str, *, reader: Actor) -> str:
+    """The minutes as an HTML fragment in `language` ("en" or "cy"), both from the same record, as `reader`
+    may read them."""
     with translation.override(language):
         return render_to_string(
-            "panels/minutes_document.html", {"minutes": selectors.minutes(meeting), "language": language}
+            "panels/minutes_document.html",
+            {"minutes": selectors.minutes(meeting, reader=reader), "language": language},
         )

@@ -9,18 +9,16 @@ this going to improve the safety of the partner or ex-partner?". Three rules hol
   stated need, with a purpose, and every reveal is audited.
 - Reading the papers is audited, and so is every disclosure.
 
-Which parts of the papers each agency type sees is `PAPERS_BY_AGENCY_TYPE`; docs/panel-information.md
-explains it.
+Which parts of the papers each agency type sees is the access policy's `PAPERS_BY_AGENCY_TYPE`, and who
+may ask for a victim's contact details is its `may_reveal_at_meeting`; docs/panel-information.md explains
+both.
 """
 
 from __future__ import annotations
 
 import datetime
-import re
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -34,13 +32,25 @@ from pathways.accounts.models import Agency
 from pathways.assessments.selectors import CurrentRisk, current_risk
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
-from pathways.core.crypto import SealedValueUnreadable, unseal
-from pathways.core.fields import Sealed
-from pathways.core.policy import Actor, Perm, allows, can_see_record, can_see_sealed, reveal_sealed
-from pathways.panels.choices import LawfulBasis, MeetingStatus, MemberRole, PanelKind
+from pathways.core.access import Side
+from pathways.core.policy import (
+    Actor,
+    Part,
+    Perm,
+    allows,
+    can_see_record,
+    holds_seat,
+    may_reveal_at_meeting,
+    papers_parts,
+    reveal_sealed,
+    runs_the_meeting,
+)
+from pathways.core.sealedtext import Marker, mentions
+from pathways.panels.choices import LawfulBasis, MeetingStatus, PanelKind
 from pathways.panels.models import AgendaItem, Disclosure, Meeting, PanelMember, PoliceRecord
-from pathways.people.choices import RelationshipKind
-from pathways.people.models import Person, Relationship
+from pathways.people import sealed
+from pathways.people.models import Person
+from pathways.people.sealed import protected_ids_for
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -49,41 +59,6 @@ if TYPE_CHECKING:
 GUIDING_QUESTION = gettext_lazy("Is this going to improve the safety of the partner or ex-partner?")
 
 
-class Part(StrEnum):
-    """The parts of an agenda item's papers."""
-
-    IDENTITY = "identity"  # name, date of birth, police reference
-    REASON = "reason"  # why on the agenda, repeat, who referred
-    RISK = "risk"  # current risk level with its source, MARAC criteria met
-    RFG = "rfg"  # the RFG score and the parts that make it up
-    DISCLOSURES = "disclosures"  # who shared, on what basis and when; the text of non-health shares
-    HEALTH_DISCLOSURES = "health_disclosures"  # the text of what health services shared
-
-
-_AT_THE_TABLE = frozenset({Part.IDENTITY, Part.REASON, Part.RISK, Part.RFG, Part.DISCLOSURES})
-
-# Which parts each agency type sees, by the type of the agency the viewer acts for. Everyone with a seat
-# sees who is discussed, why, the risk, the RFG score and what was shared: a panel works because no one
-# agency sees the whole picture. Health services share only what the risk needs (the review, section 5.4,
-# found them the most wary of sharing), so the text of a health disclosure is read by health and by the
-# victim service that plans the victim's safety; the others see that health shared, when and on what
-# basis, and can ask the chair.
-PAPERS_BY_AGENCY_TYPE: dict[str, frozenset[Part]] = {
-    AgencyType.POLICE: _AT_THE_TABLE,
-    AgencyType.PROBATION: _AT_THE_TABLE,
-    AgencyType.PERPETRATOR_SERVICE: _AT_THE_TABLE,
-    AgencyType.VICTIM_SERVICE: _AT_THE_TABLE | {Part.HEALTH_DISCLOSURES},
-    AgencyType.HEALTH: _AT_THE_TABLE | {Part.HEALTH_DISCLOSURES},
-    AgencyType.CHILDRENS_SERVICES: _AT_THE_TABLE,
-    AgencyType.ADULT_SERVICES: _AT_THE_TABLE,
-    AgencyType.HOUSING: _AT_THE_TABLE,
-    AgencyType.OTHER: _AT_THE_TABLE,
-    # Commissioners see figures, never a person (and hold no panel permission).
-    AgencyType.COMMISSIONER: frozenset(),
-}
-# Whoever holds (or deputises in) the chair's or the coordinator's seat runs the meeting and takes notes.
-RUNNING_THE_MEETING = frozenset(Part)
-SEATS_RUNNING_THE_MEETING = frozenset({MemberRole.CHAIR, MemberRole.COORDINATOR})
 # Agency types whose disclosures are health disclosures.
 HEALTH_AGENCY_TYPES = frozenset({AgencyType.HEALTH})
 
@@ -175,39 +150,14 @@ class Papers:
         return [(str(CONTACT_LABELS[name]), self.contact.get(name)) for name in CONTACT_FIELDS]
 
 
-class VictimAtTheTable:
-    """The victim on a MARAC agenda item, for the access policy: the agencies with a seat at the panel
-    share the case, and only those of them with a stated need see the contact details."""
-
-    def __init__(self, item: AgendaItem) -> None:
-        self.item = item
-        self.pk = item.person_id
-
-    def owning_agency_ids(self) -> Iterable[Any]:
-        return self.item.meeting.owning_agency_ids()
-
-
 def running_the_meeting(item: AgendaItem, actor: Actor) -> bool:
     """True when the actor holds (or deputises in) the chair's or the coordinator's seat at this panel."""
-    if actor.agency is None:
-        return False
-    return (
-        PanelMember.objects.filter(
-            panel_id=item.meeting.panel_id, agency=actor.agency, role__in=SEATS_RUNNING_THE_MEETING
-        )
-        .filter(Q(user_id=actor.user.pk) | Q(deputy_id=actor.user.pk))
-        .exists()
-    )
+    return runs_the_meeting(actor, item.meeting)
 
 
 def parts_for(item: AgendaItem, actor: Actor) -> frozenset[Part]:
-    """The parts of the papers the actor's agency sees at this panel."""
-    agency = actor.agency
-    if agency is None or not can_see_record(actor, item.meeting, Perm.PANEL_CASE_VIEW):
-        return frozenset()
-    if running_the_meeting(item, actor):
-        return RUNNING_THE_MEETING
-    return PAPERS_BY_AGENCY_TYPE.get(agency.type, frozenset())
+    """The parts of the papers the actor reads at this panel (the access policy decides)."""
+    return papers_parts(actor, item)
 
 
 def is_perpetrator_panel(item: AgendaItem) -> bool:
@@ -243,23 +193,23 @@ def papers_for(
     person = item.person
     perpetrator_panel = is_perpetrator_panel(item)
     risk = current_risk(person) if person is not None and Part.RISK in parts else None
-    may_reveal = (
-        item.meeting.panel.kind == PanelKind.MARAC
-        and not perpetrator_panel
-        and person is not None
-        and can_see_sealed(actor, VictimAtTheTable(item))
+    may_reveal = may_reveal_at_meeting(
+        actor,
+        meeting=item.meeting,
+        person=person,
+        victim_panel=item.meeting.panel.kind == PanelKind.MARAC and not perpetrator_panel,
     )
     contact = None
     if person is not None and may_reveal and reveal_purpose.strip():
-        victim = VictimAtTheTable(item)
         contact = {
             name: reveal_sealed(
                 actor,
-                victim,
+                person,
                 getattr(person, name),
                 field=name,
                 purpose=reveal_purpose.strip(),
                 request=request,
+                allowed=True,
             )
             for name in CONTACT_FIELDS
         }
@@ -354,191 +304,74 @@ def _shared(item: AgendaItem, parts: frozenset[Part]) -> list[SharedLine]:
 
 
 @dataclass(frozen=True)
-class Marker:
-    """Something that would locate or contact a protected person, normalised as text is compared."""
+class Subject:
+    """Whom typed text is about: a person record, a police reference, or both, in a region."""
 
-    kind: str  # "address", "postcode", "phone", "email", "school"
-    value: str
+    key: Any
+    person: Person | None
+    police_reference: str
+    region_id: int
 
 
-_STREET_ABBREVIATIONS = {
-    "st": "street",
-    "rd": "road",
-    "ave": "avenue",
-    "av": "avenue",
-    "ln": "lane",
-    "dr": "drive",
-    "cl": "close",
-    "cres": "crescent",
-    "ct": "court",
-    "pl": "place",
-    "sq": "square",
-    "tce": "terrace",
-    "ter": "terrace",
-    "gdns": "gardens",
-    "gr": "grove",
-    "pk": "park",
-}
-_STREET_WORDS = frozenset(
-    {
-        "street",
-        "road",
-        "avenue",
-        "lane",
-        "drive",
-        "close",
-        "crescent",
-        "court",
-        "place",
-        "square",
-        "terrace",
-        "gardens",
-        "grove",
-        "park",
-        "way",
-        "walk",
-        "row",
-        "hill",
-        "heol",
-        "ffordd",
-        "stryd",
-        "lon",
-        "rhodfa",
+def protected_ids_for_subjects(subjects: list[Subject]) -> dict[Any, set[uuid.UUID]]:
+    """For each subject, the people whose location must stay out of typed text about them: the person's
+    partners and ex-partners, children, and the person themself if on the victim side
+    (pathways.people.sealed), and the victims the police have recorded against the person, by their record
+    or, for someone known only from police data, by the force's reference. A few queries in all."""
+    by_person = protected_ids_for(s.person.pk for s in subjects if s.person is not None)
+    found: dict[Any, set[uuid.UUID]] = {
+        s.key: set(by_person.get(s.person.pk, set())) if s.person is not None else set() for s in subjects
     }
-)
-_PREMISES_WORDS = frozenset({"flat", "apartment", "apt", "unit", "room", "house", "no"})
-_POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})\b", re.IGNORECASE)
-_PHONE_RUN = re.compile(r"\+?\d[\d\s\-().]{4,}\d")
+    person_keys: dict[uuid.UUID, list[Any]] = {}
+    reference_keys: dict[tuple[int, str], list[Any]] = {}
+    for subject in subjects:
+        if subject.person is not None:
+            person_keys.setdefault(subject.person.pk, []).append(subject.key)
+        references = {subject.police_reference, subject.person.police_reference if subject.person else ""}
+        for reference in references - {""}:
+            reference_keys.setdefault((subject.region_id, reference), []).append(subject.key)
+    named = Q(perpetrator_id__in=list(person_keys)) if person_keys else Q(pk__in=[])
+    for region_id, reference in reference_keys:
+        named |= Q(region_id=region_id, perpetrator_ref=reference)
+    rows = PoliceRecord.objects.filter(named, victim__isnull=False).values_list(
+        "perpetrator_id", "region_id", "perpetrator_ref", "victim_id"
+    )
+    for perpetrator_id, region_id, reference, victim_id in rows:
+        for key in person_keys.get(perpetrator_id, []) + reference_keys.get((region_id, reference), []):
+            found[key].add(victim_id)
+    for subject in subjects:
+        if subject.person is not None and subject.person.side != Side.VICTIM:
+            found[subject.key].discard(subject.person.pk)
+    return found
 
 
-def _words(text: str) -> list[str]:
-    return [_STREET_ABBREVIATIONS.get(w, w) for w in re.findall(r"[^\W_]+", text.casefold())]
+def _subject(item: AgendaItem) -> Subject:
+    return Subject(item.pk, item.person, item.police_reference, item.meeting.panel.region_id)
 
 
-def _phone_digits(text: str) -> str:
-    digits = re.sub(r"\D", "", text)
-    # +44 7700 900555 and 07700 900555 are the same number.
-    return "0" + digits[2:] if digits.startswith("44") and len(digits) > 10 else digits
+def protected_ids_by_item(items: list[AgendaItem]) -> dict[uuid.UUID, set[uuid.UUID]]:
+    """For each item, the people protected in its typed text (decisions, actions, what was shared, the
+    minutes). The items should come with their person and meeting's panel."""
+    return protected_ids_for_subjects([_subject(item) for item in items])
 
 
-def _address_markers(address: str) -> list[Marker]:
-    markers = [Marker("postcode", (a + b).casefold()) for a, b in _POSTCODE.findall(address)]
-    lines = [_POSTCODE.sub(" ", line).strip() for line in re.split(r"[\n,;]+", address)]
-    lines = [line for line in lines if _words(line)]
-    # The last line is usually the town: naming a town does not locate anyone. A one-line address is kept.
-    identifying = lines[:-1] if len(lines) > 1 else lines
-    for line in identifying:
-        words = _words(line)
-        for n, word in enumerate(words):
-            if word in _STREET_WORDS and n >= 1:
-                words = words[: n + 1]
-                break
-        street = words
-        while street and (any(ch.isdigit() for ch in street[0]) or street[0] in _PREMISES_WORDS):
-            street = street[1:]
-        if len(street) >= 2:
-            markers.append(Marker("address", " ".join(street)))
-        elif len(words) >= 2:
-            markers.append(Marker("address", " ".join(words)))
-    return markers
+def protected_markers_for_person(person: Person, *, region_id: int) -> list[Marker]:
+    """The sealed details protected in typed text about a person (a reason for referring them in)."""
+    subject = Subject(person.pk, person, "", region_id)
+    return sealed.markers_of(protected_ids_for_subjects([subject]))[person.pk]
 
 
-def markers_for(person: Person) -> list[Marker]:
-    """The person's sealed contact details and location, as markers. Read on the server only, to keep them
-    out of typed text; never shown, returned or logged."""
-    markers: list[Marker] = []
-    for field in ("address", "phone", "email", "school"):
-        value = getattr(person, field)
-        if not isinstance(value, Sealed):
-            continue
-        try:
-            # Not a reveal: the text is compared here and goes no further.
-            plain = unseal(value.token)
-        except SealedValueUnreadable as exc:
-            raise SharingError(
-                _("The contact details this is checked against cannot be read just now. Try again later.")
-            ) from exc
-        if field == "address":
-            markers += _address_markers(plain)
-        elif field == "phone":
-            # The last nine digits: with or without the leading 0 or +44 it is the same number.
-            digits = _phone_digits(plain)[-9:]
-            if len(digits) >= 6:
-                markers.append(Marker("phone", digits))
-        elif field == "email":
-            compact = "".join(_words(plain))
-            if len(compact) >= 6:
-                markers.append(Marker("email", compact))
-        elif len(_words(plain)) >= 2:
-            markers.append(Marker("school", " ".join(_words(plain))))
-    return markers
+def protected_markers_by_item(items: list[AgendaItem]) -> dict[uuid.UUID, list[Marker]]:
+    """Each item's protected people's sealed details, as markers (never shown, returned or logged)."""
+    return sealed.markers_of(protected_ids_by_item(items))
 
 
 def protected_people(item: AgendaItem) -> list[Person]:
-    """The people whose location must stay out of this item's typed text.
-
-    On a perpetrator panel: the person's partners and ex-partners, the victims the police have recorded
-    against them, and their children. On a MARAC or daily discussion: the victim discussed, and their
-    children.
-    """
-    person_id = item.person_id
-    ids: set[uuid.UUID] = set()
-    if person_id is not None:
-        children = Relationship.objects.filter(person_id=person_id, kind=RelationshipKind.PARENT_OF)
-        ids |= set(children.values_list("other_id", flat=True))
-        if not is_perpetrator_panel(item):
-            return list(Person.objects.filter(pk__in=ids | {person_id}))
-        partners = (RelationshipKind.CURRENT_PARTNER, RelationshipKind.EX_PARTNER)
-        ids |= set(
-            Relationship.objects.filter(person_id=person_id, kind__in=partners).values_list(
-                "other_id", flat=True
-            )
-        )
-        ids |= set(
-            Relationship.objects.filter(other_id=person_id, kind__in=partners).values_list(
-                "person_id", flat=True
-            )
-        )
-    elif not is_perpetrator_panel(item):
-        return []
-    # Someone known only from police data is linked to their victims by the force's reference.
-    named = Q(perpetrator_id=person_id) if person_id else Q()
-    references = {item.police_reference, item.person.police_reference if item.person else ""} - {""}
-    if references:
-        named |= Q(perpetrator_ref__in=references, region_id=item.meeting.panel.region_id)
-    victims = (
-        PoliceRecord.objects.filter(named, victim__isnull=False) if named else PoliceRecord.objects.none()
-    )
-    ids |= {victim for victim in victims.values_list("victim_id", flat=True) if victim is not None}
-    ids.discard(person_id)
-    return list(Person.objects.filter(pk__in=ids))
+    return list(Person.objects.filter(pk__in=protected_ids_by_item([item])[item.pk]))
 
 
 def protected_markers(item: AgendaItem) -> list[Marker]:
-    return [marker for person in protected_people(item) for marker in markers_for(person)]
-
-
-def mentions(text: str, markers: list[Marker]) -> set[str]:
-    """The kinds of protected detail the text holds, compared in normalised form: case, punctuation,
-    spacing, street abbreviations and +44 do not hide a match."""
-    words = _words(text)
-    spaced = f" {' '.join(words)} "
-    compact = "".join(words)
-    without_at = "".join(w for w in words if w not in ("at", "dot"))
-    phones = [_phone_digits(run) for run in _PHONE_RUN.findall(text)]
-    found = set()
-    for marker in markers:
-        if marker.kind in ("address", "school"):
-            hit = f" {marker.value} " in spaced
-        elif marker.kind == "postcode":
-            hit = marker.value in compact
-        elif marker.kind == "phone":
-            hit = any(marker.value in run for run in phones)
-        else:
-            hit = marker.value in compact or marker.value in without_at
-        if hit:
-            found.add(marker.kind)
-    return found
+    return protected_markers_by_item([item])[item.pk]
 
 
 # --- Recording what an agency shared -------------------------------------------------------------------
@@ -548,12 +381,12 @@ def may_share_for(item: AgendaItem, actor: Actor) -> list[Agency]:
     """The agencies the actor may record a disclosure for: their own, if it has a seat; the chair and the
     coordinator record for any agency at the table, since they take the notes."""
     agency = actor.agency
-    if agency is None or not allows(actor, Perm.PANEL_CONTRIBUTE):
+    if agency is None or not allows(actor, Perm.PANEL_CONTRIBUTE) or not holds_seat(actor, item.meeting):
         return []
-    seats = PanelMember.objects.filter(panel_id=item.meeting.panel_id)
     if running_the_meeting(item, actor):
+        seats = PanelMember.objects.filter(panel_id=item.meeting.panel_id)
         return list(Agency.objects.filter(pk__in=seats.values("agency_id")).order_by("name_en"))
-    return [agency] if seats.filter(agency=agency).exists() else []
+    return [agency]
 
 
 def record_disclosure(

@@ -23,9 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from pathways.accounts.models import Agency, User
 from pathways.assessments.models import ScreeningRound
-from pathways.audit import services as audit
-from pathways.audit.choices import AuditAction
-from pathways.core.policy import Actor, Perm, actor_for, allows, get_for_actor, visible_to
+from pathways.core.policy import Actor, Perm, actor_for, allows, visible_to
 from pathways.panels import selectors, services, sharing
 from pathways.panels.choices import ActionStatus, AgendaReason, MeetingStatus, PanelKind
 from pathways.panels.forms import (
@@ -47,11 +45,6 @@ from pathways.panels.models import (
 )
 from pathways.people import selectors as people
 
-# From each record to the agencies with a seat on its panel: they, and only they, may see it.
-PANEL_PATH = "members__agency"
-MEETING_PATH = "panel__members__agency"
-ITEM_PATH = "meeting__panel__members__agency"
-ACTION_PATH = "item__meeting__panel__members__agency"
 MINUTES_LANGUAGES = {"en": "English", "cy": "Cymraeg"}
 
 
@@ -59,46 +52,19 @@ MINUTES_LANGUAGES = {"en": "English", "cy": "Cymraeg"}
 
 
 def _panel(actor: Actor, panel_id: uuid.UUID) -> Panel:
-    return get_for_actor(
-        actor, Panel.objects.select_related("region"), Perm.PANEL_CASE_VIEW, PANEL_PATH, pk=panel_id
-    )
+    return selectors.panel_get(actor=actor, panel_id=panel_id)
 
 
 def _meeting(actor: Actor, meeting_id: uuid.UUID) -> Meeting:
-    return get_for_actor(
-        actor, Meeting.objects.select_related("panel"), Perm.PANEL_CASE_VIEW, MEETING_PATH, pk=meeting_id
-    )
+    return selectors.meeting_get(actor=actor, meeting_id=meeting_id)
 
 
 def _item(actor: Actor, item_id: uuid.UUID) -> AgendaItem:
-    items = AgendaItem.objects.select_related(
-        "meeting__panel",
-        "person",
-        "assessment__instrument_version",
-        "rfg_score__area",
-        "nomination__agency",
-        "review_of__item__meeting",
-        "referring_agency",
-    )
-    return get_for_actor(actor, items, Perm.PANEL_CASE_VIEW, ITEM_PATH, pk=item_id)
+    return selectors.agenda_item_get(actor=actor, item_id=item_id)
 
 
 def _action(actor: Actor, action_id: uuid.UUID) -> Action:
-    actions = Action.objects.select_related("item__meeting__panel", "item__person", "agency", "owner")
-    return get_for_actor(actor, actions, Perm.PANEL_CONTRIBUTE, ACTION_PATH, pk=action_id)
-
-
-def _viewed(
-    request: HttpRequest, actor: Actor, record_type: str, record_id: object = "", **details: Any
-) -> None:
-    audit.record(
-        action=AuditAction.RECORD_VIEWED,
-        actor=actor,
-        request=request,
-        record_type=record_type,
-        record_id=record_id,
-        details=details or None,
-    )
+    return selectors.action_get(actor=actor, action_id=action_id)
 
 
 def _posted(request: HttpRequest) -> QueryDict | None:
@@ -120,27 +86,21 @@ def _member_agencies(panel: Panel) -> QuerySet[Agency]:
 def panel_list(request: HttpRequest) -> HttpResponse:
     """The panels the actor's agency has a seat on, each with its next meeting."""
     actor = actor_for(request)
-    panels = list(
-        visible_to(actor, Panel.objects.filter(is_active=True), Perm.PANEL_CASE_VIEW, PANEL_PATH)
-        .select_related("region")
-        .order_by("kind", "name_en")
-    )
+    panels = list(selectors.panels_for(actor).select_related("region").order_by("kind", "name_en"))
     today = datetime.date.today()
     upcoming: dict[object, Meeting] = {}
     for meeting in Meeting.objects.filter(panel__in=panels, held_on__gte=today).order_by("held_on"):
         upcoming.setdefault(meeting.panel_id, meeting)
     rows = [{"panel": p, "next": upcoming.get(p.pk)} for p in panels]
-    _viewed(request, actor, "panel_list", count=len(rows))
     return render(request, "panels/list.html", {"rows": rows})
 
 
 def panel_detail(request: HttpRequest, panel_id: uuid.UUID) -> HttpResponse:
     actor = actor_for(request)
     panel = _panel(actor, panel_id)
-    _viewed(request, actor, "panel", panel.pk)
-    waiting = RfgNomination.objects.filter(panel=panel, heard_at__isnull=True).select_related(
-        "person", "agency"
-    )
+    waiting = visible_to(
+        actor, RfgNomination.objects.filter(panel=panel, heard_at__isnull=True), Perm.PANEL_CASE_VIEW
+    ).select_related("person", "agency")
     return render(
         request,
         "panels/panel_detail.html",
@@ -181,7 +141,12 @@ def nominate(request: HttpRequest, panel_id: uuid.UUID) -> HttpResponse:
     """A partner agency refers someone it works with in for the panel's next agenda."""
     actor = actor_for(request)
     panel = _panel(actor, panel_id)
-    candidates = people.people_for(actor).order_by("family_name", "given_name")
+    # Only people in the role the panel discusses: a victim is never offered for a perpetrator panel.
+    candidates = (
+        people.people_for(actor)
+        .filter(side=PanelKind.side_discussed(panel.kind))
+        .order_by("family_name", "given_name")
+    )
     form = NominationForm(_posted(request), people=candidates)
     if request.method == "POST" and form.is_valid():
         assert actor.agency is not None  # the policy lets no one without an agency this far
@@ -190,11 +155,10 @@ def nominate(request: HttpRequest, panel_id: uuid.UUID) -> HttpResponse:
                 panel, form.cleaned_data["person"], actor.agency, form.cleaned_data["reason"], actor=actor
             )
         except services.PanelError as error:
-            form.add_error(None, error.message)
+            form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             messages.success(request, _("Referred in for the panel's next meeting."))
             return redirect("panels:panel_detail", panel_id=panel.pk)
-    _viewed(request, actor, "panel_nomination_form", panel.pk)
     return render(request, "panels/nominate.html", {"panel": panel, "form": form})
 
 
@@ -205,11 +169,10 @@ def _meeting_page(
     request: HttpRequest, actor: Actor, meeting: Meeting, errors: list[str] | None = None
 ) -> HttpResponse:
     items = list(
-        meeting.items.select_related("person", "decision", "rfg_score", "referring_agency").order_by(
-            "position"
-        )
+        selectors.agenda_items_for(actor=actor, meeting=meeting)
+        .select_related("person", "decision", "rfg_score", "referring_agency")
+        .order_by("position")
     )
-    _viewed(request, actor, "meeting", meeting.pk, items=len(items))
     can_change = allows(actor, Perm.PANEL_CASE_CHANGE)
     return render(
         request,
@@ -263,7 +226,7 @@ def attendance(request: HttpRequest, meeting_id: uuid.UUID) -> HttpResponse:
         try:
             services.record_attendance(meeting, form.attendance(), actor=actor)
         except services.PanelError as error:
-            form.add_error(None, error.message)
+            form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             quorum = selectors.quorum(meeting)
             if quorum.quorate:
@@ -295,7 +258,6 @@ def close(request: HttpRequest, meeting_id: uuid.UUID) -> HttpResponse:
             messages.success(request, _("Minutes issued. Only the panel's members can read them."))
             return redirect("panels:minutes", meeting_id=meeting.pk)
     items = list(meeting.items.select_related("decision"))
-    _viewed(request, actor, "meeting_close", meeting.pk)
     return render(
         request,
         "panels/close.html",
@@ -319,8 +281,7 @@ def minutes(request: HttpRequest, meeting_id: uuid.UUID) -> HttpResponse:
     if language not in MINUTES_LANGUAGES:
         language = "en"
     # render_minutes renders a template with autoescaping, so its HTML is safe to place in the page.
-    document = mark_safe(services.render_minutes(meeting, language))  # noqa: S308
-    _viewed(request, actor, "minutes", meeting.pk, language=language)
+    document = mark_safe(services.render_minutes(meeting, language, reader=actor))  # noqa: S308
     return render(
         request,
         "panels/minutes.html",
@@ -342,7 +303,6 @@ def item_detail(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
     actor = actor_for(request)
     item = _item(actor, item_id)
     meeting = item.meeting
-    _viewed(request, actor, "agenda_item", item.pk)
     # The person's own record (and so their assessments) opens only for agencies working with them.
     person_visible = (
         item.person_id is not None and people.people_for(actor).filter(pk=item.person_id).exists()
@@ -369,6 +329,7 @@ def item_detail(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
         "can_change": allows(actor, Perm.PANEL_CASE_CHANGE),
         "can_contribute": allows(actor, Perm.PANEL_CONTRIBUTE),
         "papers": sharing.papers_for(item, actor, request),
+        "markers": sharing.protected_markers(item),
     }
     return render(request, "panels/item_detail.html", context)
 
@@ -384,7 +345,9 @@ def _screenings(item: AgendaItem) -> QuerySet[ScreeningRound] | None:
     if service is None or item.person_id is None:
         return None
     return (
-        ScreeningRound.objects.filter(service=service, candidates__referral__person=item.person_id)
+        ScreeningRound.objects.filter(
+            service=service, candidates__referral__person__in=services.screened_for(item)
+        )
         .select_related("service")
         .distinct()
     )
@@ -418,11 +381,10 @@ def decide(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
                 actor=actor,
             )
         except services.PanelError as error:
-            form.add_error(None, error.message)
+            form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             messages.success(request, _("The panel's decision is recorded."))
             return redirect("panels:item_detail", item_id=item.pk)
-    _viewed(request, actor, "agenda_item_decision_form", item.pk)
     return render(
         request,
         "panels/decide.html",
@@ -455,11 +417,10 @@ def action_new(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
                 actor=actor,
             )
         except services.PanelError as error:
-            form.add_error(None, error.message)
+            form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             messages.success(request, _("Action added."))
             return redirect("panels:item_detail", item_id=item.pk)
-    _viewed(request, actor, "agenda_item_action_form", item.pk)
     return render(
         request,
         "panels/action_new.html",
@@ -479,18 +440,25 @@ def action_update(request: HttpRequest, action_id: uuid.UUID) -> HttpResponse:
         try:
             services.update_action(action, status=form.cleaned_data["status"], actor=actor)
         except services.PanelError as error:
-            form.add_error(None, error.message)
+            form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             messages.success(request, _("Action updated."))
             if actor.agency is not None and action.agency_id == actor.agency.pk:
                 return redirect("panels:actions")
             return redirect("panels:item_detail", item_id=action.item_id)
-    _viewed(request, actor, "panel_action", action.pk)
     overdue = selectors.overdue_actions(datetime.date.today()).filter(pk=action.pk).exists()
+    case_visible = bool(selectors.visible_item_ids(actor=actor, item_ids={action.item_id}))
     return render(
         request,
         "panels/action_update.html",
-        {"action": action, "item": action.item, "form": form, "overdue": overdue},
+        {
+            "action": action,
+            "item": action.item,
+            "form": form,
+            "overdue": overdue,
+            "case_visible": case_visible,
+            "markers": sharing.protected_markers(action.item),
+        },
     )
 
 
@@ -499,23 +467,26 @@ def actions(request: HttpRequest) -> HttpResponse:
     actor = actor_for(request)
     assert actor.agency is not None  # the policy lets no one without an agency this far
     today = datetime.date.today()
-    own = visible_to(
-        actor, selectors.actions_for_agency(actor.agency), Perm.PANEL_CASE_VIEW, ACTION_PATH
-    ).filter(status=ActionStatus.OPEN)
+    own = visible_to(actor, selectors.actions_for_agency(actor.agency), Perm.PANEL_CONTRIBUTE).filter(
+        status=ActionStatus.OPEN
+    )
     rows = list(own.select_related("item__meeting__panel", "item__person", "owner"))
+    cases = selectors.visible_item_ids(actor=actor, item_ids={a.item_id for a in rows})
     overdue = set(
         selectors.overdue_actions(today, actor.agency)
         .filter(pk__in=[a.pk for a in rows])
         .values_list("pk", flat=True)
     )
     rows.sort(key=lambda a: (a.pk not in overdue, a.due_on))
-    _viewed(request, actor, "panel_actions", count=len(rows), overdue=len(overdue))
     return render(
         request,
         "panels/actions.html",
         {
-            "rows": [{"action": a, "overdue": a.pk in overdue} for a in rows],
+            "rows": [
+                {"action": a, "overdue": a.pk in overdue, "case_visible": a.item_id in cases} for a in rows
+            ],
             "overdue": len(overdue),
+            "markers": sharing.protected_markers_by_item([a.item for a in rows]),
             "agency": actor.agency,
             "may_update": allows(actor, Perm.PANEL_CONTRIBUTE),
             "can_see_due": allows(actor, Perm.ASSESSMENT_CHANGE),

@@ -14,8 +14,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 
-from pathways.audit import services as audit
-from pathways.audit.choices import AuditAction
 from pathways.core.policy import Perm, actor_for, get_for_actor
 from pathways.directory.models import Area
 from pathways.panels import rfg
@@ -43,9 +41,7 @@ class AreaRanking:
 
 def rfg_ranking(request: HttpRequest, panel_id: uuid.UUID) -> HttpResponse:
     actor = actor_for(request)
-    panel = get_for_actor(
-        actor, Panel.objects.select_related("region"), Perm.PANEL_CASE_VIEW, "members__agency", pk=panel_id
-    )
+    panel = get_for_actor(actor, Panel.objects.select_related("region"), Perm.PANEL_CASE_VIEW, pk=panel_id)
     run = rfg.latest_run(panel.region)
     areas = list(panel.areas.all())
     rankings: list[AreaRanking] = []
@@ -67,18 +63,6 @@ def rfg_ranking(request: HttpRequest, panel_id: uuid.UUID) -> HttpResponse:
                 name = score.person.display_name if score.person and score.person_id in visible else None
                 rows.append(RankedRow(score, band.cy if welsh else band.en, name, score.rank <= top_n))
             rankings.append(AreaRanking(area, rows, run.scores.filter(area=area).count()))
-    audit.record(
-        action=AuditAction.RECORD_VIEWED,
-        actor=actor,
-        request=request,
-        record_type="rfg_ranking",
-        record_id=run.pk if run is not None else panel.pk,
-        details={
-            "panel": str(panel.pk),
-            "areas": [area.slug for area in areas],
-            "rows_shown": sum(len(r.rows) for r in rankings),
-        },
-    )
     return render(
         request,
         "panels/rfg.html",

@@ -15,19 +15,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from pathways.accounts.choices import Role
 from pathways.accounts.models import Agency
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
 from pathways.core.forms import GovukFormMixin
-from pathways.core.policy import Perm, actor_for, get_for_actor
+from pathways.core.policy import Perm, actor_for, get_for_actor, may_see_exact_return_figures
 from pathways.panels import returns, sharing
 from pathways.panels.choices import LawfulBasis, MeetingStatus, PanelKind
 from pathways.panels.models import AgendaItem, Panel
 from pathways.people.forms import RevealForm
 
-MEETING_OWNERS = "meeting__panel__members__agency"
-PANEL_OWNERS = "members__agency"
 QUARTERS_OFFERED = 8
 
 
@@ -70,7 +67,6 @@ def _item(request: HttpRequest, item_id: uuid.UUID) -> AgendaItem:
         actor_for(request),
         AgendaItem.objects.select_related("meeting__panel", "person", "referring_agency"),
         Perm.PANEL_CONTRIBUTE,
-        MEETING_OWNERS,
         pk=item_id,
     )
 
@@ -168,7 +164,6 @@ def marac_return(request: HttpRequest, panel_id: uuid.UUID) -> HttpResponse:
         actor,
         Panel.objects.filter(kind=PanelKind.MARAC),
         Perm.PANEL_RETURN_VIEW,
-        PANEL_OWNERS,
         pk=panel_id,
     )
     form = QuarterForm(request.GET if "quarter" in request.GET else None)
@@ -202,7 +197,7 @@ def marac_return(request: HttpRequest, panel_id: uuid.UUID) -> HttpResponse:
             "result": result,
             "quarter": quarter,
             # The exact figures are for the coordinator who makes the return; everyone else sees what leaves.
-            "exact": actor.role == Role.PANEL_COORDINATOR,
+            "exact": may_see_exact_return_figures(actor),
         },
         status=400 if form.errors else 200,
     )

@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from pathways.core.access import Ownership, Side
 from pathways.core.fields import SealedTextField
 from pathways.core.models import TimeStampedModel
+from pathways.core.readlog import PersonalData
 from pathways.people.choices import (
     Ethnicity,
     GenderIdentity,
@@ -21,13 +20,18 @@ from pathways.people.choices import (
 SEALED_FIELDS = ("address", "phone", "email", "school")
 
 
-class Person(TimeStampedModel):
+class Person(PersonalData, TimeStampedModel):
     """Someone a referral is about: the person referred, a partner or ex-partner, a child.
 
     The sealed fields are the ones that, in the wrong hands, let someone find a victim or a child; they are
     encrypted and shown only through `policy.reveal_sealed`.
     """
 
+    ACCESS = Ownership(agencies=("agencies",), side="side")
+
+    # Which side of the family the person is on, set when the record is made: the person referred for
+    # their behaviour, or a partner, ex-partner, victim or child.
+    side = models.CharField(_("side of the family"), max_length=12, choices=Side.choices)
     given_name = models.CharField(_("first name"), max_length=100)
     family_name = models.CharField(_("last name"), max_length=100)
     known_as = models.CharField(_("how they want to be referred to"), max_length=100, blank=True)
@@ -88,6 +92,9 @@ class Person(TimeStampedModel):
     class Meta:
         ordering = ["family_name", "given_name"]
         indexes = [models.Index(fields=["family_name", "given_name", "date_of_birth"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(side__in=Side.values), name="person_has_a_side")
+        ]
         verbose_name = _("person")
         verbose_name_plural = _("people")
 
@@ -100,10 +107,6 @@ class Person(TimeStampedModel):
     @property
     def display_name(self) -> str:
         return f"{self.known_as or self.given_name} {self.family_name}".strip()
-
-    def owning_agency_ids(self) -> Iterable[Any]:
-        """Costs a query unless `agencies` was prefetched."""
-        return [a.pk for a in self.agencies.all()]
 
 
 class PersonAccess(models.Model):
@@ -121,7 +124,7 @@ class PersonAccess(models.Model):
         return f"{self.agency} - {self.person_id}"
 
 
-class Relationship(models.Model):
+class Relationship(PersonalData):
     """`person` is `kind` of `other`: "A is the current partner of B", "A is the parent of C"."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="relationships")

@@ -2,22 +2,42 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
 from pathways.core.policy import Actor, Perm, get_for_actor, visible_to
 from pathways.directory.models import Area
+from pathways.people.choices import RelationshipKind
 from pathways.people.models import Person
 
 
 def people_for(actor: Actor) -> QuerySet[Person]:
-    return visible_to(actor, Person.objects.all(), Perm.PERSON_VIEW, "agencies")
+    return visible_to(actor, Person.objects.all(), Perm.PERSON_VIEW)
 
 
 def get_person(actor: Actor, person_id: uuid.UUID) -> Person:
-    return get_for_actor(
-        actor, Person.objects.prefetch_related("agencies"), Perm.PERSON_VIEW, "agencies", pk=person_id
-    )
+    return get_for_actor(actor, Person.objects.prefetch_related("agencies"), Perm.PERSON_VIEW, pk=person_id)
+
+
+@dataclass(frozen=True)
+class RelatedPerson:
+    """A relationship as this reader may see it: the other person only when their record is visible to
+    the reader; otherwise only the kind (the access policy's crossing "relationship")."""
+
+    kind: str
+    kind_label: str
+    other: Person | None
+
+
+def relationships_for(*, actor: Actor, person: Person) -> list[RelatedPerson]:
+    rows = list(person.relationships.select_related("other").order_by("kind", "created_at"))
+    visible = set(people_for(actor).filter(pk__in=[r.other_id for r in rows]).values_list("pk", flat=True))
+    labels = dict(RelationshipKind.choices)
+    return [
+        RelatedPerson(r.kind, str(labels.get(r.kind, r.kind)), r.other if r.other_id in visible else None)
+        for r in rows
+    ]
 
 
 def possible_duplicates(

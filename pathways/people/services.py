@@ -10,7 +10,8 @@ from django.db import transaction
 from pathways.accounts.models import Agency
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
-from pathways.core.policy import Actor
+from pathways.core.access import Side
+from pathways.core.policy import Actor, agency_may_see_side
 from pathways.directory.models import Area
 from pathways.people.choices import (
     Ethnicity,
@@ -52,10 +53,11 @@ class PersonInput:
     extra: dict[str, str] = field(default_factory=dict)
 
 
-def build_person(data: PersonInput, *, actor: Actor | None) -> Person:
-    """An unsaved Person; `create_person` saves it, bulk imports save many at once."""
+def build_person(data: PersonInput, *, side: Side, actor: Actor | None) -> Person:
+    """An unsaved Person on `side` of the family; `create_person` saves it, bulk imports save many at once."""
     user = actor.user if actor and actor.user.is_authenticated else None
     return Person(
+        side=Side(side),
         given_name=data.given_name.strip(),
         family_name=data.family_name.strip(),
         date_of_birth=data.date_of_birth,
@@ -86,9 +88,17 @@ def build_person(data: PersonInput, *, actor: Actor | None) -> Person:
 
 @transaction.atomic
 def create_person(
-    *, actor: Actor | None, data: PersonInput, reason: str, agencies: list[Agency] | None = None
+    *,
+    actor: Actor | None,
+    data: PersonInput,
+    side: Side,
+    reason: str,
+    agencies: list[Agency] | None = None,
 ) -> Person:
-    person = build_person(data, actor=actor)
+    """Save a person on `side` of the family. The acting agency (or `agencies`) works with the record from
+    then on, but only where the access policy lets an agency of its type see that side: a perpetrator
+    service that refers a man and names his partner never owns her record."""
+    person = build_person(data, side=side, actor=actor)
     person.save()
     for agency in agencies if agencies is not None else ([actor.agency] if actor and actor.agency else []):
         grant_access(person=person, agency=agency, reason=reason)
@@ -102,9 +112,13 @@ def create_person(
     return person
 
 
-def grant_access(*, person: Person, agency: Agency, reason: str) -> None:
-    """Share a person's record with an agency that is now working with them."""
+def grant_access(*, person: Person, agency: Agency, reason: str) -> bool:
+    """Share a person's record with an agency that is now working with them. False, and nothing shared,
+    when the agency's type may not see the person's side of the family."""
+    if not agency_may_see_side(agency, person.side):
+        return False
     PersonAccess.objects.get_or_create(person=person, agency=agency, defaults={"reason": reason[:200]})
+    return True
 
 
 def relate(*, person: Person, other: Person, kind: RelationshipKind | str) -> Relationship:

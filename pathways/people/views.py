@@ -6,8 +6,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from pathways.audit import services as audit
-from pathways.audit.choices import AuditAction
 from pathways.core.policy import actor_for, can_see_sealed, reveal_sealed
 from pathways.people import selectors
 from pathways.people.forms import RevealForm
@@ -21,13 +19,6 @@ def person_detail(request: HttpRequest, person_id: uuid.UUID, reveal: bool = Fal
     a stated need; the revealed values are in that one response and never stored in the session."""
     actor = actor_for(request)
     person = selectors.get_person(actor, person_id)
-    audit.record(
-        action=AuditAction.RECORD_VIEWED,
-        actor=actor,
-        request=request,
-        record_type="person",
-        record_id=person.pk,
-    )
     may_reveal = can_see_sealed(actor, person)
     form = RevealForm(request.POST if reveal and request.method == "POST" else None)
     revealed: dict[str, str | None] = {}
@@ -52,7 +43,7 @@ def person_detail(request: HttpRequest, person_id: uuid.UUID, reveal: bool = Fal
             "may_reveal": may_reveal,
             "revealed": revealed,
             "form": form,
-            "relationships": person.relationships.select_related("other"),
+            "relationships": selectors.relationships_for(actor=actor, person=person),
             "referrals": referrals_for(actor).filter(person=person).order_by("-created_at"),
         },
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db import transaction
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -13,8 +12,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from pathways.audit import services as audit
-from pathways.audit.choices import AuditAction
 from pathways.core.policy import actor_for
 from pathways.directory.choices import ReferralRoute
 from pathways.directory.models import Area
@@ -130,10 +127,10 @@ class ReferralOut(serializers.Serializer[Any]):
     triage = TriageOut(allow_null=True)
 
 
-def _triage_out(snapshot: dict[str, Any] | None) -> dict[str, Any] | None:
+def _triage_out(snapshot: dict[str, Any] | None, describe: Describer | None = None) -> dict[str, Any] | None:
     if not snapshot:
         return None
-    describe = Describer()
+    describe = describe or Describer()
     return {
         "fits": [
             {
@@ -151,7 +148,10 @@ def _triage_out(snapshot: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
-def referral_out(referral: Referral, triage: dict[str, Any] | None = None) -> dict[str, Any]:
+def referral_out(
+    referral: Referral, triage: dict[str, Any] | None = None, describe: Describer | None = None
+) -> dict[str, Any]:
+    """`describe` is shared across a list, so that the names its reasons need are read once, not per row."""
     return {
         "id": str(referral.pk),
         "reference": referral.reference,
@@ -162,7 +162,7 @@ def referral_out(referral: Referral, triage: dict[str, Any] | None = None) -> di
         "service": referral.service.slug if referral.service else None,
         "created_at": referral.created_at.isoformat(),
         "events": [{"status": e.status, "at": e.at.isoformat()} for e in referral.events.all()],
-        "triage": _triage_out(triage if triage is not None else referral.triage),
+        "triage": _triage_out(triage if triage is not None else referral.triage, describe),
     }
 
 
@@ -172,15 +172,15 @@ class ReferralListCreate(APIView):
     @extend_schema(responses={200: ReferralOut(many=True)})
     def get(self, request: Request) -> Response:
         actor = actor_for(request)
-        referrals = list(selectors.referrals_for(actor).prefetch_related("events")[:500])
-        audit.record(
-            action=AuditAction.RECORD_VIEWED,
-            actor=actor,
-            request=request._request,
-            record_type="referral_list",
-            details={"count": len(referrals)},
+        # The list names no person or agency: only the service is joined.
+        referrals = list(
+            selectors.referrals_for(actor)
+            .select_related(None)
+            .select_related("service")
+            .prefetch_related("events")[:500]
         )
-        return Response([referral_out(r) for r in referrals])
+        describe = Describer()
+        return Response([referral_out(r, describe=describe) for r in referrals])
 
     @extend_schema(request=ReferralIn, responses={201: ReferralOut})
     def post(self, request: Request) -> Response:
@@ -206,8 +206,13 @@ class ReferralListCreate(APIView):
             children=[PersonInput(area=data["person"].get("area"), **c) for c in data["children"]],
         )
         actor = actor_for(request)
-        with transaction.atomic():
+        try:
             referral = services.create_referral(actor=actor, data=referral_input, request=request._request)
+        except services.ReferralError as error:
+            # The refusal's own audit entry (a sealed detail typed into the reason, say) is kept: nothing
+            # else was written.
+            body_errors = {error.field: [str(error)]} if error.field else {}
+            return Response({"detail": str(error), "errors": body_errors}, status=status.HTTP_400_BAD_REQUEST)
         try:
             result, ruleset = services.triage_referral(referral)
             triage = {**result.snapshot(), "rules_version": ruleset.version}
@@ -221,13 +226,6 @@ class ReferralDetail(APIView):
     def get(self, request: Request, referral_id: uuid.UUID) -> Response:
         actor = actor_for(request)
         referral = selectors.get_referral(actor, referral_id)
-        audit.record(
-            action=AuditAction.RECORD_VIEWED,
-            actor=actor,
-            request=request._request,
-            record_type="referral",
-            record_id=referral.pk,
-        )
         return Response(referral_out(referral))
 
 

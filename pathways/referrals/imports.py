@@ -29,9 +29,10 @@ from django.utils import timezone
 
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
+from pathways.core.access import Side
 from pathways.core.csvimport import ImportFailed, ImportProblem, open_rows, read_header, width_problem
 from pathways.core.datafiles import Problem
-from pathways.core.policy import Actor, Perm, allows
+from pathways.core.policy import Actor, Perm, agency_may_see_side, allows
 from pathways.directory.choices import ReferralRoute
 from pathways.directory.models import Area
 from pathways.people.choices import GenderIdentity, PreferredLanguage, RelationshipKind, WorkPattern
@@ -387,6 +388,7 @@ def _write_batch(actor: Actor, rows: list[_Row], references: list[str], note: st
                 nhs_number=row.nhs_number,
                 social_services_reference=row.social_services_reference,
             ),
+            side=Side.PERPETRATOR,
             actor=actor,
         )
         people.append(person)
@@ -402,6 +404,7 @@ def _write_batch(actor: Actor, rows: list[_Row], references: list[str], note: st
                     email=row.partner.email,
                     address=row.partner.address,
                 ),
+                side=Side.VICTIM,
                 actor=actor,
             )
             people.append(partner)
@@ -437,7 +440,12 @@ def _write_batch(actor: Actor, rows: list[_Row], references: list[str], note: st
                 note=note,
             )
         )
-    access = [PersonAccess(person_id=p.pk, agency_id=agency_id, reason=ACCESS_REASON) for p in people]
+    # The importing agency works with the partners only where its type may see the victim side.
+    access = [
+        PersonAccess(person_id=p.pk, agency_id=agency_id, reason=ACCESS_REASON)
+        for p in people
+        if agency_may_see_side(actor.agency, p.side)
+    ]
     Person.objects.bulk_create(people, batch_size=INSERT_BATCH)
     PersonAccess.objects.bulk_create(access, batch_size=INSERT_BATCH)
     Relationship.objects.bulk_create(relationships, batch_size=INSERT_BATCH)

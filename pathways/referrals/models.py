@@ -1,20 +1,25 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from pathways.core.access import Ownership
 from pathways.core.models import TimeStampedModel
+from pathways.core.readlog import PersonalData
 from pathways.directory.choices import ReferralRoute
 from pathways.referrals.choices import ReferralKind, RiskLevel, Status, Transition
 
 
-class Referral(TimeStampedModel):
-    """A request for a service for one person. Its history is its events; its status is the latest one."""
+class Referral(PersonalData, TimeStampedModel):
+    """A request for a service for one person. Its history is its events; its status is the latest one.
+
+    It belongs to the agency that made it and to the agencies running the service it was sent to, on the
+    side of the family of the person it is for.
+    """
+
+    ACCESS = Ownership(agencies=("referring_agency", "service__agencies"), side="person__side")
 
     reference = models.CharField(_("reference"), max_length=20, unique=True)
     kind = models.CharField(
@@ -89,7 +94,12 @@ class Referral(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "service"]), models.Index(fields=["status", "tier_needed"])]
+        indexes = [
+            models.Index(fields=["status", "service"]),
+            models.Index(fields=["status", "tier_needed"]),
+            # Lists show the newest first: without it each list sorts every referral to find them.
+            models.Index(fields=["-created_at"], name="referral_newest_first"),
+        ]
 
     def __str__(self) -> str:
         return self.reference
@@ -97,18 +107,13 @@ class Referral(TimeStampedModel):
     def get_absolute_url(self) -> str:
         return reverse("referrals:detail", kwargs={"referral_id": self.pk})
 
-    def owning_agency_ids(self) -> Iterable[Any]:
-        """The referrer's agency and the agencies that run the chosen service. Costs a query or two."""
-        ids = {self.referring_agency_id} if self.referring_agency_id else set()
-        if self.service_id:
-            from pathways.accounts.models import Agency
 
-            ids.update(Agency.objects.filter(services=self.service_id).values_list("pk", flat=True))
-        return ids
-
-
-class ReferralEvent(models.Model):
+class ReferralEvent(PersonalData):
     """One step in a referral's life: who moved it to which status, when, and why."""
+
+    ACCESS = Ownership(
+        agencies=("referral__referring_agency", "referral__service__agencies"), side="referral__person__side"
+    )
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
     status = models.CharField(max_length=20, choices=Status.choices)

@@ -207,6 +207,12 @@ def admit_self_referral(*, address: str) -> Admission:
 def self_referral(request: HttpRequest) -> HttpResponse:
     form = SelfReferralForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        try:
+            # Checked before the limits are charged: a refused submission costs the sender nothing.
+            services.referral_input_check_sealed(actor=None, data=form.referral_input(), request=request)
+        except services.ReferralError as error:
+            form.add_error(error.field if error.field in form.fields else None, str(error))
+            return render(request, "referrals/self_referral.html", {"form": form}, status=400)
         admission = admit_self_referral(address=client_address(request))
         if admission.refused:
             # The form comes back as it was sent, so that nothing typed is lost.

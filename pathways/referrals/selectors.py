@@ -1,14 +1,37 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
 from pathways.core.policy import Actor, Perm, get_for_actor, visible_to
+from pathways.referrals.choices import Status
 from pathways.referrals.models import Referral
 
-# A referral belongs to the agency that made it and to the agencies running the service it was sent to.
-OWNERS = ("referring_agency", "service__agencies")
+
+@dataclass(frozen=True)
+class PartnerReferralSummary:
+    """What the person's side may know of a partner's support referral (the access policy's crossing
+    "partner_referral"): that it exists, its status and the service's name. Nothing else of her record."""
+
+    status: str
+    status_label: str
+    service: str
+
+
+def partner_referrals_summary(*, referral: Referral) -> list[PartnerReferralSummary]:
+    labels = dict(Status.choices)
+    return [
+        PartnerReferralSummary(
+            status=r.status,
+            status_label=str(labels.get(r.status, r.status)),
+            service=r.service.name if r.service else "",
+        )
+        for r in referral.partner_referrals.select_related("service")
+        .only("status", "service__name_en", "service__name_cy", "linked_referral")
+        .order_by("created_at")
+    ]
 
 
 def referrals_for(actor: Actor) -> QuerySet[Referral]:
@@ -16,7 +39,6 @@ def referrals_for(actor: Actor) -> QuerySet[Referral]:
         actor,
         Referral.objects.select_related("person", "service", "referring_agency"),
         Perm.REFERRAL_VIEW,
-        *OWNERS,
     )
 
 
@@ -31,6 +53,5 @@ def get_referral(actor: Actor, referral_id: uuid.UUID) -> Referral:
             "previous_referral__service",
         ),
         Perm.REFERRAL_VIEW,
-        *OWNERS,
         pk=referral_id,
     )

@@ -20,13 +20,16 @@ from django.utils.translation import gettext as _
 from pathways.accounts.models import Agency
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
+from pathways.core.access import Side
 from pathways.core.datafiles import load_versioned
-from pathways.core.policy import Actor
+from pathways.core.policy import Actor, may_take_step, runs_service
+from pathways.core.sealedtext import Marker, markers_from
 from pathways.directory.choices import ReferralRoute
 from pathways.directory.models import Region, Service
 from pathways.directory.services import loaded_region
 from pathways.people.choices import GenderIdentity, PreferredLanguage, RelationshipKind, WorkPattern
 from pathways.people.models import Person, Relationship
+from pathways.people.sealed import SealedDetailError, markers_by_person, sealed_details_refuse
 from pathways.people.services import PersonInput, create_person, grant_access, relate
 from pathways.referrals.choices import HOLDING_A_PLACE, ReferralKind, RiskLevel, Status, Transition
 from pathways.referrals.models import Referral, ReferralEvent, TriageRuleSet
@@ -44,7 +47,57 @@ REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read ou
 
 
 class ReferralError(Exception):
-    """A referral action that cannot be done in the referral's current state; the message says why."""
+    """A referral action that cannot be done in the referral's current state; the message says why, and
+    `field` names the form field it is about, when there is one."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _refuse_sealed_details(
+    *,
+    fields: dict[str, str],
+    markers: list[Marker],
+    actor: Actor | None,
+    record_type: str,
+    record_id: object = "",
+    request: HttpRequest | None = None,
+) -> None:
+    """Typed text on the side of the person who uses abuse never holds the sealed details of those he
+    harms. Called before anything is written, so that the refusal's audit entry is kept."""
+    try:
+        sealed_details_refuse(
+            fields=fields,
+            markers=markers,
+            actor=actor,
+            record_type=record_type,
+            record_id=record_id,
+            request=request,
+        )
+    except SealedDetailError as error:
+        raise ReferralError(error.message, error.field) from error
+
+
+def markers_for_referral(referral: Referral) -> list[Marker]:
+    """The sealed details kept out of a referral's typed text: none for a partner's own support referral
+    (on her side), those of his partners, ex-partners and children for his."""
+    if referral.kind != ReferralKind.PERPETRATOR:
+        return []
+    return markers_by_person([referral.person_id])[referral.person_id]
+
+
+def _markers_for_input(data: ReferralInput) -> list[Marker]:
+    """The sealed details given with a new referral, and those already held for an existing person."""
+    given = [data.partner.person] if data.partner is not None else []
+    markers = [
+        m
+        for p in [*given, *data.children]
+        for m in markers_from(address=p.address, phone=p.phone, email=p.email, school=p.school)
+    ]
+    if data.existing_person is not None:
+        markers += markers_by_person([data.existing_person.pk])[data.existing_person.pk]
+    return markers
 
 
 def random_reference() -> str:
@@ -209,29 +262,58 @@ def _event(referral: Referral, status: str, actor: Actor | None, note: str = "")
     )
 
 
-@transaction.atomic
 def create_referral(
     *, actor: Actor | None, data: ReferralInput, request: HttpRequest | None = None
 ) -> Referral:
-    """Record a referral as received, with the person, the partner and the children."""
+    """Record a referral as received, with the person, the partner and the children.
+
+    Refused, with nothing written, when the reason or what is known of the risk holds the partner's or a
+    child's sealed details: the services working with him read both."""
     if data.route not in ReferralRoute.values:
-        raise ReferralError(_("Choose how the referral came."))
+        raise ReferralError(_("Choose how the referral came."), "route")
+    referral_input_check_sealed(actor=actor, data=data, request=request)
+    return _create_referral(actor=actor, data=data, request=request)
+
+
+def referral_input_check_sealed(
+    *, actor: Actor | None, data: ReferralInput, request: HttpRequest | None = None
+) -> None:
+    """ReferralError, naming the field, when the reason or what is known of the risk holds the sealed
+    details given for the partner or a child (or held for an existing person's family)."""
+    _refuse_sealed_details(
+        fields={"reason": data.reason, "risk_notes": data.risk_notes},
+        markers=_markers_for_input(data),
+        actor=actor,
+        record_type="referral",
+        request=request,
+    )
+
+
+@transaction.atomic
+def _create_referral(*, actor: Actor | None, data: ReferralInput, request: HttpRequest | None) -> Referral:
     agency = actor.agency if actor else None
     reason = _("referral")
     if data.existing_person is not None:
         person = data.existing_person
+        if person.side != Side.PERPETRATOR:
+            raise ReferralError(
+                _("%(name)s is recorded as a partner, victim or child: refer them to a support service.")
+                % {"name": person.display_name}
+            )
     elif data.person is not None:
-        person = create_person(actor=actor, data=data.person, reason=reason)
+        person = create_person(actor=actor, data=data.person, side=Side.PERPETRATOR, reason=reason)
     else:
         raise ReferralError(_("Say who the referral is about."))
     partner = None
+    # The partner and the children are on the victim side: the referrer owns their records only where its
+    # agency may see that side (a perpetrator service or probation never does).
     if data.partner is not None:
-        partner = create_person(actor=actor, data=data.partner.person, reason=reason)
+        partner = create_person(actor=actor, data=data.partner.person, side=Side.VICTIM, reason=reason)
         relate(person=person, other=partner, kind=data.partner.relationship)
     for child in data.children:
         relate(
             person=person,
-            other=create_person(actor=actor, data=child, reason=reason),
+            other=create_person(actor=actor, data=child, side=Side.VICTIM, reason=reason),
             kind=RelationshipKind.PARENT_OF,
         )
     user = actor.user if actor and actor.user.is_authenticated else None
@@ -405,24 +487,33 @@ NEXT = {
     Status.WAITING: {Status.STARTED, Status.WITHDRAWN},
     Status.STARTED: {Status.WITHDRAWN},
 }
-# Steps only the receiving service takes; anyone who can see the referral may withdraw it.
-RECEIVING_SERVICE_STEPS = {Status.OFFERED, Status.ACCEPTED, Status.DECLINED, Status.WAITING, Status.STARTED}
-
-
-def runs_service(actor: Actor, service: Service | None) -> bool:
-    return bool(service and actor.agency and actor.agency.services.filter(pk=service.pk).exists())
 
 
 def next_steps(actor: Actor, referral: Referral) -> list[str]:
     allowed = NEXT.get(Status(referral.status), set())
-    if not runs_service(actor, referral.service):
-        allowed = allowed - RECEIVING_SERVICE_STEPS
-    return [s for s in Status.values if s in allowed]
+    return [
+        s for s in Status.values if s in allowed and may_take_step(actor, service=referral.service, step=s)
+    ]
+
+
+def advance(
+    *, actor: Actor, referral: Referral, to: str, note: str = "", request: HttpRequest | None = None
+) -> Referral:
+    """Move the referral to its next status, with a note (required to decline or withdraw)."""
+    _refuse_sealed_details(
+        fields={"note": note},
+        markers=markers_for_referral(referral),
+        actor=actor,
+        record_type="referral",
+        record_id=referral.pk,
+        request=request,
+    )
+    return _advance(actor=actor, referral=referral, to=to, note=note, request=request)
 
 
 @transaction.atomic
-def advance(
-    *, actor: Actor, referral: Referral, to: str, note: str = "", request: HttpRequest | None = None
+def _advance(
+    *, actor: Actor, referral: Referral, to: str, note: str, request: HttpRequest | None
 ) -> Referral:
     referral = _locked(referral)
     if to not in next_steps(actor, referral):
@@ -452,7 +543,6 @@ def advance(
     return referral
 
 
-@transaction.atomic
 def step(
     *,
     actor: Actor,
@@ -466,6 +556,34 @@ def step(
 
     The current service keeps the person (its referral stays as it is) until the new one starts.
     """
+    _refuse_sealed_details(
+        fields={"handover_note": handover_note},
+        markers=markers_for_referral(referral),
+        actor=actor,
+        record_type="referral",
+        record_id=referral.pk,
+        request=request,
+    )
+    return _step(
+        actor=actor,
+        referral=referral,
+        transition=transition,
+        risk_level=risk_level,
+        handover_note=handover_note,
+        request=request,
+    )
+
+
+@transaction.atomic
+def _step(
+    *,
+    actor: Actor,
+    referral: Referral,
+    transition: str,
+    risk_level: str,
+    handover_note: str,
+    request: HttpRequest | None,
+) -> Referral:
     referral = _locked(referral)
     if transition not in Transition.values:
         raise ReferralError(_("Choose step up or step down."))

@@ -10,9 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from pathways.audit import services as audit
-from pathways.audit.choices import AuditAction
-from pathways.core.policy import Perm, actor_for, allows, can_see_record
+from pathways.core.policy import Perm, actor_for, allows, can_see_record, runs_service
 from pathways.directory.models import Service
 from pathways.people import selectors as people
 from pathways.people.models import Person
@@ -28,13 +26,6 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     referrals = selectors.referrals_for(actor).order_by("-created_at")[:200]
     mine = [r for r in referrals if actor.agency and r.referring_agency_id == actor.agency.pk]
     received = [r for r in referrals if r not in mine]
-    audit.record(
-        action=AuditAction.RECORD_VIEWED,
-        actor=actor,
-        request=request,
-        record_type="referral_list",
-        details={"count": len(referrals)},
-    )
     return render(request, "referrals/list.html", {"mine": mine, "received": received})
 
 
@@ -67,7 +58,7 @@ def referral_new(request: HttpRequest) -> HttpResponse:
             try:
                 referral = services.create_referral(actor=actor, data=referral_input, request=request)
             except services.ReferralError as error:
-                form.add_error(None, str(error))
+                form.add_error(error.field if error.field in form.fields else None, str(error))
             else:
                 messages.success(
                     request,
@@ -127,13 +118,6 @@ def _describe(snapshot: dict[str, Any] | None) -> dict[str, Any] | None:
 def referral_detail(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
     actor = actor_for(request)
     referral = selectors.get_referral(actor, referral_id)
-    audit.record(
-        action=AuditAction.RECORD_VIEWED,
-        actor=actor,
-        request=request,
-        record_type="referral",
-        record_id=referral.pk,
-    )
     snapshot, triage_error = _options(referral)
     triage = _describe(snapshot)
     choose_form = None
@@ -150,7 +134,7 @@ def referral_detail(request: HttpRequest, referral_id: uuid.UUID) -> HttpRespons
     steps = services.next_steps(actor, referral) if allows(actor, Perm.REFERRAL_CHANGE) else []
     can_step = (
         allows(actor, Perm.REFERRAL_CHANGE)
-        and services.runs_service(actor, referral.service)
+        and runs_service(actor, referral.service)
         and referral.status in (Status.ACCEPTED, Status.WAITING, Status.STARTED)
     )
     return render(
@@ -161,7 +145,8 @@ def referral_detail(request: HttpRequest, referral_id: uuid.UUID) -> HttpRespons
             "person": person,
             "person_visible": can_see_record(actor, _with_agencies(person), Perm.PERSON_VIEW),
             "partner": partner if partner_visible else None,
-            "partner_referrals": referral.partner_referrals.select_related("service"),
+            "partner_referrals": selectors.partner_referrals_summary(referral=referral),
+            "markers": services.markers_for_referral(referral),
             "events": referral.events.select_related("by", "agency"),
             "triage": triage,
             "triage_error": triage_error,
@@ -230,7 +215,7 @@ def referral_step(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
         try:
             new = services.step(actor=actor, referral=referral, request=request, **form.cleaned_data)
         except services.ReferralError as error:
-            form.add_error(None, str(error))
+            form.add_error(error.field if error.field in form.fields else None, str(error))
         else:
             messages.success(
                 request,

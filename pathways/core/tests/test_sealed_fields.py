@@ -1,9 +1,5 @@
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-
 import pytest
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
@@ -13,19 +9,12 @@ from pathways.accounts.choices import AgencyType, Role
 from pathways.audit.models import AuditEntry
 from pathways.conftest import make_agency, make_user
 from pathways.core import crypto
+from pathways.core.access import Side
 from pathways.core.fields import PLACEHOLDER, Sealed, SealedTextField
 from pathways.core.policy import Actor, reveal_sealed
+from pathways.people.models import Person, PersonAccess
 
 ADDRESS = "14 Canary Street, Barry"
-
-
-@dataclass
-class Record:
-    agencies: list[uuid.UUID]
-    pk: uuid.UUID = field(default_factory=uuid.uuid4)
-
-    def owning_agency_ids(self) -> Iterable[uuid.UUID]:
-        return self.agencies
 
 
 def test_sealed_values_are_encrypted_and_never_print() -> None:
@@ -78,7 +67,8 @@ def test_only_a_stated_need_reveals_and_every_reveal_is_audited(
     other = make_agency("other-agency", AgencyType.VICTIM_SERVICE)
     user = make_user("viewer", agency, role)
     actor = Actor(user=user, membership=user.memberships.get())
-    record = Record(agencies=[agency.pk if same_agency else other.pk])
+    record = Person.objects.create(side=Side.VICTIM, given_name="Seren", family_name="Canary")
+    PersonAccess.objects.create(person=record, agency=agency if same_agency else other, reason="test")
     value = Sealed(crypto.seal(ADDRESS))
     before = AuditEntry.objects.filter(action="record.sealed_viewed").count()
     shown = reveal_sealed(actor, record, value, field="address", purpose="safety planning")

@@ -10,12 +10,13 @@ from typing import Any
 from pathways.accounts.choices import AgencyType, Role
 from pathways.accounts.models import Agency, User
 from pathways.conftest import make_agency, make_user
+from pathways.core.access import Side
 from pathways.core.policy import Actor
 from pathways.directory.models import Area, Region
 from pathways.panels.choices import AgendaReason, MeetingStatus, MemberRole, PanelKind
-from pathways.panels.models import AgendaItem, Meeting, Panel, PanelMember
+from pathways.panels.models import AgendaItem, Attendance, Meeting, Panel, PanelMember
 from pathways.people.choices import RelationshipKind
-from pathways.people.models import Person, Relationship
+from pathways.people.models import Person, PersonAccess, Relationship
 
 _numbers = itertools.count(1)
 
@@ -77,10 +78,12 @@ def item(at: Meeting, who: Person | None = None, **fields: Any) -> AgendaItem:
 
 
 def person(**fields: Any) -> Person:
+    """Someone referred for their own behaviour, unless `side` says otherwise."""
     n = next(_numbers)
     return Person.objects.create(
         given_name=fields.pop("given_name", f"Person{n}"),
         family_name=fields.pop("family_name", "Test"),
+        side=fields.pop("side", Side.PERPETRATOR),
         **fields,
     )
 
@@ -91,6 +94,7 @@ def victim(**fields: Any) -> Person:
         "given_name": "Seren",
         "family_name": "Morgan",
         "gender_identity": "woman",
+        "side": Side.VICTIM,
         "address": VICTIM_ADDRESS,
         "phone": VICTIM_PHONE,
         "email": VICTIM_EMAIL,
@@ -130,3 +134,22 @@ def table(on: Panel) -> dict[str, User]:
     users["chair"] = make_user(f"{on.slug}-chair", chair_at, Role.PANEL_CHAIR)
     seat(on, chair_at, MemberRole.CHAIR, users["chair"])
     return users
+
+
+def attended(at: Meeting, *users: User) -> None:
+    """Each user's seat at the meeting's panel recorded as filled by them (as holder or as deputy)."""
+    for user in users:
+        for member in PanelMember.objects.filter(panel=at.panel_id, user=user):
+            Attendance.objects.update_or_create(
+                meeting=at, member=member, defaults={"present": True, "by_deputy": False}
+            )
+        for member in PanelMember.objects.filter(panel=at.panel_id, deputy=user):
+            Attendance.objects.update_or_create(
+                meeting=at, member=member, defaults={"present": True, "by_deputy": True}
+            )
+
+
+def works_with(user: User, who: Person) -> None:
+    """The user's agency works with the person: it may see the record on the sides its type may."""
+    agency = user.memberships.get().agency
+    PersonAccess.objects.get_or_create(person=who, agency=agency, defaults={"reason": "test"})

@@ -17,6 +17,7 @@ from pathways.accounts.models import Agency, User
 from pathways.assessments import services as assessments
 from pathways.assessments.models import Assessment
 from pathways.conftest import make_agency, make_user
+from pathways.core.access import Side
 from pathways.core.policy import Actor
 from pathways.directory.models import Area, Region
 from pathways.panels import services
@@ -72,10 +73,12 @@ def quorate(meeting: Meeting, actor: Actor) -> None:
 
 
 def person(area: str | None = "cardiff", **fields: Any) -> Person:
+    """A victim assessed for a MARAC, unless `side` says otherwise."""
     n = next(_numbers)
     return Person.objects.create(
         given_name=fields.pop("given_name", f"Person{n}"),
         family_name=fields.pop("family_name", "Test"),
+        side=fields.pop("side", Side.VICTIM),
         area=Area.objects.get(slug=area) if area else None,
         **fields,
     )

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from pathways.audit.models import AuditEntry
+from pathways.core.access import Side
 from pathways.core.policy import Actor
 from pathways.panels import selectors, services
 from pathways.panels.choices import ActionStatus
@@ -39,7 +40,13 @@ def chair(members: list[PanelMember]) -> Actor:
 
 @pytest.fixture
 def item(dapp: Panel, chair: Actor) -> AgendaItem:
-    services.nominate(dapp, person(family_name="Canary-Surname"), agency("police"), "Stalking.", actor=chair)
+    services.nominate(
+        dapp,
+        person(family_name="Canary-Surname", side=Side.PERPETRATOR),
+        agency("police"),
+        "Stalking.",
+        actor=chair,
+    )
     (built,) = services.build_agenda(services.schedule_meeting(dapp, held_on=DAY, actor=chair), actor=chair)
     return built
 

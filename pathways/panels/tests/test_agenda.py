@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from pathways.accounts.choices import Role
 from pathways.audit.models import AuditEntry
+from pathways.core.access import Side
 from pathways.core.policy import Actor
 from pathways.panels import services
 from pathways.panels.choices import AgendaReason, MeetingStatus
@@ -28,6 +29,8 @@ from pathways.panels.tests.meeting_factories import (
 )
 from pathways.referrals.choices import Status
 from pathways.referrals.tests.factories import refer
+
+PERPETRATOR = Side.PERPETRATOR
 
 pytestmark = pytest.mark.django_db
 DAY = meeting_day()
@@ -155,8 +158,8 @@ def test_matac_hears_the_top_scores_per_area_among_people_not_already_being_work
     panels: dict[str, Panel], chair: Actor
 ) -> None:
     matac = panels["matac-cardiff-and-vale"]  # top 4 per area
-    cardiff = [person() for _ in range(6)]
-    vale = [person(area="vale-of-glamorgan") for _ in range(5)]
+    cardiff = [person(side=PERPETRATOR) for _ in range(6)]
+    vale = [person(area="vale-of-glamorgan", side=PERPETRATOR) for _ in range(5)]
     run = rfg_run(
         [(f"C{n}", p, "cardiff", 90.0 - n) for n, p in enumerate(cardiff)]
         + [(f"V{n}", p, "vale-of-glamorgan", 80.0 - n) for n, p in enumerate(vale)]
@@ -181,7 +184,7 @@ def test_matac_hears_the_top_scores_per_area_among_people_not_already_being_work
 
 def test_a_nomination_appears_once_and_is_heard_once(panels: dict[str, Panel], chair: Actor) -> None:
     matac = panels["matac-cardiff-and-vale"]
-    serial = person()
+    serial = person(side=PERPETRATOR)
     rfg_run([("C1", serial, "cardiff", 70.0)])
     police, probation = agency("nominating-police"), agency("nominating-probation")
     services.nominate(matac, serial, police, "Three partners in two years.", actor=chair)
@@ -189,7 +192,7 @@ def test_a_nomination_appears_once_and_is_heard_once(panels: dict[str, Panel], c
     with pytest.raises(services.PanelError, match="already referred this person in"):
         services.nominate(matac, serial, police, "Again.", actor=chair)
     with pytest.raises(services.PanelError, match="Say why"):
-        services.nominate(matac, person(), police, "  ", actor=chair)
+        services.nominate(matac, person(side=PERPETRATOR), police, "  ", actor=chair)
     first = meeting(matac, chair)
     (item,) = services.build_agenda(first, actor=chair)
     assert (item.person_id, item.reason, item.other_reasons) == (serial.pk, AgendaReason.RFG, ["nominated"])
@@ -207,7 +210,7 @@ def test_a_case_the_panel_is_working_with_leaves_the_rfg_list_until_its_review(
     panels: dict[str, Panel], chair: Actor
 ) -> None:
     matac = panels["matac-cardiff-and-vale"]
-    serial, next_one = person(), person()
+    serial, next_one = person(side=PERPETRATOR), person(side=PERPETRATOR)
     rfg_run([("C1", serial, "cardiff", 70.0), ("C2", next_one, "cardiff", 60.0)])
     Panel.objects.filter(pk=matac.pk).update(top_n=1)
     matac.refresh_from_db()
@@ -221,7 +224,7 @@ def test_a_case_the_panel_is_working_with_leaves_the_rfg_list_until_its_review(
 
 def test_a_nomination_on_a_panel_without_rfg_is_heard(panels: dict[str, Panel], chair: Actor) -> None:
     dapp = panels["dapp-cardiff-and-vale"]
-    someone = person()
+    someone = person(side=PERPETRATOR)
     services.nominate(dapp, someone, agency("childrens-services"), "Children at risk.", actor=chair)
     (item,) = services.build_agenda(meeting(dapp, chair), actor=chair)
     assert (item.reason, item.referring_agency.slug) == (AgendaReason.NOMINATED, "childrens-services")  # type: ignore[union-attr]
@@ -231,7 +234,7 @@ def test_a_case_review_falls_due_and_is_listed_first(
     panels: dict[str, Panel], chair: Actor, idva: Actor
 ) -> None:
     dapp = panels["dapp-cardiff-and-vale"]
-    reviewed, new = person(), person()
+    reviewed, new = person(side=PERPETRATOR), person(side=PERPETRATOR)
     services.nominate(dapp, reviewed, agency("probation"), "Starting a programme.", actor=chair)
     first = meeting(dapp, chair)
     (item,) = services.build_agenda(first, actor=chair)

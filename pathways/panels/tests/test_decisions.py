@@ -57,7 +57,8 @@ def item_for(panel: Panel, who: Person, chair: Actor) -> AgendaItem:
 
 
 def drive_screening(taken: bool) -> tuple[Person, ScreeningRound]:
-    """A MARAC referral of someone to Drive Cardiff, and Drive's screening in which they were (not) taken."""
+    """A MARAC referral of a man to Drive Cardiff, and Drive's screening in which he was (not) taken; the
+    MARAC hears his partner's case."""
     coordinator = referral_actor(staff("marac-coordinator", agency_running("marac-office", "other")))
     referral = referrals.choose_service(
         actor=coordinator,
@@ -74,7 +75,8 @@ def drive_screening(taken: bool) -> tuple[Person, ScreeningRound]:
         held_on=DAY - datetime.timedelta(days=2),
         decisions={str(referral.pk): (taken, "" if taken else "No places left for lower harm.")},
     )
-    return referral.person, record
+    assert referral.partner is not None
+    return referral.partner, record
 
 
 def decide(item: AgendaItem, chair: Actor, **given: Any) -> Decision:

@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 from pathways.accounts.choices import AgencyType, Role
 from pathways.audit.models import AuditEntry
 from pathways.conftest import make_agency, make_user
+from pathways.core.access import Side
 from pathways.core.policy import Actor
 from pathways.directory.models import Region
 from pathways.panels.models import PoliceExtract, PoliceRecord, RfgModelVersion
@@ -45,7 +46,9 @@ def _problems(error: pytest.ExceptionInfo[PoliceImportError]) -> list[str]:
 
 def test_an_extract_is_imported_with_its_counts_and_one_audit_entry(analyst: Actor, tmp_path: Path) -> None:
     rows = extract()
-    known = Person.objects.create(given_name="Known", family_name="Serial", police_reference="SERIAL-0")
+    known = Person.objects.create(
+        side=Side.PERPETRATOR, given_name="Known", family_name="Serial", police_reference="SERIAL-0"
+    )
     imported = load(analyst, tmp_path, rows)
 
     assert (imported.rows, imported.created, imported.updated, imported.unchanged) == (
@@ -99,10 +102,14 @@ def test_a_corrected_row_updates_that_record_only(analyst: Actor, tmp_path: Path
 def test_a_person_added_later_is_linked_when_the_extract_comes_again(analyst: Actor, tmp_path: Path) -> None:
     rows = extract()
     load(analyst, tmp_path, rows)
-    victim = Person.objects.create(given_name="Victim", family_name="One", police_reference="SERIAL-1-V0")
+    victim = Person.objects.create(
+        side=Side.VICTIM, given_name="Victim", family_name="One", police_reference="SERIAL-1-V0"
+    )
     # Two people with one reference: the link would be a guess, so neither is linked.
     for n in range(2):
-        Person.objects.create(given_name="Twin", family_name=str(n), police_reference="SERIAL-2")
+        Person.objects.create(
+            side=Side.PERPETRATOR, given_name="Twin", family_name=str(n), police_reference="SERIAL-2"
+        )
 
     again = load(analyst, tmp_path, rows)
 

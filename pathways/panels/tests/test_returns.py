@@ -15,6 +15,7 @@ from pathways.accounts.models import Agency, User
 from pathways.audit.choices import AuditAction
 from pathways.audit.models import AuditEntry
 from pathways.conftest import make_user, sign_in
+from pathways.core.access import Side
 from pathways.panels import returns
 from pathways.panels.choices import AgendaReason, MeetingStatus, MemberRole, PanelKind
 from pathways.panels.models import Panel
@@ -326,13 +327,16 @@ def test_a_coordinator_without_a_seat_and_a_non_marac_panel_answer_404(
 
 
 def test_ethnicity_and_sexual_orientation_are_optional_and_default_to_not_known(region: None) -> None:
-    plain = create_person(actor=None, data=PersonInput(given_name="A", family_name="B"), reason="test")
+    plain = create_person(
+        actor=None, data=PersonInput(given_name="A", family_name="B"), side=Side.VICTIM, reason="test"
+    )
     assert (plain.ethnicity, plain.sexual_orientation) == ("not_known", "not_known")
     told = create_person(
         actor=None,
         data=PersonInput(
             given_name="C", family_name="D", ethnicity="arab", sexual_orientation="prefers_not_to_say"
         ),
+        side=Side.VICTIM,
         reason="test",
     )
     told.refresh_from_db()

@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 
 from pathways.audit.models import AuditEntry
 from pathways.conftest import RFG_FILE
+from pathways.core.access import Side
 from pathways.core.policy import Actor
 from pathways.directory.models import Area, Region
 from pathways.panels.models import RfgModelVersion, RfgRun, RfgScore
@@ -220,7 +221,9 @@ def test_scores_name_the_person_with_the_reference_and_the_run_is_audited(
     analyst: Actor, tmp_path: Path
 ) -> None:
     load(analyst, tmp_path, extract())
-    known = Person.objects.create(given_name="Known", family_name="Serial", police_reference="SERIAL-1")
+    known = Person.objects.create(
+        side=Side.PERPETRATOR, given_name="Known", family_name="Serial", police_reference="SERIAL-1"
+    )
 
     run = score_region(region=_region(), actor=analyst, end=END)
 

@@ -16,6 +16,7 @@ from pathways.accounts.choices import AgencyType, Role
 from pathways.accounts.models import User
 from pathways.audit.models import AuditEntry
 from pathways.conftest import make_agency, make_user, sign_in
+from pathways.core.access import Side
 from pathways.directory.models import Region
 from pathways.panels.choices import MemberRole, PanelKind
 from pathways.panels.models import Panel, RfgRun
@@ -76,10 +77,10 @@ def test_a_seated_agency_sees_each_score_with_its_parts_and_the_view_is_audited(
     assert "Very high" in row and "Serial" in row
     assert "FREQUENT-0" in html and "No" in _row(html, "FREQUENT-0")
     assert "version 1 of the region's RFG model" in html
-    entry = AuditEntry.objects.filter(record_type="rfg_ranking").get()
-    assert entry.record_id == str(matac.run.pk)
-    assert entry.actor_id == matac.probation.pk
-    assert entry.details["panel"] == str(matac.panel.pk)
+    entry = AuditEntry.objects.filter(record_type="rfgscore").get()
+    assert entry.actor_id == matac.probation.pk and entry.details["view"] == "panels:rfg"
+    shown = set(entry.details["read"]["rfgscore"]["ids"])
+    assert str(top.pk) in shown and entry.details["read"]["rfgscore"]["count"] == len(shown)
 
 
 def test_bands_are_shown_in_welsh(matac: Matac) -> None:
@@ -89,7 +90,9 @@ def test_bands_are_shown_in_welsh(matac: Matac) -> None:
 
 
 def test_a_name_is_shown_only_to_an_agency_working_with_the_person(matac: Matac) -> None:
-    known = Person.objects.create(given_name="Gethin", family_name="Rowlands", police_reference="SERIAL-1")
+    known = Person.objects.create(
+        side=Side.PERPETRATOR, given_name="Gethin", family_name="Rowlands", police_reference="SERIAL-1"
+    )
     PersonAccess.objects.create(person=known, agency=matac.probation.memberships.get().agency)
     run = score_region(region=Region.objects.get(), end=END)
     assert run.scores.get(perpetrator_ref="SERIAL-1").person == known

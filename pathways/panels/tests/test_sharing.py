@@ -15,6 +15,7 @@ from pathways.accounts.models import Agency, User
 from pathways.audit.choices import AuditAction
 from pathways.audit.models import AuditEntry
 from pathways.conftest import make_user, sign_in
+from pathways.core import policy
 from pathways.core.policy import Actor
 from pathways.panels import sharing
 from pathways.panels.choices import AgendaReason, LawfulBasis, MeetingStatus, PanelKind
@@ -235,6 +236,9 @@ def test_marac_papers_show_the_victims_contact_details_only_after_an_audited_rev
 ) -> None:
     item, users = marac
     police = users[AgencyType.POLICE]
+    f.attended(item.meeting, police)
+    assert item.person is not None
+    f.works_with(police, item.person)
     before = _page(police, item)
     assert _holds_a_sealed_detail(before) == []
     assert "reveal-purpose" in before
@@ -248,13 +252,12 @@ def test_marac_papers_show_the_victims_contact_details_only_after_an_audited_rev
     assert _holds_a_sealed_detail(_page(police, item)) == []
 
 
-@pytest.mark.parametrize(
-    "who", [AgencyType.PERPETRATOR_SERVICE, AgencyType.HEALTH, AgencyType.HOUSING, "chair"]
-)
+@pytest.mark.parametrize("who", [AgencyType.HEALTH, AgencyType.HOUSING, "chair"])
 def test_marac_roles_without_a_stated_need_cannot_reveal(
     marac: tuple[AgendaItem, dict[str, User]], who: str
 ) -> None:
     item, users = marac
+    f.attended(item.meeting, *users.values())
     shown = _page(users[who], item, {"reveal-purpose": "I would like to see them"})
     assert _holds_a_sealed_detail(shown) == []
     assert "reveal-purpose" not in shown
@@ -314,7 +317,7 @@ def test_an_agency_without_a_seat_gets_no_papers_and_a_404(marac: tuple[AgendaIt
 
 
 def test_every_agency_type_has_an_entry_in_the_table() -> None:
-    assert set(sharing.PAPERS_BY_AGENCY_TYPE) == set(AgencyType.values)
+    assert set(policy.PAPERS_BY_AGENCY_TYPE) == set(AgencyType.values)
 
 
 def test_health_disclosures_are_read_by_health_the_victim_service_and_those_running_the_meeting(
@@ -330,7 +333,7 @@ def test_health_disclosures_are_read_by_health_the_victim_service_and_those_runn
         actor=health,
     )
     readers = {AgencyType.HEALTH, AgencyType.VICTIM_SERVICE, "coordinator", "chair"}
-    for who, user in users.items():
+    for who, user in _at_a_victims_case(users).items():
         papers = sharing.papers_for(item, f.actor_of(user), None)
         (line,) = papers.shared
         assert line.lawful_basis == str(LawfulBasis.SAFEGUARDING.label), who
@@ -351,8 +354,28 @@ def test_other_disclosures_are_read_by_every_seat(marac: tuple[AgendaItem, dict[
         lawful_basis=LawfulBasis.PUBLIC_TASK,
         actor=housing,
     )
-    for who, user in users.items():
+    for who, user in _at_a_victims_case(users).items():
         assert "management transfer" in _page(user, item), who
+
+
+def _at_a_victims_case(users: dict[str, User]) -> dict[str, User]:
+    """The seats that hear a victim's case: every one but the perpetrator service's."""
+    return {who: user for who, user in users.items() if who != AgencyType.PERPETRATOR_SERVICE}
+
+
+def test_a_perpetrator_services_seat_does_not_hear_a_victims_case(
+    marac: tuple[AgendaItem, dict[str, User]],
+) -> None:
+    item, users = marac
+    drive = users[AgencyType.PERPETRATOR_SERVICE]
+    response = sign_in(Client(), drive).get(reverse("panels:disclose", kwargs={"item_id": item.pk}))
+    assert response.status_code == 404
+    with pytest.raises(Http404):
+        sharing.papers_for(item, f.actor_of(drive), None)
+    meeting_page = sign_in(Client(), drive).get(
+        reverse("panels:meeting_detail", kwargs={"meeting_id": item.meeting_id})
+    )
+    assert meeting_page.status_code == 200 and "Seren" not in meeting_page.content.decode()
 
 
 # --- recording what is shared -----------------------------------------------------------------------

@@ -149,8 +149,11 @@ def test_a_good_file_records_every_referral_as_received_for_the_agency(
         person=alex.person, other=alex.partner, kind=RelationshipKind.CURRENT_PARTNER
     ).exists()
     assert Referral.objects.get(person__given_name="Chris").been_to_marac  # came from MARAC
-    for person in (alex.person, alex.partner, *(r.person for r in referrals)):
+    for person in (alex.person, *(r.person for r in referrals)):
         assert PersonAccess.objects.filter(person=person, agency=practitioner.agency).exists()
+    # The importing perpetrator service never owns the partner's record: she is on the victim side.
+    assert alex.partner.side == "victim" and alex.person.side == "perpetrator"
+    assert not PersonAccess.objects.filter(person=alex.partner, agency=practitioner.agency).exists()
 
     # The partner's contact details are encrypted in the database, not stored as text.
     with connection.cursor() as cursor:

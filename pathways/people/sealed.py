@@ -1,0 +1,159 @@
+"""Keeping the victim side's sealed details out of what is typed where the perpetrator side reads it.
+
+A partner's address, a child's school or a victim's phone number typed into a referral's reason, a note, a
+panel's decision or an action would reach the services working with the person who harms them, however
+carefully the sealed fields themselves are kept. Every such free-text field is checked when it is typed
+(`sealed_details_refuse`: refused with a message naming the field, and the attempt audited) and again
+when it is shown (`sealed_details_withhold`), since a detail may be sealed on a record after the text
+that holds it was typed. The comparison itself is pathways.core.sealedtext's.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, TypeVar
+
+from django.utils.translation import gettext as _
+
+from pathways.audit import services as audit
+from pathways.audit.choices import AuditAction
+from pathways.core.access import Side
+from pathways.core.crypto import SealedValueUnreadable, unseal
+from pathways.core.fields import Sealed
+from pathways.core.readlog import unnoted
+from pathways.core.sealedtext import Marker, markers_from, mentions
+from pathways.people.choices import RelationshipKind
+from pathways.people.models import SEALED_FIELDS, Person, Relationship
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from pathways.core.policy import Actor
+
+PARTNERS = (RelationshipKind.CURRENT_PARTNER, RelationshipKind.EX_PARTNER)
+
+
+class SealedDetailError(Exception):
+    """Typed text that holds a protected person's sealed details; `field` names the form field."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def protected_ids_for(person_ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, set[uuid.UUID]]:
+    """For each person, the people whose sealed details must stay out of text about them: their partners
+    and ex-partners (whichever way the relationship was recorded) and their children, and the person
+    themself when they are on the victim side. Two queries, whatever the number of people."""
+    wanted = {pk for pk in person_ids if pk is not None}
+    found: dict[uuid.UUID, set[uuid.UUID]] = {pk: set() for pk in wanted}
+    if not wanted:
+        return found
+    for person_id, other_id, kind in Relationship.objects.filter(person_id__in=wanted).values_list(
+        "person_id", "other_id", "kind"
+    ):
+        if kind in PARTNERS or kind == RelationshipKind.PARENT_OF:
+            found[person_id].add(other_id)
+    for person_id, other_id in Relationship.objects.filter(
+        other_id__in=wanted, kind__in=PARTNERS
+    ).values_list("person_id", "other_id"):
+        found[other_id].add(person_id)
+    for pk in Person.objects.filter(pk__in=wanted, side=Side.VICTIM).values_list("pk", flat=True):
+        found[pk].add(pk)
+    return found
+
+
+def markers_for(people: Iterable[Person]) -> list[Marker]:
+    """The people's sealed contact details and location, as markers. Read on the server only to keep them
+    out of typed text: never shown, returned or logged, and not a reveal."""
+    markers: list[Marker] = []
+    for person in people:
+        plain: dict[str, str] = {}
+        for name in SEALED_FIELDS:
+            value = getattr(person, name)
+            if not isinstance(value, Sealed):
+                continue
+            try:
+                plain[name] = unseal(value.token)
+            except SealedValueUnreadable as exc:
+                raise SealedDetailError(
+                    _("The details this is checked against cannot be read just now. Try again later.")
+                ) from exc
+        markers += markers_from(**plain)
+    return list(dict.fromkeys(markers))
+
+
+K = TypeVar("K")
+
+
+def markers_of(protected: Mapping[K, set[uuid.UUID]]) -> dict[K, list[Marker]]:
+    """For each key, the markers of the people protected under it. One query, whatever the number."""
+    everyone = {pk for ids in protected.values() for pk in ids}
+    # Read to compare, never shown: not a read by the person typing.
+    with unnoted():
+        people = list(Person.objects.filter(pk__in=everyone).only("pk", *SEALED_FIELDS))
+    each = {person.pk: markers_for([person]) for person in people}
+    return {
+        key: list(dict.fromkeys(m for pk in ids for m in each.get(pk, []))) for key, ids in protected.items()
+    }
+
+
+def markers_by_person(person_ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, list[Marker]]:
+    """For each person, the markers of everyone protected in text about them. A few queries in all."""
+    return markers_of(protected_ids_for(person_ids))
+
+
+def sealed_details_refuse(
+    *,
+    fields: Mapping[str, str],
+    markers: list[Marker],
+    actor: Actor | None,
+    record_type: str,
+    record_id: object = "",
+    request: HttpRequest | None = None,
+) -> None:
+    """Refuse, with nothing saved, typed text that holds a protected person's sealed details.
+
+    `fields` maps each form field's name to what was typed in it. The first field that matches is named
+    in the error; the attempt is audited as a glimpse of sealed details (being told the text matched is
+    one), so that anyone probing for an address shows in the log. The message never repeats the detail.
+    """
+    if not markers:
+        return
+    for name, text in fields.items():
+        found = mentions(text or "", markers)
+        if not found:
+            continue
+        audit.record(
+            action=AuditAction.SEALED_VIEWED,
+            actor=actor,
+            request=request,
+            record_type=record_type,
+            record_id=record_id,
+            purpose="typed text refused: it held a protected person's contact details or location",
+            details={"refused": sorted(found), "field": name},
+        )
+        raise SealedDetailError(
+            _(
+                "This holds the contact details or location of a partner, a victim or a child. Those are "
+                "sealed and never go where the services working with the person who harms them can read "
+                "them: remove them and say what needs to be known."
+            ),
+            name,
+        )
+
+
+WITHHELD = "withheld"
+
+
+def sealed_details_withhold(text: str, markers: list[Marker]) -> str | None:
+    """The text, or None when it holds a protected person's sealed details (checked again when shown)."""
+    if markers and text and mentions(text, markers):
+        return None
+    return text
+
+
+def withheld_message() -> str:
+    return _("Withheld: it holds a partner's, victim's or child's contact details or location.")
