@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/pathways
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test install static messages browser lint typecheck pytest-sqlite pytest-postgres demo bench clean
+.PHONY: run test install static messages browser lint typecheck pytest-sqlite pytest-postgres demo bench bench-load clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,10 @@ test: lint typecheck static messages browser
 # Benchmarks on SQLite, then on PostgreSQL in a throwaway database; figures are printed, not asserted.
 bench: install
 	DATABASE_URL=$(PG_URL) $(PY) benchmarks/run.py --all-databases
+
+# 50 signed-in users on gunicorn and PostgreSQL, one worker model after another (benchmarks/load.py).
+bench-load: install static messages
+	DATABASE_URL=$(PG_URL) $(PY) benchmarks/load.py
 
 clean:
 	rm -rf $(VENV) frontend/node_modules pathways/static/dist staticfiles

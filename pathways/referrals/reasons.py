@@ -30,6 +30,7 @@ class Describer:
     def __init__(self) -> None:
         self._areas: dict[str, str] | None = None
         self._services: dict[str, str] | None = None
+        self._said: dict[tuple[Any, ...], str] = {}
 
     def area(self, slug: str) -> str:
         if self._areas is None:
@@ -42,6 +43,18 @@ class Describer:
         return self._services.get(slug, slug)
 
     def __call__(self, reason: Mapping[str, Any]) -> str:
+        # A list repeats the same reasons row after row ("Does not cover Cardiff"): each is worded once.
+        # A Describer lives for one request, so in one language.
+        try:
+            key = (reason["code"], *sorted(reason.get("params", {}).items()))
+            said = self._said.get(key)
+        except TypeError:  # a parameter that cannot be a key: word it every time
+            return self._describe(reason)
+        if said is None:
+            said = self._said[key] = self._describe(reason)
+        return said
+
+    def _describe(self, reason: Mapping[str, Any]) -> str:
         code, p = reason["code"], reason.get("params", {})
         tiers, risks = dict(Tier.choices), dict(RiskLevel.choices)
         routes, statuses = dict(ReferralRoute.choices), dict(ServiceStatus.choices)
