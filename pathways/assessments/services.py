@@ -30,7 +30,7 @@ from pathways.core.sealedtext import Marker
 from pathways.directory.models import Region
 from pathways.directory.services import loaded_region
 from pathways.people.models import Person
-from pathways.people.sealed import SealedDetailError, markers_by_person, sealed_details_refuse
+from pathways.people.sealed import markers_by_person, sealed_details_refuse
 
 
 class AssessmentError(Exception):
@@ -243,19 +243,15 @@ def save(
     In an assessment of the person who uses abuse, typed text (the narrative, the sources, written
     answers) that holds his partner's or a child's sealed details is refused, naming the field, before
     anything is written."""
-    try:
-        sealed_details_refuse(
-            fields=_typed_texts(answers, narrative, sources),
-            markers=sealed_markers_for(assessment.person),
-            actor=actor,
-            record_type="assessment",
-            record_id=assessment.pk,
-            request=request,
-        )
-    except SealedDetailError as error:
-        raise AssessmentError(
-            error.message, [AnswerProblem(error.field or "narrative", error.message)]
-        ) from error
+    sealed_details_refuse(
+        fields=_typed_texts(answers, narrative, sources),
+        markers=sealed_markers_for(assessment.person),
+        actor=actor,
+        record_type="assessment",
+        record_id=assessment.pk,
+        request=request,
+        error=lambda message, field: AssessmentError(message, [AnswerProblem(field, message)]),
+    )
     return _save(
         actor=actor,
         assessment=assessment,

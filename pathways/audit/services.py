@@ -53,43 +53,35 @@ def _stored_ip(value: str | None) -> str | None:
     return str(AuditEntry._meta.get_field("ip_address").get_prep_value(value))
 
 
+# The fields an entry's hash covers, besides the key id of a signed entry.
+HASHED_FIELDS = (
+    "sequence",
+    "at",
+    "actor_id",
+    "actor_username",
+    "agency_id",
+    "agency_name",
+    "role",
+    "action",
+    "record_type",
+    "record_id",
+    "purpose",
+    "ip_address",
+    "details",
+    "previous_hash",
+)
+
+
+def hashed_values(entry: AuditEntry) -> dict[str, Any]:
+    return {name: getattr(entry, name) for name in HASHED_FIELDS}
+
+
 def entry_digest(entry: AuditEntry) -> str:
     """The entry's hash: its HMAC under the key it names, or for an entry written before the chain was
     keyed (no key id), its old SHA-256 digest."""
     if not entry.key_id:
-        return chain.legacy_digest(
-            sequence=entry.sequence,
-            at=entry.at,
-            actor_id=entry.actor_id,
-            actor_username=entry.actor_username,
-            agency_id=entry.agency_id,
-            agency_name=entry.agency_name,
-            role=entry.role,
-            action=entry.action,
-            record_type=entry.record_type,
-            record_id=entry.record_id,
-            purpose=entry.purpose,
-            ip_address=entry.ip_address,
-            details=entry.details,
-            previous_hash=entry.previous_hash,
-        )
-    fields = chain.entry_fields(
-        sequence=entry.sequence,
-        at=entry.at,
-        actor_id=entry.actor_id,
-        actor_username=entry.actor_username,
-        agency_id=entry.agency_id,
-        agency_name=entry.agency_name,
-        role=entry.role,
-        action=entry.action,
-        record_type=entry.record_type,
-        record_id=entry.record_id,
-        purpose=entry.purpose,
-        ip_address=entry.ip_address,
-        details=entry.details,
-        previous_hash=entry.previous_hash,
-        key_id=entry.key_id,
-    )
+        return chain.legacy_digest(**hashed_values(entry))
+    fields = chain.entry_fields(**hashed_values(entry), key_id=entry.key_id)
     return chain.sign_entry(_keys(), entry.key_id, fields)
 
 

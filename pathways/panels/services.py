@@ -28,7 +28,6 @@ from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
 from pathways.core.access import Side
 from pathways.core.datafiles import DataFileError, Location, problems_from, validate
-from pathways.core.sealedtext import Marker
 from pathways.directory.models import Area, Service
 from pathways.directory.services import loaded_region
 from pathways.panels import selectors, sharing
@@ -55,7 +54,7 @@ from pathways.panels.models import (
 from pathways.panels.panelfile import PanelsFile
 from pathways.people.choices import RelationshipKind
 from pathways.people.models import Person, Relationship
-from pathways.people.sealed import SealedDetailError, sealed_details_refuse
+from pathways.people.sealed import sealed_details_refuse
 from pathways.referrals.choices import HOLDING_A_PLACE
 from pathways.referrals.models import Referral
 
@@ -70,18 +69,6 @@ class PanelError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
-
-
-def _refuse_sealed_details(
-    *, fields: dict[str, str], markers: list[Marker], actor: Actor | None, record_type: str, record_id: object
-) -> None:
-    """Typed text a perpetrator-side reader may see never holds a protected person's sealed details."""
-    try:
-        sealed_details_refuse(
-            fields=fields, markers=markers, actor=actor, record_type=record_type, record_id=record_id
-        )
-    except SealedDetailError as error:
-        raise PanelError(error.message, error.field) from error
 
 
 # Outcomes that take one of the panel's capacity-limited service's places.
@@ -676,12 +663,13 @@ def nominate(panel: Panel, person: Person, agency: Agency, reason: str, *, actor
         raise PanelError(_("This panel no longer meets."))
     if not agency.is_active:
         raise PanelError(_("%(agency)s is no longer active.") % {"agency": agency.name})
-    _refuse_sealed_details(
+    sealed_details_refuse(
         fields={"reason": reason},
         markers=sharing.protected_markers_for_person(person, region_id=panel.region_id),
         actor=actor,
         record_type="person",
         record_id=person.pk,
+        error=PanelError,
     )
     with transaction.atomic():
         if RfgNomination.objects.filter(
@@ -773,12 +761,13 @@ def record_decision(
     that service's screening record in which this person was taken. The decision names the meeting and the
     agencies present: the panel decided, not one agency."""
     reasons = (reasons or "").strip()
-    _refuse_sealed_details(
+    sealed_details_refuse(
         fields={"reasons": reasons},
         markers=sharing.protected_markers(item),
         actor=actor,
         record_type="agendaitem",
         record_id=item.pk,
+        error=PanelError,
     )
     with transaction.atomic():
         meeting = _locked(item.meeting)
@@ -842,12 +831,13 @@ def add_action(
     """An action on an item for an agency with a seat on the panel (and, if named, an owner who works for
     it), due on or after the meeting. Refused once the minutes are issued."""
     description = (description or "").strip()
-    _refuse_sealed_details(
+    sealed_details_refuse(
         fields={"description": description},
         markers=sharing.protected_markers(item),
         actor=actor,
         record_type="agendaitem",
         record_id=item.pk,
+        error=PanelError,
     )
     with transaction.atomic():
         meeting = _locked(item.meeting)

@@ -11,7 +11,7 @@ that holds it was typed. The comparison itself is pathways.core.sealedtext's.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, TypeVar
 
 from django.utils.translation import gettext as _
@@ -113,12 +113,15 @@ def sealed_details_refuse(
     record_type: str,
     record_id: object = "",
     request: HttpRequest | None = None,
+    error: Callable[[str, str], Exception] = SealedDetailError,
 ) -> None:
     """Refuse, with nothing saved, typed text that holds a protected person's sealed details.
 
     `fields` maps each form field's name to what was typed in it. The first field that matches is named
-    in the error; the attempt is audited as a glimpse of sealed details (being told the text matched is
-    one), so that anyone probing for an address shows in the log. The message never repeats the detail.
+    in the error, made by `error(message, field)` (each app raises its own); the attempt is audited as a
+    glimpse of sealed details (being told the text matched is one), so that anyone probing for an address
+    shows in the log. The message never repeats the detail. Call it before anything is written: the
+    audit entry is part of the caller's transaction.
     """
     if not markers:
         return
@@ -135,7 +138,7 @@ def sealed_details_refuse(
             purpose="typed text refused: it held a protected person's contact details or location",
             details={"refused": sorted(found), "field": name},
         )
-        raise SealedDetailError(
+        raise error(
             _(
                 "This holds the contact details or location of a partner, a victim or a child. Those are "
                 "sealed and never go where the services working with the person who harms them can read "
@@ -143,9 +146,6 @@ def sealed_details_refuse(
             ),
             name,
         )
-
-
-WITHHELD = "withheld"
 
 
 def sealed_details_withhold(text: str, markers: list[Marker]) -> str | None:

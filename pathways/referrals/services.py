@@ -29,7 +29,7 @@ from pathways.directory.models import Region, Service
 from pathways.directory.services import loaded_region
 from pathways.people.choices import GenderIdentity, PreferredLanguage, RelationshipKind, WorkPattern
 from pathways.people.models import Person, Relationship
-from pathways.people.sealed import SealedDetailError, markers_by_person, sealed_details_refuse
+from pathways.people.sealed import markers_by_person, sealed_details_refuse
 from pathways.people.services import PersonInput, create_person, grant_access, relate
 from pathways.referrals.choices import HOLDING_A_PLACE, ReferralKind, RiskLevel, Status, Transition
 from pathways.referrals.models import Referral, ReferralEvent, TriageRuleSet
@@ -53,30 +53,6 @@ class ReferralError(Exception):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
-
-
-def _refuse_sealed_details(
-    *,
-    fields: dict[str, str],
-    markers: list[Marker],
-    actor: Actor | None,
-    record_type: str,
-    record_id: object = "",
-    request: HttpRequest | None = None,
-) -> None:
-    """Typed text on the side of the person who uses abuse never holds the sealed details of those he
-    harms. Called before anything is written, so that the refusal's audit entry is kept."""
-    try:
-        sealed_details_refuse(
-            fields=fields,
-            markers=markers,
-            actor=actor,
-            record_type=record_type,
-            record_id=record_id,
-            request=request,
-        )
-    except SealedDetailError as error:
-        raise ReferralError(error.message, error.field) from error
 
 
 def markers_for_referral(referral: Referral) -> list[Marker]:
@@ -280,12 +256,13 @@ def referral_input_check_sealed(
 ) -> None:
     """ReferralError, naming the field, when the reason or what is known of the risk holds the sealed
     details given for the partner or a child (or held for an existing person's family)."""
-    _refuse_sealed_details(
+    sealed_details_refuse(
         fields={"reason": data.reason, "risk_notes": data.risk_notes},
         markers=_markers_for_input(data),
         actor=actor,
         record_type="referral",
         request=request,
+        error=ReferralError,
     )
 
 
@@ -500,13 +477,14 @@ def advance(
     *, actor: Actor, referral: Referral, to: str, note: str = "", request: HttpRequest | None = None
 ) -> Referral:
     """Move the referral to its next status, with a note (required to decline or withdraw)."""
-    _refuse_sealed_details(
+    sealed_details_refuse(
         fields={"note": note},
         markers=markers_for_referral(referral),
         actor=actor,
         record_type="referral",
         record_id=referral.pk,
         request=request,
+        error=ReferralError,
     )
     return _advance(actor=actor, referral=referral, to=to, note=note, request=request)
 
@@ -556,13 +534,14 @@ def step(
 
     The current service keeps the person (its referral stays as it is) until the new one starts.
     """
-    _refuse_sealed_details(
+    sealed_details_refuse(
         fields={"handover_note": handover_note},
         markers=markers_for_referral(referral),
         actor=actor,
         record_type="referral",
         record_id=referral.pk,
         request=request,
+        error=ReferralError,
     )
     return _step(
         actor=actor,

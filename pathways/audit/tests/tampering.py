@@ -10,6 +10,7 @@ from typing import Any
 from django.db import connection
 
 from pathways.audit import chain
+from pathways.audit import services as audit
 from pathways.audit.models import AuditChainHead, AuditEntry
 
 SQLITE_TRIGGERS = (
@@ -60,41 +61,10 @@ def rehash_onwards(
         if unkeyed:
             entry.key_id = None
         if key is not None:
-            fields = chain.entry_fields(
-                sequence=entry.sequence,
-                at=entry.at,
-                actor_id=entry.actor_id,
-                actor_username=entry.actor_username,
-                agency_id=entry.agency_id,
-                agency_name=entry.agency_name,
-                role=entry.role,
-                action=entry.action,
-                record_type=entry.record_type,
-                record_id=entry.record_id,
-                purpose=entry.purpose,
-                ip_address=entry.ip_address,
-                details=entry.details,
-                previous_hash=entry.previous_hash,
-                key_id=entry.key_id or "",
-            )
+            fields = chain.entry_fields(**audit.hashed_values(entry), key_id=entry.key_id or "")
             entry_hash = chain.sign_entry(((entry.key_id or "", key),), entry.key_id or "", fields)
         else:
-            entry_hash = chain.legacy_digest(
-                sequence=entry.sequence,
-                at=entry.at,
-                actor_id=entry.actor_id,
-                actor_username=entry.actor_username,
-                agency_id=entry.agency_id,
-                agency_name=entry.agency_name,
-                role=entry.role,
-                action=entry.action,
-                record_type=entry.record_type,
-                record_id=entry.record_id,
-                purpose=entry.purpose,
-                ip_address=entry.ip_address,
-                details=entry.details,
-                previous_hash=entry.previous_hash,
-            )
+            entry_hash = chain.legacy_digest(**audit.hashed_values(entry))
         execute(
             "UPDATE audit_auditentry SET previous_hash = %s, entry_hash = %s, key_id = %s "
             "WHERE sequence = %s",

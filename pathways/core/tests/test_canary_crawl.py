@@ -4,17 +4,16 @@ a canary appears only where the role may see it, and only after a reveal that st
 from __future__ import annotations
 
 import datetime
-import re
 from collections.abc import Callable
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from pathways.accounts.choices import Role
 from pathways.accounts.models import User
 from pathways.conftest import sign_in
 from pathways.core.policy import Actor, can_see_sealed
+from pathways.core.tests.conftest_helpers import crawl_paths
 from pathways.directory.models import Area, Region
 from pathways.panels.choices import AgendaReason, MeetingStatus, Outcome, PanelKind
 from pathways.panels.models import Action, AgendaItem, Attendance, Decision, Meeting, Panel, PanelMember
@@ -34,31 +33,8 @@ CANARIES = {
 }
 
 
-def _routes(patterns: list[URLPattern | URLResolver], prefix: str = "") -> list[str]:
-    found: list[str] = []
-    for p in patterns:
-        if isinstance(p, URLResolver):
-            found += _routes(p.url_patterns, prefix + str(p.pattern))
-        else:
-            found.append(prefix + str(p.pattern))
-    return found
-
-
 def _paths(ids: dict[str, list[str]]) -> list[str]:
-    paths = []
-    for route in _routes(get_resolver().url_patterns):
-        if "(?P<" in route or "admin/" in route:
-            continue
-        names = re.findall(r"<(?:\w+:)?(\w+)>", route)
-        if not names:
-            paths.append("/" + route)
-            continue
-        if names == ["slug"]:
-            paths.append("/" + re.sub(r"<slug:slug>", "clear", route))
-            continue
-        for value in ids.get(names[0], []):
-            paths.append("/" + re.sub(r"<(?:\w+:)?\w+>", value, route))
-    return paths
+    return crawl_paths({"slug": ["clear"], **ids})
 
 
 def _body(response: object) -> str:

@@ -14,11 +14,9 @@ and API read, in English and Welsh, as each of the cast.
 from __future__ import annotations
 
 import datetime
-import re
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from pathways.accounts.models import User
 from pathways.assessments import services as assessments
@@ -26,6 +24,7 @@ from pathways.assessments.models import Assessment
 from pathways.audit.choices import AuditAction
 from pathways.audit.models import AuditEntry
 from pathways.conftest import actor_of, sign_in
+from pathways.core.tests.conftest_helpers import crawl_paths
 from pathways.directory.models import Area
 from pathways.panels import services as panels
 from pathways.panels import sharing
@@ -61,28 +60,8 @@ HEARD_AT_THE_TABLE = ("her name", "shared about her")
 NO_PERSONAL_DATA = ("admin", "admin2", "commissioner", "auditor")
 
 
-def _routes(patterns: list[URLPattern | URLResolver], prefix: str = "") -> list[str]:
-    found: list[str] = []
-    for p in patterns:
-        if isinstance(p, URLResolver):
-            found += _routes(p.url_patterns, prefix + str(p.pattern))
-        else:
-            found.append(prefix + str(p.pattern))
-    return found
-
-
 def _paths(ids: dict[str, list[str]]) -> list[str]:
-    paths = []
-    for route in _routes(get_resolver().url_patterns):
-        if "(?P<" in route or "admin/" in route or "sign-out" in route:
-            continue
-        names = re.findall(r"<(?:\w+:)?(\w+)>", route)
-        if not names:
-            paths.append("/" + route)
-            continue
-        for value in ids.get(names[0], []):
-            paths.append("/" + re.sub(r"<(?:\w+:)?\w+>", value, route))
-    return paths
+    return crawl_paths(ids, skip=("admin/", "sign-out"))
 
 
 @pytest.fixture
