@@ -21,12 +21,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from pathways.accounts.choices import Role
 from pathways.accounts.models import Agency, Membership, User
 from pathways.assessments.models import Assessment, InstrumentVersion
+from pathways.core.access import Side
 from pathways.core.policy import ROLE_PERMISSIONS, SIGNING_IN, rule_for
 from pathways.core.tests.conftest_helpers import login_password_only
 from pathways.directory.models import Region
 from pathways.panels.choices import AgendaReason, PanelKind
 from pathways.panels.models import Action, AgendaItem, Meeting, Panel, PanelMember
-from pathways.people.models import Person
+from pathways.people.models import Person, PersonAccess
 from pathways.people.services import PersonInput, grant_access
 from pathways.referrals.models import Referral
 from pathways.referrals.services import ReferralInput, create_referral
@@ -53,6 +54,11 @@ PATTERNS = list(_walk(get_resolver().url_patterns))
 MISSING = "missing"
 OWN = "own"
 FOREIGN = "foreign"
+# A record the user's agency owns, about someone on the victim side of a family.
+OTHER_SIDE = "other-side"
+# Records on a side of a family (a panel's meeting is about no one; an action is its agency's, whichever
+# side the case is on).
+SIDED_KWARGS = ("referral_id", "person_id", "assessment_id", "item_id")
 
 
 def _sample(route: str, variant: str, own: dict[str, str], foreign: dict[str, str] | None = None) -> str:
@@ -62,7 +68,7 @@ def _sample(route: str, variant: str, own: dict[str, str], foreign: dict[str, st
         name = match.group("name")
         if variant == OWN and name in own:
             return own[name]
-        if variant == FOREIGN and foreign and name in foreign:
+        if variant in (FOREIGN, OTHER_SIDE) and foreign and name in foreign:
             return foreign[name]
         return {"slug": "no-such-thing", "content_type_id": "1"}.get(name, str(uuid.uuid4()))
 
@@ -88,7 +94,7 @@ RECORD_KWARGS = (
 
 def _variants(route: str) -> list[str]:
     if any(f":{kwarg}>" in route for kwarg in RECORD_KWARGS):
-        return [OWN, FOREIGN, MISSING]
+        return [OWN, FOREIGN, MISSING, OTHER_SIDE]
     return [OWN, MISSING] if "<" in route else [OWN]
 
 
@@ -142,6 +148,34 @@ def _own_objects(user: User) -> dict[str, str]:
         "person_id": str(referral.person.pk),
         "assessment_id": str(_assessment_of(referral.person, user, agency).pk),
         **_panel_objects(agency, user, referral.person),
+    }
+
+
+def _other_side_objects(user: User, owned: dict[str, str]) -> dict[str, str]:
+    """Records the user's agency owns, as its own are, about a victim: her person record, her support
+    referral, her assessment, her case on the user's own panel."""
+    agency = Agency.objects.get(pk=owned["object_id"])
+    victim = Person.objects.create(side=Side.VICTIM, given_name="Other", family_name="Side")
+    PersonAccess.objects.create(person=victim, agency=agency, reason="matrix")
+    referral = Referral.objects.create(
+        reference="PW-SIDE-0001",
+        kind="partner_support",
+        person=victim,
+        route="other_service",
+        referring_agency=agency,
+        reason="matrix",
+        risk_level="standard",
+    )
+    panel_item = AgendaItem.objects.get(pk=owned["item_id"])
+    item = AgendaItem.objects.create(
+        meeting=panel_item.meeting, person=victim, reason=AgendaReason.NOMINATED, position=2
+    )
+    return {
+        **owned,
+        "referral_id": str(referral.pk),
+        "person_id": str(victim.pk),
+        "assessment_id": str(_assessment_of(victim, user, agency).pk),
+        "item_id": str(item.pk),
     }
 
 
@@ -252,7 +286,9 @@ def test_signed_in_role(
     client_as: Callable[[str], Client],
 ) -> None:
     client = client_as(role)
-    path = _sample(pattern.route, variant, _own_objects(persona(role)), _foreign_objects())
+    own = _own_objects(persona(role))
+    other = _other_side_objects(persona(role), own) if variant == OTHER_SIDE else _foreign_objects()
+    path = _sample(pattern.route, variant, own, other)
     rule = rule_for(resolve(path.split("?")[0]).view_name)
     assert rule is not None
     response = getattr(client, method)(path)
@@ -276,5 +312,15 @@ def test_signed_in_role(
     ):
         # A record of another agency answers exactly like one that does not exist.
         assert response.status_code == 404, (path, role, response.status_code)
-    if variant == OWN and method == "get" and any(f":{kwarg}>" in pattern.route for kwarg in RECORD_KWARGS):
+    sided = any(f":{kwarg}>" in pattern.route for kwarg in SIDED_KWARGS)
+    if variant == OTHER_SIDE and sided and role in (Role.PRACTITIONER, Role.MANAGER):
+        # These personas work at a perpetrator service: her records, whoever owns them, do not exist for
+        # them, nor does her case at their own panel's table.
+        assert response.status_code == 404, (path, role, response.status_code)
+        return
+    if (
+        variant in (OWN, OTHER_SIDE)
+        and method == "get"
+        and any(f":{kwarg}>" in pattern.route for kwarg in RECORD_KWARGS)
+    ):
         assert response.status_code == 200, (path, role, response.status_code)
