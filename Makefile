@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/pathways
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test install static messages browser lint typecheck pytest-sqlite pytest-postgres demo bench bench-load clean
+.PHONY: run test install static messages browser lint typecheck imports pytest-sqlite pytest-postgres demo bench bench-load clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,13 +43,17 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy pathways
 
+# The apps' layers (pyproject.toml, [tool.importlinter]): an import against them fails the build.
+imports: install
+	$(VENV)/bin/lint-imports
+
 pytest-sqlite: install static messages browser
 	$(PY) -m pytest
 
 pytest-postgres: install static messages browser
 	DATABASE_URL=$(PG_URL) $(PY) -m pytest
 
-test: lint typecheck static messages browser
+test: lint typecheck imports static messages browser
 	mkdir -p var
 	$(PY) manage.py makemigrations --check --dry-run -v 1
 	$(PY) -m pytest

@@ -225,9 +225,9 @@ def bench_agenda(show_queries: bool = False) -> None:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from pathways.accounts.choices import AgencyType, Role
     from pathways.accounts.models import Agency, Membership, User
     from pathways.assessments.services import load_instruments
+    from pathways.core.access import AgencyType, Role
     from pathways.core.policy import Actor
     from pathways.directory.services import load_region
     from pathways.panels import services

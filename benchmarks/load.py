@@ -150,9 +150,9 @@ def build_region(rng: random.Random) -> list[Staff]:
     from django.utils import timezone
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from pathways.accounts.demo import AGENCIES
     from pathways.accounts.models import Agency, Membership, User
     from pathways.assessments.services import load_instruments
+    from pathways.demo.cast import AGENCIES
     from pathways.directory.models import Area, Region, Service
     from pathways.directory.services import load_region
     from pathways.panels.rfg import load_rfg_model
@@ -586,7 +586,7 @@ def plan_pages(staff: list[Staff], rng: random.Random) -> None:
             ]
             pages += [("API assessment list", "/api/v1/assessments/")]
         if s.role == "practitioner":
-            pages += [("tasks: re-assessments due", "/en/assessments/due/")]
+            pages += [("tasks: re-assessments due", "/en/referrals/due/")]
         if s.role in ("practitioner", "panel_coordinator", "panel_chair"):
             seats = list(PanelMember.objects.filter(user=user).values_list("panel_id", "panel__kind"))
             if seats:

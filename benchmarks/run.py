@@ -393,8 +393,8 @@ def _write_import_file(path: Path, rows: int, rng: random.Random) -> None:
 
 def bench_import(rows: int = IMPORT_ROWS) -> None:
     """Importing a CSV file of 100,000 referrals, a third with partner details: time and peak memory."""
-    from pathways.accounts.choices import AgencyType, Role
     from pathways.accounts.models import Agency, Membership, User
+    from pathways.core.access import AgencyType, Role
     from pathways.core.policy import Actor
     from pathways.directory.services import load_region
     from pathways.referrals.imports import import_referrals
@@ -468,8 +468,8 @@ def _dash_answers(rng: random.Random) -> tuple[dict[str, object], datetime.date]
 
 def _assessment_people(rng: random.Random, count: int) -> tuple[object, object, list[object]]:
     """An agency, an assessor and `count` people spread over the region's areas (a tenth with no area)."""
-    from pathways.accounts.choices import AgencyType, Role
     from pathways.accounts.models import Agency, Membership, User
+    from pathways.core.access import AgencyType, Role
     from pathways.directory.models import Area
     from pathways.people.models import Person
 

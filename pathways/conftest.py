@@ -14,11 +14,11 @@ from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from pathways.accounts.choices import AgencyType, Role
-from pathways.accounts.demo import load_demo_accounts
 from pathways.accounts.models import Agency, Membership, User
 from pathways.assessments.services import load_instruments
+from pathways.core.access import AgencyType, Role
 from pathways.core.policy import Actor
+from pathways.demo.cast import load_demo_accounts
 from pathways.directory.models import Area, Region
 from pathways.directory.services import load_region
 from pathways.panels.rfg import load_rfg_model

@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "pathways.assessments",
     "pathways.panels",
     "pathways.insights",
+    "pathways.demo",
 ]
 
 MIDDLEWARE = [
@@ -134,6 +135,7 @@ MIDDLEWARE = [
     "pathways.accounts.middleware.SessionLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "pathways.audit.middleware.ReadAuditMiddleware",
     "pathways.core.policy.PolicyMiddleware",
     "axes.middleware.AxesMiddleware",
 ]

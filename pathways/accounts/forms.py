@@ -4,8 +4,9 @@ from django import forms
 from django.contrib.auth.forms import PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from pathways.accounts.choices import ChangeKind, Role
+from pathways.accounts.choices import ChangeKind
 from pathways.accounts.models import Agency, User
+from pathways.core.access import Role
 from pathways.core.forms import GovukFormMixin
 
 

@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from pathways.accounts.choices import AgencyType, ChangeKind, ChangeStatus, Role
+from pathways.accounts.choices import ChangeKind, ChangeStatus
+from pathways.core.access import AgencyType, Role
 
 
 class User(AbstractUser):

@@ -8,8 +8,9 @@ from collections.abc import Iterable
 from django.db.models import QuerySet
 from django.http import Http404
 
-from pathways.accounts.choices import ChangeStatus, Role
+from pathways.accounts.choices import ChangeStatus
 from pathways.accounts.models import AccountChange, Membership, User
+from pathways.core.access import Role
 from pathways.core.policy import Actor, Perm, allows, role_reaches_personal_data
 
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
@@ -18,10 +16,11 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pathways.accounts.backup_codes import backup_code_candidates, backup_code_digest
-from pathways.accounts.choices import ChangeKind, ChangeStatus, Role
+from pathways.accounts.choices import ChangeKind, ChangeStatus
 from pathways.accounts.models import AccountChange, Agency, Membership, User
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
+from pathways.core.access import Role
 from pathways.core.policy import Actor, Perm, allows, role_reaches_personal_data
 
 BACKUP_CODE_COUNT = 10
@@ -126,13 +125,6 @@ def verify_second_factor(*, actor: Actor, code: str, request: HttpRequest) -> bo
             )
             return True
     return False
-
-
-def demo_totp_key(username: str) -> str:
-    """A fixed key per demo user, so that `manage.py demo_code` can show the current code."""
-    if not settings.DEMO_MODE:
-        raise RuntimeError("Demo keys exist only in demo mode.")
-    return hashlib.sha1(f"pathways-demo:{username}".encode(), usedforsecurity=False).hexdigest()
 
 
 # --- Changes that give access: two administrators ---------------------------------------------------

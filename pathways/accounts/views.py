@@ -22,7 +22,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pathways.accounts import selectors, services
-from pathways.accounts.choices import ChangeKind, ChangeStatus, Role
+from pathways.accounts.choices import ChangeKind, ChangeStatus
 from pathways.accounts.forms import (
     AccountChangeForm,
     CodeForm,
@@ -37,6 +37,7 @@ from pathways.accounts.models import User
 from pathways.accounts.selectors import active_memberships, usable_memberships, withheld_memberships
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
+from pathways.core.access import Role
 from pathways.core.policy import actor_for, requires_second_factor, second_factor_done
 
 NEXT_KEY = "pathways_next"

@@ -142,7 +142,7 @@ class ScreeningRound(PersonalData, TimeStampedModel):
         return f"{self.service} {self.held_on}"
 
     def get_absolute_url(self) -> str:
-        return reverse("assessments:screening_detail", kwargs={"screening_id": self.pk})
+        return reverse("referrals:screening_detail", kwargs={"screening_id": self.pk})
 
 
 class ScreeningCandidate(PersonalData):

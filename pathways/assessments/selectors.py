@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-import datetime
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Max, QuerySet
+from django.db.models import QuerySet
 
 from pathways.assessments.models import Assessment, AssessmentStatus
 from pathways.core.policy import Actor, Perm, get_for_actor, visible_to
@@ -105,58 +104,3 @@ def compare(earlier: Assessment, later: Assessment) -> list[Change]:
             direction = "changed"
         changes.append(Change(item, before, after, direction))
     return changes
-
-
-@dataclass(frozen=True)
-class DueAssessment:
-    person: Person
-    service: str
-    due: datetime.date
-    last: datetime.date | None
-
-    @property
-    def overdue(self) -> bool:
-        return self.due < datetime.date.today()
-
-
-def reassessments_due(actor: Actor, today: datetime.date) -> list[DueAssessment]:
-    """People the actor's agency is working with, and when each is next due an assessment under the region's
-    schedule for that service: from their last completed assessment, or from when the work began."""
-    from pathways.assessments.services import region_settings
-    from pathways.referrals.choices import Status
-    from pathways.referrals.models import Referral
-
-    if actor.agency is None or not actor.permissions:
-        return []
-    working = Referral.objects.filter(
-        service__agencies=actor.agency, status__in=(Status.ACCEPTED, Status.WAITING, Status.STARTED)
-    ).select_related("person__area__region", "service")
-    # Two queries for the whole list, not two per person: each region's schedule once, and every
-    # person's last completed assessment in one grouped query.
-    last_done: dict[Any, datetime.date] = dict(
-        Assessment.objects.filter(person__in=working.values("person"), status=AssessmentStatus.COMPLETED)
-        .values("person")
-        .annotate(last=Max("assessed_on"))
-        .values_list("person", "last")
-    )
-    schedules: dict[Any, dict[str, Any]] = {}
-    due = []
-    for referral in working:
-        region_id = referral.person.area.region_id if referral.person.area else None
-        if region_id not in schedules:
-            schedules[region_id] = region_settings(referral.person)
-        days = schedules[region_id].get("reassessment_days", {})
-        interval = days.get(referral.service.slug, days.get("default"))  # type: ignore[union-attr]
-        if not interval:
-            continue
-        last = last_done.get(referral.person_id)
-        since = last or referral.modified_at.date()
-        due.append(
-            DueAssessment(
-                referral.person,
-                referral.service.name,  # type: ignore[union-attr]
-                since + datetime.timedelta(days=int(interval)),
-                last,
-            )
-        )
-    return sorted(due, key=lambda d: d.due)

@@ -4,12 +4,9 @@ from pathways.assessments import views
 
 app_name = "assessments"
 urlpatterns = [
-    path("due/", views.due, name="due"),
     path("people/<uuid:person_id>/", views.person_assessments, name="history"),
     path("people/<uuid:person_id>/new/", views.start, name="start"),
     path("people/<uuid:person_id>/compare/", views.compare, name="compare"),
     path("<uuid:assessment_id>/", views.detail, name="detail"),
     path("<uuid:assessment_id>/correct/", views.correct, name="correct"),
-    path("screening/<slug:service_slug>/", views.screening_new, name="screening_new"),
-    path("screenings/<uuid:screening_id>/", views.screening_detail, name="screening_detail"),
 ]

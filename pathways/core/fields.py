@@ -1,7 +1,7 @@
 """A model field for sealed values: encrypted at rest, and opaque in Python until the policy reveals them.
 
 Reading a sealed column gives a `Sealed` object, not the text. Printed, logged, put in a template or an
-error page, it shows only a placeholder; the plain text comes from `pathways.core.policy.reveal_sealed`,
+error page, it shows only a placeholder; the plain text comes from `pathways.people.sealed.sealed_reveal`,
 which checks that the actor has a stated need and writes the view to the audit log.
 """
 

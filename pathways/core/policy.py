@@ -38,10 +38,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from rest_framework.permissions import BasePermission
 
-from pathways.accounts.choices import AgencyType, Role
-from pathways.core import readlog
-from pathways.core.access import Ownership, Side
-from pathways.core.fields import Sealed
+from pathways.core.access import AgencyType, Ownership, Role, Side
 
 if TYPE_CHECKING:
     from pathways.accounts.models import Agency, Membership, User
@@ -380,39 +377,6 @@ def can_see_sealed(actor: Actor, record: Model) -> bool:
     return has_sealed_need(actor) and can_see_record(actor, record, Perm.SEALED_VIEW)
 
 
-def reveal_sealed(
-    actor: Actor,
-    record: Model,
-    value: Sealed | None,
-    *,
-    field: str,
-    purpose: str,
-    request: HttpRequest | None = None,
-    allowed: bool | None = None,
-) -> str | None:
-    """The plain text of a sealed field, for an actor with a stated need; every reveal is audited.
-
-    Returns None when there is nothing to show or the actor may not see it, so that a page shows the same
-    thing whether the value is hidden or absent. `allowed` is for a reveal the policy has already decided
-    in another way (sealed papers at a meeting, see `may_reveal_at_meeting`).
-    """
-    if value is None or not (can_see_sealed(actor, record) if allowed is None else allowed):
-        return None
-    from pathways.audit import services as audit
-    from pathways.audit.choices import AuditAction
-
-    audit.record(
-        action=AuditAction.SEALED_VIEWED,
-        actor=actor,
-        record_type=type(record).__name__.lower(),
-        record_id=getattr(record, "pk", ""),
-        purpose=purpose,
-        request=request,
-        details={"field": field},
-    )
-    return value._plain_text()
-
-
 def side_of(record: Model) -> Side | None:
     """The side of a family a record is on, by its model's declaration; None for records about no one."""
     access = ownership_of(type(record))
@@ -585,13 +549,13 @@ URL_RULES: dict[str, Rule] = {
     "people:detail": Rule(Perm.PERSON_VIEW, methods=FORM),
     "people:reveal": Rule(Perm.PERSON_VIEW, write_perm=Perm.SEALED_VIEW, methods=FORM),
     "assessments:history": Rule(Perm.ASSESSMENT_VIEW),
-    "assessments:due": Rule(Perm.ASSESSMENT_CHANGE),
+    "referrals:due": Rule(Perm.ASSESSMENT_CHANGE),
     "assessments:start": Rule(Perm.ASSESSMENT_CHANGE, methods=FORM),
     "assessments:compare": Rule(Perm.ASSESSMENT_VIEW),
     "assessments:detail": Rule(Perm.ASSESSMENT_VIEW, write_perm=Perm.ASSESSMENT_CHANGE, methods=FORM),
     "assessments:correct": Rule(Perm.ASSESSMENT_CHANGE, methods=POST),
-    "assessments:screening_new": Rule(Perm.ASSESSMENT_CHANGE, methods=FORM),
-    "assessments:screening_detail": Rule(Perm.ASSESSMENT_VIEW),
+    "referrals:screening_new": Rule(Perm.ASSESSMENT_CHANGE, methods=FORM),
+    "referrals:screening_detail": Rule(Perm.ASSESSMENT_VIEW),
     "referrals:list": Rule(Perm.REFERRAL_VIEW),
     "referrals:new": Rule(Perm.REFERRAL_CHANGE, methods=FORM),
     "referrals:detail": Rule(Perm.REFERRAL_VIEW),
@@ -655,29 +619,6 @@ def _deny(request: HttpRequest, status: int, message: str) -> HttpResponse:
     return response if isinstance(response, HttpResponse) else HttpResponseForbidden(message)
 
 
-def audit_reads(request: HttpRequest, reads: dict[str, dict[str, None]], status: int) -> None:
-    """One audit entry for what a request read: the first record type read names the entry (with its id
-    when it read one such record), and the details list every type with its count and ids."""
-    from pathways.audit import services as audit
-    from pathways.audit.choices import AuditAction
-
-    record_type, ids = next(iter(reads.items()))
-    match = request.resolver_match
-    audit.record(
-        action=AuditAction.RECORD_VIEWED,
-        actor=actor_for(request) if getattr(request, "user", None) is not None else None,
-        request=request,
-        record_type=record_type,
-        record_id=next(iter(ids)) if len(ids) == 1 else "",
-        details={
-            "read": readlog.summary(reads),
-            "view": match.view_name if match else "",
-            "method": request.method,
-            "status": status,
-        },
-    )
-
-
 def _not_allowed(request: HttpRequest, rule: Rule) -> HttpResponse:
     allowed = sorted(rule.methods)
     if _is_api(request):
@@ -723,18 +664,13 @@ def check_request(request: HttpRequest) -> HttpResponse | None:
 
 
 class PolicyMiddleware:
-    """Checks every request against URL_RULES before its view runs, and audits, once the view has
-    answered, every record about a person that the request read (pathways.core.readlog)."""
+    """Checks every request against URL_RULES before its view runs."""
 
     def __init__(self, get_response: Any) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        with readlog.reading() as reads:
-            response = self.get_response(request)
-            if reads:
-                audit_reads(request, reads, response.status_code)
-        return response
+        return self.get_response(request)
 
     def process_view(self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any) -> Any:
         return check_request(request)

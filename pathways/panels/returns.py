@@ -20,7 +20,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from pathways.accounts.choices import AgencyType
+from pathways.core.access import AgencyType
 from pathways.panels.choices import AgendaReason, MeetingStatus, PanelKind
 from pathways.panels.models import AgendaItem, Meeting
 from pathways.people.choices import Ethnicity, GenderIdentity, RelationshipKind, SexualOrientation

@@ -27,12 +27,11 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from pathways.accounts.choices import AgencyType
 from pathways.accounts.models import Agency
 from pathways.assessments.selectors import CurrentRisk, current_risk
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
-from pathways.core.access import Side
+from pathways.core.access import AgencyType, Side
 from pathways.core.policy import (
     Actor,
     Part,
@@ -42,7 +41,6 @@ from pathways.core.policy import (
     holds_seat,
     may_reveal_at_meeting,
     papers_parts,
-    reveal_sealed,
     runs_the_meeting,
 )
 from pathways.core.sealedtext import Marker, mentions
@@ -50,7 +48,7 @@ from pathways.panels.choices import LawfulBasis, MeetingStatus, PanelKind
 from pathways.panels.models import AgendaItem, Disclosure, Meeting, PanelMember, PoliceRecord
 from pathways.people import sealed
 from pathways.people.models import Person
-from pathways.people.sealed import protected_ids_for
+from pathways.people.sealed import protected_ids_for, sealed_reveal
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -202,10 +200,10 @@ def papers_for(
     contact = None
     if person is not None and may_reveal and reveal_purpose.strip():
         contact = {
-            name: reveal_sealed(
-                actor,
-                person,
-                getattr(person, name),
+            name: sealed_reveal(
+                actor=actor,
+                record=person,
+                value=getattr(person, name),
                 field=name,
                 purpose=reveal_purpose.strip(),
                 request=request,

@@ -24,7 +24,7 @@ class Person(PersonalData, TimeStampedModel):
     """Someone a referral is about: the person referred, a partner or ex-partner, a child.
 
     The sealed fields are the ones that, in the wrong hands, let someone find a victim or a child; they are
-    encrypted and shown only through `policy.reveal_sealed`.
+    encrypted and shown only through `pathways.people.sealed.sealed_reveal`.
     """
 
     ACCESS = Ownership(agencies=("agencies",), side="side")

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, TypeVar
 
+from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from pathways.audit import services as audit
@@ -21,6 +22,7 @@ from pathways.audit.choices import AuditAction
 from pathways.core.access import Side
 from pathways.core.crypto import SealedValueUnreadable, unseal
 from pathways.core.fields import Sealed
+from pathways.core.policy import can_see_sealed
 from pathways.core.readlog import unnoted
 from pathways.core.sealedtext import Marker, markers_from, mentions
 from pathways.people.choices import RelationshipKind
@@ -157,3 +159,33 @@ def sealed_details_withhold(text: str, markers: list[Marker]) -> str | None:
 
 def withheld_message() -> str:
     return _("Withheld: it holds a partner's, victim's or child's contact details or location.")
+
+
+def sealed_reveal(
+    *,
+    actor: Actor,
+    record: Model,
+    value: Sealed | None,
+    field: str,
+    purpose: str,
+    request: HttpRequest | None = None,
+    allowed: bool | None = None,
+) -> str | None:
+    """The plain text of a sealed field, for an actor with a stated need; every reveal is audited.
+
+    Returns None when there is nothing to show or the actor may not see it, so that a page shows the same
+    thing whether the value is hidden or absent. `allowed` is for a reveal the policy has already decided
+    in another way (sealed papers at a meeting, see `policy.may_reveal_at_meeting`).
+    """
+    if value is None or not (can_see_sealed(actor, record) if allowed is None else allowed):
+        return None
+    audit.record(
+        action=AuditAction.SEALED_VIEWED,
+        actor=actor,
+        record_type=type(record).__name__.lower(),
+        record_id=getattr(record, "pk", ""),
+        purpose=purpose,
+        request=request,
+        details={"field": field},
+    )
+    return value._plain_text()

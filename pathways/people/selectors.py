@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
@@ -38,6 +39,13 @@ def relationships_for(*, actor: Actor, person: Person) -> list[RelatedPerson]:
         RelatedPerson(r.kind, str(labels.get(r.kind, r.kind)), r.other if r.other_id in visible else None)
         for r in rows
     ]
+
+
+def referrals_of(*, actor: Actor, person: Person) -> QuerySet[Any]:
+    """The person's referrals the actor may see, newest first. Read through the person's reverse relation,
+    so that the people app needs nothing from the referrals app above it."""
+    referrals = person.referrals.select_related("service", "referring_agency").order_by("-created_at")
+    return visible_to(actor, referrals, Perm.REFERRAL_VIEW)
 
 
 def possible_duplicates(

@@ -6,11 +6,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from pathways.core.policy import actor_for, can_see_sealed, reveal_sealed
+from pathways.core.policy import actor_for, can_see_sealed
 from pathways.people import selectors
 from pathways.people.forms import RevealForm
 from pathways.people.models import SEALED_FIELDS, Person
-from pathways.referrals.selectors import referrals_for
+from pathways.people.sealed import sealed_reveal
 
 
 @require_http_methods(["GET", "POST"])
@@ -24,10 +24,10 @@ def person_detail(request: HttpRequest, person_id: uuid.UUID, reveal: bool = Fal
     revealed: dict[str, str | None] = {}
     if reveal and request.method == "POST" and may_reveal and form.is_valid():
         for name in SEALED_FIELDS:
-            revealed[name] = reveal_sealed(
-                actor,
-                person,
-                getattr(person, name),
+            revealed[name] = sealed_reveal(
+                actor=actor,
+                record=person,
+                value=getattr(person, name),
                 field=name,
                 purpose=form.cleaned_data["purpose"],
                 request=request,
@@ -44,6 +44,6 @@ def person_detail(request: HttpRequest, person_id: uuid.UUID, reveal: bool = Fal
             "revealed": revealed,
             "form": form,
             "relationships": selectors.relationships_for(actor=actor, person=person),
-            "referrals": referrals_for(actor).filter(person=person).order_by("-created_at"),
+            "referrals": selectors.referrals_of(actor=actor, person=person),
         },
     )

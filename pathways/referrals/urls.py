@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pathways.referrals import public, views
+from pathways.referrals import public, views, views_work
 
 app_name = "referrals"
 urlpatterns = [
@@ -10,6 +10,9 @@ urlpatterns = [
     path("<uuid:referral_id>/choose/", views.referral_choose, name="choose"),
     path("<uuid:referral_id>/status/", views.referral_advance, name="advance"),
     path("<uuid:referral_id>/step/", views.referral_step, name="step"),
+    path("due/", views_work.due, name="due"),
+    path("screening/<slug:service_slug>/", views_work.screening_new, name="screening_new"),
+    path("screenings/<uuid:screening_id>/", views_work.screening_detail, name="screening_detail"),
     path("self-referral/", public.self_referral, name="self_referral"),
     path("self-referral/sent/", public.self_referral_done, name="self_referral_done"),
 ]

@@ -13,13 +13,14 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pathways.accounts import services
-from pathways.accounts.choices import AgencyType, ChangeKind, ChangeStatus, Role
+from pathways.accounts.choices import ChangeKind, ChangeStatus
 from pathways.accounts.models import AccountChange, Agency, Membership, User
 from pathways.accounts.tests.helpers import give_password, page_text
 from pathways.audit.choices import AuditAction
 from pathways.audit.models import AuditEntry
 from pathways.audit.services import verify_chain
 from pathways.conftest import PASSWORD, make_agency, make_user, sign_in
+from pathways.core.access import AgencyType, Role
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse

@@ -7,12 +7,12 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
-from pathways.accounts.choices import AgencyType, Role
 from pathways.accounts.models import Agency, User
 from pathways.accounts.tests.helpers import ADMIN_URL, LOGIN_URL, VERIFY_URL, give_password, page_text
 from pathways.audit.choices import AuditAction
 from pathways.audit.models import AuditEntry
 from pathways.audit.services import verify_chain
+from pathways.core.access import AgencyType, Role
 from pathways.directory.models import Area
 
 pytestmark = pytest.mark.django_db

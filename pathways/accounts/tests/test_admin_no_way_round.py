@@ -11,10 +11,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pathways.accounts import services
 from pathways.accounts.admin import admin_site
-from pathways.accounts.choices import AgencyType, Role
 from pathways.accounts.models import AccountChange, Agency, Membership, User
 from pathways.accounts.tests.helpers import ADMIN_URL, give_password, page_text
 from pathways.conftest import make_agency, make_user, sign_in
+from pathways.core.access import AgencyType, Role
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,6 @@ from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pathways.accounts import services
-from pathways.accounts.choices import AgencyType, Role
 from pathways.accounts.models import User
 from pathways.accounts.tests.helpers import (
     ENROL_URL,
@@ -24,6 +23,7 @@ from pathways.audit.choices import AuditAction
 from pathways.audit.models import AuditEntry
 from pathways.audit.services import verify_chain
 from pathways.conftest import make_agency, make_user
+from pathways.core.access import AgencyType, Role
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,9 @@ from django.test import Client, override_settings
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from pathways.accounts import services
-from pathways.accounts.choices import Role
 from pathways.accounts.models import User
 from pathways.accounts.tests.helpers import GAP_MAP_URL, VERIFY_URL, give_code, give_password
+from pathways.core.access import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -9,11 +9,11 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from pathways.accounts.choices import Role
 from pathways.accounts.models import User
 from pathways.accounts.tests.helpers import LOGIN_URL, VERIFY_URL, page_text
 from pathways.audit.models import AuditEntry
 from pathways.conftest import PASSWORD
+from pathways.core.access import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -11,12 +11,12 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
-from pathways.accounts.choices import Role
 from pathways.accounts.models import User
 from pathways.accounts.tests.helpers import VERIFY_URL, give_password, page_text
 from pathways.audit.choices import AuditAction
 from pathways.audit.models import AuditEntry
 from pathways.audit.services import verify_chain
+from pathways.core.access import Role
 
 pytestmark = pytest.mark.django_db
 

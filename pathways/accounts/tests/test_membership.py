@@ -6,7 +6,6 @@ import pytest
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from pathways.accounts.choices import AgencyType, Role
 from pathways.accounts.models import Membership, User
 from pathways.accounts.tests.helpers import (
     CHOOSE_URL,
@@ -19,6 +18,7 @@ from pathways.accounts.tests.helpers import (
 from pathways.audit.choices import AuditAction
 from pathways.audit.models import AuditEntry
 from pathways.conftest import make_agency, make_user
+from pathways.core.access import AgencyType, Role
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,6 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
-from pathways.accounts.choices import Role
 from pathways.accounts.models import User
 from pathways.accounts.tests.helpers import (
     ERROR_SUMMARY,
@@ -22,6 +21,7 @@ from pathways.audit.choices import AuditAction
 from pathways.audit.models import AuditEntry
 from pathways.audit.services import verify_chain
 from pathways.conftest import PASSWORD, sign_in
+from pathways.core.access import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,6 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pathways.accounts import services
-from pathways.accounts.choices import AgencyType, Role
 from pathways.accounts.models import User
 from pathways.accounts.tests.helpers import (
     BACKUP_CODES_URL,
@@ -30,6 +29,7 @@ from pathways.accounts.tests.helpers import (
     wrong_code,
 )
 from pathways.conftest import make_agency, make_user
+from pathways.core.access import AgencyType, Role
 
 pytestmark = pytest.mark.django_db
 

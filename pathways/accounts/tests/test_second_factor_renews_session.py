@@ -12,7 +12,6 @@ from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pathways.accounts import services
-from pathways.accounts.choices import AgencyType, Role
 from pathways.accounts.models import User
 from pathways.accounts.tests.helpers import (
     BACKUP_CODES_URL,
@@ -25,6 +24,7 @@ from pathways.accounts.tests.helpers import (
     session_cookie,
 )
 from pathways.conftest import make_agency, make_user
+from pathways.core.access import AgencyType, Role
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,6 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from pathways.accounts.choices import Role
 from pathways.accounts.middleware import SESSION_LAST_SEEN, SESSION_STARTED
 from pathways.accounts.models import User
 from pathways.accounts.tests.helpers import (
@@ -25,6 +24,7 @@ from pathways.accounts.tests.helpers import (
     session_cookie,
 )
 from pathways.conftest import sign_in
+from pathways.core.access import Role
 
 pytestmark = pytest.mark.django_db
 

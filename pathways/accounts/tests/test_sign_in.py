@@ -8,7 +8,6 @@ import pytest
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from pathways.accounts.choices import AgencyType, Role
 from pathways.accounts.models import User
 from pathways.accounts.tests.helpers import (
     ENROL_URL,
@@ -24,6 +23,7 @@ from pathways.accounts.tests.helpers import (
     page_text,
 )
 from pathways.conftest import make_agency, make_user
+from pathways.core.access import AgencyType, Role
 
 pytestmark = pytest.mark.django_db
 

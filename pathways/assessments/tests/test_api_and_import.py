@@ -15,12 +15,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
-from pathways.accounts.choices import Role
 from pathways.accounts.models import User
 from pathways.assessments.imports import COLUMNS, NOT_FOUND, DashImportError, import_dash
 from pathways.assessments.models import Assessment, AssessmentStatus
 from pathways.audit.models import AuditEntry
 from pathways.conftest import sign_in
+from pathways.core.access import Role
 from pathways.core.policy import Actor
 from pathways.people.models import Person
 from pathways.referrals.tests.factories import (

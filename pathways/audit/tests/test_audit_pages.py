@@ -7,10 +7,10 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
-from pathways.accounts.choices import Role
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
 from pathways.audit.models import AuditEntry
+from pathways.core.access import Role
 
 pytestmark = pytest.mark.django_db
 

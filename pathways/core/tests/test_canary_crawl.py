@@ -9,9 +9,9 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
-from pathways.accounts.choices import Role
 from pathways.accounts.models import User
 from pathways.conftest import sign_in
+from pathways.core.access import Role
 from pathways.core.policy import Actor, can_see_sealed
 from pathways.core.tests.conftest_helpers import crawl_paths
 from pathways.directory.models import Area, Region

@@ -19,13 +19,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from pathways.accounts.choices import AgencyType, Role
 from pathways.accounts.models import Agency, User
 from pathways.assessments.models import Assessment, AssessmentStatus, InstrumentVersion
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
 from pathways.conftest import _password_hash, make_agency, make_user, sign_in
-from pathways.core.access import Side
+from pathways.core.access import AgencyType, Role, Side
 from pathways.core.policy import Actor
 from pathways.directory.choices import ReferralRoute
 from pathways.directory.models import Area, Region, Service, ServiceStatusChange
@@ -374,7 +373,7 @@ def test_tasks_list_of_reassessments_due(region: None) -> None:
         _assessments(who[::2], by=_actor(worker))
         return [who[-1].family_name, who[-2].family_name]
 
-    assert_flat(sign_in(Client(), worker), "/en/assessments/due/", grow)
+    assert_flat(sign_in(Client(), worker), "/en/referrals/due/", grow)
 
 
 def test_screening_candidates(region: None) -> None:
@@ -388,7 +387,7 @@ def test_screening_candidates(region: None) -> None:
         _assessments(who[::2], by=_actor(worker), each=2)
         return [str(made[-1].pk)]
 
-    assert_flat(sign_in(Client(), worker), "/en/assessments/screening/drive-cardiff/", grow)
+    assert_flat(sign_in(Client(), worker), "/en/referrals/screening/drive-cardiff/", grow)
 
 
 # --- panels -------------------------------------------------------------------------------------------

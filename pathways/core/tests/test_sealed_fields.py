@@ -5,14 +5,14 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
-from pathways.accounts.choices import AgencyType, Role
 from pathways.audit.models import AuditEntry
 from pathways.conftest import make_agency, make_user
 from pathways.core import crypto
-from pathways.core.access import Side
+from pathways.core.access import AgencyType, Role, Side
 from pathways.core.fields import PLACEHOLDER, Sealed, SealedTextField
-from pathways.core.policy import Actor, reveal_sealed
+from pathways.core.policy import Actor
 from pathways.people.models import Person, PersonAccess
+from pathways.people.sealed import sealed_reveal
 
 ADDRESS = "14 Canary Street, Barry"
 
@@ -71,7 +71,7 @@ def test_only_a_stated_need_reveals_and_every_reveal_is_audited(
     PersonAccess.objects.create(person=record, agency=agency if same_agency else other, reason="test")
     value = Sealed(crypto.seal(ADDRESS))
     before = AuditEntry.objects.filter(action="record.sealed_viewed").count()
-    shown = reveal_sealed(actor, record, value, field="address", purpose="safety planning")
+    shown = sealed_reveal(actor=actor, record=record, value=value, field="address", purpose="safety planning")
     after = AuditEntry.objects.filter(action="record.sealed_viewed")
     if sees:
         assert shown == ADDRESS

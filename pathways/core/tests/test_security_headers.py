@@ -18,9 +18,9 @@ from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from pathways.accounts.choices import Role
 from pathways.accounts.models import User
 from pathways.conftest import PASSWORD
+from pathways.core.access import Role
 
 pytestmark = pytest.mark.django_db
 

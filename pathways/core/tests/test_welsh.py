@@ -11,7 +11,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils import translation
 
-from pathways.accounts.choices import Role
+from pathways.core.access import Role
 from pathways.directory.choices import Tier
 
 CATALOGUE = Path(settings.BASE_DIR) / "pathways" / "locale" / "cy" / "LC_MESSAGES" / "django.po"

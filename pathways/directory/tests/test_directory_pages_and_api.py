@@ -5,7 +5,7 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
-from pathways.accounts.choices import Role
+from pathways.core.access import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -20,9 +20,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from pathways.accounts.choices import AgencyType, Role
 from pathways.accounts.models import User
 from pathways.conftest import PASSWORD, make_agency, make_user
+from pathways.core.access import AgencyType, Role
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("audit_log_flushable", "region")]
 

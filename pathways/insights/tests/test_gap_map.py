@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
-from pathways.accounts.choices import Role
+from pathways.core.access import Role
 from pathways.directory.models import Service
 from pathways.insights.selectors import gap_map
 

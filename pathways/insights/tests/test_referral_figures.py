@@ -6,7 +6,7 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
-from pathways.accounts.choices import Role
+from pathways.core.access import Role
 from pathways.insights.figures import referral_figures
 from pathways.referrals import services
 from pathways.referrals.choices import Status

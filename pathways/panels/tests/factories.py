@@ -7,10 +7,9 @@ import datetime
 import itertools
 from typing import Any
 
-from pathways.accounts.choices import AgencyType, Role
 from pathways.accounts.models import Agency, User
 from pathways.conftest import make_agency, make_user
-from pathways.core.access import Side
+from pathways.core.access import AgencyType, Role, Side
 from pathways.core.policy import Actor
 from pathways.directory.models import Area, Region
 from pathways.panels.choices import AgendaReason, MeetingStatus, MemberRole, PanelKind

@@ -12,12 +12,11 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from pathways.accounts.choices import AgencyType, Role
 from pathways.accounts.models import Agency, User
 from pathways.assessments import services as assessments
 from pathways.assessments.models import Assessment
 from pathways.conftest import make_agency, make_user
-from pathways.core.access import Side
+from pathways.core.access import AgencyType, Role, Side
 from pathways.core.policy import Actor
 from pathways.directory.models import Area, Region
 from pathways.panels import services

@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from pathways.accounts.choices import Role
 from pathways.audit.models import AuditEntry
-from pathways.core.access import Side
+from pathways.core.access import Role, Side
 from pathways.core.policy import Actor
 from pathways.panels import services
 from pathways.panels.choices import AgendaReason, MeetingStatus

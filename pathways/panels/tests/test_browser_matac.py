@@ -19,8 +19,8 @@ from django.conf import settings
 from playwright.sync_api import Page, ViewportSize, expect
 from pytest_django.live_server_helper import LiveServer
 
-from pathways.accounts.choices import AgencyType, Role
 from pathways.conftest import make_user
+from pathways.core.access import AgencyType, Role
 from pathways.directory.models import Area, Region
 from pathways.insights.tests import conftest as browser_fixtures
 from pathways.panels import services
@@ -233,7 +233,7 @@ def test_a_matac_meeting_from_agenda_to_minutes(
 
     # 9. Probation finds the action on its task list.
     page = sign_in(officer)
-    journey.open_menu(page, base, "Tasks", "/en/assessments/due/")
+    journey.open_menu(page, base, "Tasks", "/en/referrals/due/")
     page.get_by_role("link", name="Actions from panels for your agency").click()
     row = page.get_by_role("table", name="Open actions").locator("tbody tr")
     expect(row).to_have_count(1)

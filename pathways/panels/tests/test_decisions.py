@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from pathways.assessments import screening
 from pathways.assessments.models import ScreeningRound
 from pathways.audit.models import AuditEntry
 from pathways.core.policy import Actor
@@ -26,6 +25,7 @@ from pathways.panels.tests.meeting_factories import (
     seat,
 )
 from pathways.people.models import Person
+from pathways.referrals import screening
 from pathways.referrals import services as referrals
 from pathways.referrals.tests.factories import actor_of as referral_actor
 from pathways.referrals.tests.factories import agency_running, refer, staff

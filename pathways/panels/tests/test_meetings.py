@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from pathways.accounts.choices import Role
 from pathways.audit.models import AuditEntry
+from pathways.core.access import Role
 from pathways.core.datafiles import DataFileError
 from pathways.core.policy import Actor
 from pathways.panels import selectors, services

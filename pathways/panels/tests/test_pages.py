@@ -12,10 +12,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from pathways.accounts.choices import AgencyType, Role
 from pathways.accounts.models import Agency, User
 from pathways.audit.models import AuditEntry
 from pathways.conftest import make_agency, make_user, sign_in
+from pathways.core.access import AgencyType, Role
 from pathways.directory.models import Area, Region
 from pathways.panels import services
 from pathways.panels.choices import ActionStatus, MeetingStatus, MemberRole, Outcome, PanelKind
@@ -335,7 +335,7 @@ def test_an_agency_updates_its_action_from_its_task_list(table: Table) -> None:
 
 
 def test_the_task_list_links_to_panel_actions(table: Table) -> None:
-    page = _as(table.probation).get(reverse("assessments:due")).content.decode()
+    page = _as(table.probation).get(reverse("referrals:due")).content.decode()
     assert f'href="{reverse("panels:actions")}"' in page
 
 

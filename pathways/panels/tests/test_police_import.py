@@ -10,10 +10,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 
-from pathways.accounts.choices import AgencyType, Role
 from pathways.audit.models import AuditEntry
 from pathways.conftest import make_agency, make_user
-from pathways.core.access import Side
+from pathways.core.access import AgencyType, Role, Side
 from pathways.core.policy import Actor
 from pathways.directory.models import Region
 from pathways.panels.models import PoliceExtract, PoliceRecord, RfgModelVersion

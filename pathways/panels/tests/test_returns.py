@@ -10,12 +10,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from pathways.accounts.choices import AgencyType, Role
 from pathways.accounts.models import Agency, User
 from pathways.audit.choices import AuditAction
 from pathways.audit.models import AuditEntry
 from pathways.conftest import make_user, sign_in
-from pathways.core.access import Side
+from pathways.core.access import AgencyType, Role, Side
 from pathways.panels import returns
 from pathways.panels.choices import AgendaReason, MeetingStatus, MemberRole, PanelKind
 from pathways.panels.models import Panel

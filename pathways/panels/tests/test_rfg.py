@@ -236,7 +236,7 @@ def test_scores_name_the_person_with_the_reference_and_the_run_is_audited(
 
 
 def test_only_roles_that_handle_police_data_may_score(persona: object, region: None) -> None:
-    from pathways.accounts.choices import Role
+    from pathways.core.access import Role
     from pathways.panels.tests.factories import actor_of
 
     chair = actor_of(persona(Role.PANEL_CHAIR))  # type: ignore[operator]

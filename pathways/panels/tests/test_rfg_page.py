@@ -12,11 +12,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from pathways.accounts.choices import AgencyType, Role
 from pathways.accounts.models import User
 from pathways.audit.models import AuditEntry
 from pathways.conftest import make_agency, make_user, sign_in
-from pathways.core.access import Side
+from pathways.core.access import AgencyType, Role, Side
 from pathways.directory.models import Region
 from pathways.panels.choices import MemberRole, PanelKind
 from pathways.panels.models import Panel, RfgRun

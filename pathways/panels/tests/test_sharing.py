@@ -10,12 +10,12 @@ from django.http import Http404
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from pathways.accounts.choices import AgencyType, Role
 from pathways.accounts.models import Agency, User
 from pathways.audit.choices import AuditAction
 from pathways.audit.models import AuditEntry
 from pathways.conftest import make_user, sign_in
 from pathways.core import policy
+from pathways.core.access import AgencyType, Role
 from pathways.core.policy import Actor
 from pathways.panels import sharing
 from pathways.panels.choices import AgendaReason, LawfulBasis, MeetingStatus, PanelKind

@@ -14,12 +14,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from pathways.accounts.choices import AgencyType, Role
 from pathways.accounts.models import Membership, User
 from pathways.audit.choices import AuditAction
 from pathways.audit.models import AuditEntry
 from pathways.conftest import make_agency, make_user
 from pathways.core import crypto
+from pathways.core.access import AgencyType, Role
 from pathways.core.datafiles import DataFileError
 from pathways.core.policy import Actor
 from pathways.people.choices import RelationshipKind

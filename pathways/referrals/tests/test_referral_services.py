@@ -6,8 +6,9 @@ import pytest
 from django.db import connection
 
 from pathways.audit.models import AuditEntry
-from pathways.core.policy import can_see_record, can_see_sealed, reveal_sealed
+from pathways.core.policy import can_see_record, can_see_sealed
 from pathways.people.models import Person
+from pathways.people.sealed import sealed_reveal
 from pathways.referrals import services
 from pathways.referrals.choices import ReferralKind, Status
 from pathways.referrals.models import Referral
@@ -62,11 +63,18 @@ def test_partner_details_are_sealed_from_the_perpetrator_service(cast: dict[str,
     partner = Person.objects.prefetch_related("agencies").get(pk=referral.partner.pk)
     assert can_see_sealed(cast["rise"], partner)
     assert (
-        reveal_sealed(cast["rise"], partner, partner.phone, field="phone", purpose="safety call")
+        sealed_reveal(
+            actor=cast["rise"], record=partner, value=partner.phone, field="phone", purpose="safety call"
+        )
         == PARTNER_PHONE
     )
     assert not can_see_record(cast["clear"], partner, "person.view")  # type: ignore[arg-type]
-    assert reveal_sealed(cast["clear"], partner, partner.phone, field="phone", purpose="curious") is None
+    assert (
+        sealed_reveal(
+            actor=cast["clear"], record=partner, value=partner.phone, field="phone", purpose="curious"
+        )
+        is None
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT phone FROM people_person WHERE id = %s",

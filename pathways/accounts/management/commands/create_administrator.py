@@ -6,10 +6,10 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from pathways.accounts.choices import AgencyType, Role
 from pathways.accounts.models import Agency, Membership, User
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
+from pathways.core.access import AgencyType, Role
 
 
 class Command(BaseCommand):

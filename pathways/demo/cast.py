@@ -1,8 +1,10 @@
-"""The demo region's agencies and one account per role. Demo mode only: never in production."""
+"""The demo's cast: the region's agencies, one login per role, their seats on the demo panels and each
+panel's next meeting. Demo mode only: never in production."""
 
 from __future__ import annotations
 
 import datetime
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,14 +12,23 @@ from django.conf import settings
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from pathways.accounts.choices import AgencyType, Role
 from pathways.accounts.models import Agency, Membership, User
-from pathways.accounts.services import demo_totp_key, replace_backup_codes
+from pathways.accounts.services import replace_backup_codes
+from pathways.core.access import AgencyType, Role
+from pathways.core.policy import Actor
 from pathways.directory.models import Area, Service
+from pathways.panels import services as panels
 from pathways.panels.choices import MemberRole
 from pathways.panels.models import PanelMember
 
 DEMO_PASSWORD = "walk-the-pathway-2020"  # noqa: S105 - printed for the demo, refused in production
+
+
+def demo_totp_key(username: str) -> str:
+    """A fixed key per demo user, so that `manage.py demo_code` can show the current code."""
+    if not settings.DEMO_MODE:
+        raise RuntimeError("Demo keys exist only in demo mode.")
+    return hashlib.sha1(f"pathways-demo:{username}".encode(), usedforsecurity=False).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -182,9 +193,6 @@ def load_demo_panels() -> None:
 
     Safe to run again: seats already held are kept, and a panel with a meeting to come gets no other.
     """
-    from pathways.core.policy import Actor
-    from pathways.panels import services as panels
-
     loaded = {panel.slug: panel for panel in panels.load_panels(DEMO_PANELS)}
     users = {u.username: u for u in User.objects.filter(username__in={s[1] for s in SEATS})}
     for slug, username, role in SEATS:

@@ -1,6 +1,9 @@
 """A made-up police extract for the demo region, so that the MATAC's ranking and agenda have people on
 them: a few serial perpetrators (several victims, recent, grave) among many people with one or two
-low-harm incidents. References are invented ("DEMO-..."); no real record is described."""
+low-harm incidents. References are invented ("DEMO-..."); no real record is described. The demo's families
+give some of the people they name these references, so that the ranking names people the agencies know.
+
+Every import from the police data and RFG modules is here, so that the demo follows them in one place."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from pathlib import Path
 
 from pathways.core.policy import Actor
 from pathways.directory.models import Region
+from pathways.panels.models import PoliceExtract, RfgRun
 from pathways.panels.police import import_police_extract
 from pathways.panels.rfg import score_region
 
@@ -62,17 +66,25 @@ def demo_extract_rows(today: datetime.date) -> list[dict[str, str]]:
     return rows
 
 
-def load_demo_police_data(region: Region, actor: Actor) -> None:
-    """Import the demo extract (unchanged rows are left alone) and score the region when anything changed
-    or it has never been scored."""
-    from pathways.panels.models import RfgRun
-
+def import_demo_police_extract(region: Region, actor: Actor) -> PoliceExtract:
+    """Import the demo extract as of today: unchanged rows are left alone, and rows whose people are now on
+    record are linked to them."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "demo-police-extract.csv"
         with path.open("w", newline="", encoding="utf-8") as file:
             writer = csv.DictWriter(file, fieldnames=COLUMNS)
             writer.writeheader()
             writer.writerows(demo_extract_rows(datetime.date.today()))
-        extract = import_police_extract(actor=actor, path=path, region=region)
+        return import_police_extract(actor=actor, path=path, region=region)
+
+
+def score_demo_region(region: Region, actor: Actor, *, end: datetime.date | None = None) -> RfgRun:
+    """A run of the region's RFG scores over the window ending on `end` (today if not given)."""
+    return score_region(region=region, actor=actor, end=end)
+
+
+def load_demo_police_data(region: Region, actor: Actor) -> None:
+    """Import the demo extract and score the region when anything changed or it has never been scored."""
+    extract = import_demo_police_extract(region, actor)
     if extract.created or extract.updated or not RfgRun.objects.filter(region=region).exists():
-        score_region(region=region, actor=actor)
+        score_demo_region(region, actor)

@@ -6,12 +6,12 @@ import datetime
 
 import pytest
 
-from pathways.accounts.demo import load_demo_accounts
 from pathways.accounts.models import User
 from pathways.core.policy import Actor
+from pathways.demo.cast import load_demo_accounts
+from pathways.demo.police import load_demo_police_data
 from pathways.directory.models import Region
 from pathways.panels.choices import MemberRole, PanelKind
-from pathways.panels.demo import load_demo_police_data
 from pathways.panels.models import Meeting, Panel, PanelMember, PoliceRecord, RfgRun
 
 pytestmark = pytest.mark.django_db

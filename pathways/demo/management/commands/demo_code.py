@@ -6,8 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_otp.oath import totp
 
-from pathways.accounts.demo import USERS
-from pathways.accounts.services import demo_totp_key
+from pathways.demo.cast import USERS, demo_totp_key
 
 
 class Command(BaseCommand):

@@ -8,11 +8,10 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from pathways.assessments import screening
 from pathways.assessments.models import ScreeningCandidate
 from pathways.conftest import sign_in
 from pathways.directory.models import Service
-from pathways.referrals import services
+from pathways.referrals import screening, services
 from pathways.referrals.tests.factories import actor_of, agency_running, refer, staff
 
 pytestmark = pytest.mark.django_db
@@ -80,21 +79,21 @@ def test_only_the_service_can_screen_its_referrals(drive: dict[str, Any]) -> Non
             actor=outsider, service=drive["service"], places=1, held_on=DAY, decisions={}
         )
     client = sign_in(Client(), outsider.user)
-    assert client.get("/en/assessments/screening/drive-cardiff/").status_code == 404
+    assert client.get("/en/referrals/screening/drive-cardiff/").status_code == 404
 
 
 def test_the_screening_page_shows_everyone_side_by_side_and_records(drive: dict[str, Any]) -> None:
     client = sign_in(Client(), drive["user"])
-    page = client.get("/en/assessments/screening/drive-cardiff/").content.decode()
+    page = client.get("/en/referrals/screening/drive-cardiff/").content.decode()
     assert page.count("data-referral=") == 3
     ids = [str(r.pk) for r in drive["referrals"]]
     bad = client.post(
-        "/en/assessments/screening/drive-cardiff/",
+        "/en/referrals/screening/drive-cardiff/",
         {"places": "1", "held_on": "2026-06-01", f"take-{ids[0]}": "on"},
     )
     assert bad.status_code == 200 and "reason for everyone" in bad.content.decode()
     response = client.post(
-        "/en/assessments/screening/drive-cardiff/",
+        "/en/referrals/screening/drive-cardiff/",
         {
             "places": "1",
             "held_on": "2026-06-01",
@@ -125,6 +124,6 @@ def test_reassessment_falls_due_on_the_region_schedule(drive: dict[str, Any]) ->
         results={"risk_level": "high"},
         instrument_version=InstrumentVersion.objects.get(instrument="dash-partner-agency"),
     )
-    page = sign_in(Client(), drive["user"]).get("/en/assessments/due/").content.decode()
+    page = sign_in(Client(), drive["user"]).get("/en/referrals/due/").content.decode()
     # regions/cardiff-and-vale/assessment.yaml: Drive re-assesses every 28 days.
     assert "29 Jun 2026" in page and "Overdue" in page

@@ -4,13 +4,13 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from pathways.accounts.demo import DEMO_PASSWORD, load_demo_accounts
 from pathways.accounts.models import User
 from pathways.assessments.services import load_instruments
 from pathways.core.policy import Actor
+from pathways.demo.cast import DEMO_PASSWORD, load_demo_accounts
+from pathways.demo.police import load_demo_police_data
 from pathways.directory.models import Region
 from pathways.directory.services import load_region
-from pathways.panels.demo import load_demo_police_data
 from pathways.panels.rfg import load_rfg_model
 from pathways.referrals.services import load_triage_rules
 

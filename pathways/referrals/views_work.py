@@ -1,0 +1,95 @@
+"""Work a service does with the people referred to it: choosing whom to take when places are limited
+(screening), and the re-assessments that fall due on the region's schedule."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from pathways.assessments.models import ScreeningRound
+from pathways.core.policy import Perm, actor_for, get_for_actor, runs_service
+from pathways.directory.models import Service
+from pathways.referrals import screening, selectors
+
+
+@require_http_methods(["GET", "POST"])
+def screening_new(request: HttpRequest, service_slug: str) -> HttpResponse:
+    actor = actor_for(request)
+    service = Service.objects.filter(slug=service_slug).first()
+    if service is None or not runs_service(actor, service):
+        raise Http404
+    people = screening.candidates(service)
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            places = int(request.POST.get("places", ""))
+            held_on = datetime.date.fromisoformat(request.POST.get("held_on", ""))
+            if places < 0 or places > 1000:
+                raise ValueError
+        except ValueError:
+            errors.append(_("Enter the number of places and the date, like 2026-11-27."))
+        else:
+            decisions = {
+                str(c.referral.pk): (
+                    request.POST.get(f"take-{c.referral.pk}") == "on",
+                    request.POST.get(f"reason-{c.referral.pk}", "")[:2000],
+                )
+                for c in people
+            }
+            try:
+                made = screening.record_screening(
+                    actor=actor,
+                    service=service,
+                    places=places,
+                    held_on=held_on,
+                    decisions=decisions,
+                    notes=request.POST.get("notes", "")[:4000],
+                    request=request,
+                )
+            except screening.ScreeningError as error:
+                errors.append(str(error))
+            else:
+                messages.success(request, _("Screening recorded."))
+                return redirect(made)
+    return render(
+        request,
+        "referrals/screening_new.html",
+        {
+            "service": service,
+            "people": people,
+            "errors": errors,
+            "post": request.POST,
+            "today": datetime.date.today().isoformat(),
+        },
+    )
+
+
+def screening_detail(request: HttpRequest, screening_id: uuid.UUID) -> HttpResponse:
+    actor = actor_for(request)
+    record = get_for_actor(
+        actor,
+        ScreeningRound.objects.select_related("service", "decided_by", "agency"),
+        Perm.ASSESSMENT_VIEW,
+        pk=screening_id,
+    )
+    return render(
+        request,
+        "referrals/screening_detail.html",
+        {
+            "record": record,
+            "candidates": record.candidates.select_related("referral__person"),
+        },
+    )
+
+
+def due(request: HttpRequest) -> HttpResponse:
+    """The practitioner's task list: re-assessments due under the region's schedule."""
+    actor = actor_for(request)
+    tasks = selectors.reassessments_due(actor, datetime.date.today())
+    return render(request, "referrals/due.html", {"tasks": tasks})
