@@ -158,7 +158,7 @@ def _past_meetings(
 
 def _rfg(rng: random.Random, people: list[Any], today: datetime.date) -> None:
     from pathways.directory.models import Area, Region
-    from pathways.panels.models import RfgModelVersion, RfgRun, RfgScore
+    from pathways.police.models import RfgModelVersion, RfgRun, RfgScore
 
     region = Region.objects.get(slug="cardiff-and-vale")
     model = RfgModelVersion.objects.create(region=region, version=1, settings={}, file_sha256="bench")

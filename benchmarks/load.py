@@ -155,9 +155,9 @@ def build_region(rng: random.Random) -> list[Staff]:
     from pathways.demo.cast import AGENCIES
     from pathways.directory.models import Area, Region, Service
     from pathways.directory.services import load_region
-    from pathways.panels.rfg import load_rfg_model
     from pathways.panels.services import load_panels
     from pathways.people.models import Person, PersonAccess, Relationship
+    from pathways.police.rfg import load_rfg_model
     from pathways.referrals.models import Referral, ReferralEvent
     from pathways.referrals.services import load_triage_rules
 
@@ -496,8 +496,8 @@ def _panels(
 def _police_and_rfg(region: Any, areas: dict[str, Any]) -> None:
     from django.db import connection
 
-    from pathways.panels.models import PoliceExtract
-    from pathways.panels.rfg import score_region
+    from pathways.police.models import PoliceExtract
+    from pathways.police.rfg import score_region
 
     extract = PoliceExtract.objects.create(region=region, name="load.csv", file_sha256="load")
     extract_id = PoliceExtract._meta.get_field("id").get_db_prep_value(extract.pk, connection)

@@ -41,8 +41,8 @@ from urllib.parse import urlsplit, urlunsplit
 if TYPE_CHECKING:
     import numpy as np
 
-    from pathways.panels.rfg import Window
-    from pathways.panels.rfgfile import RfgFile
+    from pathways.police.rfg import Window
+    from pathways.police.rfgfile import RfgFile
     from pathways.referrals.triage import Case
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -709,7 +709,7 @@ def _police_rows(
     import numpy as np
     from django.db import connection
 
-    from pathways.panels.rfg import day_number
+    from pathways.police.rfg import day_number
 
     rng = np.random.default_rng(seed)
     perpetrators = max(count // 3, 1)
@@ -766,7 +766,7 @@ def _police_rows(
 
 
 def _insert_police_records(rows: Iterator[tuple[object, ...]]) -> int:
-    from pathways.panels.models import PoliceRecord
+    from pathways.police.models import PoliceRecord
 
     return _bulk_insert(PoliceRecord, RECORD_COLUMNS, rows, analyze=True)
 
@@ -789,9 +789,9 @@ class _Reference:
         import numpy as np
         from django.db import connection, transaction
 
-        from pathways.panels.models import PoliceRecord
-        from pathways.panels.rfg import day_number
-        from pathways.panels.rfgfile import FLAGS
+        from pathways.police.models import PoliceRecord
+        from pathways.police.rfg import day_number
+        from pathways.police.rfgfile import FLAGS
 
         meta = PoliceRecord._meta
         names = (
@@ -853,7 +853,7 @@ class _Reference:
         and the serial flag."""
         import numpy as np
 
-        from pathways.panels.rfg import adult_born_by, day_number
+        from pathways.police.rfg import adult_born_by, day_number
 
         c = self.columns
         perp, victim, area, day, harm, born = (
@@ -903,7 +903,7 @@ class _Reference:
         the run's stored scores and `result`."""
         import numpy as np
 
-        from pathways.panels.models import RfgScore
+        from pathways.police.models import RfgScore
 
         keys, areas = result["keys"], int(result["areas"])
         rows, largest, serial_differ, counts_differ = 0, 0.0, 0, 0
@@ -941,7 +941,7 @@ class _Reference:
 def _clear_police_data() -> None:
     from django.db import connection
 
-    from pathways.panels.models import PoliceExtract, PoliceRecord, RfgRun, RfgScore
+    from pathways.police.models import PoliceExtract, PoliceRecord, RfgRun, RfgScore
 
     tables = [
         connection.ops.quote_name(m._meta.db_table) for m in (RfgScore, RfgRun, PoliceRecord, PoliceExtract)
@@ -963,9 +963,9 @@ def bench_rfg(counts: list[int]) -> None:
 
     from pathways.directory.models import Area, Region
     from pathways.directory.services import load_region
-    from pathways.panels.models import PoliceExtract
-    from pathways.panels.rfg import load_rfg_model, model_of, ranking, score_region, window_for
     from pathways.people.models import Person
+    from pathways.police.models import PoliceExtract
+    from pathways.police.rfg import load_rfg_model, model_of, ranking, score_region, window_for
 
     load_region(path=REGION_FILE)
     version, _ = load_rfg_model(path=RFG_FILE)

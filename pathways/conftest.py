@@ -21,7 +21,7 @@ from pathways.core.policy import Actor
 from pathways.demo.cast import load_demo_accounts
 from pathways.directory.models import Area, Region
 from pathways.directory.services import load_region
-from pathways.panels.rfg import load_rfg_model
+from pathways.police.rfg import load_rfg_model
 from pathways.referrals.services import load_triage_rules
 
 REGION_FILE = Path(settings.BASE_DIR) / "regions" / "cardiff-and-vale" / "region.yaml"

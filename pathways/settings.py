@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "pathways.people",
     "pathways.referrals",
     "pathways.assessments",
+    "pathways.police",
     "pathways.panels",
     "pathways.insights",
     "pathways.demo",

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from pathways.core.policy import Actor
 from pathways.directory.models import Region
-from pathways.panels.models import PoliceExtract, RfgRun
-from pathways.panels.police import import_police_extract
-from pathways.panels.rfg import score_region
+from pathways.police.extracts import import_police_extract
+from pathways.police.models import PoliceExtract, RfgRun
+from pathways.police.rfg import score_region
 
 AREAS = ("cardiff", "vale-of-glamorgan")
 LOW_HARM = ("domestic_incident", "malicious_communications", "common_assault", "criminal_damage")

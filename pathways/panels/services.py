@@ -48,13 +48,12 @@ from pathways.panels.models import (
     Panel,
     PanelMember,
     RfgNomination,
-    RfgRun,
-    RfgScore,
 )
 from pathways.panels.panelfile import PanelsFile
 from pathways.people.choices import RelationshipKind
 from pathways.people.models import Person, Relationship
 from pathways.people.sealed import sealed_details_refuse
+from pathways.police.models import RfgRun, RfgScore
 from pathways.referrals.choices import HOLDING_A_PLACE
 from pathways.referrals.models import Referral
 

@@ -45,10 +45,11 @@ from pathways.core.policy import (
 )
 from pathways.core.sealedtext import Marker, mentions
 from pathways.panels.choices import LawfulBasis, MeetingStatus, PanelKind
-from pathways.panels.models import AgendaItem, Disclosure, Meeting, PanelMember, PoliceRecord
+from pathways.panels.models import AgendaItem, Disclosure, Meeting, PanelMember
 from pathways.people import sealed
 from pathways.people.models import Person
 from pathways.people.sealed import protected_ids_for, sealed_reveal
+from pathways.police.models import PoliceRecord
 
 if TYPE_CHECKING:
     from django.http import HttpRequest

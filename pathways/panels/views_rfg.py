@@ -16,9 +16,10 @@ from django.utils.translation import get_language
 
 from pathways.core.policy import Perm, actor_for, get_for_actor
 from pathways.directory.models import Area
-from pathways.panels import rfg
-from pathways.panels.models import Panel, RfgScore
+from pathways.panels.models import Panel
 from pathways.people.selectors import people_for
+from pathways.police import rfg
+from pathways.police.models import RfgScore
 
 # Rows shown per area: the agenda's share and enough below it to see who is close.
 SHOWN_PER_AREA = 20

@@ -45,13 +45,11 @@ from pathways.panels.models import (
     Meeting,
     Panel,
     PanelMember,
-    RfgModelVersion,
     RfgNomination,
-    RfgRun,
-    RfgScore,
 )
 from pathways.people.choices import RelationshipKind
 from pathways.people.models import Person, PersonAccess, Relationship
+from pathways.police.models import RfgModelVersion, RfgRun, RfgScore
 from pathways.referrals.choices import RiskLevel, Status
 from pathways.referrals.models import Referral, ReferralEvent
 from pathways.referrals.services import triage_referral

@@ -217,8 +217,8 @@ def test_every_model_about_people_declares_its_side() -> None:
 READ_THROUGH_ANOTHER = {
     "people.relationship": "read from the person's record, the other person only where visible",
     "assessments.screeningcandidate": "read from its screening round",
-    "panels.policerecord": "read by the import and scoring, and in the papers' protected people",
-    "panels.rfgscore": "read from the panel's RFG ranking, which needs a seat",
+    "police.policerecord": "read by the import and scoring, and in the papers' protected people",
+    "police.rfgscore": "read from the panel's RFG ranking, which needs a seat",
 }
 
 

@@ -12,7 +12,8 @@ from pathways.demo.cast import load_demo_accounts
 from pathways.demo.police import load_demo_police_data
 from pathways.directory.models import Region
 from pathways.panels.choices import MemberRole, PanelKind
-from pathways.panels.models import Meeting, Panel, PanelMember, PoliceRecord, RfgRun
+from pathways.panels.models import Meeting, Panel, PanelMember
+from pathways.police.models import PoliceRecord, RfgRun
 
 pytestmark = pytest.mark.django_db
 

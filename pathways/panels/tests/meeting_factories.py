@@ -20,8 +20,9 @@ from pathways.core.access import AgencyType, Role, Side
 from pathways.core.policy import Actor
 from pathways.directory.models import Area, Region
 from pathways.panels import services
-from pathways.panels.models import Meeting, Panel, PanelMember, RfgModelVersion, RfgRun, RfgScore
+from pathways.panels.models import Meeting, Panel, PanelMember
 from pathways.people.models import Person
+from pathways.police.models import RfgModelVersion, RfgRun, RfgScore
 
 PANELS_FILE = Path(settings.BASE_DIR) / "regions" / "cardiff-and-vale" / "panels.yaml"
 QUESTIONS = [f"q{n:02d}" for n in range(1, 25)]

@@ -25,7 +25,8 @@ from pathways.directory.models import Area, Region
 from pathways.insights.tests import conftest as browser_fixtures
 from pathways.panels import services
 from pathways.panels.choices import MemberRole, PanelKind
-from pathways.panels.models import Panel, RfgModelVersion, RfgRun, RfgScore
+from pathways.panels.models import Panel
+from pathways.police.models import RfgModelVersion, RfgRun, RfgScore
 from pathways.referrals.tests import test_browser_journey as journey
 from pathways.referrals.tests.factories import actor_of
 

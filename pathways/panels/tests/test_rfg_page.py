@@ -18,11 +18,13 @@ from pathways.conftest import make_agency, make_user, sign_in
 from pathways.core.access import AgencyType, Role, Side
 from pathways.directory.models import Region
 from pathways.panels.choices import MemberRole, PanelKind
-from pathways.panels.models import Panel, RfgRun
-from pathways.panels.rfg import score_region
-from pathways.panels.tests import factories, police_extracts
-from pathways.panels.tests.police_extracts import END, extract, load
+from pathways.panels.models import Panel
+from pathways.panels.tests import factories
 from pathways.people.models import Person, PersonAccess
+from pathways.police.models import RfgRun
+from pathways.police.rfg import score_region
+from pathways.police.tests import police_extracts
+from pathways.police.tests.police_extracts import END, extract, load
 
 pytestmark = pytest.mark.usefixtures("region")
 

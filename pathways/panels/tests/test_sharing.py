@@ -19,10 +19,11 @@ from pathways.core.access import AgencyType, Role
 from pathways.core.policy import Actor
 from pathways.panels import sharing
 from pathways.panels.choices import AgendaReason, LawfulBasis, MeetingStatus, PanelKind
-from pathways.panels.models import AgendaItem, Disclosure, PoliceExtract, PoliceRecord
+from pathways.panels.models import AgendaItem, Disclosure
 from pathways.panels.tests import factories as f
 from pathways.people.choices import RelationshipKind
 from pathways.people.models import Person
+from pathways.police.models import PoliceExtract, PoliceRecord
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from pathways.demo.cast import DEMO_PASSWORD, load_demo_accounts
 from pathways.demo.police import load_demo_police_data
 from pathways.directory.models import Region
 from pathways.directory.services import load_region
-from pathways.panels.rfg import load_rfg_model
+from pathways.police.rfg import load_rfg_model
 from pathways.referrals.services import load_triage_rules
 
 DEMO_REGION = Path(settings.BASE_DIR) / "regions" / "cardiff-and-vale" / "region.yaml"

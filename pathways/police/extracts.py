@@ -33,9 +33,9 @@ from pathways.core.csvimport import ImportFailed, ImportProblem, open_rows, read
 from pathways.core.datafiles import Problem
 from pathways.core.policy import Actor, Perm, allows
 from pathways.directory.models import Area, Region
-from pathways.panels.models import PoliceExtract, PoliceRecord, RecordKind
-from pathways.panels.rfg import current_model, day_number, model_of
 from pathways.people.models import Person
+from pathways.police.models import PoliceExtract, PoliceRecord, RecordKind
+from pathways.police.rfg import current_model, day_number, model_of
 
 COLUMNS = (
     "reference",

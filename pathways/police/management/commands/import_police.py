@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from pathways.accounts.commands import actor_from_options, add_actor_arguments, import_refusals
 from pathways.directory.models import Region
-from pathways.panels.police import import_police_extract
+from pathways.police.extracts import import_police_extract
 
 
 def region_from_option(slug: str) -> Region:

@@ -10,8 +10,8 @@ from django.core.management import CommandError, call_command
 from pathways.audit.models import AuditEntry
 from pathways.conftest import RFG_FILE
 from pathways.core.datafiles import DataFileError
-from pathways.panels.models import RfgModelVersion
-from pathways.panels.rfg import load_rfg_model, model_of
+from pathways.police.models import RfgModelVersion
+from pathways.police.rfg import load_rfg_model, model_of
 
 pytestmark = pytest.mark.usefixtures("region")
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from pathways.core.policy import Actor
 from pathways.directory.models import Region
-from pathways.panels.models import PoliceExtract
-from pathways.panels.police import COLUMNS, FLAG_COLUMNS, import_police_extract
+from pathways.police.extracts import COLUMNS, FLAG_COLUMNS, import_police_extract
+from pathways.police.models import PoliceExtract
 
 # Every generated record is on or before this day, the window end the tests score at.
 END = datetime.date(2025, 6, 30)

@@ -14,8 +14,9 @@ from pathways.conftest import RFG_FILE
 from pathways.core.access import Side
 from pathways.core.policy import Actor
 from pathways.directory.models import Area, Region
-from pathways.panels.models import RfgModelVersion, RfgRun, RfgScore
-from pathways.panels.rfg import (
+from pathways.people.models import Person
+from pathways.police.models import RfgModelVersion, RfgRun, RfgScore
+from pathways.police.rfg import (
     RfgError,
     adult_born_by,
     current_model,
@@ -25,10 +26,9 @@ from pathways.panels.rfg import (
     score_region,
     window_for,
 )
-from pathways.panels.rfgfile import RfgFile
-from pathways.panels.tests import police_extracts
-from pathways.panels.tests.police_extracts import END, Row, days_before, extract, load
-from pathways.people.models import Person
+from pathways.police.rfgfile import RfgFile
+from pathways.police.tests import police_extracts
+from pathways.police.tests.police_extracts import END, Row, days_before, extract, load
 
 pytestmark = pytest.mark.usefixtures("region")
 

@@ -31,9 +31,9 @@ from pathways.core.datafiles import load_versioned
 from pathways.core.policy import Actor, Perm, allows
 from pathways.directory.models import Region
 from pathways.directory.services import loaded_region
-from pathways.panels.models import PoliceRecord, RfgModelVersion, RfgRun, RfgScore
-from pathways.panels.rfgfile import FLAGS, Band, RfgFile
 from pathways.people.models import Person
+from pathways.police.models import PoliceRecord, RfgModelVersion, RfgRun, RfgScore
+from pathways.police.rfgfile import FLAGS, Band, RfgFile
 
 EPOCH = datetime.date(1970, 1, 1)
 PLACES = 4  # decimal places every part is rounded to

@@ -7,9 +7,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from pathways.accounts.commands import actor_from_options, add_actor_arguments
-from pathways.panels.management.commands.import_police import region_from_option
-from pathways.panels.models import RfgModelVersion
-from pathways.panels.rfg import RfgError, score_region
+from pathways.police.management.commands.import_police import region_from_option
+from pathways.police.models import RfgModelVersion
+from pathways.police.rfg import RfgError, score_region
 
 
 def _day(value: str) -> datetime.date:

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from pathways.core.datafiles import DataFileError
-from pathways.panels.rfg import load_rfg_model
+from pathways.police.rfg import load_rfg_model
 
 
 class Command(BaseCommand):

@@ -15,13 +15,13 @@ from pathways.conftest import make_agency, make_user
 from pathways.core.access import AgencyType, Role, Side
 from pathways.core.policy import Actor
 from pathways.directory.models import Region
-from pathways.panels.models import PoliceExtract, PoliceRecord, RfgModelVersion
-from pathways.panels.police import COLUMNS, PoliceImportError, import_police_extract
-from pathways.panels.rfg import day_number
-from pathways.panels.tests import police_extracts
 from pathways.panels.tests.factories import actor_of
-from pathways.panels.tests.police_extracts import Row, days_before, extract, load, write
 from pathways.people.models import Person
+from pathways.police.extracts import COLUMNS, PoliceImportError, import_police_extract
+from pathways.police.models import PoliceExtract, PoliceRecord, RfgModelVersion
+from pathways.police.rfg import day_number
+from pathways.police.tests import police_extracts
+from pathways.police.tests.police_extracts import Row, days_before, extract, load, write
 
 pytestmark = pytest.mark.usefixtures("region")
 
