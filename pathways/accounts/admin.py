@@ -210,7 +210,8 @@ class AgencyAdmin(PolicyAdmin):
     list_filter = ["type", "is_active"]
     search_fields = ["name_en", "name_cy"]
     prepopulated_fields = {"slug": ("name_en",)}
-    filter_horizontal = ["areas", "services"]
+    # The areas an agency covers and the services it runs are added by pathways.directory.admin, which
+    # owns those links.
 
 
 class MembershipForm(forms.ModelForm):

@@ -26,19 +26,15 @@ class User(AbstractUser):
 
 
 class Agency(models.Model):
+    """An organisation whose staff use Pathways. The areas it covers and the services it runs are the
+    directory's record of it (`Area.agencies`, `Service.agencies`), read here as `agency.areas` and
+    `agency.services`."""
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     slug = models.SlugField(unique=True)
     name_en = models.CharField(_("name (English)"), max_length=200)
     name_cy = models.CharField(_("name (Welsh)"), max_length=200)
     type = models.CharField(_("type"), max_length=32, choices=AgencyType.choices)
-    areas = models.ManyToManyField("directory.Area", related_name="agencies", verbose_name=_("areas covered"))
-    services = models.ManyToManyField(
-        "directory.Service",
-        blank=True,
-        related_name="agencies",
-        verbose_name=_("services it runs"),
-        help_text=_("Referrals to these services are sent to this agency."),
-    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

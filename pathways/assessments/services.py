@@ -29,7 +29,7 @@ from pathways.core.policy import Actor
 from pathways.core.sealedtext import Marker
 from pathways.directory.models import Region
 from pathways.directory.services import loaded_region
-from pathways.people.models import Person
+from pathways.people.models import Person, Relationship
 from pathways.people.sealed import markers_by_person, sealed_details_refuse
 
 
@@ -139,8 +139,6 @@ def outside_validated_population(instrument: Instrument, person: Person) -> bool
     if person.gender_identity in known and person.gender_identity not in valid.person_gender:
         return True
     if valid.partner_gender is not None:
-        from pathways.people.models import Relationship
-
         partners = Relationship.objects.filter(person=person, kind__in=("current_partner", "ex_partner"))
         genders = {r.other.gender_identity for r in partners.select_related("other")}
         return any(g in known and g not in valid.partner_gender for g in genders)

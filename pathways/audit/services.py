@@ -33,6 +33,7 @@ from django.utils import timezone
 from pathways.audit import chain
 from pathways.audit.choices import AuditAction
 from pathways.audit.models import AuditChainHead, AuditEntry
+from pathways.core.throttle import client_address
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -88,7 +89,6 @@ def entry_digest(entry: AuditEntry) -> str:
 def client_ip(request: HttpRequest | None) -> str | None:
     if request is None:
         return None
-    from pathways.core.throttle import client_address
 
     try:
         return str(ipaddress.ip_address(client_address(request)))

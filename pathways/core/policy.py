@@ -24,6 +24,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Model, Q, QuerySet
 from django.http import (
@@ -641,8 +642,6 @@ def check_request(request: HttpRequest) -> HttpResponse | None:
     if not user.is_authenticated:
         if _is_api(request):
             return JsonResponse({"detail": _("Sign in to use the API.")}, status=401)
-        from django.contrib.auth.views import redirect_to_login
-
         return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
     if rule.second_factor and requires_second_factor(user) and not second_factor_done(user):
         if _is_api(request):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -43,6 +44,10 @@ class Area(BilingualNameMixin, models.Model):
         _("in the region"), default=True, help_text=_("False for neighbouring areas named for context.")
     )
     position = models.PositiveIntegerField(default=0)
+    # The table keeps the name it had when agencies held this link.
+    agencies = models.ManyToManyField(
+        "accounts.Agency", related_name="areas", db_table="accounts_agency_areas", verbose_name=_("agencies")
+    )
 
     class Meta:
         ordering = ["-in_region", "position", "slug"]
@@ -110,6 +115,16 @@ class Service(BilingualNameMixin, models.Model):
     status = models.CharField(_("status"), max_length=32, choices=ServiceStatus.choices)
     status_since = models.DateField(_("status since"), null=True, blank=True)
     source = models.CharField(_("source"), max_length=200, help_text=_("Where the facts come from."))
+    # Which agencies run the service is an account administrator's record, not the region file's: the
+    # service's referrals go to them. The table keeps the name it had when agencies held this link.
+    agencies = models.ManyToManyField(
+        "accounts.Agency",
+        blank=True,
+        related_name="services",
+        db_table="accounts_agency_services",
+        verbose_name=_("agencies that run it"),
+        help_text=_("Referrals to these services are sent to this agency."),
+    )
 
     class Meta:
         ordering = ["name_en"]
@@ -126,8 +141,6 @@ class Service(BilingualNameMixin, models.Model):
         return self.name_en
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("directory:service_detail", kwargs={"slug": self.slug})
 
     @property

@@ -12,11 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from pathways.directory.choices import ServiceKind, ServiceStatus, Tier
 from pathways.directory.models import Area, Region, Service
 from pathways.insights.choices import Group
+from pathways.referrals.choices import Status
+from pathways.referrals.models import Referral
 
 FUNDING_WARNING_DAYS = 183  # six months
 RECENTLY_DECOMMISSIONED_DAYS = 730  # two years
@@ -94,8 +97,6 @@ class GapMap:
 
 
 def _format(day: datetime.date) -> str:
-    from django.utils.formats import date_format
-
     return date_format(day, "F Y")
 
 
@@ -176,8 +177,6 @@ PERSON_IN_GROUP: dict[str, Callable[[Mapping[str, Any]], bool]] = {
 
 def unmet_need_counts(areas: list[Area], groups: list[str]) -> dict[tuple[Any, str], int]:
     """Referrals recorded as unmet need, by the person's area and the tier they needed, for the groups."""
-    from pathways.referrals.choices import Status
-    from pathways.referrals.models import Referral
 
     rows = Referral.objects.filter(status=Status.UNMET_NEED, person__area__in=areas).values(
         "person__area",

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pathways.accounts.models import Agency
+from pathways.assessments.selectors import current_risk
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
 from pathways.core.access import Side
@@ -33,6 +34,7 @@ from pathways.people.sealed import markers_by_person, sealed_details_refuse
 from pathways.people.services import PersonInput, create_person, grant_access, relate
 from pathways.referrals.choices import HOLDING_A_PLACE, ReferralKind, RiskLevel, Status, Transition
 from pathways.referrals.models import Referral, ReferralEvent, TriageRuleSet
+from pathways.referrals.reasons import Describer
 from pathways.referrals.triage import (
     PERSON_TO_SERVICE_GENDER,
     Case,
@@ -183,7 +185,6 @@ def risk_for_triage(referral: Referral) -> str:
     """The risk the referrer stated; when they did not know it, the person's current assessed risk."""
     if referral.risk_level != RiskLevel.NOT_KNOWN:
         return referral.risk_level
-    from pathways.assessments.selectors import current_risk
 
     current = current_risk(referral.person)
     return current.level if current else RiskLevel.NOT_KNOWN
@@ -350,7 +351,6 @@ def choose_service(
     option = next((o for o in result.fits if o.service == service_slug), None)
     if option is None:
         ruled = next((r for r in result.ruled_out if r.service == service_slug), None)
-        from pathways.referrals.reasons import Describer
 
         why = Describer()({"code": ruled.reason.code, "params": ruled.reason.params}) if ruled else ""
         raise ReferralError(_("That service cannot take this referral. %(why)s") % {"why": why})

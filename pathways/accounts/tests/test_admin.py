@@ -13,7 +13,7 @@ from pathways.audit.choices import AuditAction
 from pathways.audit.models import AuditEntry
 from pathways.audit.services import verify_chain
 from pathways.core.access import AgencyType, Role
-from pathways.directory.models import Area
+from pathways.directory.models import Area, Service
 
 pytestmark = pytest.mark.django_db
 
@@ -83,6 +83,31 @@ def test_adding_an_agency_in_the_admin_is_audited(client_as: Callable[[str], Cli
     assert entry.actor_username == "user-administrator"
     assert entry.role == Role.ADMINISTRATOR
     assert verify_chain() is None
+
+
+def test_the_agency_page_sets_and_shows_the_areas_it_covers_and_the_services_it_runs(
+    client_as: Callable[[str], Client], region: None
+) -> None:
+    client = client_as(Role.ADMINISTRATOR)
+    vale, cardiff = Area.objects.get(slug="vale-of-glamorgan"), Area.objects.get(slug="cardiff")
+    clear = Service.objects.get(slug="clear")
+    form = {"slug": "new-refuge", "name_en": "New Refuge", "name_cy": "Lloches Newydd"}
+    form |= {"type": AgencyType.PERPETRATOR_SERVICE, "is_active": "on"}
+
+    assert client.post(AGENCY_ADD_URL, form | {"areas": [vale.pk]}).status_code == 302
+    agency = Agency.objects.get(slug="new-refuge")
+    assert (list(agency.areas.all()), list(agency.services.all())) == ([vale], [])
+
+    change_url = ADMIN_URL + f"accounts/agency/{agency.pk}/change/"
+    response = client.post(change_url, form | {"areas": [cardiff.pk], "services": [clear.pk]})
+    assert response.status_code == 302
+    assert (list(agency.areas.all()), list(agency.services.all())) == ([cardiff], [clear])
+    page = client.get(change_url).content.decode()
+    assert f'<option value="{clear.pk}" selected>' in page
+
+    refused = client.post(change_url, form | {"areas": []})  # an agency covers at least one area
+    assert refused.status_code == 200
+    assert list(agency.areas.all()) == [cardiff]
 
 
 def test_practitioner_cannot_add_an_agency_by_posting_directly(

@@ -4,7 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from pathways.core.datafiles import DataFileError
-from pathways.directory.services import load_region
+from pathways.directory.services import load_region, parse_region_file
 
 
 class Command(BaseCommand):
@@ -15,7 +15,6 @@ class Command(BaseCommand):
         parser.add_argument("--check", action="store_true", help="validate only; change nothing")
 
     def handle(self, *args: Any, file: Path, check: bool, **options: Any) -> None:
-        from pathways.directory.services import parse_region_file
 
         try:
             if check:
