@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,8 +30,7 @@ from pathways.assessments.marac import MaracInputError
 from pathways.assessments.models import Assessment, AssessmentStatus, Context, InstrumentVersion
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
-from pathways.core.csvimport import ImportFailed, ImportProblem, open_rows, read_header, width_problem
-from pathways.core.datafiles import Problem
+from pathways.core.csvimport import ImportFailed, ImportProblem, RowChecker, open_rows, read_header
 from pathways.core.policy import Actor, Perm, allows
 from pathways.people.models import Person
 from pathways.people.selectors import people_for
@@ -61,7 +59,6 @@ COLUMNS = (
 REQUIRED_COLUMNS = ("person_id", "instrument", "assessed_on", "context")
 NARRATIVE_MAX = 8000
 MAX_FILE_BYTES = 50 * 1024 * 1024
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CONTEXTS = {str(v).lower(): str(v) for v in Context.values}
 NOT_FOUND = "no person with this id is known to your agency; check the id"
 
@@ -85,14 +82,11 @@ class _Row:
 # --- checking ------------------------------------------------------------------------------------------
 
 
-class _Checker:
+class _Checker(RowChecker[_Row | None]):
     def __init__(
         self, actor: Actor, name: str, header: dict[str, int], records: list[tuple[int, list[str]]]
     ) -> None:
-        self.name = name
-        self.header = header
-        self.today = timezone.localdate()
-        self.problems: list[Problem] = []
+        super().__init__(name, header)
         self.versions: dict[str, InstrumentVersion | None] = {}
         self.definitions: dict[int, Instrument] = {}
         self.settings: dict[Any, dict[str, Any]] = {}
@@ -105,19 +99,6 @@ class _Checker:
                 continue
         self.people = {p.pk: p for p in people_for(actor).filter(pk__in=ids).select_related("area__region")}
 
-    def _value(self, cells: list[str], column: str) -> str:
-        position = self.header.get(column)
-        return cells[position].strip() if position is not None else ""
-
-    def _date(self, found: list[tuple[str, str]], column: str, got: str) -> datetime.date | None:
-        try:
-            if not ISO_DATE.match(got):
-                raise ValueError(got)
-            return datetime.date.fromisoformat(got)
-        except ValueError:
-            found.append((column, "is not a date; expected YYYY-MM-DD, for example 2024-03-27"))
-            return None
-
     def _version(self, instrument_id: str) -> InstrumentVersion | None:
         if instrument_id not in self.versions:
             self.versions[instrument_id] = InstrumentVersion.objects.filter(instrument=instrument_id).first()
@@ -129,67 +110,52 @@ class _Checker:
             self.settings[key] = services.region_settings(person)
         return self.settings[key]
 
-    def check(self, line: int, cells: list[str]) -> _Row | None:
-        wrong_width = width_problem(self.name, line, cells, len(self.header))
-        if wrong_width is not None:
-            self.problems.append(wrong_width)
-            return None
-        found: list[tuple[str, str]] = []
-
+    def read_row(self) -> _Row | None:
         person = None
-        got = self._value(cells, "person_id")
+        got = self.value("person_id")
         with contextlib.suppress(ValueError):
             person = self.people.get(uuid.UUID(got))
         if person is None:
-            found.append(("person_id", NOT_FOUND if got else "is empty; enter the person's id"))
+            self.problem("person_id", NOT_FOUND if got else "is empty; enter the person's id")
 
         version = None
-        instrument_id = self._value(cells, "instrument").lower()
+        instrument_id = self.value("instrument").lower()
         if instrument_id not in INSTRUMENTS:
             shown = "is empty" if not instrument_id else "is not allowed"
-            found.append(("instrument", f"{shown}; expected one of {', '.join(INSTRUMENTS)}"))
+            self.problem("instrument", f"{shown}; expected one of {', '.join(INSTRUMENTS)}")
         else:
             version = self._version(instrument_id)
             if version is None:
-                found.append(("instrument", "is not loaded yet; load the instruments first"))
+                self.problem("instrument", "is not loaded yet; load the instruments first")
 
-        assessed_on = None
-        got = self._value(cells, "assessed_on")
-        if not got:
-            found.append(("assessed_on", "is empty; enter the date of the assessment as YYYY-MM-DD"))
-        else:
-            assessed_on = self._date(found, "assessed_on", got)
-            if assessed_on is not None and assessed_on > self.today:
-                found.append(("assessed_on", "is in the future; enter the date the assessment was done"))
-                assessed_on = None
+        assessed_on = self.date(
+            "assessed_on",
+            required="the date of the assessment as YYYY-MM-DD",
+            future="enter the date the assessment was done",
+        )
 
-        context = CONTEXTS.get(self._value(cells, "context").lower(), "")
+        context = CONTEXTS.get(self.value("context").lower(), "")
         if not context:
-            found.append(("context", f"expected one of {', '.join(CONTEXTS.values())}"))
+            self.problem("context", f"expected one of {', '.join(CONTEXTS.values())}")
 
-        narrative = self._value(cells, "narrative")
-        if len(narrative) > NARRATIVE_MAX:
-            found.append(
-                ("narrative", f"is {len(narrative)} characters long; at most {NARRATIVE_MAX} are allowed")
-            )
+        narrative = self.text("narrative", NARRATIVE_MAX)
 
         answers: dict[str, Any] = {}
         for column in (*ANSWER_COLUMNS, "professional_judgement"):
-            got = self._value(cells, column).lower()
+            got = self.value(column).lower()
             if got:
                 answers[column] = got
         for column in ("incident_date", "last_marac_referral"):
-            got = self._value(cells, column)
-            day = self._date(found, column, got) if got else None
+            day = self.date(column)
             if day is not None:
                 answers[column] = day.isoformat()
-        got = self._value(cells, "police_callouts_12m")
+        got = self.value("police_callouts_12m")
         if got:
             try:
                 answers["police_callouts_12m"] = int(got)
             except ValueError:
-                found.append(("police_callouts_12m", "is not a whole number; expected 0 to 500, or empty"))
-        got = self._value(cells, "judgement_reason")
+                self.problem("police_callouts_12m", "is not a whole number; expected 0 to 500, or empty")
+        got = self.value("judgement_reason")
         if got:
             answers["judgement_reason"] = got
 
@@ -197,8 +163,8 @@ class _Checker:
         if version is not None:
             instrument = self._definition(version)
             for problem in check_answers(instrument, answers, complete=True):
-                if not any(column == problem.item for column, _message in found):
-                    found.append((problem.item, problem.message))
+                if not self.has_problem(problem.item):
+                    self.problem(problem.item, problem.message)
             if person is not None:
                 try:
                     results = services.results_for(
@@ -210,15 +176,11 @@ class _Checker:
                     )
                 except MaracInputError as error:
                     assert instrument.marac is not None
-                    found.append((instrument.marac.judgement_reason_item, str(error)))
+                    self.problem(instrument.marac.judgement_reason_item, str(error))
 
-        if found:
-            order = {c: n for n, c in enumerate(COLUMNS)}
-            found.sort(key=lambda f: self.header.get(f[0], len(COLUMNS) + order.get(f[0], 0)))
-            self.problems += [ImportProblem(self.name, line, column, message) for column, message in found]
+        if person is None or version is None or assessed_on is None:
             return None
-        assert person is not None and version is not None and assessed_on is not None
-        return _Row(line, person, version, assessed_on, context, answers, results, narrative)
+        return _Row(self.line, person, version, assessed_on, context, answers, results, narrative)
 
     def _definition(self, version: InstrumentVersion) -> Instrument:
         if version.pk not in self.definitions:

@@ -2,7 +2,8 @@
 
 An import is all or nothing, so every problem is collected and reported at once as an `ImportProblem`
 ("line 3, column route: ..."), with lines numbered as a spreadsheet numbers its rows, the header being
-line 1. What is shared here is the reading; each importer keeps its own rules for the rows.
+line 1. What is shared here is the reading and the checking of values (`RowChecker`); each importer keeps
+its own rules for its rows.
 
 The file is read twice and never held whole in memory: `open_rows` first checks the bytes (the file is
 there, is UTF-8 with or without a byte order mark, and its SHA-256), then yields the records one at a
@@ -21,12 +22,16 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime
 import hashlib
 import io
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Generic, TypeVar
+
+from django.utils import timezone
 
 from pathways.core.datafiles import DataFileError, Problem
 
@@ -34,6 +39,9 @@ from pathways.core.datafiles import DataFileError, Problem
 MAX_PROBLEMS_SHOWN = 200
 
 Record = tuple[int, list[str]]
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+EARLIEST = datetime.date(1900, 1, 1)
+Row = TypeVar("Row")
 
 
 @dataclass(frozen=True)
@@ -314,3 +322,116 @@ def width_problem(name: str, line: int, cells: list[str], width: int) -> ImportP
         f"has {len(cells)} values but the header names {width} columns; check for a comma "
         "inside a value that is not in quotes, or a missing or extra value",
     )
+
+
+class RowChecker(Generic[Row]):
+    """Checks a file's rows one at a time, collecting every problem of every row.
+
+    A subclass reads the current row in `read_row` with `value`, `text`, `choice`, `yes_no` and `date`,
+    which report what is wrong with `problem`, and returns the row it makes of the values. A row's problems
+    are listed in the file's column order, one about a column the file lacks last; a row with any problem
+    gives None, and so does one that has not a value for every column of the header.
+    """
+
+    def __init__(self, name: str, header: dict[str, int]) -> None:
+        self.name = name
+        self.header = header
+        self.width = len(header)
+        self.today = timezone.localdate()
+        self.problems: list[Problem] = []
+        self.line = 0
+        self._cells: list[str] = []
+        self._found: list[tuple[int, int, Problem]] = []
+
+    def read_row(self) -> Row:
+        raise NotImplementedError
+
+    def check(self, line: int, cells: list[str]) -> Row | None:
+        wrong_width = width_problem(self.name, line, cells, self.width)
+        if wrong_width is not None:
+            self.problems.append(wrong_width)
+            return None
+        self.line, self._cells, self._found = line, cells, []
+        row = self.read_row()
+        found, self._cells = self._found, []
+        if found:
+            found.sort(key=lambda item: item[:2])
+            self.problems.extend(problem for _position, _order, problem in found)
+            return None
+        return row
+
+    def value(self, column: str) -> str:
+        position = self.header.get(column)
+        return self._cells[position].strip() if position is not None else ""
+
+    def problem(self, column: str, message: str) -> None:
+        position = self.header.get(column, self.width)
+        self._found.append((position, len(self._found), ImportProblem(self.name, self.line, column, message)))
+
+    def has_problem(self, column: str) -> bool:
+        return any(problem.where == column for _position, _order, problem in self._found)
+
+    def text(self, column: str, limit: int, *, required: str = "") -> str:
+        """The value, at most `limit` characters; `required` says what to enter when it is empty."""
+        got = self.value(column)
+        if required and not got:
+            self.problem(column, f"is empty; enter {required}")
+        elif len(got) > limit:
+            self.problem(column, f"is {len(got)} characters long; at most {limit} are allowed")
+        return got
+
+    def choice(self, column: str, allowed: Mapping[str, str], default: str | None) -> str:
+        """The canonical value for what the cell holds, any case; `default` when empty, if there is one."""
+        got = self.value(column)
+        if not got and default is not None:
+            return default
+        canonical = allowed.get(got.lower())
+        if canonical is None:
+            expected = ", ".join(dict.fromkeys(allowed.values()))
+            expected += ", or empty" if default is not None else ""
+            shown = f"{got!r} is not allowed" if got else "is empty"
+            self.problem(column, f"{shown}; expected one of {expected}")
+            return ""
+        return canonical
+
+    def yes_no(self, column: str, *, yes: frozenset[str], no: frozenset[str], expected: str) -> bool:
+        """True for a `yes` word, False for a `no` word (an empty cell is no when "" is one of them)."""
+        got = self.value(column).lower()
+        if got not in yes and got not in no:
+            self.problem(column, expected)
+        return got in yes
+
+    def date(
+        self,
+        column: str,
+        *,
+        required: str = "",
+        example: str = "2024-03-27",
+        future: str = "",
+        early: str = "",
+    ) -> datetime.date | None:
+        """The YYYY-MM-DD date in the cell, or None when it is empty or wrong.
+
+        `required` says what to enter when it is empty (empty is allowed without it); a date after today is
+        refused with the `future` message and one before 1900 with the `early` message, when they are given.
+        """
+        got = self.value(column)
+        if not got:
+            if required:
+                self.problem(column, f"is empty; enter {required}")
+            return None
+        try:
+            if not ISO_DATE.match(got):
+                raise ValueError(got)
+            day = datetime.date.fromisoformat(got)
+        except ValueError:
+            optional = "" if required else ", or empty"
+            self.problem(column, f"is not a date; expected YYYY-MM-DD, for example {example}{optional}")
+            return None
+        if future and day > self.today:
+            self.problem(column, f"is in the future; {future}")
+            return None
+        if early and day < EARLIEST:
+            self.problem(column, f"is before 1900; {early}")
+            return None
+        return day

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,12 +24,10 @@ from pathlib import Path
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count
-from django.utils import timezone
 
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
-from pathways.core.csvimport import ImportFailed, ImportProblem, open_rows, read_header, width_problem
-from pathways.core.datafiles import Problem
+from pathways.core.csvimport import ImportFailed, ImportProblem, RowChecker, open_rows, read_header
 from pathways.core.policy import Actor, Perm, allows
 from pathways.directory.models import Area, Region
 from pathways.people.models import Person
@@ -61,10 +58,8 @@ MAX_FILE_BYTES = 500 * 1024 * 1024
 # References looked up together: well under SQLite's and PostgreSQL's limits on parameters.
 LOOKUP_BATCH = 5000
 WRITE_BATCH = 1000
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 YES = frozenset({"yes", "y", "true", "1"})
 NO = frozenset({"no", "n", "false", "0", ""})
-EARLIEST = datetime.date(1900, 1, 1)
 
 
 class PoliceImportError(ImportFailed):
@@ -94,138 +89,82 @@ class _Row:
         return hashlib.sha256("\x1f".join(values).encode()).hexdigest()
 
 
-class _Checker:
+class _Checker(RowChecker[_Row | None]):
     def __init__(self, name: str, header: dict[str, int], region: Region, offences: Iterable[str]) -> None:
-        self.name = name
-        self.header = header
+        super().__init__(name, header)
         self.region = region
         self.offences = frozenset(offences)
-        self.today = timezone.localdate()
-        self.problems: list[Problem] = []
         self.first_line: dict[str, int] = {}
         self.areas: dict[str, int] = {}
         for area in Area.objects.filter(region=region):
             for key in (area.slug, area.name_en, area.name_cy):
                 self.areas.setdefault(key.strip().lower(), area.pk)
 
-    def _value(self, cells: list[str], column: str) -> str:
-        position = self.header.get(column)
-        return cells[position].strip() if position is not None else ""
+    def _date(self, column: str, *, required: str = "") -> datetime.date | None:
+        return self.date(column, required=required, future="check the date", early="check the date")
 
-    def _date(self, found: list[tuple[str, str]], column: str, got: str) -> datetime.date | None:
-        try:
-            if not ISO_DATE.match(got):
-                raise ValueError(got)
-            day = datetime.date.fromisoformat(got)
-        except ValueError:
-            found.append((column, "is not a date; expected YYYY-MM-DD, for example 2024-03-27"))
-            return None
-        if day > self.today:
-            found.append((column, "is in the future; check the date"))
-            return None
-        if day < EARLIEST:
-            found.append((column, "is before 1900; check the date"))
-            return None
-        return day
-
-    def _reference(self, found: list[tuple[str, str]], cells: list[str], column: str, what: str) -> str:
-        got = self._value(cells, column)
-        if not got:
-            found.append((column, f"is empty; enter the {what}"))
-        elif len(got) > REFERENCE_MAX:
-            found.append((column, f"is {len(got)} characters long; at most {REFERENCE_MAX} are allowed"))
-        return got
-
-    def check(self, line: int, cells: list[str]) -> _Row | None:
-        wrong_width = width_problem(self.name, line, cells, len(self.header))
-        if wrong_width is not None:
-            self.problems.append(wrong_width)
-            return None
-        found: list[tuple[str, str]] = []
-
-        reference = self._reference(found, cells, "reference", "force's reference for the record")
+    def read_row(self) -> _Row | None:
+        reference = self.text("reference", REFERENCE_MAX, required="the force's reference for the record")
         if reference and len(reference) <= REFERENCE_MAX:
-            earlier = self.first_line.setdefault(reference, line)
-            if earlier != line:
-                found.append(
-                    ("reference", f"the same reference is on line {earlier}; each record once per extract")
+            earlier = self.first_line.setdefault(reference, self.line)
+            if earlier != self.line:
+                self.problem(
+                    "reference", f"the same reference is on line {earlier}; each record once per extract"
                 )
 
-        kind = self._value(cells, "kind").lower()
+        kind = self.value("kind").lower()
         if kind not in RecordKind.values:
             shown = "is empty" if not kind else "is not allowed"
-            found.append(("kind", f"{shown}; expected one of {', '.join(RecordKind.values)}"))
+            self.problem("kind", f"{shown}; expected one of {', '.join(RecordKind.values)}")
 
-        occurred_on = None
-        got = self._value(cells, "occurred_on")
-        if not got:
-            found.append(("occurred_on", "is empty; enter the date of the incident or crime as YYYY-MM-DD"))
-        else:
-            occurred_on = self._date(found, "occurred_on", got)
+        occurred_on = self._date("occurred_on", required="the date of the incident or crime as YYYY-MM-DD")
 
-        offence = self._value(cells, "offence").lower()
+        offence = self.value("offence").lower()
         if not offence:
-            found.append(("offence", "is empty; enter the offence or incident code"))
+            self.problem("offence", "is empty; enter the offence or incident code")
         elif offence not in self.offences:
-            found.append(
-                (
-                    "offence",
-                    f"offence code {offence[:60]!r} is not in the gravity table; the codes are listed under "
-                    f"gravity.offences in regions/{self.region.slug}/rfg.yaml (add it there and load the "
-                    "file with manage.py load_rfg, or correct the code)",
-                )
+            self.problem(
+                "offence",
+                f"offence code {offence[:60]!r} is not in the gravity table; the codes are listed under "
+                f"gravity.offences in regions/{self.region.slug}/rfg.yaml (add it there and load the "
+                "file with manage.py load_rfg, or correct the code)",
             )
 
-        perpetrator_ref = self._reference(found, cells, "perpetrator_ref", "perpetrator's police reference")
-        victim_ref = self._reference(found, cells, "victim_ref", "victim's police reference")
+        perpetrator_ref = self.text(
+            "perpetrator_ref", REFERENCE_MAX, required="the perpetrator's police reference"
+        )
+        victim_ref = self.text("victim_ref", REFERENCE_MAX, required="the victim's police reference")
         if perpetrator_ref and perpetrator_ref == victim_ref:
-            found.append(("victim_ref", "is the same as perpetrator_ref; check which person is which"))
+            self.problem("victim_ref", "is the same as perpetrator_ref; check which person is which")
 
-        born_on = None
-        got = self._value(cells, "perpetrator_born_on")
-        if got:
-            born_on = self._date(found, "perpetrator_born_on", got)
-            if born_on is not None and occurred_on is not None and born_on > occurred_on:
-                found.append(("perpetrator_born_on", "is after the date of the record; check both dates"))
+        born_on = self._date("perpetrator_born_on")
+        if born_on is not None and occurred_on is not None and born_on > occurred_on:
+            self.problem("perpetrator_born_on", "is after the date of the record; check both dates")
 
-        relationship = self._value(cells, "relationship")
-        if len(relationship) > RELATIONSHIP_MAX:
-            found.append(
-                (
-                    "relationship",
-                    f"is {len(relationship)} characters long; at most {RELATIONSHIP_MAX} are allowed",
-                )
-            )
+        relationship = self.text("relationship", RELATIONSHIP_MAX)
 
         area_id = None
-        got = self._value(cells, "area")
+        got = self.value("area")
         if not got:
-            found.append(("area", "is empty; enter the area (for example cardiff)"))
+            self.problem("area", "is empty; enter the area (for example cardiff)")
         else:
             area_id = self.areas.get(got.lower())
             if area_id is None:
-                found.append(
-                    (
-                        "area",
-                        f"is not an area of {self.region.slug}; use an area's slug or name as listed under "
-                        f"areas in regions/{self.region.slug}/region.yaml, for example cardiff",
-                    )
+                self.problem(
+                    "area",
+                    f"is not an area of {self.region.slug}; use an area's slug or name as listed under "
+                    f"areas in regions/{self.region.slug}/region.yaml, for example cardiff",
                 )
 
-        flags = []
-        for column in FLAG_COLUMNS:
-            got = self._value(cells, column).lower()
-            if got not in YES and got not in NO:
-                found.append((column, "expected yes or no (or leave it empty for no)"))
-            flags.append(got in YES)
-
-        if found:
-            self.problems += [ImportProblem(self.name, line, column, message) for column, message in found]
+        flags = tuple(
+            self.yes_no(column, yes=YES, no=NO, expected="expected yes or no (or leave it empty for no)")
+            for column in FLAG_COLUMNS
+        )
+        if occurred_on is None or area_id is None:
             return None
-        assert occurred_on is not None and area_id is not None
         return _Row(
-            line, reference, kind, occurred_on, offence, perpetrator_ref, born_on, victim_ref, relationship,
-            area_id, tuple(flags),
+            self.line, reference, kind, occurred_on, offence, perpetrator_ref, born_on, victim_ref,
+            relationship, area_id, flags,
         )  # fmt: skip
 
 

@@ -30,8 +30,7 @@ from django.utils import timezone
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
 from pathways.core.access import Side
-from pathways.core.csvimport import ImportFailed, ImportProblem, open_rows, read_header, width_problem
-from pathways.core.datafiles import Problem
+from pathways.core.csvimport import ImportFailed, ImportProblem, RowChecker, open_rows, read_header
 from pathways.core.policy import Actor, Perm, agency_may_see_side, allows
 from pathways.directory.choices import ReferralRoute
 from pathways.directory.models import Area
@@ -83,8 +82,7 @@ EMAIL_MAX = 254
 ADDRESS_MAX = 500
 PHONE = re.compile(r"^[0-9 +()-]{6,20}$")
 NHS_NUMBER = re.compile(r"^\d{3} ?\d{3} ?\d{4}$")
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-YES_NO = {"yes": True, "no": False}
+YES, NO = frozenset({"yes"}), frozenset({"no", ""})
 PARTNER_DETAILS = ("partner_gender", "partner_phone", "partner_email", "partner_address")
 EVENT_NOTE = "imported from {name}"
 ACCESS_REASON = "referral import"
@@ -175,163 +173,98 @@ def _check_is_header(name: str, cells: list[str] | None) -> None:
 # --- checking a row ------------------------------------------------------------------------------------
 
 
-class _RowChecker:
+class _RowChecker(RowChecker[_Row]):
     """Checks rows one at a time against the referral form's rules, collecting every problem."""
 
     def __init__(self, name: str, header: dict[str, int], areas: dict[str, Area]) -> None:
-        self.name = name
-        self.header = header
-        self.width = len(header)
+        super().__init__(name, header)
         self.areas = areas
-        self.today = timezone.localdate()
-        self.problems: list[Problem] = []
         slugs = sorted(areas)
         self.area_list = ", ".join(slugs[:40]) + (", ..." if len(slugs) > 40 else "")
-        self._line = 0
-        self._cells: list[str] = []
-        self._found: list[tuple[int, Problem]] = []
-
-    # helpers for the current row
-
-    def _value(self, column: str) -> str:
-        position = self.header.get(column)
-        return self._cells[position].strip() if position is not None else ""
-
-    def _problem(self, column: str, message: str) -> None:
-        # Problems are listed in the file's column order; one about a column the file lacks comes last.
-        position = self.header.get(column, self.width)
-        self._found.append((position, ImportProblem(self.name, self._line, column, message)))
-
-    def _text(self, column: str, limit: int, *, required: str = "") -> str:
-        got = self._value(column)
-        if required and not got:
-            self._problem(column, f"is empty; enter {required}")
-        elif len(got) > limit:
-            self._problem(column, f"is {len(got)} characters long; at most {limit} are allowed")
-        return got
-
-    def _choice(self, column: str, allowed: dict[str, str], default: str | None) -> str:
-        got = self._value(column)
-        if not got and default is not None:
-            return default
-        canonical = allowed.get(got.lower())
-        if canonical is None:
-            expected = ", ".join(allowed.values()) + (", or empty" if default is not None else "")
-            shown = f"{got!r} is not allowed" if got else "is empty"
-            self._problem(column, f"{shown}; expected one of {expected}")
-            return ""
-        return canonical
 
     def _yes_no(self, column: str) -> bool:
-        got = self._value(column)
-        if got and got.lower() not in YES_NO:
-            self._problem(column, f"{got!r} is not allowed; expected yes, no, or empty")
-        return YES_NO.get(got.lower(), False)
-
-    def _date_of_birth(self) -> datetime.date | None:
-        got = self._value("date_of_birth")
-        if not got:
-            return None
-        try:
-            if not ISO_DATE.match(got):
-                raise ValueError(got)
-            born = datetime.date.fromisoformat(got)
-        except ValueError:
-            self._problem(
-                "date_of_birth", "is not a date; expected YYYY-MM-DD, for example 1987-03-27, or empty"
-            )
-            return None
-        if born > self.today:
-            self._problem("date_of_birth", "is in the future; a date of birth must be in the past")
-        elif born.year < 1900:
-            self._problem("date_of_birth", "is before 1900; enter a real date of birth")
-        return born
+        return self.yes_no(
+            column,
+            yes=YES,
+            no=NO,
+            expected=f"{self.value(column)!r} is not allowed; expected yes, no, or empty",
+        )
 
     def _area(self) -> Area | None:
-        slug = self._value("area")
+        slug = self.value("area")
         if not slug:
             return None
         area = self.areas.get(slug) or self.areas.get(slug.lower())
         if area is None:
-            self._problem("area", f"{slug!r} is not a known area; expected one of {self.area_list}, or empty")
+            self.problem("area", f"{slug!r} is not a known area; expected one of {self.area_list}, or empty")
         return area
 
     def _nhs_number(self) -> str:
-        got = self._value("nhs_number")
+        got = self.value("nhs_number")
         if got and not NHS_NUMBER.match(got):
-            self._problem("nhs_number", "is not an NHS number; expected 10 digits, like 485 777 3456")
+            self.problem("nhs_number", "is not an NHS number; expected 10 digits, like 485 777 3456")
         return got.replace(" ", "")
 
     def _partner(self) -> _Partner | None:
-        given = self._text("partner_given_name", NAME_MAX)
-        family = self._text("partner_family_name", NAME_MAX)
-        gender = self._choice("partner_gender", GENDERS, GenderIdentity.NOT_KNOWN.value)
-        phone = self._value("partner_phone")
+        given = self.text("partner_given_name", NAME_MAX)
+        family = self.text("partner_family_name", NAME_MAX)
+        gender = self.choice("partner_gender", GENDERS, GenderIdentity.NOT_KNOWN.value)
+        phone = self.value("partner_phone")
         if phone and not PHONE.match(phone):
-            self._problem("partner_phone", "is not a phone number; use 6 to 20 digits, spaces, +, ( ) or -")
-        email = self._value("partner_email")
+            self.problem("partner_phone", "is not a phone number; use 6 to 20 digits, spaces, +, ( ) or -")
+        email = self.value("partner_email")
         if len(email) > EMAIL_MAX:
-            self._problem(
-                "partner_email", f"is {len(email)} characters long; at most {EMAIL_MAX} are allowed"
-            )
+            self.problem("partner_email", f"is {len(email)} characters long; at most {EMAIL_MAX} are allowed")
         elif email:
             try:
                 validate_email(email)
             except ValidationError:
-                self._problem("partner_email", "is not an email address; expected one like name@example.org")
-        address = self._text("partner_address", ADDRESS_MAX)
+                self.problem("partner_email", "is not an email address; expected one like name@example.org")
+        address = self.text("partner_address", ADDRESS_MAX)
         if not (given or family):
-            if any(self._value(c) for c in PARTNER_DETAILS):
-                self._problem(
+            if any(self.value(c) for c in PARTNER_DETAILS):
+                self.problem(
                     "partner_given_name",
                     "is empty, but the row has other partner details; enter the partner's first and last "
                     "name, or leave all the partner columns empty",
                 )
             return None
         if not given:
-            self._problem("partner_given_name", "is empty; enter the partner's first and last name")
+            self.problem("partner_given_name", "is empty; enter the partner's first and last name")
         if not family:
-            self._problem("partner_family_name", "is empty; enter the partner's first and last name")
+            self.problem("partner_family_name", "is empty; enter the partner's first and last name")
         return _Partner(given, family, gender, phone, email, address)
 
-    # the row
-
-    def check(self, line: int, cells: list[str]) -> _Row | None:
-        """The row's compact tuple, or None when it has a problem (or an earlier row had one)."""
-        wrong_width = width_problem(self.name, line, cells, self.width)
-        if wrong_width is not None:
-            self.problems.append(wrong_width)
-            return None
-        self._line, self._cells, self._found = line, cells, []
-        route = self._choice("route", ROUTES, None)
-        row = _Row(
-            given_name=self._text("given_name", NAME_MAX, required="the person's first name"),
-            family_name=self._text("family_name", NAME_MAX, required="the person's last name"),
-            date_of_birth=self._date_of_birth(),
-            gender_identity=self._choice("gender_identity", GENDERS, None),
+    def read_row(self) -> _Row:
+        route = self.choice("route", ROUTES, None)
+        return _Row(
+            given_name=self.text("given_name", NAME_MAX, required="the person's first name"),
+            family_name=self.text("family_name", NAME_MAX, required="the person's last name"),
+            date_of_birth=self.date(
+                "date_of_birth",
+                example="1987-03-27",
+                future="a date of birth must be in the past",
+                early="enter a real date of birth",
+            ),
+            gender_identity=self.choice("gender_identity", GENDERS, None),
             area=self._area(),
-            preferred_language=self._choice("preferred_language", LANGUAGES, PreferredLanguage.ENGLISH.value),
+            preferred_language=self.choice("preferred_language", LANGUAGES, PreferredLanguage.ENGLISH.value),
             interpreter_needed=self._yes_no("interpreter_needed"),
-            work_pattern=self._choice("work_pattern", WORK_PATTERNS, WorkPattern.NOT_KNOWN.value),
-            police_reference=self._text("police_reference", REFERENCE_MAX),
+            work_pattern=self.choice("work_pattern", WORK_PATTERNS, WorkPattern.NOT_KNOWN.value),
+            police_reference=self.text("police_reference", REFERENCE_MAX),
             nhs_number=self._nhs_number(),
-            social_services_reference=self._text("social_services_reference", REFERENCE_MAX),
+            social_services_reference=self.text("social_services_reference", REFERENCE_MAX),
             route=route,
-            reason=self._text(
+            reason=self.text(
                 "reason", REASON_MAX, required="why the person is referred (up to 4,000 characters)"
             ),
-            risk_level=self._choice("risk_level", RISK_LEVELS, RiskLevel.NOT_KNOWN.value),
+            risk_level=self.choice("risk_level", RISK_LEVELS, RiskLevel.NOT_KNOWN.value),
             # As for a referral made on the form: a referral from MARAC has been to MARAC.
             been_to_marac=self._yes_no("been_to_marac") or route == ReferralRoute.MARAC,
             consent_to_contact=self._yes_no("consent_to_contact"),
             children_in_family=self._yes_no("children_in_family"),
             partner=self._partner(),
         )
-        if self._found:
-            self._found.sort(key=lambda item: item[0])
-            self.problems.extend(p for _, p in self._found)
-        self._cells = []
-        return None if self.problems else row
 
 
 # --- writing -------------------------------------------------------------------------------------------
@@ -503,10 +436,10 @@ def _import(actor: Actor, path: Path) -> ImportResult:
             if not any(c.strip() for c in cells):
                 continue  # a blank line, or a spreadsheet's row of empty cells
             row = checker.check(line, cells)
-            if row is not None:
+            if checker.problems:
+                rows = []  # the file is rejected: keep nothing
+            elif row is not None:
                 rows.append(row)
-            elif rows:
-                rows = []  # the file is rejected: free what was kept
     except ReferralImportError as exc:  # unreadable CSV: report it after the rows checked so far
         raise ReferralImportError(checker.problems + exc.problems) from None
     if checker.problems:
