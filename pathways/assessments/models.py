@@ -6,18 +6,15 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from pathways.core.access import Ownership
-from pathways.core.models import TimeStampedModel
+from pathways.core.models import TimeStampedModel, VersionedDataFile
 from pathways.core.readlog import PersonalData
 
 
-class InstrumentVersion(models.Model):
+class InstrumentVersion(VersionedDataFile):
     """One version of an instrument's definition. Assessments keep the version they were made with."""
 
     instrument = models.SlugField(max_length=60)
-    version = models.PositiveIntegerField()
     definition = models.JSONField()
-    file_sha256 = models.CharField(max_length=64)
-    loaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["instrument", "-version"]
@@ -104,16 +101,13 @@ class Assessment(PersonalData, TimeStampedModel):
         return reverse("assessments:detail", kwargs={"assessment_id": self.pk})
 
 
-class RegionAssessmentSettings(models.Model):
+class RegionAssessmentSettings(VersionedDataFile):
     """A region's assessment settings (MARAC call-out threshold, re-assessment schedule), versioned."""
 
     region = models.ForeignKey(
         "directory.Region", on_delete=models.CASCADE, related_name="assessment_settings"
     )
-    version = models.PositiveIntegerField()
     settings = models.JSONField()
-    file_sha256 = models.CharField(max_length=64)
-    loaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["region", "-version"]

@@ -10,14 +10,15 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeVar, cast
+from typing import Any, TypeVar
 
 import yaml
-from django.db.models import Model
 from pydantic import BaseModel, ValidationError
 
+from pathways.core.models import VersionedDataFile
+
 T = TypeVar("T", bound=BaseModel)
-M = TypeVar("M", bound=Model)
+M = TypeVar("M", bound=VersionedDataFile)
 
 Location = tuple[str | int, ...]
 
@@ -145,11 +146,6 @@ def problems_from(
     return [Problem(str(path), line_for(loc, index), describe(loc, data), msg) for loc, msg in items]
 
 
-class _Versioned(Protocol):
-    version: int
-    file_sha256: str
-
-
 def load_versioned(
     path: Path,
     schema: type[T],
@@ -170,11 +166,11 @@ def load_versioned(
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     # The model's Meta.ordering puts the newest version first (e.g. ["region", "-version"]).
     latest = model._default_manager.filter(**where).first()
-    if latest is not None and cast("_Versioned", latest).file_sha256 == digest:
+    if latest is not None and latest.file_sha256 == digest:
         return latest, False
     created = model._default_manager.create(
         **where,
-        version=cast("_Versioned", latest).version + 1 if latest is not None else 1,
+        version=latest.version + 1 if latest is not None else 1,
         file_sha256=digest,
         **{field: parsed.model_dump(mode="json")},
     )

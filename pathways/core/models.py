@@ -22,6 +22,20 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+class VersionedDataFile(models.Model):
+    """Base for the data files a region (or an instrument's author) loads as numbered versions: triage
+    rules, instrument definitions, assessment settings, the RFG model. Each version keeps the checksum of
+    the file it came from, so that loading the same file again makes no new version, and whatever used a
+    version (a triage, an assessment, a score) keeps pointing at it. See `core.datafiles.load_versioned`."""
+
+    version = models.PositiveIntegerField()
+    file_sha256 = models.CharField(max_length=64)
+    loaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
 class ThrottleWindow(models.Model):
     """How many times a key (a hashed address, say) did something in one time window.
 

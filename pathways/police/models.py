@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from pathways.core.models import VersionedDataFile
 from pathways.core.readlog import PersonalData
 
 
@@ -87,14 +88,11 @@ class PoliceRecord(PersonalData):
         return self.reference
 
 
-class RfgModelVersion(models.Model):
+class RfgModelVersion(VersionedDataFile):
     """A region's RFG weights, bands and gravity table, versioned: every score keeps the version it used."""
 
     region = models.ForeignKey("directory.Region", on_delete=models.CASCADE, related_name="rfg_models")
-    version = models.PositiveIntegerField()
     settings = models.JSONField()
-    file_sha256 = models.CharField(max_length=64)
-    loaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         db_table = "panels_rfgmodelversion"

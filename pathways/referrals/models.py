@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from pathways.core.access import Ownership
-from pathways.core.models import TimeStampedModel
+from pathways.core.models import TimeStampedModel, VersionedDataFile
 from pathways.core.readlog import PersonalData
 from pathways.directory.choices import ReferralRoute
 from pathways.referrals.choices import ReferralKind, RiskLevel, Status, Transition
@@ -133,14 +133,11 @@ class ReferralEvent(PersonalData):
         return f"{self.referral_id} {self.status} {self.at}"
 
 
-class TriageRuleSet(models.Model):
+class TriageRuleSet(VersionedDataFile):
     """A version of a region's triage rules. Each triage keeps the version it used."""
 
     region = models.ForeignKey("directory.Region", on_delete=models.CASCADE, related_name="triage_rules")
-    version = models.PositiveIntegerField()
     rules = models.JSONField()
-    file_sha256 = models.CharField(max_length=64)
-    loaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["region", "-version"]
