@@ -39,6 +39,7 @@ from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
 from pathways.core.access import Role
 from pathways.core.policy import actor_for, requires_second_factor, second_factor_done
+from pathways.core.views import first_page
 
 NEXT_KEY = "pathways_next"
 
@@ -87,7 +88,8 @@ def _continue(request: HttpRequest) -> HttpResponse:
     if getattr(request, "membership", None) is None and len(usable) != 1:
         return redirect("accounts:choose_membership")
     next_url = request.session.pop(NEXT_KEY, None)
-    return redirect(next_url or "insights:gap_map")
+    membership = getattr(request, "membership", None) or (usable[0] if usable else None)
+    return redirect(next_url or first_page(membership.role if membership else None))
 
 
 @sensitive_post_parameters("password")

@@ -5,10 +5,29 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from pathways.core.access import Role
+
+# The page each role lands on after signing in: where its work waits. Commissioners (and anyone else)
+# start from the gap map.
+FIRST_PAGES = {
+    Role.PRACTITIONER: "referrals:list",
+    Role.MANAGER: "referrals:list",
+    Role.PANEL_COORDINATOR: "panels:list",
+    Role.PANEL_CHAIR: "panels:list",
+    Role.AUDITOR: "audit:search",
+    Role.ADMINISTRATOR: "accounts:change_list",
+}
+
+
+def first_page(role: str | None) -> str:
+    """The URL name of the page a role starts from."""
+    return FIRST_PAGES.get(Role(role), "insights:gap_map") if role in Role.values else "insights:gap_map"
+
 
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect("insights:gap_map")
+        membership = getattr(request, "membership", None)
+        return redirect(first_page(membership.role if membership else None))
     return render(request, "core/home.html")
 
 

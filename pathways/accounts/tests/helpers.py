@@ -24,6 +24,7 @@ LOGOUT_URL = "/en/sign-out/"
 PROFILE_URL = "/en/account/"
 PASSWORD_URL = "/en/account/password/"
 GAP_MAP_URL = "/en/insights/gap-map/"
+REFERRALS_URL = "/en/referrals/"
 ADMIN_URL = "/en/admin/"
 
 WRONG_CREDENTIALS = "Enter a correct username and password. Both are case-sensitive."

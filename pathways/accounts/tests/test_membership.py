@@ -10,6 +10,7 @@ from pathways.accounts.models import Membership, User
 from pathways.accounts.tests.helpers import (
     CHOOSE_URL,
     GAP_MAP_URL,
+    REFERRALS_URL,
     current_code,
     give_code,
     give_password,
@@ -55,8 +56,8 @@ def test_choosing_one_of_your_roles_signs_you_in_as_it(two_roles: User) -> None:
 
     response = client.post(CHOOSE_URL, {"membership": str(chosen.pk)})
 
-    assert response["Location"] == GAP_MAP_URL
-    page = client.get(GAP_MAP_URL)
+    assert response["Location"] == REFERRALS_URL
+    page = client.get(REFERRALS_URL)
     assert page.status_code == 200
     assert "Signed in as Two-Hats, Manager at Rise" in page_text(page)
     assert AuditEntry.objects.filter(

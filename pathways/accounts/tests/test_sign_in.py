@@ -14,6 +14,7 @@ from pathways.accounts.tests.helpers import (
     ERROR_SUMMARY,
     GAP_MAP_URL,
     LOGIN_URL,
+    REFERRALS_URL,
     VERIFY_URL,
     WRONG_CREDENTIALS,
     current_code,
@@ -44,7 +45,9 @@ def test_password_alone_leads_to_the_code_page_and_not_to_the_gap_map(
     assert "Enter your code" in page_text(client.get(VERIFY_URL))
 
 
-def test_valid_code_after_the_password_opens_the_gap_map(persona: Callable[[str], User]) -> None:
+def test_valid_code_after_the_password_opens_the_referrals_a_practitioner_works_on(
+    persona: Callable[[str], User],
+) -> None:
     user = persona(Role.PRACTITIONER)
     client = Client()
     give_password(client, user.username)
@@ -52,7 +55,8 @@ def test_valid_code_after_the_password_opens_the_gap_map(persona: Callable[[str]
     response = give_code(client, current_code(TOTPDevice.objects.get(user=user)))
 
     assert response.status_code == 302
-    assert response["Location"] == GAP_MAP_URL
+    assert response["Location"] == REFERRALS_URL
+    assert client.get(REFERRALS_URL).status_code == 200
     assert client.get(GAP_MAP_URL).status_code == 200
 
 
@@ -113,7 +117,7 @@ def test_next_cannot_send_a_user_off_site_after_sign_in(
     response = give_code(client, current_code(TOTPDevice.objects.get(user=user)))
 
     assert response.status_code == 302
-    assert response["Location"] == GAP_MAP_URL
+    assert response["Location"] == REFERRALS_URL
 
 
 def test_next_on_the_same_site_is_followed_after_sign_in(persona: Callable[[str], User]) -> None:

@@ -2,13 +2,14 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from pathways.accounts.models import User
 from pathways.assessments.services import load_instruments
 from pathways.core.policy import Actor
 from pathways.demo.cast import DEMO_PASSWORD, load_demo_accounts
 from pathways.demo.police import load_demo_police_data
+from pathways.demo.region import DEFAULT_PEOPLE, DEFAULT_SEED, load_demo_region
 from pathways.directory.models import Region
 from pathways.directory.services import load_region
 from pathways.police.rfg import load_rfg_model
@@ -18,20 +19,50 @@ DEMO_REGION = Path(settings.BASE_DIR) / "regions" / "cardiff-and-vale" / "region
 
 
 class Command(BaseCommand):
-    help = "Load the Cardiff and Vale region and the demo accounts, then print the demo logins."
+    help = (
+        "Load the Cardiff and Vale region, the demo accounts and the demo's families (people, referrals, "
+        "assessments, panel meetings and a police extract), then print the demo logins. Safe to run again: "
+        "the region, accounts and police extract are brought up to date, and the families are written only "
+        "into a database that holds no referral yet (they are never duplicated or cleared)."
+    )
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--people",
+            type=int,
+            default=DEFAULT_PEOPLE,
+            help=f"about how many people the families hold (default {DEFAULT_PEOPLE})",
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=DEFAULT_SEED,
+            help=f"the same seed, the same families (default {DEFAULT_SEED})",
+        )
+
+    def handle(self, *args: Any, people: int, seed: int, **options: Any) -> None:
         if not settings.DEMO_MODE:
             raise CommandError("Demo data is only loaded with PATHWAYS_DEMO on, never in production.")
+        if people < 1:
+            raise CommandError("--people must be 1 or more.")
         load_region(path=DEMO_REGION)
         load_triage_rules(path=DEMO_REGION.with_name("triage.yaml"))
         load_instruments(paths=[Path(settings.BASE_DIR) / "instruments", DEMO_REGION.parent])
         load_rfg_model(path=DEMO_REGION.with_name("rfg.yaml"))
         users = load_demo_accounts()
-        # The MATAC coordinator imports the made-up police extract, as a force analyst would.
-        coordinator = User.objects.get(username="matac")
-        actor = Actor(user=coordinator, membership=coordinator.memberships.select_related("agency").get())
-        load_demo_police_data(Region.objects.get(slug="cardiff-and-vale"), actor)
+        summary = load_demo_region(people=people, seed=seed)
+        if summary.skipped:
+            # The families are already there; the made-up police extract still moves with today's date.
+            coordinator = User.objects.get(username="matac")
+            actor = Actor(user=coordinator, membership=coordinator.memberships.select_related("agency").get())
+            load_demo_police_data(Region.objects.get(slug="cardiff-and-vale"), actor)
+            self.stdout.write("Demo families already loaded: left as they are.")
+        else:
+            self.stdout.write(
+                f"Demo families: {summary.families} families, {summary.people} people, {summary.referrals} "
+                f"referrals, {summary.assessments} assessments, {summary.meetings} panel meetings "
+                f"({summary.seconds:.1f} s)."
+            )
         self.stdout.write(self.style.SUCCESS("Pathways demo: Cardiff and the Vale of Glamorgan"))
         self.stdout.write(
             f"Open http://127.0.0.1:8000/ and sign in with any of these (password for all: {DEMO_PASSWORD}):"
