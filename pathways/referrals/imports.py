@@ -37,9 +37,9 @@ from pathways.directory.models import Area
 from pathways.people.choices import GenderIdentity, PreferredLanguage, RelationshipKind, WorkPattern
 from pathways.people.models import Person, PersonAccess, Relationship
 from pathways.people.services import PersonInput, build_person
-from pathways.referrals.choices import ReferralKind, RiskLevel, Status
+from pathways.referrals.choices import RiskLevel, Status
 from pathways.referrals.models import Referral, ReferralEvent
-from pathways.referrals.services import random_reference
+from pathways.referrals.services import ReferralInput, random_reference, referral_build, referral_event_build
 
 # Rows built and written together; each INSERT carries at most INSERT_BATCH rows, which keeps every
 # statement well under PostgreSQL's 65,535 parameters.
@@ -300,7 +300,6 @@ def _write_batch(actor: Actor, rows: list[_Row], references: list[str], note: st
     """
     assert actor.agency is not None
     agency_id = actor.agency.pk
-    user_id = actor.user.pk
     now = timezone.now()
     people: list[Person] = []
     relationships: list[Relationship] = []
@@ -325,7 +324,7 @@ def _write_batch(actor: Actor, rows: list[_Row], references: list[str], note: st
             actor=actor,
         )
         people.append(person)
-        partner_id = None
+        partner = None
         if row.partner is not None:
             partner = build_person(
                 PersonInput(
@@ -341,37 +340,26 @@ def _write_batch(actor: Actor, rows: list[_Row], references: list[str], note: st
                 actor=actor,
             )
             people.append(partner)
-            partner_id = partner.pk
             relationships.append(
-                Relationship(person_id=person.pk, other_id=partner_id, kind=RelationshipKind.CURRENT_PARTNER)
+                Relationship(person_id=person.pk, other_id=partner.pk, kind=RelationshipKind.CURRENT_PARTNER)
             )
-        referral = Referral(
+        referral = referral_build(
+            actor=actor,
+            data=ReferralInput(
+                route=row.route,
+                reason=row.reason,
+                risk_level=row.risk_level,
+                been_to_marac=row.been_to_marac,
+                consent_to_contact=row.consent_to_contact,
+                children_in_family=row.children_in_family,
+            ),
+            person=person,
+            partner=partner,
             reference=reference,
-            kind=ReferralKind.PERPETRATOR,
-            person_id=person.pk,
-            partner_id=partner_id,
-            route=row.route,
-            referring_agency_id=agency_id,
-            reason=row.reason,
-            risk_level=row.risk_level,
-            been_to_marac=row.been_to_marac,
-            consent_to_contact=row.consent_to_contact,
-            children_in_family=row.children_in_family,
-            status=Status.RECEIVED,
-            referred_by_id=user_id,
-            created_by_id=user_id,
-            modified_by_id=user_id,
         )
         referrals.append(referral)
         events.append(
-            ReferralEvent(
-                referral_id=referral.pk,
-                status=Status.RECEIVED,
-                at=now,
-                by_id=user_id,
-                agency_id=agency_id,
-                note=note,
-            )
+            referral_event_build(referral=referral, status=Status.RECEIVED, actor=actor, note=note, at=now)
         )
     # The importing agency works with the partners only where its type may see the victim side.
     access = [
