@@ -3,14 +3,19 @@
 Refer to MARAC if any holds:
 - visible high risk: the count of "yes" answers reaches the threshold (14 of 24); "don't know" is not yes;
 - professional judgement, which must be given with a written reason;
-- potential escalation: police call-outs for domestic abuse in the past 12 months reach the local threshold;
-- repeat: an incident within 12 months of the last MARAC referral.
+- potential escalation: police call-outs for domestic abuse in the past 12 months (as the DASH question
+  asks) reach the region's threshold (`marac.callout_threshold` in assessment.yaml);
+- repeat: an incident within the region's repeat window (`marac.repeat_window_months`) of the last MARAC
+  referral.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime
 from dataclasses import dataclass, field
+
+from django.utils.translation import gettext, ngettext
 
 
 class MaracInputError(ValueError):
@@ -23,15 +28,16 @@ class MaracDecision:
     criteria: list[str] = field(default_factory=list)
 
 
-def within_twelve_months(earlier: datetime.date, later: datetime.date) -> bool:
-    """True when `later` is no more than twelve calendar months after `earlier` (29 February safe)."""
+def within_months(earlier: datetime.date, later: datetime.date, months: int) -> bool:
+    """True when `later` is no more than `months` calendar months after `earlier`. A day the target month
+    lacks (31 August + 1 month, 29 February + 12) falls back to that month's last day."""
     if later < earlier:
         return False
-    try:
-        anniversary = earlier.replace(year=earlier.year + 1)
-    except ValueError:  # 29 February: the anniversary is 28 February
-        anniversary = earlier.replace(year=earlier.year + 1, day=28)
-    return later <= anniversary
+    year, month = divmod(earlier.month - 1 + months, 12)
+    year += earlier.year
+    month += 1
+    last_day = calendar.monthrange(year, month)[1]
+    return later <= datetime.date(year, month, min(earlier.day, last_day))
 
 
 def marac_criteria(
@@ -42,6 +48,7 @@ def marac_criteria(
     judgement_reason: str,
     callouts_last_12_months: int | None,
     callout_threshold: int,
+    repeat_window_months: int,
     last_marac_referral: datetime.date | None,
     incident_date: datetime.date,
 ) -> MaracDecision:
@@ -54,6 +61,22 @@ def marac_criteria(
         met.append("professional_judgement")
     if callouts_last_12_months is not None and callouts_last_12_months >= callout_threshold:
         met.append("potential_escalation")
-    if last_marac_referral is not None and within_twelve_months(last_marac_referral, incident_date):
+    if last_marac_referral is not None and within_months(
+        last_marac_referral, incident_date, repeat_window_months
+    ):
         met.append("repeat")
     return MaracDecision(refer=bool(met), criteria=met)
+
+
+def criterion_label(code: str, *, repeat_window_months: int) -> str:
+    """A met criterion as a reader sees it, the repeat with the region's own window."""
+    if code == "repeat":
+        return ngettext(
+            "repeat within %(months)d month", "repeat within %(months)d months", repeat_window_months
+        ) % {"months": repeat_window_months}
+    labels = {
+        "visible_high_risk": gettext("visible high risk"),
+        "professional_judgement": gettext("professional judgement"),
+        "potential_escalation": gettext("potential escalation"),
+    }
+    return labels.get(code, code)

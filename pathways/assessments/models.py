@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -115,6 +117,27 @@ class RegionAssessmentSettings(VersionedDataFile):
 
     def __str__(self) -> str:
         return f"{self.region} v{self.version}"
+
+    class NotLoaded(LookupError):
+        """The region has no assessment settings: nothing may stand in for numbers it never chose."""
+
+    @classmethod
+    def latest(cls, region: Any) -> RegionAssessmentSettings:
+        """The region's settings in force (a Region or its id)."""
+        found = cls.objects.filter(region=region).first()
+        if found is None:
+            raise cls.NotLoaded(
+                _(
+                    "The region's assessment settings are not loaded: load its assessment.yaml with "
+                    "manage.py load_instruments instruments/ regions/<region>/."
+                )
+            )
+        return found
+
+    @classmethod
+    def repeat_window_months(cls, region: Any) -> int:
+        """Calendar months after a MARAC referral in which a new incident is a repeat (marac section)."""
+        return int(cls.latest(region).settings["marac"]["repeat_window_months"])
 
 
 class ScreeningRound(PersonalData, TimeStampedModel):

@@ -114,10 +114,11 @@ def current_version(instrument_id: str) -> InstrumentVersion:
 
 def region_settings(person: Person) -> dict[str, Any]:
     region = person.area.region if person.area else Region.objects.order_by("slug").first()
-    found = RegionAssessmentSettings.objects.filter(region=region).first()
-    return (
-        found.settings if found else {"marac": {"callout_threshold": 3}, "reassessment_days": {"default": 90}}
-    )
+    try:
+        return RegionAssessmentSettings.latest(region).settings
+    except RegionAssessmentSettings.NotLoaded as error:
+        # No made-up threshold or window: a result computed with numbers the region never chose is wrong.
+        raise AssessmentError(str(error)) from None
 
 
 # --- results -------------------------------------------------------------------------------------------
@@ -165,6 +166,7 @@ def results_for(
             judgement_reason=str(answers.get(rule.judgement_reason_item) or ""),
             callouts_last_12_months=int(callouts) if isinstance(callouts, int | float) else None,
             callout_threshold=int(settings["marac"]["callout_threshold"]),
+            repeat_window_months=int(settings["marac"]["repeat_window_months"]),
             last_marac_referral=_date(answers.get(rule.last_referral_item)),
             incident_date=_date(answers.get(rule.incident_date_item)) or assessed_on,
         )

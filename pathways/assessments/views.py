@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from pathways.assessments import selectors, services
 from pathways.assessments.forms import AnswersForm, CorrectForm, StartForm, words
 from pathways.assessments.instrumentfile import Instrument
+from pathways.assessments.marac import criterion_label
 from pathways.assessments.models import Assessment, AssessmentStatus, InstrumentVersion
 from pathways.assessments.wording import as_shown
 from pathways.core.policy import Perm, actor_for, allows
@@ -124,13 +125,18 @@ def _detail_context(assessment: Assessment, instrument: Instrument) -> dict[str,
             if band.band == chosen:
                 bands.append({"label": words(band.label), "meaning": words(band.meaning)})
     answers = [(labels.get(k, k), v) for k, v in assessment.answers.items()]
+    marac = assessment.results.get("marac")
+    months = int(services.region_settings(assessment.person)["marac"]["repeat_window_months"]) if marac else 0
     return {
         "assessment": assessment,
         "markers": services.sealed_markers_for(assessment.person),
         "instrument": instrument,
         "results": results,
         "bands": bands,
-        "marac": assessment.results.get("marac"),
+        "marac": marac,
+        "marac_criteria": [
+            criterion_label(code, repeat_window_months=months) for code in (marac or {}).get("criteria", [])
+        ],
         "answers": answers,
         "correct_form": CorrectForm(),
         "population_note": words(instrument.population_note),

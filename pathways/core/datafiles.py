@@ -125,6 +125,20 @@ def _friendly(error: Any) -> str:
     )
 
 
+def _field_description(model: type[BaseModel], location: Location) -> str | None:
+    """The schema's description of the field at `location`, which says what to write when it is missing."""
+    current: Any = model
+    described = None
+    for step in location:
+        if not (isinstance(step, str) and isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        info = current.model_fields.get(step)
+        if info is None:
+            return None
+        described, current = info.description, info.annotation
+    return described
+
+
 def validate(path: Path, model: type[T]) -> tuple[T, Any, dict[Location, int]]:
     """The validated model, plus the raw data and line index for the caller's own cross-checks."""
     data, index = read_yaml(path)
@@ -134,9 +148,12 @@ def validate(path: Path, model: type[T]) -> tuple[T, Any, dict[Location, int]]:
         problems = []
         for error in exc.errors():
             location = tuple(error["loc"])
-            problems.append(
-                Problem(str(path), line_for(location, index), describe(location, data), _friendly(error))
-            )
+            message = _friendly(error)
+            described = _field_description(model, location) if error["type"] == "missing" else None
+            if described:
+                # A region's number has no default in the code: say what to add, not only that it is absent.
+                message += f"; add {location[-1]}: {described}"
+            problems.append(Problem(str(path), line_for(location, index), describe(location, data), message))
         raise DataFileError(problems) from None
 
 

@@ -483,7 +483,7 @@ class _Writer:
                 outcome=outcome,
                 reasons=reasons,
                 review_on=meeting.held_on + datetime.timedelta(days=28) if number % 2 == 0 else None,
-                screening=drive_screening if outcome == Outcome.REFER_DRIVE else None,
+                screening=drive_screening if outcome == Outcome.REFER_SCREENED else None,
                 actor=actor,
             )
             for position, (slug, text, days) in enumerate(self.actions(meeting.panel, number)):
@@ -511,7 +511,7 @@ class _Writer:
                 else (Outcome.ENFORCEMENT, "Referred in by a partner agency: enforcement options reviewed.")
             )
         if item.person_id is not None and taken & set(panels.screened_for(item)):
-            return Outcome.REFER_DRIVE, "High risk and escalating; Drive screened him and has a place."
+            return Outcome.REFER_SCREENED, "High risk and escalating; Drive screened him and has a place."
         return Outcome.SAFETY_PLAN, "Safety plan agreed with the IDVA; partner agencies flag the address."
 
     def actions(self, panel: Panel, number: int) -> list[tuple[str, str, int]]:

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from pathways.core.access import Side
@@ -36,14 +37,16 @@ class MeetingStatus(models.TextChoices):
 
 class AgendaReason(models.TextChoices):
     MARAC_CRITERIA = "marac_criteria", _("Meets the MARAC referral criteria")
-    REPEAT = "repeat", _("Repeat: referred again within 12 months")
+    # Shown with the region's repeat window (agenda_reason_label); this label only where none is known.
+    REPEAT = "repeat", _("Repeat: referred again within the repeat window")
     RFG = "rfg", _("Among the highest RFG scores in the area")
     NOMINATED = "nominated", _("Referred in by a partner agency")
     CASE_REVIEW = "case_review", _("Case review due")
 
 
 class Outcome(models.TextChoices):
-    REFER_DRIVE = "refer_drive", _("Refer to Drive")
+    # The panel's own capacity-limited service (screening_service in panels.yaml), named when shown.
+    REFER_SCREENED = "refer_screened", _("Refer to the panel's screened service")
     REFER_SERVICE = "refer_service", _("Refer to another service")
     DISRUPT = "disrupt", _("Disrupt")
     SUPPORT = "support", _("Support")
@@ -95,3 +98,27 @@ class LawfulBasis(models.TextChoices):
         _("Preventing crime and disorder (Crime and Disorder Act 1998, section 115)"),
     )
     CONSENT = "consent", _("Consent of the person, where they have a real choice")
+
+
+def agenda_reason_label(reason: str, *, repeat_window_months: int) -> str:
+    """Why a person is on the agenda, a repeat with the region's own window (assessment.yaml)."""
+    if reason == AgendaReason.REPEAT:
+        return ngettext(
+            "Repeat: referred again within %(months)d month",
+            "Repeat: referred again within %(months)d months",
+            repeat_window_months,
+        ) % {"months": repeat_window_months}
+    try:
+        return str(AgendaReason(reason).label)
+    except ValueError:
+        return reason
+
+
+def outcome_label(outcome: str, *, screened_service_name: str | None) -> str:
+    """A decision as the panel sees it: a referral to its screened service names that service."""
+    if outcome == Outcome.REFER_SCREENED and screened_service_name:
+        return gettext("Refer to %(service)s") % {"service": screened_service_name}
+    try:
+        return str(Outcome(outcome).label)
+    except ValueError:
+        return outcome

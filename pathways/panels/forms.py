@@ -114,8 +114,19 @@ class DecisionForm(GovukFormMixin, forms.Form):
         help_text=_("The service's screening in which this person was taken."),
     )
 
-    def __init__(self, *args: Any, screenings: QuerySet[ScreeningRound] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        screenings: QuerySet[ScreeningRound] | None = None,
+        outcomes: list[tuple[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        if outcomes is not None:
+            # The panel's own: a referral to its screened service, by the service's name, if it has one.
+            outcome = self.fields["outcome"]
+            assert isinstance(outcome, forms.ChoiceField)
+            outcome.choices = outcomes
         field = self.fields["screening"]
         assert isinstance(field, forms.ModelChoiceField)
         if screenings is None:

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from pathways.assessments.models import RegionAssessmentSettings
 from pathways.core.access import Ownership, Side
 from pathways.core.models import TimeStampedModel
 from pathways.core.readlog import PersonalData
@@ -19,6 +20,8 @@ from pathways.panels.choices import (
     MemberRole,
     Outcome,
     PanelKind,
+    agenda_reason_label,
+    outcome_label,
 )
 
 # --- Panels and meetings --------------------------------------------------------------------------------
@@ -51,6 +54,18 @@ class Panel(BilingualNameMixin, TimeStampedModel):
     class Meta:
         ordering = ["region", "kind", "name_en"]
         constraints = [models.UniqueConstraint(fields=["region", "slug"], name="one_panel_slug")]
+
+    def outcome_label(self, outcome: str) -> str:
+        service = self.screening_service
+        return outcome_label(outcome, screened_service_name=service.name if service else None)
+
+    def outcome_choices(self) -> list[tuple[str, str]]:
+        """The decisions open to this panel: a referral to its screened service only if it has one."""
+        return [
+            (value, self.outcome_label(value))
+            for value in Outcome.values
+            if value != Outcome.REFER_SCREENED or self.screening_service_id is not None
+        ]
 
     def __str__(self) -> str:
         return self.name_en
@@ -188,6 +203,20 @@ class AgendaItem(PersonalData, TimeStampedModel):
             ),
         ]
 
+    def reason_labels(self) -> list[str]:
+        """Why the person is on the agenda, the main reason first, a repeat with the region's window."""
+        reasons = [self.reason, *self.other_reasons]
+        months = (
+            RegionAssessmentSettings.repeat_window_months(self.meeting.panel.region_id)
+            if AgendaReason.REPEAT in reasons
+            else 0
+        )
+        return [agenda_reason_label(reason, repeat_window_months=months) for reason in reasons]
+
+    @property
+    def reason_label(self) -> str:
+        return self.reason_labels()[0]
+
 
 class Decision(PersonalData, TimeStampedModel):
     """The panel's decision on an agenda item: made by the panel, never by one agency."""
@@ -212,6 +241,14 @@ class Decision(PersonalData, TimeStampedModel):
         verbose_name=_("agencies present when the panel decided"),
         help_text=_("Kept as they were at the time, whatever attendance later says."),
     )
+
+    @property
+    def outcome_label(self) -> str:
+        # The screening record names the service the person was referred to, even if the panel's
+        # screened service changes later.
+        if self.outcome == Outcome.REFER_SCREENED and self.screening is not None:
+            return outcome_label(self.outcome, screened_service_name=self.screening.service.name)
+        return self.item.meeting.panel.outcome_label(self.outcome)
 
 
 class Action(PersonalData, TimeStampedModel):

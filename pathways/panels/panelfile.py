@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from pathways.panels.choices import PanelKind
 
@@ -29,11 +29,26 @@ class PanelEntry(Strict):
     areas: list[Slug] = Field(min_length=1, description="area slugs from the region file")
     every_days: int = Field(ge=1, le=366, description="days between meetings: 14 fortnightly, 28 four-weekly")
     quorum: int = Field(ge=1, le=50, description="member agencies that must be present to decide")
-    top_n: int = Field(default=4, ge=1, le=50, description="highest RFG scores per area on each agenda")
+    top_n: int | None = Field(
+        default=None,
+        ge=1,
+        le=50,
+        description="how many of the highest RFG scores per area go on each agenda, for example 4 (MATAC)",
+    )
     screening_service: Slug | None = Field(
         default=None, description="slug of the capacity-limited service the panel refers to, if any"
     )
     active: bool = True
+
+    @model_validator(mode="after")
+    def _top_n_where_scores_are_ranked(self) -> PanelEntry:
+        # The MATAC model's "top four" is the region's choice, not the code's: it must be written down.
+        if self.kind == PanelKind.MATAC and self.top_n is None:
+            raise ValueError(
+                "a MATAC must say how many of the highest RFG scores per area go on each agenda: "
+                "add top_n (for example 4, the MATAC model's top four)"
+            )
+        return self
 
     @field_validator("areas")
     @classmethod

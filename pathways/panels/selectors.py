@@ -15,10 +15,11 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from pathways.accounts.models import Agency
+from pathways.assessments.models import RegionAssessmentSettings
 from pathways.core.policy import Actor, Perm, get_for_actor, visible_to
 from pathways.core.sealedtext import Marker
 from pathways.panels import sharing
-from pathways.panels.choices import ActionStatus, AgendaReason, MemberRole, Outcome
+from pathways.panels.choices import ActionStatus, AgendaReason, MemberRole, Outcome, agenda_reason_label
 from pathways.panels.models import Action, AgendaItem, Attendance, Meeting, Panel
 from pathways.people.sealed import sealed_details_withhold, withheld_message
 
@@ -223,26 +224,37 @@ def minutes(meeting: Meeting, *, reader: Actor) -> Minutes:
     every_item = AgendaItem.objects.filter(meeting=meeting)
     items = list(
         visible_to(reader, every_item, Perm.PANEL_CASE_VIEW)
-        .select_related("person", "referring_agency", "decision", "meeting__panel")
+        .select_related(
+            "person", "referring_agency", "decision__screening__service", "meeting__panel__screening_service"
+        )
         .prefetch_related("decision__decided_by", "actions__agency", "actions__owner")
         .order_by("position")
     )
     minutes_items = []
     markers = sharing.protected_markers_by_item(items)
+    repeat_months = (
+        RegionAssessmentSettings.repeat_window_months(panel.region_id)
+        if any(AgendaReason.REPEAT in (item.reason, *item.other_reasons) for item in items)
+        else 0
+    )
     for item in items:
         decision = getattr(item, "decision", None)
+        reason_labels = [
+            agenda_reason_label(reason, repeat_window_months=repeat_months)
+            for reason in (item.reason, *item.other_reasons)
+        ]
         minutes_items.append(
             MinutesItem(
                 position=item.position,
                 person_label=person_label(item),
                 reason=item.reason,
-                reason_label=_label(AgendaReason, item.reason),
-                other_reason_labels=[_label(AgendaReason, r) for r in item.other_reasons],
+                reason_label=reason_labels[0],
+                other_reason_labels=reason_labels[1:],
                 repeat=item.repeat,
                 referring_agency_name=item.referring_agency.name if item.referring_agency else "",
                 decided=decision is not None,
                 outcome=decision.outcome if decision else "",
-                outcome_label=_label(Outcome, decision.outcome) if decision else "",
+                outcome_label=decision.outcome_label if decision else "",
                 reasons=_checked(decision.reasons, markers[item.pk]) if decision else "",
                 review_on=decision.review_on if decision else None,
                 decided_by=sorted((a.name for a in decision.decided_by.all()), key=str.casefold)

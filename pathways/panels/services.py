@@ -22,8 +22,14 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from pathways.accounts.models import Agency, Membership, User
-from pathways.assessments.marac import within_twelve_months
-from pathways.assessments.models import Assessment, AssessmentStatus, ScreeningCandidate, ScreeningRound
+from pathways.assessments.marac import within_months
+from pathways.assessments.models import (
+    Assessment,
+    AssessmentStatus,
+    RegionAssessmentSettings,
+    ScreeningCandidate,
+    ScreeningRound,
+)
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
 from pathways.core.access import Side
@@ -71,7 +77,7 @@ class PanelError(Exception):
 
 
 # Outcomes that take one of the panel's capacity-limited service's places.
-SCREENED_OUTCOMES = frozenset({Outcome.REFER_DRIVE})
+SCREENED_OUTCOMES = frozenset({Outcome.REFER_SCREENED})
 
 # The order of an agenda, and which reason an item is filed under when a person has several: a case the
 # panel already owns comes first (the new reasons are noted on it), then new high-risk cases, repeats
@@ -149,7 +155,7 @@ def load_panels(path: Path, *, actor: Actor | None = None) -> list[Panel]:
                 "name_cy": entry.name.cy,
                 "every_days": entry.every_days,
                 "quorum": entry.quorum,
-                "top_n": entry.top_n,
+                "top_n": entry.top_n or 0,  # 0: the panel ranks no RFG scores onto its agenda
                 "screening_service": services.get(entry.screening_service or ""),
                 "is_active": entry.active,
             },
@@ -389,11 +395,15 @@ def _marac_candidates(meeting: Meeting, area_ids: list[Any]) -> list[_Candidate]
         .values_list("pk", "person_id", "assessed_on", "agency_id", "results__marac__criteria", "last_marac")
     )
     found = []
+    try:
+        months = RegionAssessmentSettings.repeat_window_months(meeting.panel.region_id)
+    except RegionAssessmentSettings.NotLoaded as error:
+        raise PanelError(str(error)) from None
     for pk, person_id, assessed_on, agency_id, criteria, last_marac_on in rows:
         if isinstance(last_marac_on, str):  # SQLite returns an annotated date as text
             last_marac_on = datetime.date.fromisoformat(last_marac_on)
         repeat = "repeat" in (criteria or []) or (
-            last_marac_on is not None and within_twelve_months(last_marac_on, assessed_on)
+            last_marac_on is not None and within_months(last_marac_on, assessed_on, months)
         )
         found.append(
             _Candidate(

@@ -28,6 +28,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pathways.accounts.models import Agency
+from pathways.assessments.marac import criterion_label
+from pathways.assessments.models import RegionAssessmentSettings
 from pathways.assessments.selectors import CurrentRisk, current_risk
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
@@ -61,12 +63,6 @@ GUIDING_QUESTION = gettext_lazy("Is this going to improve the safety of the part
 # Agency types whose disclosures are health disclosures.
 HEALTH_AGENCY_TYPES = frozenset({AgencyType.HEALTH})
 
-MARAC_CRITERIA_LABELS = {
-    "visible_high_risk": gettext_lazy("visible high risk"),
-    "professional_judgement": gettext_lazy("professional judgement"),
-    "potential_escalation": gettext_lazy("potential escalation"),
-    "repeat": gettext_lazy("repeat within 12 months"),
-}
 CONTACT_FIELDS = ("address", "phone", "email")
 CONTACT_LABELS = {
     "address": gettext_lazy("Address"),
@@ -230,7 +226,7 @@ def papers_for(
         if Part.IDENTITY in parts
         else "",
         date_of_birth=person.date_of_birth if person is not None and Part.IDENTITY in parts else None,
-        reason=item.get_reason_display() if Part.REASON in parts else "",
+        reason=item.reason_label if Part.REASON in parts else "",
         repeat=item.repeat if Part.REASON in parts else False,
         referring_agency=item.referring_agency.name if Part.REASON in parts and item.referring_agency else "",
         risk=risk,
@@ -245,7 +241,8 @@ def papers_for(
 def _criteria(item: AgendaItem, risk: CurrentRisk | None) -> list[str]:
     assessment = item.assessment or (risk.assessment if risk else None)
     met = (assessment.results.get("marac") or {}).get("criteria", []) if assessment else []
-    return [str(MARAC_CRITERIA_LABELS.get(code, code)) for code in met]
+    months = RegionAssessmentSettings.repeat_window_months(item.meeting.panel.region_id) if met else 0
+    return [criterion_label(code, repeat_window_months=months) for code in met]
 
 
 def _rfg(item: AgendaItem) -> RfgParts | None:

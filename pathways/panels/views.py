@@ -25,7 +25,7 @@ from pathways.accounts.models import Agency, User
 from pathways.assessments.models import ScreeningRound
 from pathways.core.policy import Actor, Perm, actor_for, allows, visible_to
 from pathways.panels import selectors, services, sharing
-from pathways.panels.choices import ActionStatus, AgendaReason, MeetingStatus, PanelKind
+from pathways.panels.choices import ActionStatus, MeetingStatus, PanelKind
 from pathways.panels.forms import (
     ActionForm,
     ActionStatusForm,
@@ -318,7 +318,7 @@ def item_detail(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
         "item": item,
         "meeting": meeting,
         "panel": meeting.panel,
-        "other_reasons": _reason_labels(item.other_reasons),
+        "other_reasons": item.reason_labels()[1:],
         "decision": decision,
         "decided_by": [a.name for a in decision.decided_by.all()] if decision is not None else [],
         "actions": actions,
@@ -332,11 +332,6 @@ def item_detail(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
         "markers": sharing.protected_markers(item),
     }
     return render(request, "panels/item_detail.html", context)
-
-
-def _reason_labels(values: list[str]) -> list[str]:
-    labels = dict(AgendaReason.choices)
-    return [str(labels.get(value, value)) for value in values]
 
 
 def _screenings(item: AgendaItem) -> QuerySet[ScreeningRound] | None:
@@ -368,7 +363,12 @@ def decide(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
         if earlier is not None
         else {}
     )
-    form = DecisionForm(_posted(request), initial=initial, screenings=_screenings(item))
+    form = DecisionForm(
+        _posted(request),
+        initial=initial,
+        screenings=_screenings(item),
+        outcomes=item.meeting.panel.outcome_choices(),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

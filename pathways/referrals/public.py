@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods
 from pathways.core.forms import GovukFormMixin
 from pathways.core.throttle import address_key, allow, charge, client_address, network_key
 from pathways.directory.choices import ReferralRoute
-from pathways.directory.models import Area
+from pathways.directory.models import Area, Region
 from pathways.people.choices import GenderIdentity, PreferredLanguage, RelationshipKind
 from pathways.people.services import PersonInput
 from pathways.referrals import services
@@ -206,25 +206,26 @@ def admit_self_referral(*, address: str) -> Admission:
 @require_http_methods(["GET", "POST"])
 def self_referral(request: HttpRequest) -> HttpResponse:
     form = SelfReferralForm(request.POST or None)
+    # The region's own name, from its file; a site serving several regions names none.
+    regions = list(Region.objects.all()[:2])
+    page: dict[str, Any] = {"form": form, "region_name": regions[0].name if len(regions) == 1 else ""}
     if request.method == "POST" and form.is_valid():
         try:
             # Checked before the limits are charged: a refused submission costs the sender nothing.
             services.referral_input_check_sealed(actor=None, data=form.referral_input(), request=request)
         except services.ReferralError as error:
             form.add_error(error.field if error.field in form.fields else None, str(error))
-            return render(request, "referrals/self_referral.html", {"form": form}, status=400)
+            return render(request, "referrals/self_referral.html", page, status=400)
         admission = admit_self_referral(address=client_address(request))
         if admission.refused:
             # The form comes back as it was sent, so that nothing typed is lost.
-            response = render(
-                request, "referrals/self_referral.html", {"form": form, "refused": True}, status=429
-            )
+            response = render(request, "referrals/self_referral.html", {**page, "refused": True}, status=429)
             response["Retry-After"] = str(HOUR - int(time.time()) % HOUR)
             return response
         referral = submit_self_referral(form.referral_input(), review_note=admission.review_note)
         request.session["self_referral_reference"] = referral.reference
         return redirect("referrals:self_referral_done")
-    return render(request, "referrals/self_referral.html", {"form": form})
+    return render(request, "referrals/self_referral.html", page)
 
 
 @transaction.atomic

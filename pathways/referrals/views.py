@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pathways.core.policy import Perm, actor_for, allows, can_see_record, runs_service
+from pathways.directory.choices import ServiceStatus
 from pathways.directory.models import Service
 from pathways.people import selectors as people
 from pathways.people.models import Person
@@ -66,7 +67,21 @@ def referral_new(request: HttpRequest) -> HttpResponse:
                     % {"reference": referral.reference},
                 )
                 return redirect(referral)
-    return render(request, "referrals/new.html", {"form": form, "duplicates": duplicates})
+    # Named from the region's data (partner_details_required in region.yaml), never in the template.
+    partner_details_services = sorted(
+        (
+            s.name
+            for s in Service.objects.filter(partner_details_required=True).exclude(
+                status=ServiceStatus.DECOMMISSIONED
+            )
+        ),
+        key=str.casefold,
+    )
+    return render(
+        request,
+        "referrals/new.html",
+        {"form": form, "duplicates": duplicates, "partner_details_services": partner_details_services},
+    )
 
 
 def _options(referral: Referral) -> tuple[dict[str, Any] | None, str]:

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from pathways.assessments import services
-from pathways.assessments.marac import MaracInputError, marac_criteria, within_twelve_months
+from pathways.assessments.marac import MaracInputError, marac_criteria, within_months
 from pathways.assessments.models import AssessmentStatus, InstrumentVersion
 from pathways.assessments.selectors import compare, current_risk
 from pathways.conftest import INSTRUMENT_PATHS
@@ -29,6 +29,7 @@ def criteria(**overrides: Any) -> list[str]:
         "judgement_reason": "",
         "callouts_last_12_months": None,
         "callout_threshold": 3,
+        "repeat_window_months": 12,
         "last_marac_referral": None,
         "incident_date": DAY,
     }
@@ -61,8 +62,17 @@ def test_repeat_at_364_days_is_a_repeat_at_366_it_is_not() -> None:
 
 def test_twelve_months_from_29_february() -> None:
     leap = datetime.date(2024, 2, 29)
-    assert within_twelve_months(leap, datetime.date(2025, 2, 28))
-    assert not within_twelve_months(leap, datetime.date(2025, 3, 1))
+    assert within_months(leap, datetime.date(2025, 2, 28), 12)
+    assert not within_months(leap, datetime.date(2025, 3, 1), 12)
+
+
+def test_a_region_with_a_six_month_window_counts_only_six_months_as_a_repeat() -> None:
+    assert criteria(last_marac_referral=DAY - datetime.timedelta(days=200)) == ["repeat"]
+    assert criteria(last_marac_referral=DAY - datetime.timedelta(days=200), repeat_window_months=6) == []
+    # 1 December + 6 months is 1 June; 31 August + 6 months is the last day of February.
+    assert criteria(last_marac_referral=datetime.date(2025, 12, 1), repeat_window_months=6) == ["repeat"]
+    assert within_months(datetime.date(2025, 8, 31), datetime.date(2026, 2, 28), 6)
+    assert not within_months(datetime.date(2025, 8, 31), datetime.date(2026, 3, 1), 6)
 
 
 @pytest.fixture

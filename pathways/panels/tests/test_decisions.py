@@ -153,9 +153,9 @@ def test_referring_to_drive_needs_drives_screening_record_in_which_the_person_wa
     item = item_for(marac, who, chair)
     quorate(item.meeting, chair)
     with pytest.raises(services.PanelError, match="needs its screening record"):
-        decide(item, chair, outcome=Outcome.REFER_DRIVE, reasons="High harm; Drive can take him.")
+        decide(item, chair, outcome=Outcome.REFER_SCREENED, reasons="High harm; Drive can take him.")
     assert not Decision.objects.exists()
-    decision = decide(item, chair, outcome=Outcome.REFER_DRIVE, reasons="High harm.", screening=record)
+    decision = decide(item, chair, outcome=Outcome.REFER_SCREENED, reasons="High harm.", screening=record)
     assert decision.screening == record
 
 
@@ -164,7 +164,7 @@ def test_a_screening_in_which_the_person_was_not_taken_does_not_do(marac: Panel,
     item = item_for(marac, who, chair)
     quorate(item.meeting, chair)
     with pytest.raises(services.PanelError, match="was not taken"):
-        decide(item, chair, outcome=Outcome.REFER_DRIVE, screening=record)
+        decide(item, chair, outcome=Outcome.REFER_SCREENED, screening=record)
     with pytest.raises(services.PanelError, match="goes only with a referral"):
         decide(item, chair, outcome=Outcome.SUPPORT, screening=record)
     assert not Decision.objects.exists()
@@ -179,7 +179,7 @@ def test_someone_known_only_by_police_reference_cannot_be_referred_to_drive(regi
     (item,) = services.build_agenda(meeting, actor=chair)
     quorate(meeting, chair)
     with pytest.raises(services.PanelError, match="Record who this person is"):
-        decide(item, chair, outcome=Outcome.REFER_DRIVE)
+        decide(item, chair, outcome=Outcome.REFER_SCREENED)
     assert decide(item, chair, outcome=Outcome.DISRUPT).item.police_reference == "SWP-123"
 
 
@@ -190,4 +190,4 @@ def test_a_panel_without_a_limited_service_cannot_refer_to_one(region: None) -> 
     item = item_for(daily, person(), chair)
     quorate(item.meeting, chair)
     with pytest.raises(services.PanelError, match="does not refer to a service with limited places"):
-        decide(item, chair, outcome=Outcome.REFER_DRIVE)
+        decide(item, chair, outcome=Outcome.REFER_SCREENED)

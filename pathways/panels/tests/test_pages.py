@@ -280,7 +280,7 @@ def test_referring_to_the_limited_service_asks_for_the_screening(table: Table) -
     client = _as(table.chair)
     path = reverse("panels:decide", args=[table.item.pk])
     assert 'name="screening"' in client.get(path).content.decode()
-    response = client.post(path, {"outcome": Outcome.REFER_DRIVE, "reasons": "Serial."})
+    response = client.post(path, {"outcome": Outcome.REFER_SCREENED, "reasons": "Serial."})
     assert "needs its screening record" in _text(response)
     assert not Decision.objects.exists()
 

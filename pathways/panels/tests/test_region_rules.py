@@ -1,0 +1,199 @@
+"""The numbers and names a region chooses come from its files: the MARAC repeat window from assessment.yaml,
+the panel's screened service from panels.yaml, the MATAC's top_n stated, never assumed."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.utils import translation
+
+from pathways.assessments.services import load_instruments
+from pathways.conftest import REGION_FILE
+from pathways.core.access import Role
+from pathways.core.datafiles import DataFileError
+from pathways.core.policy import Actor
+from pathways.panels import selectors, services
+from pathways.panels.choices import AgendaReason, MeetingStatus, Outcome
+from pathways.panels.forms import DecisionForm
+from pathways.panels.models import AgendaItem, Meeting, Panel
+from pathways.panels.tests.meeting_factories import (
+    PANELS_FILE,
+    actor_of,
+    agency,
+    assess,
+    load,
+    meeting_day,
+    person,
+    quorate,
+    seat,
+    seated_panel,
+    worker,
+)
+from pathways.panels.tests.test_decisions import decide, drive_screening, item_for
+
+pytestmark = pytest.mark.django_db
+DAY = meeting_day()
+ASSESSMENT_FILE = REGION_FILE.with_name("assessment.yaml")
+
+
+def _days(n: int) -> datetime.timedelta:
+    return datetime.timedelta(days=n)
+
+
+def _assessment_settings(tmp_path: Path, old: str, new: str) -> Path:
+    text = ASSESSMENT_FILE.read_text()
+    assert text.count(old) == 1, old
+    path = tmp_path / "assessment.yaml"
+    path.write_text(text.replace(old, new))
+    return path
+
+
+@pytest.fixture
+def panels(region: None) -> dict[str, Panel]:
+    found = load()
+    for slug in ("marac-cardiff", "daily-cardiff"):
+        seated_panel(found[slug])
+    return found
+
+
+@pytest.fixture
+def chair(panels: dict[str, Panel]) -> Actor:
+    return actor_of(worker(agency("police-chairs", "police"), Role.PANEL_CHAIR))
+
+
+@pytest.fixture
+def idva(panels: dict[str, Panel]) -> Actor:
+    return actor_of(worker(agency("idva-service", "victim_service"), Role.PRACTITIONER))
+
+
+def test_assessment_settings_without_the_repeat_window_are_refused_naming_the_file_and_the_setting(
+    region: None, tmp_path: Path
+) -> None:
+    path = _assessment_settings(tmp_path, "  repeat_window_months: 12\n", "")
+    with pytest.raises(DataFileError) as error:
+        load_instruments(paths=[path])
+    (problem,) = [str(p) for p in error.value.problems]
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if text.startswith("marac:"))
+    assert problem.startswith(f"{path}:{line}: marac.repeat_window_months: this field is required; add ")
+    assert "in which a new incident makes a repeat, for example 12" in problem
+
+
+def test_a_repeat_window_out_of_range_is_refused(region: None, tmp_path: Path) -> None:
+    path = _assessment_settings(tmp_path, "repeat_window_months: 12", "repeat_window_months: 0")
+    with pytest.raises(DataFileError, match=r"marac.repeat_window_months: Input should be greater than"):
+        load_instruments(paths=[path])
+
+
+def _earlier_marac(panel: Panel, chair: Actor, victim: Any, days_before: int) -> None:
+    earlier = services.schedule_meeting(panel, held_on=DAY - _days(days_before), actor=chair)
+    AgendaItem.objects.create(meeting=earlier, person=victim, reason=AgendaReason.MARAC_CRITERIA, position=1)
+    Meeting.objects.filter(pk=earlier.pk).update(status=MeetingStatus.HELD)
+
+
+def test_a_shorter_repeat_window_changes_which_cases_the_agenda_and_the_criteria_call_repeats(
+    panels: dict[str, Panel], chair: Actor, idva: Actor, tmp_path: Path
+) -> None:
+    marac = panels["marac-cardiff"]
+    heard_before = person()  # at a MARAC eight months ago
+    _earlier_marac(marac, chair, heard_before, 240)
+    told = person()  # her assessment says her last MARAC referral was eight months ago
+    load_instruments(
+        paths=[_assessment_settings(tmp_path, "repeat_window_months: 12", "repeat_window_months: 6")]
+    )
+    assess(idva, heard_before, DAY)
+    told_assessment = assess(
+        idva, told, DAY, last_marac_referral=(DAY - _days(240)).isoformat(), incident_date=DAY.isoformat()
+    )
+    assert "repeat" not in told_assessment.results["marac"]["criteria"]
+
+    items = {
+        i.person_id: i
+        for i in services.build_agenda(
+            services.schedule_meeting(marac, held_on=DAY, actor=chair), actor=chair
+        )
+    }
+    assert items[heard_before.pk].repeat is False
+    assert items[heard_before.pk].reason == AgendaReason.MARAC_CRITERIA
+
+
+def test_with_the_shipped_twelve_months_the_same_cases_are_repeats_and_labelled_so(
+    panels: dict[str, Panel], chair: Actor, idva: Actor
+) -> None:
+    marac = panels["marac-cardiff"]
+    heard_before = person()
+    _earlier_marac(marac, chair, heard_before, 240)
+    told = person()
+    assess(idva, heard_before, DAY)
+    told_assessment = assess(
+        idva, told, DAY, last_marac_referral=(DAY - _days(240)).isoformat(), incident_date=DAY.isoformat()
+    )
+    assert "repeat" in told_assessment.results["marac"]["criteria"]
+    meeting = services.schedule_meeting(marac, held_on=DAY, actor=chair)
+    items = {i.person_id: i for i in services.build_agenda(meeting, actor=chair)}
+    assert items[heard_before.pk].repeat is True
+    assert items[heard_before.pk].reason_label == "Repeat: referred again within 12 months"
+    member = marac.members.first()
+    assert member is not None
+    minutes = selectors.minutes(meeting, reader=actor_of(member.user))
+    assert "Repeat: referred again within 12 months" in [i.reason_label for i in minutes.items]
+    with translation.override("cy"):
+        welsh = items[heard_before.pk].reason_label
+    assert welsh == "Achos sy'n ailadrodd: wedi'i atgyfeirio eto o fewn 12 mis"
+
+
+def test_the_label_says_the_regions_own_window(
+    panels: dict[str, Panel], chair: Actor, idva: Actor, tmp_path: Path
+) -> None:
+    marac = panels["marac-cardiff"]
+    heard_before = person()
+    _earlier_marac(marac, chair, heard_before, 30)
+    load_instruments(
+        paths=[_assessment_settings(tmp_path, "repeat_window_months: 12", "repeat_window_months: 1")]
+    )
+    assess(idva, heard_before, DAY)
+    (item,) = services.build_agenda(services.schedule_meeting(marac, held_on=DAY, actor=chair), actor=chair)
+    assert item.reason_label == "Repeat: referred again within 1 month"
+
+
+def test_the_referral_outcome_names_the_panels_screened_service_in_the_chosen_language(region: None) -> None:
+    marac = load()["marac-cardiff"]
+    members = [seat(marac, slug) for slug in ("police", "idva", "probation")]
+    chair = actor_of(members[0].user)
+    choices = dict(marac.outcome_choices())
+    assert choices[Outcome.REFER_SCREENED] == "Refer to Drive Cardiff"
+    with translation.override("cy"):
+        assert dict(marac.outcome_choices())[Outcome.REFER_SCREENED] == "Atgyfeirio i Drive Caerdydd"
+
+    who, record = drive_screening(taken=True)
+    item = item_for(marac, who, chair)
+    quorate(item.meeting, chair)
+    decision = decide(item, chair, outcome=Outcome.REFER_SCREENED, reasons="High harm.", screening=record)
+    assert decision.outcome_label == "Refer to Drive Cardiff"
+    minutes = selectors.minutes(item.meeting, reader=chair)
+    assert [i.outcome_label for i in minutes.items] == ["Refer to Drive Cardiff"]
+
+
+def test_a_panel_without_a_screened_service_does_not_offer_the_referral(region: None) -> None:
+    daily = load()["daily-cardiff"]
+    outcomes = daily.outcome_choices()
+    assert Outcome.REFER_SCREENED not in dict(outcomes)
+    form = DecisionForm({"outcome": Outcome.REFER_SCREENED, "reasons": "x"}, outcomes=outcomes)
+    assert not form.is_valid() and "outcome" in form.errors
+
+
+def test_a_matac_without_top_n_is_refused_naming_the_fix(region: None, tmp_path: Path) -> None:
+    text = PANELS_FILE.read_text()
+    old = "    top_n: 4                # the top four in each area (§5.6)\n"
+    assert text.count(old) == 1
+    path = tmp_path / "panels.yaml"
+    path.write_text(text.replace(old, ""))
+    with pytest.raises(DataFileError) as error:
+        services.load_panels(path)
+    (problem,) = [str(p) for p in error.value.problems]
+    assert f"{path}:" in problem and "panels[4] (matac-cardiff-and-vale)" in problem
+    assert (
+        "a MATAC must say how many of the highest RFG scores per area go on each agenda: add top_n" in problem
+    )
