@@ -237,7 +237,7 @@ def bench_agenda(show_queries: bool = False) -> None:
     today = timezone.localdate()
     load_region(path=REGION_FILE)
     load_instruments(paths=[ROOT / "instruments", REGION_FILE.parent])
-    panels = {p.slug: p for p in services.load_panels(REGION_FILE.with_name("panels.yaml"))}
+    panels = {p.slug: p for p in services.panels_load(path=REGION_FILE.with_name("panels.yaml"))}
     start = time.perf_counter()
     agencies = [
         Agency.objects.create(slug=f"bench-{kind}", name_en=kind, name_cy=kind, type=kind)
@@ -249,7 +249,7 @@ def bench_agenda(show_queries: bool = False) -> None:
         membership = Membership.objects.create(user=user, agency=agency, role=Role.PANEL_CHAIR)
         users.append(Actor(user=user, membership=membership))
         for slug in ("marac-cardiff", "matac-cardiff-and-vale"):
-            services.add_member(panels[slug], agency, user, "member")
+            services.panel_member_add(panel=panels[slug], agency=agency, user=user, role="member")
     chair = users[0]
     people = _people(rng)
     written = _insert_assessments(_assessment_rows(rng, people, agencies[1], chair.user, today))
@@ -273,14 +273,14 @@ def bench_agenda(show_queries: bool = False) -> None:
     for slug in ("marac-cardiff", "matac-cardiff-and-vale"):
         meeting = Meeting.objects.create(panel=panels[slug], held_on=today)
         with CaptureQueriesContext(connection) as queries:
-            items = services.build_agenda(meeting, actor=chair)
+            items = services.agenda_build(meeting=meeting, actor=chair)
         if show_queries:
             for q in sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:6]:
                 print(f"  {float(q['time']) * 1000:.0f} ms: {q['sql'][:300]}")
         samples = []
         for _ in range(RUNS):
             begin = time.perf_counter()
-            items = services.build_agenda(meeting, actor=chair)
+            items = services.agenda_build(meeting=meeting, actor=chair)
             samples.append(time.perf_counter() - begin)
         median, worst = statistics.median(samples), percentile(samples, 1.0)
         reasons: dict[str, int] = {}

@@ -155,7 +155,7 @@ def build_region(rng: random.Random) -> list[Staff]:
     from pathways.demo.cast import AGENCIES
     from pathways.directory.models import Area, Region, Service
     from pathways.directory.services import load_region
-    from pathways.panels.services import load_panels
+    from pathways.panels.services import panels_load
     from pathways.people.models import Person, PersonAccess, Relationship
     from pathways.police.rfg import load_rfg_model
     from pathways.referrals.models import Referral, ReferralEvent
@@ -164,7 +164,7 @@ def build_region(rng: random.Random) -> list[Staff]:
     load_region(path=REGION_FILE)
     load_triage_rules(path=TRIAGE_FILE)
     load_instruments(paths=INSTRUMENTS)
-    load_panels(PANELS_FILE)
+    panels_load(path=PANELS_FILE)
     load_rfg_model(path=RFG_FILE)
     region = Region.objects.get(slug="cardiff-and-vale")
     areas = {a.slug: a for a in Area.objects.all()}

@@ -193,13 +193,13 @@ def load_demo_panels() -> None:
 
     Safe to run again: seats already held are kept, and a panel with a meeting to come gets no other.
     """
-    loaded = {panel.slug: panel for panel in panels.load_panels(DEMO_PANELS)}
+    loaded = {panel.slug: panel for panel in panels.panels_load(path=DEMO_PANELS)}
     users = {u.username: u for u in User.objects.filter(username__in={s[1] for s in SEATS})}
     for slug, username, role in SEATS:
         panel, user = loaded[slug], users[username]
         if not PanelMember.objects.filter(panel=panel, user=user).exists():
             membership = user.memberships.select_related("agency").get()
-            panels.add_member(panel, membership.agency, user, role)
+            panels.panel_member_add(panel=panel, agency=membership.agency, user=user, role=role)
     today = datetime.date.today()
     for slug in dict.fromkeys(s[0] for s in SEATS):
         panel = loaded[slug]
@@ -207,4 +207,4 @@ def load_demo_panels() -> None:
             continue
         coordinator = panel.members.select_related("user").get(role=MemberRole.COORDINATOR).user
         actor = Actor(user=coordinator, membership=coordinator.memberships.select_related("agency").get())
-        panels.schedule_meeting(panel, held_on=today + datetime.timedelta(days=7), actor=actor)
+        panels.meeting_schedule(panel=panel, held_on=today + datetime.timedelta(days=7), actor=actor)

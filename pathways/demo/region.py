@@ -454,7 +454,7 @@ class _Writer:
 
     def meeting_on(self, panel: Panel, day: datetime.date, actor: Actor) -> Meeting:
         found = panel.meetings.filter(held_on=day).first()
-        return found or panels.schedule_meeting(panel, held_on=day, actor=actor)
+        return found or panels.meeting_schedule(panel=panel, held_on=day, actor=actor)
 
     def hold(
         self,
@@ -466,9 +466,11 @@ class _Writer:
     ) -> None:
         """Build the agenda as it was before the meeting, record who came, decide each case, set actions."""
         with _as_of(meeting.held_on):
-            items = panels.build_agenda(meeting, actor=actor)
-        panels.record_attendance(
-            meeting, {m.pk: (True, False) for m in meeting.panel.members.all()}, actor=actor
+            items = panels.agenda_build(meeting=meeting, actor=actor)
+        panels.meeting_attendance_record(
+            meeting=meeting,
+            attendance={m.pk: (True, False) for m in meeting.panel.members.all()},
+            actor=actor,
         )
         seats = {m.agency.slug: m for m in meeting.panel.members.select_related("agency", "user")}
         taken = set()
@@ -478,8 +480,8 @@ class _Writer:
             )
         for number, item in enumerate(items):
             outcome, reasons = self.outcome(meeting.panel, item, taken)
-            panels.record_decision(
-                item,
+            panels.decision_record(
+                item=item,
                 outcome=outcome,
                 reasons=reasons,
                 review_on=meeting.held_on + datetime.timedelta(days=28) if number % 2 == 0 else None,
@@ -490,8 +492,8 @@ class _Writer:
                 seat = seats.get(slug)
                 if seat is None:
                     continue
-                action = panels.add_action(
-                    item,
+                action = panels.action_create(
+                    item=item,
                     description=text,
                     agency=seat.agency,
                     owner=seat.user,
@@ -499,9 +501,9 @@ class _Writer:
                     actor=actor,
                 )
                 if close and position == 0 and number % 2 == 1:
-                    panels.update_action(action, status=ActionStatus.DONE, actor=actor)
+                    panels.action_update(action=action, status=ActionStatus.DONE, actor=actor)
         if close:
-            panels.close_meeting(meeting, actor=actor)
+            panels.meeting_close(meeting=meeting, actor=actor)
 
     def outcome(self, panel: Panel, item: AgendaItem, taken: set[Any]) -> tuple[str, str]:
         if panel.kind == PanelKind.MATAC:
@@ -510,7 +512,7 @@ class _Writer:
                 if item.rfg_score_id
                 else (Outcome.ENFORCEMENT, "Referred in by a partner agency: enforcement options reviewed.")
             )
-        if item.person_id is not None and taken & set(panels.screened_for(item)):
+        if item.person_id is not None and taken & set(panels.item_screenings(item=item)):
             return Outcome.REFER_SCREENED, "High risk and escalating; Drive screened him and has a place."
         return Outcome.SAFETY_PLAN, "Safety plan agreed with the IDVA; partner agencies flag the address."
 
@@ -542,11 +544,11 @@ class _Writer:
             self.step(written, referral, self.actors["drive"])
         for written in self.written:
             if written.family.scene.marac == "nominated" and written.partner is not None:
-                panels.nominate(
-                    panel,
-                    written.partner,
-                    self.actors["socialworker"].agency,  # type: ignore[arg-type]
-                    "New disclosures at a child protection conference; risk rising.",
+                panels.nomination_create(
+                    panel=panel,
+                    person=written.partner,
+                    agency=self.actors["socialworker"].agency,  # type: ignore[arg-type]
+                    reason="New disclosures at a child protection conference; risk rising.",
                     actor=self.actors["socialworker"],
                 )
         self.build_next(panel, coordinator)
@@ -558,11 +560,11 @@ class _Writer:
         self.hold(past, matac, close=True)
         for written in self.written:
             if written.family.scene.nominated_to_matac:
-                panels.nominate(
-                    panel,
-                    written.perpetrator,
-                    self.actors["socialworker"].agency,  # type: ignore[arg-type]
-                    "Controlling towards a new partner after separation; several agencies know him.",
+                panels.nomination_create(
+                    panel=panel,
+                    person=written.perpetrator,
+                    agency=self.actors["socialworker"].agency,  # type: ignore[arg-type]
+                    reason="Controlling towards a new partner after separation; several agencies know him.",
                     actor=self.actors["socialworker"],
                 )
         self.build_next(panel, matac)
@@ -572,7 +574,7 @@ class _Writer:
             "held_on"
         )
         for meeting in upcoming[:1]:
-            panels.build_agenda(meeting, actor=actor)
+            panels.agenda_build(meeting=meeting, actor=actor)
 
     def account_change(self) -> None:
         """A role waiting for the second administrator, so that both administrators have something to do."""

@@ -26,7 +26,7 @@ from pathways.people.sealed import sealed_details_withhold, withheld_message
 # --- look-ups --------------------------------------------------------------------------------------
 
 
-def panels_for(actor: Actor) -> QuerySet[Panel]:
+def panels_for(*, actor: Actor) -> QuerySet[Panel]:
     """The active panels the actor holds (or deputises in) a seat on."""
     return visible_to(actor, Panel.objects.filter(is_active=True), Perm.PANEL_CASE_VIEW)
 
@@ -79,7 +79,7 @@ class Quorum:
     missing: list[Agency]
 
 
-def quorum(meeting: Meeting) -> Quorum:
+def meeting_quorum(*, meeting: Meeting) -> Quorum:
     """Whether enough member agencies were present, in person or by deputy (one agency counts once)."""
     seated = {
         a.pk: a
@@ -94,7 +94,7 @@ def quorum(meeting: Meeting) -> Quorum:
     return Quorum(quorate=len(present) >= needed, present=present, needed=needed, missing=missing)
 
 
-def overdue_actions(today: datetime.date, agency: Agency | None = None) -> QuerySet[Action]:
+def actions_overdue(*, today: datetime.date, agency: Agency | None = None) -> QuerySet[Action]:
     """Open actions due before `today`, oldest first; optionally only one agency's."""
     actions = Action.objects.filter(status=ActionStatus.OPEN, due_on__lt=today)
     if agency is not None:
@@ -102,7 +102,7 @@ def overdue_actions(today: datetime.date, agency: Agency | None = None) -> Query
     return actions.select_related("agency", "item__meeting__panel").order_by("due_on", "created_at")
 
 
-def actions_for_agency(agency: Agency) -> QuerySet[Action]:
+def actions_for_agency(*, agency: Agency) -> QuerySet[Action]:
     """Every action an agency owns: open ones first, soonest due first."""
     open_first = Case(
         When(status=ActionStatus.OPEN, then=Value(0)), default=Value(1), output_field=IntegerField()
@@ -118,7 +118,7 @@ def actions_for_agency(agency: Agency) -> QuerySet[Action]:
 # --- minutes -------------------------------------------------------------------------------------------
 
 
-def person_label(item: AgendaItem) -> str:
+def item_person_label(*, item: AgendaItem) -> str:
     """How papers name the person on an item: their name, or the police reference when there is no record.
     Never anything sealed (address, phone, email, school) and never where they live."""
     if item.person is not None:
@@ -200,7 +200,7 @@ def _checked(text: str, markers: list[Marker]) -> str:
     return withheld_message() if shown is None else shown
 
 
-def minutes(meeting: Meeting, *, reader: Actor) -> Minutes:
+def minutes_get(*, meeting: Meeting, reader: Actor) -> Minutes:
     """The minutes of a meeting from its record as `reader` may read them, in the active language. A few
     queries, whatever the size of the agenda. Never a person's sealed contact details or location, and for
     a seat on the perpetrator side, no victim's case."""
@@ -231,7 +231,7 @@ def minutes(meeting: Meeting, *, reader: Actor) -> Minutes:
         .order_by("position")
     )
     minutes_items = []
-    markers = sharing.protected_markers_by_item(items)
+    markers = sharing.protected_markers_by_item(items=items)
     repeat_months = (
         RegionAssessmentSettings.repeat_window_months(panel.region_id)
         if any(AgendaReason.REPEAT in (item.reason, *item.other_reasons) for item in items)
@@ -246,7 +246,7 @@ def minutes(meeting: Meeting, *, reader: Actor) -> Minutes:
         minutes_items.append(
             MinutesItem(
                 position=item.position,
-                person_label=person_label(item),
+                person_label=item_person_label(item=item),
                 reason=item.reason,
                 reason_label=reason_labels[0],
                 other_reason_labels=reason_labels[1:],
@@ -273,7 +273,7 @@ def minutes(meeting: Meeting, *, reader: Actor) -> Minutes:
                 ],
             )
         )
-    quorum_now = quorum(meeting)
+    quorum_now = meeting_quorum(meeting=meeting)
     return Minutes(
         meeting_id=meeting.pk,
         panel_name=panel.name,

@@ -121,7 +121,7 @@ def _refuse_if_closed(meeting: Meeting) -> None:
 
 
 @transaction.atomic
-def load_panels(path: Path, *, actor: Actor | None = None) -> list[Panel]:
+def panels_load(*, path: Path, actor: Actor | None = None) -> list[Panel]:
     """Make the region's panels match its panels.yaml: created or updated by slug; panels no longer in the
     file are made inactive (their meetings are kept). All or nothing, every problem reported at once."""
     parsed, data, index = validate(path, PanelsFile)
@@ -185,13 +185,13 @@ def _is_member_of(user: User, agency: Agency) -> bool:
 
 
 @transaction.atomic
-def add_member(
+def panel_member_add(
+    *,
     panel: Panel,
     agency: Agency,
     user: User,
     role: str = MemberRole.MEMBER,
     deputy: User | None = None,
-    *,
     actor: Actor | None = None,
 ) -> PanelMember:
     """Give `agency` a seat on `panel`, held by `user` (with an optional deputy from the same agency)."""
@@ -231,7 +231,7 @@ def add_member(
 
 
 @transaction.atomic
-def schedule_meeting(panel: Panel, *, held_on: datetime.date | None = None, actor: Actor) -> Meeting:
+def meeting_schedule(*, panel: Panel, held_on: datetime.date | None = None, actor: Actor) -> Meeting:
     """The next meeting: on `held_on`, or else on the panel's cadence after its last meeting (the first such
     date that is not before today; today when it has never met). Never two on one day."""
     panel = Panel.objects.select_for_update().get(pk=panel.pk)
@@ -257,7 +257,9 @@ def schedule_meeting(panel: Panel, *, held_on: datetime.date | None = None, acto
 
 
 @transaction.atomic
-def record_attendance(meeting: Meeting, attendance: dict[Any, tuple[bool, bool]], *, actor: Actor) -> None:
+def meeting_attendance_record(
+    *, meeting: Meeting, attendance: dict[Any, tuple[bool, bool]], actor: Actor
+) -> None:
     """Record who attended: member pk -> (present, by_deputy), where present means the seat was filled and
     by_deputy that the deputy filled it (which counts as present). Members not given stay as they were.
     Recording attendance marks the meeting as held."""
@@ -418,7 +420,7 @@ def _marac_candidates(meeting: Meeting, area_ids: list[Any]) -> list[_Candidate]
     return found
 
 
-def latest_rfg_run(meeting: Meeting) -> RfgRun | None:
+def rfg_run_latest(*, meeting: Meeting) -> RfgRun | None:
     return RfgRun.objects.filter(region=meeting.panel.region_id).order_by("-created_at").first()
 
 
@@ -550,7 +552,7 @@ def _kept_order_key(item: AgendaItem) -> tuple[Any, ...]:
 
 
 @transaction.atomic
-def build_agenda(meeting: Meeting, *, actor: Actor) -> list[AgendaItem]:
+def agenda_build(*, meeting: Meeting, actor: Actor) -> list[AgendaItem]:
     """Build (or rebuild) the meeting's agenda from the record.
 
     MARAC and daily panels hear people meeting the MARAC referral criteria (repeats flagged); MATAC hears
@@ -585,7 +587,7 @@ def build_agenda(meeting: Meeting, *, actor: Actor) -> list[AgendaItem]:
     candidates: list[_Candidate] = _review_candidates(meeting)
     if panel.kind in (PanelKind.MARAC, PanelKind.DAILY):
         candidates += _marac_candidates(meeting, area_ids)
-    run = latest_rfg_run(meeting) if panel.kind == PanelKind.MATAC else None
+    run = rfg_run_latest(meeting=meeting) if panel.kind == PanelKind.MATAC else None
     if run is not None:
         candidates += _rfg_candidates(meeting, run, area_ids)
     candidates += _nomination_candidates(meeting)
@@ -655,7 +657,9 @@ def build_agenda(meeting: Meeting, *, actor: Actor) -> list[AgendaItem]:
     )
 
 
-def nominate(panel: Panel, person: Person, agency: Agency, reason: str, *, actor: Actor) -> RfgNomination:
+def nomination_create(
+    *, panel: Panel, person: Person, agency: Agency, reason: str, actor: Actor
+) -> RfgNomination:
     """A member or partner agency refers someone in for the panel's next agenda. One open referral in per
     agency and person: a second agency's referral is heard at the same item."""
     reason = (reason or "").strip()
@@ -674,7 +678,7 @@ def nominate(panel: Panel, person: Person, agency: Agency, reason: str, *, actor
         raise PanelError(_("%(agency)s is no longer active.") % {"agency": agency.name})
     sealed_details_refuse(
         fields={"reason": reason},
-        markers=sharing.protected_markers_for_person(person, region_id=panel.region_id),
+        markers=sharing.protected_markers_for_person(person=person, region_id=panel.region_id),
         actor=actor,
         record_type="person",
         record_id=person.pk,
@@ -735,7 +739,7 @@ def _check_screening(item: AgendaItem, panel: Panel, screening: ScreeningRound |
             _("That screening was for another service, not %(service)s.") % {"service": service.name}
         )
     taken = ScreeningCandidate.objects.filter(
-        screening=screening, referral__person_id__in=screened_for(item), taken=True
+        screening=screening, referral__person_id__in=item_screenings(item=item), taken=True
     ).exists()
     if not taken:
         raise PanelError(
@@ -743,7 +747,7 @@ def _check_screening(item: AgendaItem, panel: Panel, screening: ScreeningRound |
         )
 
 
-def screened_for(item: AgendaItem) -> list[Any]:
+def item_screenings(*, item: AgendaItem) -> list[Any]:
     """Who a referral from this item to a capacity-limited service is for: the person on a perpetrator
     panel's item; on a victim's case at a MARAC, the partners and ex-partners who harm her."""
     if item.person is None or item.person.side == Side.PERPETRATOR:
@@ -756,9 +760,9 @@ def screened_for(item: AgendaItem) -> list[Any]:
     )
 
 
-def record_decision(
-    item: AgendaItem,
+def decision_record(
     *,
+    item: AgendaItem,
     outcome: str,
     reasons: str,
     review_on: datetime.date | None = None,
@@ -772,7 +776,7 @@ def record_decision(
     reasons = (reasons or "").strip()
     sealed_details_refuse(
         fields={"reasons": reasons},
-        markers=sharing.protected_markers(item),
+        markers=sharing.protected_markers(item=item),
         actor=actor,
         record_type="agendaitem",
         record_id=item.pk,
@@ -787,7 +791,7 @@ def record_decision(
             raise PanelError(_("Choose the panel's decision."))
         if not reasons:
             raise PanelError(_("Give the panel's reasons for the decision."))
-        quorum = selectors.quorum(meeting)
+        quorum = selectors.meeting_quorum(meeting=meeting)
         if not quorum.quorate:
             raise PanelError(
                 _(
@@ -828,9 +832,9 @@ def record_decision(
         return decision
 
 
-def add_action(
-    item: AgendaItem,
+def action_create(
     *,
+    item: AgendaItem,
     description: str,
     agency: Agency,
     owner: User | None = None,
@@ -842,7 +846,7 @@ def add_action(
     description = (description or "").strip()
     sealed_details_refuse(
         fields={"description": description},
-        markers=sharing.protected_markers(item),
+        markers=sharing.protected_markers(item=item),
         actor=actor,
         record_type="agendaitem",
         record_id=item.pk,
@@ -889,7 +893,7 @@ def add_action(
 
 
 @transaction.atomic
-def update_action(action: Action, *, status: str, actor: Actor) -> Action:
+def action_update(*, action: Action, status: str, actor: Actor) -> Action:
     """Move an action's status; allowed after the minutes are issued too (the work goes on)."""
     if status not in ActionStatus.values:
         raise PanelError(_("Choose the action's status."))
@@ -914,12 +918,12 @@ class Chased:
 
 
 @transaction.atomic
-def chase_overdue_actions(today: datetime.date, *, actor: Actor | None) -> list[Chased]:
+def actions_chase_overdue(*, today: datetime.date, actor: Actor | None) -> list[Chased]:
     """Mark every open action past its due date as chased today, at most once a day each, and audit each
     chase; returns the actions chased now."""
     due = [
         Chased(*row)
-        for row in selectors.overdue_actions(today)
+        for row in selectors.actions_overdue(today=today)
         .filter(Q(last_chased_on__isnull=True) | Q(last_chased_on__lt=today))
         .select_for_update(of=("self",))
         .values_list("pk", "agency__slug", "item__meeting__panel__slug", "due_on")
@@ -938,13 +942,13 @@ def chase_overdue_actions(today: datetime.date, *, actor: Actor | None) -> list[
     return due
 
 
-def chase_overdue(today: datetime.date, *, actor: Actor | None) -> int:
+def actions_chase_overdue_count(*, today: datetime.date, actor: Actor | None) -> int:
     """How many overdue actions were chased now (see chase_overdue_actions)."""
-    return len(chase_overdue_actions(today, actor=actor))
+    return len(actions_chase_overdue(today=today, actor=actor))
 
 
 @transaction.atomic
-def close_meeting(meeting: Meeting, *, actor: Actor) -> Meeting:
+def meeting_close(*, meeting: Meeting, actor: Actor) -> Meeting:
     """Issue the minutes: the items' decisions and actions are fixed from now on (actions' statuses still
     move). Referrals in that the meeting did not decide go back to wait for the next one."""
     meeting = _locked(meeting)
@@ -975,11 +979,11 @@ def close_meeting(meeting: Meeting, *, actor: Actor) -> Meeting:
 # --- minutes -------------------------------------------------------------------------------------------
 
 
-def render_minutes(meeting: Meeting, language: str, *, reader: Actor) -> str:
+def minutes_render(*, meeting: Meeting, language: str, reader: Actor) -> str:
     """The minutes as an HTML fragment in `language` ("en" or "cy"), both from the same record, as `reader`
     may read them."""
     with translation.override(language):
         return render_to_string(
             "panels/minutes_document.html",
-            {"minutes": selectors.minutes(meeting, reader=reader), "language": language},
+            {"minutes": selectors.minutes_get(meeting=meeting, reader=reader), "language": language},
         )

@@ -145,22 +145,22 @@ class Papers:
         return [(str(CONTACT_LABELS[name]), self.contact.get(name)) for name in CONTACT_FIELDS]
 
 
-def running_the_meeting(item: AgendaItem, actor: Actor) -> bool:
+def item_run_by(*, item: AgendaItem, actor: Actor) -> bool:
     """True when the actor holds (or deputises in) the chair's or the coordinator's seat at this panel."""
     return runs_the_meeting(actor, item.meeting)
 
 
-def parts_for(item: AgendaItem, actor: Actor) -> frozenset[Part]:
+def papers_parts_for(*, item: AgendaItem, actor: Actor) -> frozenset[Part]:
     """The parts of the papers the actor reads at this panel (the access policy decides)."""
     return papers_parts(actor, item)
 
 
-def is_perpetrator_panel(item: AgendaItem) -> bool:
+def item_on_perpetrator_panel(*, item: AgendaItem) -> bool:
     return item.meeting.panel.kind in PanelKind.perpetrator_focused()
 
 
-def papers_for(
-    item: AgendaItem, actor: Actor, request: HttpRequest | None, *, reveal_purpose: str = ""
+def papers_get(
+    *, item: AgendaItem, actor: Actor, request: HttpRequest | None, reveal_purpose: str = ""
 ) -> Papers:
     """What the actor's agency may see about the item's person at this meeting. Reading is audited.
 
@@ -182,11 +182,11 @@ def papers_for(
         .first()
         or item
     )
-    parts = parts_for(item, actor)
+    parts = papers_parts_for(item=item, actor=actor)
     if not parts:
         raise Http404
     person = item.person
-    perpetrator_panel = is_perpetrator_panel(item)
+    perpetrator_panel = item_on_perpetrator_panel(item=item)
     risk = current_risk(person) if person is not None and Part.RISK in parts else None
     may_reveal = may_reveal_at_meeting(
         actor,
@@ -269,7 +269,7 @@ def _shared(item: AgendaItem, parts: frozenset[Part]) -> list[SharedLine]:
     disclosures = list(item.disclosures.select_related("agency").order_by("created_at"))
     # Checked again when shown: a contact detail sealed on a record after it was typed into a disclosure
     # must still never reach a perpetrator panel's papers.
-    markers = protected_markers(item) if is_perpetrator_panel(item) and disclosures else []
+    markers = protected_markers(item=item) if item_on_perpetrator_panel(item=item) and disclosures else []
     lines = []
     for disclosure in disclosures:
         information: str | None = disclosure.information
@@ -309,7 +309,7 @@ class Subject:
     region_id: int
 
 
-def protected_ids_for_subjects(subjects: list[Subject]) -> dict[Any, set[uuid.UUID]]:
+def protected_ids_for_subjects(*, subjects: list[Subject]) -> dict[Any, set[uuid.UUID]]:
     """For each subject, the people whose location must stay out of typed text about them: the person's
     partners and ex-partners, children, and the person themself if on the victim side
     (pathways.people.sealed), and the victims the police have recorded against the person, by their record
@@ -345,49 +345,49 @@ def _subject(item: AgendaItem) -> Subject:
     return Subject(item.pk, item.person, item.police_reference, item.meeting.panel.region_id)
 
 
-def protected_ids_by_item(items: list[AgendaItem]) -> dict[uuid.UUID, set[uuid.UUID]]:
+def protected_ids_by_item(*, items: list[AgendaItem]) -> dict[uuid.UUID, set[uuid.UUID]]:
     """For each item, the people protected in its typed text (decisions, actions, what was shared, the
     minutes). The items should come with their person and meeting's panel."""
-    return protected_ids_for_subjects([_subject(item) for item in items])
+    return protected_ids_for_subjects(subjects=[_subject(item) for item in items])
 
 
-def protected_markers_for_person(person: Person, *, region_id: int) -> list[Marker]:
+def protected_markers_for_person(*, person: Person, region_id: int) -> list[Marker]:
     """The sealed details protected in typed text about a person (a reason for referring them in)."""
     subject = Subject(person.pk, person, "", region_id)
-    return sealed.markers_of(protected_ids_for_subjects([subject]))[person.pk]
+    return sealed.markers_of(protected_ids_for_subjects(subjects=[subject]))[person.pk]
 
 
-def protected_markers_by_item(items: list[AgendaItem]) -> dict[uuid.UUID, list[Marker]]:
+def protected_markers_by_item(*, items: list[AgendaItem]) -> dict[uuid.UUID, list[Marker]]:
     """Each item's protected people's sealed details, as markers (never shown, returned or logged)."""
-    return sealed.markers_of(protected_ids_by_item(items))
+    return sealed.markers_of(protected_ids_by_item(items=items))
 
 
-def protected_people(item: AgendaItem) -> list[Person]:
-    return list(Person.objects.filter(pk__in=protected_ids_by_item([item])[item.pk]))
+def protected_people(*, item: AgendaItem) -> list[Person]:
+    return list(Person.objects.filter(pk__in=protected_ids_by_item(items=[item])[item.pk]))
 
 
-def protected_markers(item: AgendaItem) -> list[Marker]:
-    return protected_markers_by_item([item])[item.pk]
+def protected_markers(*, item: AgendaItem) -> list[Marker]:
+    return protected_markers_by_item(items=[item])[item.pk]
 
 
 # --- Recording what an agency shared -------------------------------------------------------------------
 
 
-def may_share_for(item: AgendaItem, actor: Actor) -> list[Agency]:
+def disclosure_agencies(*, item: AgendaItem, actor: Actor) -> list[Agency]:
     """The agencies the actor may record a disclosure for: their own, if it has a seat; the chair and the
     coordinator record for any agency at the table, since they take the notes."""
     agency = actor.agency
     if agency is None or not allows(actor, Perm.PANEL_CONTRIBUTE) or not holds_seat(actor, item.meeting):
         return []
-    if running_the_meeting(item, actor):
+    if item_run_by(item=item, actor=actor):
         seats = PanelMember.objects.filter(panel_id=item.meeting.panel_id)
         return list(Agency.objects.filter(pk__in=seats.values("agency_id")).order_by("name_en"))
     return [agency]
 
 
-def record_disclosure(
-    item: AgendaItem,
+def disclosure_record(
     *,
+    item: AgendaItem,
     agency: Agency,
     information: str,
     lawful_basis: str,
@@ -403,7 +403,7 @@ def record_disclosure(
     item = AgendaItem.objects.select_related("meeting__panel").get(pk=item.pk)
     if not can_see_record(actor, item.meeting, Perm.PANEL_CONTRIBUTE):
         raise Http404
-    if agency.pk not in {a.pk for a in may_share_for(item, actor)}:
+    if agency.pk not in {a.pk for a in disclosure_agencies(item=item, actor=actor)}:
         raise SharingError(_("Only an agency with a seat on this panel can share at its table."), "agency")
     if lawful_basis not in LawfulBasis.values:
         raise SharingError(_("Choose the lawful basis the information is shared on."), "lawful_basis")
@@ -414,7 +414,7 @@ def record_disclosure(
         raise SharingError(_("The information shared must be 8000 characters or fewer."), "information")
     if item.meeting.status == MeetingStatus.CLOSED:
         raise SharingError(_("The minutes of this meeting are issued: nothing more can be shared at it."))
-    found = mentions(text, protected_markers(item))
+    found = mentions(text, protected_markers(item=item))
     if found:
         # Telling the user their text matched is itself a glimpse of a sealed detail: the attempt is
         # audited as one, so that anyone probing for an address shows up in the log.
@@ -427,7 +427,7 @@ def record_disclosure(
             purpose="disclosure refused: it held a protected person's contact details or location",
             details={"refused": sorted(found)},
         )
-        if is_perpetrator_panel(item):
+        if item_on_perpetrator_panel(item=item):
             raise SharingError(
                 _(
                     "This holds the contact details or location of someone this person has harmed, or of a "

@@ -86,7 +86,7 @@ def _member_agencies(panel: Panel) -> QuerySet[Agency]:
 def panel_list(request: HttpRequest) -> HttpResponse:
     """The panels the actor's agency has a seat on, each with its next meeting."""
     actor = actor_for(request)
-    panels = list(selectors.panels_for(actor).select_related("region").order_by("kind", "name_en"))
+    panels = list(selectors.panels_for(actor=actor).select_related("region").order_by("kind", "name_en"))
     today = datetime.date.today()
     upcoming: dict[object, Meeting] = {}
     for meeting in Meeting.objects.filter(panel__in=panels, held_on__gte=today).order_by("held_on"):
@@ -125,7 +125,9 @@ def meeting_new(request: HttpRequest, panel_id: uuid.UUID) -> HttpResponse:
     form = MeetingForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            meeting = services.schedule_meeting(panel, held_on=form.cleaned_data["held_on"], actor=actor)
+            meeting = services.meeting_schedule(
+                panel=panel, held_on=form.cleaned_data["held_on"], actor=actor
+            )
         except services.PanelError as error:
             form.add_error("held_on", error.message)
         else:
@@ -151,8 +153,12 @@ def nominate(request: HttpRequest, panel_id: uuid.UUID) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         assert actor.agency is not None  # the policy lets no one without an agency this far
         try:
-            services.nominate(
-                panel, form.cleaned_data["person"], actor.agency, form.cleaned_data["reason"], actor=actor
+            services.nomination_create(
+                panel=panel,
+                person=form.cleaned_data["person"],
+                agency=actor.agency,
+                reason=form.cleaned_data["reason"],
+                actor=actor,
             )
         except services.PanelError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
@@ -181,7 +187,7 @@ def _meeting_page(
             "meeting": meeting,
             "panel": meeting.panel,
             "items": items,
-            "quorum": selectors.quorum(meeting),
+            "quorum": selectors.meeting_quorum(meeting=meeting),
             "attendance_recorded": meeting.attendance.exists(),
             "decided": sum(1 for i in items if _decision(i) is not None),
             "is_open": meeting.status != MeetingStatus.CLOSED,
@@ -206,7 +212,7 @@ def agenda_build(request: HttpRequest, meeting_id: uuid.UUID) -> HttpResponse:
     actor = actor_for(request)
     meeting = _meeting(actor, meeting_id)
     try:
-        items = services.build_agenda(meeting, actor=actor)
+        items = services.agenda_build(meeting=meeting, actor=actor)
     except services.PanelError as error:
         return _meeting_page(request, actor, meeting, [error.message])
     messages.success(request, _("Agenda built: %(count)s items.") % {"count": len(items)})
@@ -224,11 +230,11 @@ def attendance(request: HttpRequest, meeting_id: uuid.UUID) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.record_attendance(meeting, form.attendance(), actor=actor)
+            services.meeting_attendance_record(meeting=meeting, attendance=form.attendance(), actor=actor)
         except services.PanelError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
-            quorum = selectors.quorum(meeting)
+            quorum = selectors.meeting_quorum(meeting=meeting)
             if quorum.quorate:
                 messages.success(request, _("Attendance recorded. The meeting is quorate."))
             else:
@@ -251,7 +257,7 @@ def close(request: HttpRequest, meeting_id: uuid.UUID) -> HttpResponse:
     errors: list[str] = []
     if request.method == "POST":
         try:
-            services.close_meeting(meeting, actor=actor)
+            services.meeting_close(meeting=meeting, actor=actor)
         except services.PanelError as error:
             errors.append(error.message)
         else:
@@ -266,7 +272,7 @@ def close(request: HttpRequest, meeting_id: uuid.UUID) -> HttpResponse:
             "panel": meeting.panel,
             "items": len(items),
             "undecided": sum(1 for i in items if _decision(i) is None),
-            "quorum": selectors.quorum(meeting),
+            "quorum": selectors.meeting_quorum(meeting=meeting),
             "errors": errors,
         },
     )
@@ -281,7 +287,7 @@ def minutes(request: HttpRequest, meeting_id: uuid.UUID) -> HttpResponse:
     if language not in MINUTES_LANGUAGES:
         language = "en"
     # render_minutes renders a template with autoescaping, so its HTML is safe to place in the page.
-    document = mark_safe(services.render_minutes(meeting, language, reader=actor))  # noqa: S308
+    document = mark_safe(services.minutes_render(meeting=meeting, language=language, reader=actor))  # noqa: S308
     return render(
         request,
         "panels/minutes.html",
@@ -310,7 +316,7 @@ def item_detail(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
     decision = _decision(item)
     actions = list(item.actions.select_related("agency", "owner").order_by("due_on"))
     overdue = set(
-        selectors.overdue_actions(datetime.date.today())
+        selectors.actions_overdue(today=datetime.date.today())
         .filter(pk__in=[a.pk for a in actions])
         .values_list("pk", flat=True)
     )
@@ -328,8 +334,8 @@ def item_detail(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
         "is_open": meeting.status != MeetingStatus.CLOSED,
         "can_change": allows(actor, Perm.PANEL_CASE_CHANGE),
         "can_contribute": allows(actor, Perm.PANEL_CONTRIBUTE),
-        "papers": sharing.papers_for(item, actor, request),
-        "markers": sharing.protected_markers(item),
+        "papers": sharing.papers_get(item=item, actor=actor, request=request),
+        "markers": sharing.protected_markers(item=item),
     }
     return render(request, "panels/item_detail.html", context)
 
@@ -341,7 +347,7 @@ def _screenings(item: AgendaItem) -> QuerySet[ScreeningRound] | None:
         return None
     return (
         ScreeningRound.objects.filter(
-            service=service, candidates__referral__person__in=services.screened_for(item)
+            service=service, candidates__referral__person__in=services.item_screenings(item=item)
         )
         .select_related("service")
         .distinct()
@@ -372,8 +378,8 @@ def decide(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.record_decision(
-                item,
+            services.decision_record(
+                item=item,
                 outcome=data["outcome"],
                 reasons=data["reasons"],
                 review_on=data.get("review_on"),
@@ -408,8 +414,8 @@ def action_new(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.add_action(
-                item,
+            services.action_create(
+                item=item,
                 description=data["description"],
                 agency=data["agency"],
                 owner=data.get("owner"),
@@ -438,7 +444,7 @@ def action_update(request: HttpRequest, action_id: uuid.UUID) -> HttpResponse:
     form = ActionStatusForm(_posted(request), initial={"status": action.status})
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_action(action, status=form.cleaned_data["status"], actor=actor)
+            services.action_update(action=action, status=form.cleaned_data["status"], actor=actor)
         except services.PanelError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
@@ -446,7 +452,7 @@ def action_update(request: HttpRequest, action_id: uuid.UUID) -> HttpResponse:
             if actor.agency is not None and action.agency_id == actor.agency.pk:
                 return redirect("panels:actions")
             return redirect("panels:item_detail", item_id=action.item_id)
-    overdue = selectors.overdue_actions(datetime.date.today()).filter(pk=action.pk).exists()
+    overdue = selectors.actions_overdue(today=datetime.date.today()).filter(pk=action.pk).exists()
     case_visible = bool(selectors.visible_item_ids(actor=actor, item_ids={action.item_id}))
     return render(
         request,
@@ -457,7 +463,7 @@ def action_update(request: HttpRequest, action_id: uuid.UUID) -> HttpResponse:
             "form": form,
             "overdue": overdue,
             "case_visible": case_visible,
-            "markers": sharing.protected_markers(action.item),
+            "markers": sharing.protected_markers(item=action.item),
         },
     )
 
@@ -467,13 +473,13 @@ def actions(request: HttpRequest) -> HttpResponse:
     actor = actor_for(request)
     assert actor.agency is not None  # the policy lets no one without an agency this far
     today = datetime.date.today()
-    own = visible_to(actor, selectors.actions_for_agency(actor.agency), Perm.PANEL_CONTRIBUTE).filter(
+    own = visible_to(actor, selectors.actions_for_agency(agency=actor.agency), Perm.PANEL_CONTRIBUTE).filter(
         status=ActionStatus.OPEN
     )
     rows = list(own.select_related("item__meeting__panel", "item__person", "owner"))
     cases = selectors.visible_item_ids(actor=actor, item_ids={a.item_id for a in rows})
     overdue = set(
-        selectors.overdue_actions(today, actor.agency)
+        selectors.actions_overdue(today=today, agency=actor.agency)
         .filter(pk__in=[a.pk for a in rows])
         .values_list("pk", flat=True)
     )
@@ -486,7 +492,7 @@ def actions(request: HttpRequest) -> HttpResponse:
                 {"action": a, "overdue": a.pk in overdue, "case_visible": a.item_id in cases} for a in rows
             ],
             "overdue": len(overdue),
-            "markers": sharing.protected_markers_by_item([a.item for a in rows]),
+            "markers": sharing.protected_markers_by_item(items=[a.item for a in rows]),
             "agency": actor.agency,
             "may_update": allows(actor, Perm.PANEL_CONTRIBUTE),
             "can_see_due": allows(actor, Perm.ASSESSMENT_CHANGE),

@@ -79,7 +79,7 @@ def disclose(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
     to see the victim's contact details, which are then in this one response only."""
     actor = actor_for(request)
     item = _item(request, item_id)
-    agencies = sharing.may_share_for(item, actor)
+    agencies = sharing.disclosure_agencies(item=item, actor=actor)
     revealing = request.method == "POST" and "reveal-purpose" in request.POST
     reveal_form = RevealForm(request.POST if revealing else None, prefix="reveal")
     posted = request.POST if request.method == "POST" and not revealing else None
@@ -87,8 +87,8 @@ def disclose(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
     if posted is not None and form.is_valid():
         chosen = next(a for a in agencies if str(a.pk) == form.cleaned_data["agency"])
         try:
-            sharing.record_disclosure(
-                item,
+            sharing.disclosure_record(
+                item=item,
                 agency=chosen,
                 information=form.cleaned_data["information"],
                 lawful_basis=form.cleaned_data["lawful_basis"],
@@ -101,7 +101,7 @@ def disclose(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
             messages.success(request, _("What %(agency)s shared is recorded.") % {"agency": chosen.name})
             return redirect("panels:disclose", item_id=item.pk)
     purpose = reveal_form.cleaned_data["purpose"] if revealing and reveal_form.is_valid() else ""
-    papers = sharing.papers_for(item, actor, request, reveal_purpose=purpose)
+    papers = sharing.papers_get(item=item, actor=actor, request=request, reveal_purpose=purpose)
     return render(
         request,
         "panels/disclose.html",

@@ -126,13 +126,15 @@ def family(cast: dict[str, User]) -> dict[str, list[str]]:
         item = f.item(meeting, person)
         f.attended(meeting, *(m.user for m in meeting.panel.members.all()))
         chair = actor_of(cast["chair"])
-        panels.record_decision(item, outcome=Outcome.SUPPORT, reasons="Support and monitor.", actor=chair)
-        panels.add_action(
-            item, description="Review the plan", agency=drive, due_on=meeting.held_on, actor=chair
+        panels.decision_record(
+            item=item, outcome=Outcome.SUPPORT, reasons="Support and monitor.", actor=chair
+        )
+        panels.action_create(
+            item=item, description="Review the plan", agency=drive, due_on=meeting.held_on, actor=chair
         )
         if kind == PanelKind.MARAC:
-            sharing.record_disclosure(
-                item,
+            sharing.disclosure_record(
+                item=item,
                 agency=cast["idva"].memberships.get().agency,
                 information=HERS["shared about her"],
                 lawful_basis=LawfulBasis.VITAL_INTERESTS,

@@ -43,7 +43,7 @@ def actor_of(user: User) -> Actor:
 
 
 def load() -> dict[str, Panel]:
-    return {p.slug: p for p in services.load_panels(PANELS_FILE)}
+    return {p.slug: p for p in services.panels_load(path=PANELS_FILE)}
 
 
 def agency(slug: str, kind: str = AgencyType.OTHER) -> Agency:
@@ -58,7 +58,9 @@ def worker(at: Agency, role: str = Role.PANEL_CHAIR) -> User:
 def seat(panel: Panel, slug: str, *, deputy: bool = False, role: str = "member") -> PanelMember:
     """A seat for the agency `slug` (made if need be), held by a new user, with a deputy if asked."""
     at = agency(slug)
-    return services.add_member(panel, at, worker(at), role, worker(at) if deputy else None)
+    return services.panel_member_add(
+        panel=panel, agency=at, user=worker(at), role=role, deputy=worker(at) if deputy else None
+    )
 
 
 def seated_panel(panel: Panel, agencies: int = 3) -> list[PanelMember]:
@@ -67,8 +69,8 @@ def seated_panel(panel: Panel, agencies: int = 3) -> list[PanelMember]:
 
 def quorate(meeting: Meeting, actor: Actor) -> None:
     """Everyone on the panel present."""
-    services.record_attendance(
-        meeting, {m.pk: (True, False) for m in meeting.panel.members.all()}, actor=actor
+    services.meeting_attendance_record(
+        meeting=meeting, attendance={m.pk: (True, False) for m in meeting.panel.members.all()}, actor=actor
     )
 
 

@@ -40,21 +40,23 @@ def chair(members: list[PanelMember]) -> Actor:
 
 @pytest.fixture
 def item(dapp: Panel, chair: Actor) -> AgendaItem:
-    services.nominate(
-        dapp,
-        person(family_name="Canary-Surname", side=Side.PERPETRATOR),
-        agency("police"),
-        "Stalking.",
+    services.nomination_create(
+        panel=dapp,
+        person=person(family_name="Canary-Surname", side=Side.PERPETRATOR),
+        agency=agency("police"),
+        reason="Stalking.",
         actor=chair,
     )
-    (built,) = services.build_agenda(services.schedule_meeting(dapp, held_on=DAY, actor=chair), actor=chair)
+    (built,) = services.agenda_build(
+        meeting=services.meeting_schedule(panel=dapp, held_on=DAY, actor=chair), actor=chair
+    )
     return built
 
 
 def act(item: AgendaItem, chair: Actor, slug: str = "probation", due: int = 7, **extra: object) -> Action:
-    return services.add_action(
-        item, description="Visit and review licence conditions.", agency=agency(slug), due_on=DAY + days(due),
-        actor=chair, **extra,  # type: ignore[arg-type]
+    return services.action_create(
+        item=item, description="Visit and review licence conditions.", agency=agency(slug),
+        due_on=DAY + days(due), actor=chair, **extra,  # type: ignore[arg-type]
     )  # fmt: skip
 
 
@@ -81,22 +83,24 @@ def test_an_action_cannot_fall_due_before_its_meeting(item: AgendaItem, chair: A
         act(item, chair, due=-1)
     assert act(item, chair, due=0).due_on == DAY
     with pytest.raises(services.PanelError, match="what the action is"):
-        services.add_action(item, description=" ", agency=agency("probation"), due_on=DAY, actor=chair)
+        services.action_create(
+            item=item, description=" ", agency=agency("probation"), due_on=DAY, actor=chair
+        )
 
 
 def test_after_the_minutes_actions_are_fixed_but_their_status_still_moves(
     item: AgendaItem, chair: Actor
 ) -> None:
     action = act(item, chair)
-    services.close_meeting(item.meeting, actor=chair)
+    services.meeting_close(meeting=item.meeting, actor=chair)
     with pytest.raises(services.PanelError, match="minutes of this meeting have been issued"):
         act(item, chair)
-    done = services.update_action(action, status=ActionStatus.DONE, actor=chair)
+    done = services.action_update(action=action, status=ActionStatus.DONE, actor=chair)
     assert done.status == ActionStatus.DONE and done.completed_on is not None
-    reopened = services.update_action(action, status=ActionStatus.OPEN, actor=chair)
+    reopened = services.action_update(action=action, status=ActionStatus.OPEN, actor=chair)
     assert reopened.completed_on is None
     with pytest.raises(services.PanelError, match="status"):
-        services.update_action(action, status="forgotten", actor=chair)
+        services.action_update(action=action, status="forgotten", actor=chair)
 
 
 def test_overdue_actions_are_listed_by_agency(item: AgendaItem, chair: Actor) -> None:
@@ -104,28 +108,28 @@ def test_overdue_actions_are_listed_by_agency(item: AgendaItem, chair: Actor) ->
     act(item, chair, "idva", due=1)
     act(item, chair, due=30)
     done = act(item, chair, due=1)
-    services.update_action(done, status=ActionStatus.DONE, actor=chair)
+    services.action_update(action=done, status=ActionStatus.DONE, actor=chair)
     after = DAY + days(2)
-    assert {a.agency.slug for a in selectors.overdue_actions(after)} == {"probation", "idva"}
-    assert list(selectors.overdue_actions(after, agency("probation"))) == [late]
-    assert list(selectors.overdue_actions(DAY + days(1))) == []  # due today is not overdue
-    mine = list(selectors.actions_for_agency(agency("probation")))
+    assert {a.agency.slug for a in selectors.actions_overdue(today=after)} == {"probation", "idva"}
+    assert list(selectors.actions_overdue(today=after, agency=agency("probation"))) == [late]
+    assert list(selectors.actions_overdue(today=DAY + days(1))) == []  # due today is not overdue
+    mine = list(selectors.actions_for_agency(agency=agency("probation")))
     assert mine[-1] == done and [a.due_on for a in mine[:2]] == [DAY + days(1), DAY + days(30)]
 
 
 def test_an_overdue_action_is_chased_once_a_day(item: AgendaItem, chair: Actor) -> None:
     action = act(item, chair, due=1)
     after = DAY + days(3)
-    assert services.chase_overdue(after, actor=None) == 1
-    assert services.chase_overdue(after, actor=None) == 0
+    assert services.actions_chase_overdue_count(today=after, actor=None) == 1
+    assert services.actions_chase_overdue_count(today=after, actor=None) == 0
     assert Action.objects.get(pk=action.pk).last_chased_on == after
-    assert services.chase_overdue(after + days(1), actor=None) == 1
+    assert services.actions_chase_overdue_count(today=after + days(1), actor=None) == 1
     assert (
         AuditEntry.objects.filter(record_type="panel_action", details__chased_on=after.isoformat()).count()
         == 1
     )
-    services.update_action(action, status=ActionStatus.DONE, actor=chair)
-    assert services.chase_overdue(after + days(2), actor=None) == 0
+    services.action_update(action=action, status=ActionStatus.DONE, actor=chair)
+    assert services.actions_chase_overdue_count(today=after + days(2), actor=None) == 0
 
 
 def test_the_chase_command_prints_counts_and_references_only(

@@ -58,7 +58,7 @@ def idva(panels: dict[str, Panel]) -> Actor:
 
 
 def meeting(panel: Panel, chair: Actor, on: datetime.date = DAY) -> Meeting:
-    return services.schedule_meeting(panel, held_on=on, actor=chair)
+    return services.meeting_schedule(panel=panel, held_on=on, actor=chair)
 
 
 def agenda(items: list[AgendaItem]) -> dict[Any, AgendaItem]:
@@ -67,7 +67,9 @@ def agenda(items: list[AgendaItem]) -> dict[Any, AgendaItem]:
 
 def decide(item: AgendaItem, chair: Actor, **extra: Any) -> None:
     quorate(item.meeting, chair)
-    services.record_decision(item, outcome="support", reasons="Agreed at the table.", actor=chair, **extra)
+    services.decision_record(
+        item=item, outcome="support", reasons="Agreed at the table.", actor=chair, **extra
+    )
 
 
 def test_marac_cases_meeting_the_criteria_are_on_the_agenda_and_others_are_not(
@@ -89,7 +91,7 @@ def test_marac_cases_meeting_the_criteria_are_on_the_agenda_and_others_are_not(
     assess(
         idva, judged, DAY - days(1), yes=2, professional_judgement="yes", judgement_reason="Threats to kill."
     )
-    items = agenda(services.build_agenda(meeting(marac, chair), actor=chair))
+    items = agenda(services.agenda_build(meeting=meeting(marac, chair), actor=chair))
     assert set(items) == {high.pk, judged.pk}
     first = items[high.pk]
     assert (first.reason, first.repeat, first.referring_agency_id) == (
@@ -109,10 +111,10 @@ def test_a_case_heard_is_not_heard_again_at_the_next_meeting(
     marac = panels["marac-cardiff"]
     victim = person()
     assess(idva, victim, DAY)  # on the day of the first meeting: inside the next meeting's window too
-    first = services.build_agenda(meeting(marac, chair), actor=chair)
+    first = services.agenda_build(meeting=meeting(marac, chair), actor=chair)
     decide(first[0], chair)
-    services.close_meeting(first[0].meeting, actor=chair)
-    assert services.build_agenda(meeting(marac, chair, DAY + days(14)), actor=chair) == []
+    services.meeting_close(meeting=first[0].meeting, actor=chair)
+    assert services.agenda_build(meeting=meeting(marac, chair, DAY + days(14)), actor=chair) == []
 
 
 def test_a_case_the_last_meeting_did_not_decide_is_heard_next_time(
@@ -121,9 +123,9 @@ def test_a_case_the_last_meeting_did_not_decide_is_heard_next_time(
     marac = panels["marac-cardiff"]
     victim = person()
     assess(idva, victim, DAY)
-    first = services.build_agenda(meeting(marac, chair), actor=chair)
-    services.close_meeting(first[0].meeting, actor=chair)
-    again = services.build_agenda(meeting(marac, chair, DAY + days(14)), actor=chair)
+    first = services.agenda_build(meeting=meeting(marac, chair), actor=chair)
+    services.meeting_close(meeting=first[0].meeting, actor=chair)
+    again = services.agenda_build(meeting=meeting(marac, chair, DAY + days(14)), actor=chair)
     assert [i.person_id for i in again] == [victim.pk]
 
 
@@ -137,7 +139,7 @@ def test_a_case_back_within_twelve_months_of_its_last_marac_is_a_repeat(
     AgendaItem.objects.create(meeting=earlier, person=victim, reason=AgendaReason.MARAC_CRITERIA, position=1)
     Meeting.objects.filter(pk=earlier.pk).update(status=MeetingStatus.HELD)
     assess(idva, victim, DAY)
-    items = agenda(services.build_agenda(meeting(marac, chair), actor=chair))
+    items = agenda(services.agenda_build(meeting=meeting(marac, chair), actor=chair))
     item = items[victim.pk]
     assert item.repeat is repeat
     assert item.reason == (AgendaReason.REPEAT if repeat else AgendaReason.MARAC_CRITERIA)
@@ -149,7 +151,7 @@ def test_a_repeat_told_by_the_assessment_is_flagged(
     victim = person()
     last = (DAY - days(100)).isoformat()
     assess(idva, victim, DAY - days(1), last_marac_referral=last, incident_date=(DAY - days(2)).isoformat())
-    (item,) = services.build_agenda(meeting(panels["daily-cardiff"], chair), actor=chair)
+    (item,) = services.agenda_build(meeting=meeting(panels["daily-cardiff"], chair), actor=chair)
     assert item.repeat and item.reason == AgendaReason.REPEAT
 
 
@@ -168,7 +170,7 @@ def test_matac_hears_the_top_scores_per_area_among_people_not_already_being_work
     referral.person = cardiff[1]
     referral.status = Status.STARTED
     referral.save()
-    items = services.build_agenda(meeting(matac, chair), actor=chair)
+    items = services.agenda_build(meeting=meeting(matac, chair), actor=chair)
     heard = agenda(items)
     assert {cardiff[n].pk for n in (0, 2, 3, 4)} <= set(heard)  # the fifth moved up past the one in work
     assert cardiff[1].pk not in heard and cardiff[5].pk not in heard
@@ -186,22 +188,28 @@ def test_a_nomination_appears_once_and_is_heard_once(panels: dict[str, Panel], c
     serial = person(side=PERPETRATOR)
     rfg_run([("C1", serial, "cardiff", 70.0)])
     police, probation = agency("nominating-police"), agency("nominating-probation")
-    services.nominate(matac, serial, police, "Three partners in two years.", actor=chair)
-    services.nominate(matac, serial, probation, "Breached his order.", actor=chair)
+    services.nomination_create(
+        panel=matac, person=serial, agency=police, reason="Three partners in two years.", actor=chair
+    )
+    services.nomination_create(
+        panel=matac, person=serial, agency=probation, reason="Breached his order.", actor=chair
+    )
     with pytest.raises(services.PanelError, match="already referred this person in"):
-        services.nominate(matac, serial, police, "Again.", actor=chair)
+        services.nomination_create(panel=matac, person=serial, agency=police, reason="Again.", actor=chair)
     with pytest.raises(services.PanelError, match="Say why"):
-        services.nominate(matac, person(side=PERPETRATOR), police, "  ", actor=chair)
+        services.nomination_create(
+            panel=matac, person=person(side=PERPETRATOR), agency=police, reason="  ", actor=chair
+        )
     first = meeting(matac, chair)
-    (item,) = services.build_agenda(first, actor=chair)
+    (item,) = services.agenda_build(meeting=first, actor=chair)
     assert (item.person_id, item.reason, item.other_reasons) == (serial.pk, AgendaReason.RFG, ["nominated"])
-    (again,) = services.build_agenda(first, actor=chair)  # rebuilt: still once
+    (again,) = services.agenda_build(meeting=first, actor=chair)  # rebuilt: still once
     assert again.person_id == serial.pk
     decide(again, chair)
-    services.close_meeting(first, actor=chair)
+    services.meeting_close(meeting=first, actor=chair)
     assert RfgNomination.objects.filter(heard_at=first).count() == 2
     # Still among the top scores next time, but the referrals in were heard.
-    (next_time,) = services.build_agenda(meeting(matac, chair, DAY + days(28)), actor=chair)
+    (next_time,) = services.agenda_build(meeting=meeting(matac, chair, DAY + days(28)), actor=chair)
     assert (next_time.reason, next_time.other_reasons, next_time.nomination) == (AgendaReason.RFG, [], None)
 
 
@@ -214,18 +222,24 @@ def test_a_case_the_panel_is_working_with_leaves_the_rfg_list_until_its_review(
     Panel.objects.filter(pk=matac.pk).update(top_n=1)
     matac.refresh_from_db()
     first = meeting(matac, chair)
-    (item,) = services.build_agenda(first, actor=chair)
+    (item,) = services.agenda_build(meeting=first, actor=chair)
     decide(item, chair, review_on=DAY + days(56))
-    services.close_meeting(first, actor=chair)
-    (then,) = services.build_agenda(meeting(matac, chair, DAY + days(28)), actor=chair)
+    services.meeting_close(meeting=first, actor=chair)
+    (then,) = services.agenda_build(meeting=meeting(matac, chair, DAY + days(28)), actor=chair)
     assert then.person_id == next_one.pk
 
 
 def test_a_nomination_on_a_panel_without_rfg_is_heard(panels: dict[str, Panel], chair: Actor) -> None:
     dapp = panels["dapp-cardiff-and-vale"]
     someone = person(side=PERPETRATOR)
-    services.nominate(dapp, someone, agency("childrens-services"), "Children at risk.", actor=chair)
-    (item,) = services.build_agenda(meeting(dapp, chair), actor=chair)
+    services.nomination_create(
+        panel=dapp,
+        person=someone,
+        agency=agency("childrens-services"),
+        reason="Children at risk.",
+        actor=chair,
+    )
+    (item,) = services.agenda_build(meeting=meeting(dapp, chair), actor=chair)
     assert (item.reason, item.referring_agency.slug) == (AgendaReason.NOMINATED, "childrens-services")  # type: ignore[union-attr]
 
 
@@ -234,22 +248,28 @@ def test_a_case_review_falls_due_and_is_listed_first(
 ) -> None:
     dapp = panels["dapp-cardiff-and-vale"]
     reviewed, new = person(side=PERPETRATOR), person(side=PERPETRATOR)
-    services.nominate(dapp, reviewed, agency("probation"), "Starting a programme.", actor=chair)
+    services.nomination_create(
+        panel=dapp, person=reviewed, agency=agency("probation"), reason="Starting a programme.", actor=chair
+    )
     first = meeting(dapp, chair)
-    (item,) = services.build_agenda(first, actor=chair)
+    (item,) = services.agenda_build(meeting=first, actor=chair)
     decide(item, chair, review_on=DAY + days(56))
-    services.close_meeting(first, actor=chair)
-    services.nominate(dapp, new, agency("probation"), "New case.", actor=chair)
+    services.meeting_close(meeting=first, actor=chair)
+    services.nomination_create(
+        panel=dapp, person=new, agency=agency("probation"), reason="New case.", actor=chair
+    )
     early = meeting(dapp, chair, DAY + days(28))
-    assert [i.person_id for i in services.build_agenda(early, actor=chair)] == [new.pk]
+    assert [i.person_id for i in services.agenda_build(meeting=early, actor=chair)] == [new.pk]
     due = meeting(dapp, chair, DAY + days(56))
-    services.nominate(dapp, reviewed, agency("police-nominating"), "New incident.", actor=chair)
-    items = services.build_agenda(due, actor=chair)
+    services.nomination_create(
+        panel=dapp, person=reviewed, agency=agency("police-nominating"), reason="New incident.", actor=chair
+    )
+    items = services.agenda_build(meeting=due, actor=chair)
     assert [i.person_id for i in items] == [reviewed.pk]  # the new case waits at the open meeting
     assert (items[0].reason, items[0].other_reasons) == (AgendaReason.CASE_REVIEW, ["nominated"])
     assert items[0].review_of == item.decision
     decide(items[0], chair)
-    assert services.build_agenda(meeting(dapp, chair, DAY + days(84)), actor=chair) == []
+    assert services.agenda_build(meeting=meeting(dapp, chair, DAY + days(84)), actor=chair) == []
 
 
 def test_an_agenda_for_a_panel_with_no_members_is_refused_and_nothing_changes(region: None) -> None:
@@ -259,7 +279,7 @@ def test_an_agenda_for_a_panel_with_no_members_is_refused_and_nothing_changes(re
     assess(actor_of(worker(agency("vale-idva", "victim_service"), Role.PRACTITIONER)), victim, DAY)
     empty = meeting(panels["marac-vale"], chair)
     with pytest.raises(services.PanelError, match="no members"):
-        services.build_agenda(empty, actor=chair)
+        services.agenda_build(meeting=empty, actor=chair)
     assert not AgendaItem.objects.exists()
     assert Meeting.objects.get(pk=empty.pk).agenda_built_at is None
     assert not AuditEntry.objects.filter(record_type="meeting_agenda").exists()
@@ -273,10 +293,10 @@ def test_rebuilding_keeps_decided_items_and_replaces_the_rest(
     assess(idva, decided, DAY - days(5))
     assess(idva, undecided, DAY - days(4))
     target = meeting(marac, chair)
-    first = services.build_agenda(target, actor=chair)
+    first = services.agenda_build(meeting=target, actor=chair)
     decide(first[0], chair)
     assess(idva, late, DAY - days(6))
-    rebuilt = services.build_agenda(target, actor=chair)
+    rebuilt = services.agenda_build(meeting=target, actor=chair)
     assert [i.person_id for i in rebuilt] == [late.pk, decided.pk, undecided.pk]
     assert rebuilt[1].pk == first[0].pk and rebuilt[2].pk != first[1].pk
 
@@ -285,8 +305,8 @@ def test_an_agenda_is_not_built_for_a_closed_or_past_meeting(panels: dict[str, P
     marac = panels["marac-cardiff"]
     past = meeting(marac, chair, timezone.localdate() - days(1))
     with pytest.raises(services.PanelError, match="already been held"):
-        services.build_agenda(past, actor=chair)
+        services.agenda_build(meeting=past, actor=chair)
     closed = meeting(marac, chair)
-    services.close_meeting(closed, actor=chair)
+    services.meeting_close(meeting=closed, actor=chair)
     with pytest.raises(services.PanelError, match="minutes of this meeting have been issued"):
-        services.build_agenda(closed, actor=chair)
+        services.agenda_build(meeting=closed, actor=chair)

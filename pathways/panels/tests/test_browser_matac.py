@@ -111,7 +111,7 @@ def test_a_matac_meeting_from_agenda_to_minutes(
     officer = make_user("rhodri", probation, Role.PRACTITIONER)
     idva = make_user("nia", rise, Role.PRACTITIONER)
     case_manager = make_user("catrin", drive, Role.PRACTITIONER)
-    services.load_panels(PANELS_FILE)
+    services.panels_load(path=PANELS_FILE)
     matac = Panel.objects.get(region=region, kind=PanelKind.MATAC)
     for user, agency, role in (
         (coordinator, police, MemberRole.COORDINATOR),
@@ -120,8 +120,8 @@ def test_a_matac_meeting_from_agenda_to_minutes(
         (idva, rise, MemberRole.MEMBER),
         (case_manager, drive, MemberRole.MEMBER),
     ):
-        services.add_member(matac, agency, user, role)
-    services.schedule_meeting(matac, held_on=today, actor=actor_of(coordinator))
+        services.panel_member_add(panel=matac, agency=agency, user=user, role=role)
+    services.meeting_schedule(panel=matac, held_on=today, actor=actor_of(coordinator))
     _rfg_run(region, today)
 
     # 1. The coordinator finds the meeting from the menu, on a phone.

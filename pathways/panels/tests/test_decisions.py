@@ -50,9 +50,11 @@ def chair(members: list[PanelMember]) -> Actor:
 
 
 def item_for(panel: Panel, who: Person, chair: Actor) -> AgendaItem:
-    services.nominate(panel, who, agency("police"), "Escalating threats.", actor=chair)
-    meeting = services.schedule_meeting(panel, held_on=DAY, actor=chair)
-    (item,) = services.build_agenda(meeting, actor=chair)
+    services.nomination_create(
+        panel=panel, person=who, agency=agency("police"), reason="Escalating threats.", actor=chair
+    )
+    meeting = services.meeting_schedule(panel=panel, held_on=DAY, actor=chair)
+    (item,) = services.agenda_build(meeting=meeting, actor=chair)
     return item
 
 
@@ -81,7 +83,7 @@ def drive_screening(taken: bool) -> tuple[Person, ScreeningRound]:
 
 def decide(item: AgendaItem, chair: Actor, **given: Any) -> Decision:
     arguments: dict[str, Any] = {"outcome": Outcome.SUPPORT, "reasons": "Support through the IDVA."}
-    return services.record_decision(item, **{**arguments, **given}, actor=chair)
+    return services.decision_record(item=item, **{**arguments, **given}, actor=chair)
 
 
 def test_the_panel_decides_with_reasons_and_the_agencies_present_are_kept(
@@ -89,12 +91,14 @@ def test_the_panel_decides_with_reasons_and_the_agencies_present_are_kept(
 ) -> None:
     item = item_for(marac, person(), chair)
     present = {m.pk: (m.agency.slug != "health", False) for m in members}
-    services.record_attendance(item.meeting, present, actor=chair)
+    services.meeting_attendance_record(meeting=item.meeting, attendance=present, actor=chair)
     decision = decide(item, chair, outcome=Outcome.DISRUPT, reasons="  Bail conditions; police visit.  ")
     assert (decision.outcome, decision.reasons) == (Outcome.DISRUPT, "Bail conditions; police visit.")
     assert sorted(a.slug for a in decision.decided_by.all()) == ["idva", "police", "probation"]
     # A later change of attendance does not rewrite who decided.
-    services.record_attendance(item.meeting, {members[3].pk: (True, False)}, actor=chair)
+    services.meeting_attendance_record(
+        meeting=item.meeting, attendance={members[3].pk: (True, False)}, actor=chair
+    )
     assert decision.decided_by.count() == 3
     entry = AuditEntry.objects.get(record_type="panel_decision")
     assert entry.details["agencies_present"] == ["idva", "police", "probation"]
@@ -116,11 +120,15 @@ def test_a_panel_that_is_not_quorate_cannot_decide(
     item = item_for(marac, person(), chair)
     with pytest.raises(services.PanelError, match="not quorate"):
         decide(item, chair)  # no attendance recorded
-    services.record_attendance(item.meeting, {m.pk: (True, False) for m in members[:2]}, actor=chair)
+    services.meeting_attendance_record(
+        meeting=item.meeting, attendance={m.pk: (True, False) for m in members[:2]}, actor=chair
+    )
     with pytest.raises(services.PanelError, match=r"not quorate \(2 of 3"):
         decide(item, chair)
     assert not Decision.objects.exists()
-    services.record_attendance(item.meeting, {members[2].pk: (True, False)}, actor=chair)
+    services.meeting_attendance_record(
+        meeting=item.meeting, attendance={members[2].pk: (True, False)}, actor=chair
+    )
     assert decide(item, chair).pk
 
 
@@ -132,7 +140,7 @@ def test_a_decision_made_again_replaces_the_last_until_the_minutes_are_issued(
     first = decide(item, chair)
     second = decide(item, chair, outcome=Outcome.ENFORCEMENT, reasons="New offence disclosed.")
     assert first.pk == second.pk and Decision.objects.get().outcome == Outcome.ENFORCEMENT
-    services.close_meeting(item.meeting, actor=chair)
+    services.meeting_close(meeting=item.meeting, actor=chair)
     with pytest.raises(services.PanelError, match="minutes of this meeting have been issued"):
         decide(item, chair)
     assert Decision.objects.get().outcome == Outcome.ENFORCEMENT
@@ -175,8 +183,8 @@ def test_someone_known_only_by_police_reference_cannot_be_referred_to_drive(regi
     members = [seat(matac, slug) for slug in ("police", "probation", "idva")]
     chair = actor_of(members[0].user)
     rfg_run([("SWP-123", None, "cardiff", 88.0)])
-    meeting = services.schedule_meeting(matac, held_on=DAY, actor=chair)
-    (item,) = services.build_agenda(meeting, actor=chair)
+    meeting = services.meeting_schedule(panel=matac, held_on=DAY, actor=chair)
+    (item,) = services.agenda_build(meeting=meeting, actor=chair)
     quorate(meeting, chair)
     with pytest.raises(services.PanelError, match="Record who this person is"):
         decide(item, chair, outcome=Outcome.REFER_SCREENED)

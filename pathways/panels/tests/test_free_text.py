@@ -57,7 +57,7 @@ def test_a_decision_holding_her_details_is_refused_and_the_attempt_audited(
 ) -> None:
     chair = actor_of(cast["chair"])
     with pytest.raises(services.PanelError) as refused:
-        services.record_decision(matac_item, outcome=Outcome.DISRUPT, reasons=typed, actor=chair)
+        services.decision_record(item=matac_item, outcome=Outcome.DISRUPT, reasons=typed, actor=chair)
     assert refused.value.field == "reasons"
     assert "900333" not in refused.value.message and "Heron" not in refused.value.message
     assert not Decision.objects.filter(item=matac_item).exists()
@@ -73,14 +73,18 @@ def test_an_action_or_a_referral_in_holding_her_details_is_refused(
     chair = actor_of(cast["chair"])
     drive = cast["drive"].memberships.get().agency
     with pytest.raises(services.PanelError):
-        services.add_action(
-            matac_item, description=typed, agency=drive, due_on=matac_item.meeting.held_on, actor=chair
+        services.action_create(
+            item=matac_item, description=typed, agency=drive, due_on=matac_item.meeting.held_on, actor=chair
         )
     assert not Action.objects.exists()
     assert matac_item.person is not None
     with pytest.raises(services.PanelError):
-        services.nominate(
-            matac_item.meeting.panel, matac_item.person, drive, typed, actor=actor_of(cast["drive"])
+        services.nomination_create(
+            panel=matac_item.meeting.panel,
+            person=matac_item.person,
+            agency=drive,
+            reason=typed,
+            actor=actor_of(cast["drive"]),
         )
     assert not RfgNomination.objects.exists()
 
@@ -103,11 +107,11 @@ def test_a_detail_sealed_after_it_was_typed_is_withheld_wherever_drive_reads_it(
     cast: dict[str, User], matac_item: AgendaItem
 ) -> None:
     chair = actor_of(cast["chair"])
-    services.record_decision(
-        matac_item, outcome=Outcome.DISRUPT, reasons="Seen at 9 Wren Terrace twice.", actor=chair
+    services.decision_record(
+        item=matac_item, outcome=Outcome.DISRUPT, reasons="Seen at 9 Wren Terrace twice.", actor=chair
     )
-    services.add_action(
-        matac_item,
+    services.action_create(
+        item=matac_item,
         description="Check he keeps away from Wren Terrace",
         agency=cast["drive"].memberships.get().agency,
         due_on=matac_item.meeting.held_on,
@@ -170,8 +174,8 @@ def test_a_referral_reason_or_note_holding_the_partners_details_is_refused(cast:
 
 def test_ordinary_text_is_kept(cast: dict[str, User], matac_item: AgendaItem) -> None:
     chair = actor_of(cast["chair"])
-    decision = services.record_decision(
-        matac_item,
+    decision = services.decision_record(
+        item=matac_item,
         outcome=Outcome.DISRUPT,
         reasons="Three call-outs since January; bail: no contact. Lives in Cardiff. Review on 14 March.",
         actor=chair,

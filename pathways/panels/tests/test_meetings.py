@@ -58,7 +58,7 @@ def test_loading_again_updates_by_slug_and_retires_panels_left_out(
     shorter.write_text(
         text[:start].replace("every_days: 14          # fortnightly (§5.6)", "every_days: 7"), "utf-8"
     )
-    services.load_panels(shorter)
+    services.panels_load(path=shorter)
     assert Panel.objects.count() == 5
     assert not Panel.objects.get(slug="dapp-cardiff-and-vale").is_active
     assert Panel.objects.get(slug="marac-cardiff").every_days == 7
@@ -86,7 +86,7 @@ def test_a_bad_panels_file_names_the_line_and_changes_nothing(region: None, tmp_
         "utf-8",
     )
     with pytest.raises(DataFileError) as error:
-        services.load_panels(bad)
+        services.panels_load(path=bad)
     text = str(error.value)
     assert f"{bad}:11" in text and "'weekly' is not allowed" in text
     assert f"{bad}:14" in text and "every_days" in text
@@ -99,7 +99,7 @@ def test_a_bad_panels_file_names_the_line_and_changes_nothing(region: None, tmp_
         )
     )
     with pytest.raises(DataFileError) as error:
-        services.load_panels(bad)
+        services.panels_load(path=bad)
     text = str(error.value)
     assert f"{bad}:6" in text and "no area 'atlantis'" in text
     assert f"{bad}:9" in text and "no service 'no-such-service'" in text
@@ -117,36 +117,46 @@ def test_a_member_must_work_for_the_agency_whose_seat_they_hold(panels: dict[str
     police, probation = agency("police"), agency("probation")
     officer = worker(police)
     with pytest.raises(services.PanelError, match="does not work for"):
-        services.add_member(panels["marac-cardiff"], probation, officer, "member")
+        services.panel_member_add(
+            panel=panels["marac-cardiff"], agency=probation, user=officer, role="member"
+        )
     with pytest.raises(services.PanelError, match="deputy must also work for"):
-        services.add_member(panels["marac-cardiff"], police, officer, "member", worker(probation))
-    member = services.add_member(panels["marac-cardiff"], police, officer, "chair", worker(police))
+        services.panel_member_add(
+            panel=panels["marac-cardiff"],
+            agency=police,
+            user=officer,
+            role="member",
+            deputy=worker(probation),
+        )
+    member = services.panel_member_add(
+        panel=panels["marac-cardiff"], agency=police, user=officer, role="chair", deputy=worker(police)
+    )
     assert member.deputy is not None
     with pytest.raises(services.PanelError, match="already has a seat"):
-        services.add_member(panels["marac-cardiff"], police, officer, "member")
+        services.panel_member_add(panel=panels["marac-cardiff"], agency=police, user=officer, role="member")
 
 
 def test_meetings_follow_the_panels_cadence(panels: dict[str, Panel], chair: Actor) -> None:
     marac, today = panels["marac-cardiff"], timezone.localdate()
-    first = services.schedule_meeting(marac, actor=chair)
-    second = services.schedule_meeting(marac, actor=chair)
+    first = services.meeting_schedule(panel=marac, actor=chair)
+    second = services.meeting_schedule(panel=marac, actor=chair)
     assert (first.held_on, second.held_on) == (today, today + datetime.timedelta(days=14))
     assert first.status == MeetingStatus.PLANNED
     with pytest.raises(services.PanelError, match="already meets on"):
-        services.schedule_meeting(marac, held_on=second.held_on, actor=chair)
+        services.meeting_schedule(panel=marac, held_on=second.held_on, actor=chair)
     daily = panels["daily-cardiff"]
-    services.schedule_meeting(daily, held_on=today - datetime.timedelta(days=10), actor=chair)
+    services.meeting_schedule(panel=daily, held_on=today - datetime.timedelta(days=10), actor=chair)
     # A long gap: the next date on the cadence that is not in the past.
-    assert services.schedule_meeting(daily, actor=chair).held_on == today
+    assert services.meeting_schedule(panel=daily, actor=chair).held_on == today
     matac = panels["matac-cardiff-and-vale"]
-    services.schedule_meeting(matac, held_on=today - datetime.timedelta(days=30), actor=chair)
-    assert services.schedule_meeting(matac, actor=chair).held_on == today + datetime.timedelta(days=26)
+    services.meeting_schedule(panel=matac, held_on=today - datetime.timedelta(days=30), actor=chair)
+    assert services.meeting_schedule(panel=matac, actor=chair).held_on == today + datetime.timedelta(days=26)
 
 
 def test_an_inactive_panel_is_not_scheduled(panels: dict[str, Panel], chair: Actor) -> None:
     Panel.objects.filter(pk=panels["marac-vale"].pk).update(is_active=False)
     with pytest.raises(services.PanelError, match="no longer meets"):
-        services.schedule_meeting(Panel.objects.get(slug="marac-vale"), actor=chair)
+        services.meeting_schedule(panel=Panel.objects.get(slug="marac-vale"), actor=chair)
 
 
 def test_quorum_counts_member_agencies_present_in_person_or_by_deputy(
@@ -158,28 +168,34 @@ def test_quorum_counts_member_agencies_present_in_person_or_by_deputy(
     idva = seat(marac, "idva")
     probation = seat(marac, "probation", deputy=True)
     health = seat(marac, "health")
-    meeting = services.schedule_meeting(marac, actor=chair)
-    services.record_attendance(
-        meeting, {police.pk: (True, False), police_too.pk: (True, False), idva.pk: (True, False)}, actor=chair
+    meeting = services.meeting_schedule(panel=marac, actor=chair)
+    services.meeting_attendance_record(
+        meeting=meeting,
+        attendance={police.pk: (True, False), police_too.pk: (True, False), idva.pk: (True, False)},
+        actor=chair,
     )
-    below = selectors.quorum(meeting)
+    below = selectors.meeting_quorum(meeting=meeting)
     assert not below.quorate and below.needed == 3
     assert sorted(a.slug for a in below.present) == ["idva", "police"]
     assert sorted(a.slug for a in below.missing) == ["health", "probation"]
-    services.record_attendance(meeting, {probation.pk: (False, True)}, actor=chair)  # the deputy came
-    at = selectors.quorum(meeting)
+    services.meeting_attendance_record(
+        meeting=meeting, attendance={probation.pk: (False, True)}, actor=chair
+    )  # the deputy came
+    at = selectors.meeting_quorum(meeting=meeting)
     assert at.quorate and len(at.present) == 3
-    services.record_attendance(meeting, {idva.pk: (False, False)}, actor=chair)
-    assert not selectors.quorum(meeting).quorate
+    services.meeting_attendance_record(meeting=meeting, attendance={idva.pk: (False, False)}, actor=chair)
+    assert not selectors.meeting_quorum(meeting=meeting).quorate
     assert meeting.__class__.objects.get(pk=meeting.pk).status == MeetingStatus.HELD
     with pytest.raises(services.PanelError, match="no deputy"):
-        services.record_attendance(meeting, {health.pk: (False, True)}, actor=chair)
+        services.meeting_attendance_record(
+            meeting=meeting, attendance={health.pk: (False, True)}, actor=chair
+        )
 
 
 def test_attendance_is_only_for_the_panels_members(panels: dict[str, Panel], chair: Actor) -> None:
     seated_panel(panels["marac-cardiff"])
     other = seat(panels["marac-vale"], "vale-police")
-    meeting = services.schedule_meeting(panels["marac-cardiff"], actor=chair)
+    meeting = services.meeting_schedule(panel=panels["marac-cardiff"], actor=chair)
     with pytest.raises(services.PanelError, match="Only the panel's members"):
-        services.record_attendance(meeting, {other.pk: (True, False)}, actor=chair)
+        services.meeting_attendance_record(meeting=meeting, attendance={other.pk: (True, False)}, actor=chair)
     assert not meeting.attendance.exists()

@@ -51,28 +51,30 @@ def held(matac: Panel, members: list[PanelMember]) -> Meeting:
     known.email, known.school = CANARIES[2], CANARIES[3]
     known.save()
     rfg_run([("SWP-0001", known, "cardiff", 91.0), ("SWP-0002", None, "vale-of-glamorgan", 80.0)])
-    meeting = services.schedule_meeting(matac, held_on=DAY, actor=chair)
-    first, second = services.build_agenda(meeting, actor=chair)
+    meeting = services.meeting_schedule(panel=matac, held_on=DAY, actor=chair)
+    first, second = services.agenda_build(meeting=meeting, actor=chair)
     attendance = {m.pk: (True, False) for m in members[:2]} | {members[2].pk: (False, True)}
-    services.record_attendance(meeting, attendance | {members[3].pk: (False, False)}, actor=chair)
-    services.record_decision(
-        first,
+    services.meeting_attendance_record(
+        meeting=meeting, attendance=attendance | {members[3].pk: (False, False)}, actor=chair
+    )
+    services.decision_record(
+        item=first,
         outcome=Outcome.DISRUPT,
         reasons="Three victims in two years; disruption agreed.",
         review_on=DAY + datetime.timedelta(days=56),
         actor=chair,
     )
-    services.add_action(
-        first,
+    services.action_create(
+        item=first,
         description="Check bail conditions.",
         agency=agency("police"),
         due_on=DAY + datetime.timedelta(days=7),
         actor=chair,
     )
-    services.record_decision(
-        second, outcome=Outcome.NO_FURTHER_ACTION, reasons="No recent records.", actor=chair
+    services.decision_record(
+        item=second, outcome=Outcome.NO_FURTHER_ACTION, reasons="No recent records.", actor=chair
     )
-    return services.close_meeting(meeting, actor=chair)
+    return services.meeting_close(meeting=meeting, actor=chair)
 
 
 def _chair(meeting: Meeting) -> Actor:
@@ -80,7 +82,7 @@ def _chair(meeting: Meeting) -> Actor:
 
 
 def test_the_minutes_hold_the_record(held: Meeting) -> None:
-    minutes = selectors.minutes(held, reader=_chair(held))
+    minutes = selectors.minutes_get(meeting=held, reader=_chair(held))
     assert (minutes.panel_name, minutes.held_on, minutes.quorate) == ("Cardiff and Vale MATAC", DAY, True)
     assert sorted(minutes.agencies_present) == ["Idva", "Police", "Probation"]
     assert minutes.agencies_missing == ["Housing"]
@@ -109,8 +111,8 @@ def _data(html: str) -> list[str]:
 
 def test_minutes_in_english_and_welsh_come_from_the_same_record(held: Meeting) -> None:
     english, welsh = (
-        services.render_minutes(held, "en", reader=_chair(held)),
-        services.render_minutes(held, "cy", reader=_chair(held)),
+        services.minutes_render(meeting=held, language="en", reader=_chair(held)),
+        services.minutes_render(meeting=held, language="cy", reader=_chair(held)),
     )
     assert english != welsh
     assert _data(english) == _data(welsh) == ["yes", "1", "disrupt", "2", "nfa"]
@@ -126,19 +128,23 @@ def test_minutes_in_english_and_welsh_come_from_the_same_record(held: Meeting) -
 
 def test_minutes_never_show_sealed_details(held: Meeting) -> None:
     for language in ("en", "cy"):
-        html = services.render_minutes(held, language, reader=_chair(held))
+        html = services.minutes_render(meeting=held, language=language, reader=_chair(held))
         assert "Gethin Morgan" in html
         for canary in CANARIES:
             assert canary not in html
-    assert not any(canary in repr(selectors.minutes(held, reader=_chair(held))) for canary in CANARIES)
+    assert not any(
+        canary in repr(selectors.minutes_get(meeting=held, reader=_chair(held))) for canary in CANARIES
+    )
 
 
 def test_draft_minutes_show_what_is_not_decided_yet(matac: Panel, members: list[PanelMember]) -> None:
     chair = actor_of(members[0].user)
     rfg_run([("SWP-0003", None, "cardiff", 50.0)])
-    meeting = services.schedule_meeting(matac, held_on=DAY, actor=chair)
-    services.build_agenda(meeting, actor=chair)
-    minutes = selectors.minutes(meeting, reader=_chair(meeting))
+    meeting = services.meeting_schedule(panel=matac, held_on=DAY, actor=chair)
+    services.agenda_build(meeting=meeting, actor=chair)
+    minutes = selectors.minutes_get(meeting=meeting, reader=_chair(meeting))
     assert not minutes.quorate and [a.recorded for a in minutes.attendance] == [False] * 4
     assert not minutes.items[0].decided
-    assert "No decision recorded" in services.render_minutes(meeting, "en", reader=_chair(meeting))
+    assert "No decision recorded" in services.minutes_render(
+        meeting=meeting, language="en", reader=_chair(meeting)
+    )

@@ -66,16 +66,20 @@ def table(region: None) -> Table:
     idva = make_user("idva", rise, Role.PRACTITIONER)
     outsider = make_user("outsider", clear, Role.PANEL_CHAIR)  # every panel permission, but no seat
     panel = _panel()
-    services.add_member(panel, police, chair, MemberRole.CHAIR)
-    services.add_member(panel, police, coordinator, MemberRole.COORDINATOR)
-    services.add_member(panel, probation_service, probation)
-    services.add_member(panel, rise, idva)
-    meeting = services.schedule_meeting(panel, held_on=datetime.date.today(), actor=actor_of(coordinator))
+    services.panel_member_add(panel=panel, agency=police, user=chair, role=MemberRole.CHAIR)
+    services.panel_member_add(panel=panel, agency=police, user=coordinator, role=MemberRole.COORDINATOR)
+    services.panel_member_add(panel=panel, agency=probation_service, user=probation)
+    services.panel_member_add(panel=panel, agency=rise, user=idva)
+    meeting = services.meeting_schedule(
+        panel=panel, held_on=datetime.date.today(), actor=actor_of(coordinator)
+    )
     # A victim's case: the MARAC hears the partner of the man referred.
     person = refer(actor_of(idva)).partner
     assert person is not None
-    services.nominate(panel, person, rise, "Three incidents in a month.", actor=actor_of(idva))
-    [item] = services.build_agenda(meeting, actor=actor_of(coordinator))
+    services.nomination_create(
+        panel=panel, person=person, agency=rise, reason="Three incidents in a month.", actor=actor_of(idva)
+    )
+    [item] = services.agenda_build(meeting=meeting, actor=actor_of(coordinator))
     return Table(panel, meeting, item, police, chair, coordinator, probation, idva, outsider)
 
 
@@ -84,9 +88,9 @@ def _as(user: User) -> Client:
 
 
 def _all_present(table: Table) -> None:
-    services.record_attendance(
-        table.meeting,
-        {m.pk: (True, False) for m in table.panel.members.all()},
+    services.meeting_attendance_record(
+        meeting=table.meeting,
+        attendance={m.pk: (True, False) for m in table.panel.members.all()},
         actor=actor_of(table.coordinator),
     )
 
@@ -113,8 +117,8 @@ def _pages(table: Table, action: Action) -> list[str]:
 
 
 def _action(table: Table, due_on: datetime.date | None = None) -> Action:
-    return services.add_action(
-        table.item,
+    return services.action_create(
+        item=table.item,
         description="Check bail conditions",
         agency=table.police,
         due_on=due_on or table.meeting.held_on,
@@ -375,8 +379,8 @@ def test_a_marac_is_not_offered_the_man_an_agency_works_with(table: Table) -> No
 
 def test_closing_the_meeting_fixes_the_record_and_issues_the_minutes(table: Table) -> None:
     _all_present(table)
-    services.record_decision(
-        table.item, outcome=Outcome.DISRUPT, reasons="Serial.", actor=actor_of(table.chair)
+    services.decision_record(
+        item=table.item, outcome=Outcome.DISRUPT, reasons="Serial.", actor=actor_of(table.chair)
     )
     client = _as(table.chair)
     close = reverse("panels:close", args=[table.meeting.pk])
@@ -395,8 +399,8 @@ def test_closing_the_meeting_fixes_the_record_and_issues_the_minutes(table: Tabl
 
 def test_minutes_in_english_and_welsh_from_the_same_record(table: Table) -> None:
     _all_present(table)
-    services.record_decision(
-        table.item, outcome=Outcome.DISRUPT, reasons="Serial.", actor=actor_of(table.chair)
+    services.decision_record(
+        item=table.item, outcome=Outcome.DISRUPT, reasons="Serial.", actor=actor_of(table.chair)
     )
     client = _as(table.probation)
     path = reverse("panels:minutes", args=[table.meeting.pk])

@@ -88,7 +88,7 @@ def test_a_repeat_window_out_of_range_is_refused(region: None, tmp_path: Path) -
 
 
 def _earlier_marac(panel: Panel, chair: Actor, victim: Any, days_before: int) -> None:
-    earlier = services.schedule_meeting(panel, held_on=DAY - _days(days_before), actor=chair)
+    earlier = services.meeting_schedule(panel=panel, held_on=DAY - _days(days_before), actor=chair)
     AgendaItem.objects.create(meeting=earlier, person=victim, reason=AgendaReason.MARAC_CRITERIA, position=1)
     Meeting.objects.filter(pk=earlier.pk).update(status=MeetingStatus.HELD)
 
@@ -111,8 +111,8 @@ def test_a_shorter_repeat_window_changes_which_cases_the_agenda_and_the_criteria
 
     items = {
         i.person_id: i
-        for i in services.build_agenda(
-            services.schedule_meeting(marac, held_on=DAY, actor=chair), actor=chair
+        for i in services.agenda_build(
+            meeting=services.meeting_schedule(panel=marac, held_on=DAY, actor=chair), actor=chair
         )
     }
     assert items[heard_before.pk].repeat is False
@@ -131,13 +131,13 @@ def test_with_the_shipped_twelve_months_the_same_cases_are_repeats_and_labelled_
         idva, told, DAY, last_marac_referral=(DAY - _days(240)).isoformat(), incident_date=DAY.isoformat()
     )
     assert "repeat" in told_assessment.results["marac"]["criteria"]
-    meeting = services.schedule_meeting(marac, held_on=DAY, actor=chair)
-    items = {i.person_id: i for i in services.build_agenda(meeting, actor=chair)}
+    meeting = services.meeting_schedule(panel=marac, held_on=DAY, actor=chair)
+    items = {i.person_id: i for i in services.agenda_build(meeting=meeting, actor=chair)}
     assert items[heard_before.pk].repeat is True
     assert items[heard_before.pk].reason_label == "Repeat: referred again within 12 months"
     member = marac.members.first()
     assert member is not None
-    minutes = selectors.minutes(meeting, reader=actor_of(member.user))
+    minutes = selectors.minutes_get(meeting=meeting, reader=actor_of(member.user))
     assert "Repeat: referred again within 12 months" in [i.reason_label for i in minutes.items]
     with translation.override("cy"):
         welsh = items[heard_before.pk].reason_label
@@ -154,7 +154,9 @@ def test_the_label_says_the_regions_own_window(
         paths=[_assessment_settings(tmp_path, "repeat_window_months: 12", "repeat_window_months: 1")]
     )
     assess(idva, heard_before, DAY)
-    (item,) = services.build_agenda(services.schedule_meeting(marac, held_on=DAY, actor=chair), actor=chair)
+    (item,) = services.agenda_build(
+        meeting=services.meeting_schedule(panel=marac, held_on=DAY, actor=chair), actor=chair
+    )
     assert item.reason_label == "Repeat: referred again within 1 month"
 
 
@@ -172,7 +174,7 @@ def test_the_referral_outcome_names_the_panels_screened_service_in_the_chosen_la
     quorate(item.meeting, chair)
     decision = decide(item, chair, outcome=Outcome.REFER_SCREENED, reasons="High harm.", screening=record)
     assert decision.outcome_label == "Refer to Drive Cardiff"
-    minutes = selectors.minutes(item.meeting, reader=chair)
+    minutes = selectors.minutes_get(meeting=item.meeting, reader=chair)
     assert [i.outcome_label for i in minutes.items] == ["Refer to Drive Cardiff"]
 
 
@@ -191,7 +193,7 @@ def test_a_matac_without_top_n_is_refused_naming_the_fix(region: None, tmp_path:
     path = tmp_path / "panels.yaml"
     path.write_text(text.replace(old, ""))
     with pytest.raises(DataFileError) as error:
-        services.load_panels(path)
+        services.panels_load(path=path)
     (problem,) = [str(p) for p in error.value.problems]
     assert f"{path}:" in problem and "panels[4] (matac-cardiff-and-vale)" in problem
     assert (

@@ -77,7 +77,9 @@ def test_childrens_services_read_only_the_victims_their_agency_works_with(
 ) -> None:
     social_worker = cast["socialworker"]
     f.attended(marac_item.meeting, social_worker)
-    papers = sharing.papers_for(marac_item, actor_of(social_worker), None, reveal_purpose="home visit")
+    papers = sharing.papers_get(
+        item=marac_item, actor=actor_of(social_worker), request=None, reveal_purpose="home visit"
+    )
     assert papers.contact is None and not papers.may_reveal_contact
     assert f.VICTIM_PHONE not in _papers(social_worker, marac_item, "home visit")
     assert marac_item.person is not None
@@ -106,8 +108,12 @@ def test_a_victim_is_never_put_on_a_perpetrator_panel(cast: dict[str, User]) -> 
     victim = f.victim()
     f.works_with(cast["idva"], victim)
     with pytest.raises(services.PanelError, match="refer a victim's case to a MARAC"):
-        services.nominate(
-            matac, victim, cast["idva"].memberships.get().agency, "Fear", actor=actor_of(cast["idva"])
+        services.nomination_create(
+            panel=matac,
+            person=victim,
+            agency=cast["idva"].memberships.get().agency,
+            reason="Fear",
+            actor=actor_of(cast["idva"]),
         )
     client = sign_in(Client(), cast["idva"])
     form = client.get(reverse("panels:nominate", kwargs={"panel_id": matac.pk})).content.decode()

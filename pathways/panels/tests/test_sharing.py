@@ -94,7 +94,9 @@ def test_perpetrator_panel_papers_never_hold_a_partners_contact_details_for_any_
         # Asking for a reveal anyway gives nothing either, even to the victim service's coordinator.
         asked = _page(user, item, {"reveal-purpose": "to plan the partner's safety"})
         assert _holds_a_sealed_detail(asked) == [], who
-        papers = sharing.papers_for(item, f.actor_of(user), None, reveal_purpose="to plan safety")
+        papers = sharing.papers_get(
+            item=item, actor=f.actor_of(user), request=None, reveal_purpose="to plan safety"
+        )
         assert papers.contact is None and not papers.may_reveal_contact, who
     assert not AuditEntry.objects.filter(action=AuditAction.SEALED_VIEWED).exists()
 
@@ -130,8 +132,8 @@ def test_typing_a_partners_location_or_contact_details_on_a_matac_is_refused_and
     item, users, _partner = matac
     police = f.actor_of(users[AgencyType.POLICE])
     with pytest.raises(sharing.SharingError) as refused:
-        sharing.record_disclosure(
-            item,
+        sharing.disclosure_record(
+            item=item,
             agency=_agency(police),
             information=typed,
             lawful_basis=LawfulBasis.LAW_ENFORCEMENT,
@@ -165,8 +167,8 @@ def test_text_without_a_location_is_shared_on_a_matac(
 ) -> None:
     item, users, _partner = matac
     police = f.actor_of(users[AgencyType.POLICE])
-    disclosure = sharing.record_disclosure(
-        item,
+    disclosure = sharing.disclosure_record(
+        item=item,
         agency=_agency(police),
         information="Three call-outs since January; bail: no contact with the partner. Lives in Cardiff.",
         lawful_basis=LawfulBasis.LAW_ENFORCEMENT,
@@ -199,8 +201,8 @@ def test_a_partner_known_only_from_police_data_is_protected_on_a_matac(region: N
     )
     police = f.actor_of(users[AgencyType.POLICE])
     with pytest.raises(sharing.SharingError):
-        sharing.record_disclosure(
-            item,
+        sharing.disclosure_record(
+            item=item,
             agency=_agency(police),
             information="Victim now at CF3 4QZ",
             lawful_basis=LawfulBasis.LAW_ENFORCEMENT,
@@ -279,8 +281,8 @@ def test_typing_the_victims_address_on_a_marac_is_refused_too(
     item, users = marac
     idva = f.actor_of(users[AgencyType.VICTIM_SERVICE])
     with pytest.raises(sharing.SharingError):
-        sharing.record_disclosure(
-            item,
+        sharing.disclosure_record(
+            item=item,
             agency=_agency(idva),
             information="Now at 17 Kingfisher Crescent",
             lawful_basis=LawfulBasis.VITAL_INTERESTS,
@@ -292,14 +294,14 @@ def test_typing_the_victims_address_on_a_marac_is_refused_too(
 def test_reading_papers_is_audited(marac: tuple[AgendaItem, dict[str, User]]) -> None:
     item, users = marac
     request = RequestFactory().get("/")
-    sharing.papers_for(item, f.actor_of(users[AgencyType.HOUSING]), request)
+    sharing.papers_get(item=item, actor=f.actor_of(users[AgencyType.HOUSING]), request=request)
     entry = AuditEntry.objects.get(action=AuditAction.RECORD_VIEWED, record_type="panel_papers")
     assert entry.record_id == str(item.pk) and entry.actor_username == users[AgencyType.HOUSING].username
 
 
 def test_papers_name_the_risk_and_the_marac_criteria(marac: tuple[AgendaItem, dict[str, User]]) -> None:
     item, users = marac
-    papers = sharing.papers_for(item, f.actor_of(users[AgencyType.HOUSING]), None)
+    papers = sharing.papers_get(item=item, actor=f.actor_of(users[AgencyType.HOUSING]), request=None)
     assert papers.name == "Seren Morgan"
     assert papers.reason == str(AgendaReason.MARAC_CRITERIA.label)
     assert papers.risk is None and papers.marac_criteria == []
@@ -309,7 +311,7 @@ def test_an_agency_without_a_seat_gets_no_papers_and_a_404(marac: tuple[AgendaIt
     item, _users = marac
     outsider = f.staff(f.agency("elsewhere-police", AgencyType.POLICE))
     with pytest.raises(Http404):
-        sharing.papers_for(item, f.actor_of(outsider), None)
+        sharing.papers_get(item=item, actor=f.actor_of(outsider), request=None)
     response = sign_in(Client(), outsider).get(reverse("panels:disclose", kwargs={"item_id": item.pk}))
     assert response.status_code == 404
 
@@ -326,8 +328,8 @@ def test_health_disclosures_are_read_by_health_the_victim_service_and_those_runn
 ) -> None:
     item, users = marac
     health = f.actor_of(users[AgencyType.HEALTH])
-    sharing.record_disclosure(
-        item,
+    sharing.disclosure_record(
+        item=item,
         agency=_agency(health),
         information="Attended A&E twice in February with injuries.",
         lawful_basis=LawfulBasis.SAFEGUARDING,
@@ -335,7 +337,7 @@ def test_health_disclosures_are_read_by_health_the_victim_service_and_those_runn
     )
     readers = {AgencyType.HEALTH, AgencyType.VICTIM_SERVICE, "coordinator", "chair"}
     for who, user in _at_a_victims_case(users).items():
-        papers = sharing.papers_for(item, f.actor_of(user), None)
+        papers = sharing.papers_get(item=item, actor=f.actor_of(user), request=None)
         (line,) = papers.shared
         assert line.lawful_basis == str(LawfulBasis.SAFEGUARDING.label), who
         if who in readers:
@@ -348,8 +350,8 @@ def test_health_disclosures_are_read_by_health_the_victim_service_and_those_runn
 def test_other_disclosures_are_read_by_every_seat(marac: tuple[AgendaItem, dict[str, User]]) -> None:
     item, users = marac
     housing = f.actor_of(users[AgencyType.HOUSING])
-    sharing.record_disclosure(
-        item,
+    sharing.disclosure_record(
+        item=item,
         agency=_agency(housing),
         information="Rent arrears; a management transfer is possible.",
         lawful_basis=LawfulBasis.PUBLIC_TASK,
@@ -372,7 +374,7 @@ def test_a_perpetrator_services_seat_does_not_hear_a_victims_case(
     response = sign_in(Client(), drive).get(reverse("panels:disclose", kwargs={"item_id": item.pk}))
     assert response.status_code == 404
     with pytest.raises(Http404):
-        sharing.papers_for(item, f.actor_of(drive), None)
+        sharing.papers_get(item=item, actor=f.actor_of(drive), request=None)
     meeting_page = sign_in(Client(), drive).get(
         reverse("panels:meeting_detail", kwargs={"meeting_id": item.meeting_id})
     )
@@ -387,8 +389,8 @@ def test_a_disclosure_without_a_lawful_basis_is_refused(marac: tuple[AgendaItem,
     police = f.actor_of(users[AgencyType.POLICE])
     for basis in ("", "because I said so"):
         with pytest.raises(sharing.SharingError) as refused:
-            sharing.record_disclosure(
-                item,
+            sharing.disclosure_record(
+                item=item,
                 agency=_agency(police),
                 information="Two call-outs in March.",
                 lawful_basis=basis,
@@ -408,8 +410,8 @@ def test_a_disclosure_for_an_agency_without_a_seat_is_refused(
     outsider = f.agency("no-seat-housing", AgencyType.HOUSING)
     police = f.actor_of(users[AgencyType.POLICE])
     with pytest.raises(sharing.SharingError) as refused:
-        sharing.record_disclosure(
-            item,
+        sharing.disclosure_record(
+            item=item,
             agency=outsider,
             information="Known to us.",
             lawful_basis=LawfulBasis.PUBLIC_TASK,
@@ -419,8 +421,8 @@ def test_a_disclosure_for_an_agency_without_a_seat_is_refused(
     # Someone whose agency has no seat cannot reach the item at all.
     stranger = f.actor_of(f.staff(outsider))
     with pytest.raises(Http404):
-        sharing.record_disclosure(
-            item,
+        sharing.disclosure_record(
+            item=item,
             agency=outsider,
             information="Known to us.",
             lawful_basis=LawfulBasis.PUBLIC_TASK,
@@ -437,12 +439,16 @@ def test_a_member_shares_for_their_own_agency_the_chair_and_coordinator_for_any_
     health_agency = f.actor_of(users[AgencyType.HEALTH]).agency
     assert health_agency is not None
     with pytest.raises(sharing.SharingError):
-        sharing.record_disclosure(
-            item, agency=health_agency, information="GP concerned.", lawful_basis="safeguarding", actor=police
+        sharing.disclosure_record(
+            item=item,
+            agency=health_agency,
+            information="GP concerned.",
+            lawful_basis="safeguarding",
+            actor=police,
         )
     coordinator = f.actor_of(users["coordinator"])
-    recorded = sharing.record_disclosure(
-        item,
+    recorded = sharing.disclosure_record(
+        item=item,
         agency=health_agency,
         information="GP concerned.",
         lawful_basis="safeguarding",
@@ -460,8 +466,8 @@ def test_nothing_is_shared_once_the_minutes_are_issued(marac: tuple[AgendaItem, 
     item.meeting.save()
     police = f.actor_of(users[AgencyType.POLICE])
     with pytest.raises(sharing.SharingError):
-        sharing.record_disclosure(
-            item,
+        sharing.disclosure_record(
+            item=item,
             agency=_agency(police),
             information="Late news.",
             lawful_basis="public_task",

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from pathways.panels.services import chase_overdue_actions
+from pathways.panels.services import actions_chase_overdue
 
 
 class Command(BaseCommand):
@@ -27,7 +27,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{date!r} is not a date; give it as YYYY-MM-DD. Nothing was chased."
             ) from None
-        chased = chase_overdue_actions(today, actor=None)
+        chased = actions_chase_overdue(today=today, actor=None)
         for slug, count in sorted(Counter(c.agency_slug for c in chased).items()):
             self.stdout.write(f"{slug}: {count} overdue action(s) chased")
         for c in sorted(chased, key=lambda c: (c.agency_slug, c.due_on, str(c.action_id))):

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from pathways.core.datafiles import DataFileError
-from pathways.panels.services import load_panels
+from pathways.panels.services import panels_load
 
 
 class Command(BaseCommand):
@@ -21,7 +21,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, file: Path, **options: Any) -> None:
         try:
-            panels = load_panels(file)
+            panels = panels_load(path=file)
         except DataFileError as exc:
             raise CommandError(f"Nothing was loaded: {len(exc.problems)} problem(s).\n{exc}") from None
         for panel in panels:
