@@ -35,9 +35,11 @@ from pathways.demo.answers import answers_for
 from pathways.demo.families import Family, Member, plan_families
 from pathways.demo.police import load_demo_police_data
 from pathways.directory.models import Area, Region, Service
+from pathways.panels import selectors as panel_selectors
 from pathways.panels import services as panels
 from pathways.panels.choices import ActionStatus, MeetingStatus, Outcome, PanelKind
 from pathways.panels.models import AgendaItem, Meeting, Panel
+from pathways.panels.services import base as panels_base
 from pathways.people.choices import RelationshipKind
 from pathways.people.models import Person
 from pathways.people.services import PersonInput
@@ -117,7 +119,7 @@ def _actor(username: str) -> Actor:
 @contextmanager
 def _as_of(day: datetime.date) -> Iterator[None]:
     """Panel services as they were on `day`: a past meeting's agenda was built before it met."""
-    with mock.patch.object(panels, "_today", return_value=day):
+    with mock.patch.object(panels_base, "today", return_value=day):
         yield
 
 
@@ -512,7 +514,7 @@ class _Writer:
                 if item.rfg_score_id
                 else (Outcome.ENFORCEMENT, "Referred in by a partner agency: enforcement options reviewed.")
             )
-        if item.person_id is not None and taken & set(panels.item_screenings(item=item)):
+        if item.person_id is not None and taken & set(panel_selectors.item_referral_people(item=item)):
             return Outcome.REFER_SCREENED, "High risk and escalating; Drive screened him and has a place."
         return Outcome.SAFETY_PLAN, "Safety plan agreed with the IDVA; partner agencies flag the address."
 

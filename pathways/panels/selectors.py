@@ -10,17 +10,28 @@ from __future__ import annotations
 import datetime
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
-from pathways.accounts.models import Agency
-from pathways.assessments.models import RegionAssessmentSettings
+from pathways.accounts.models import Agency, User
+from pathways.assessments.models import RegionAssessmentSettings, ScreeningRound
+from pathways.core.access import Side
 from pathways.core.policy import Actor, Perm, get_for_actor, visible_to
 from pathways.core.sealedtext import Marker
-from pathways.panels import sharing
-from pathways.panels.choices import ActionStatus, AgendaReason, MemberRole, Outcome, agenda_reason_label
-from pathways.panels.models import Action, AgendaItem, Attendance, Meeting, Panel
+from pathways.panels import protected
+from pathways.panels.choices import (
+    ActionStatus,
+    AgendaReason,
+    MemberRole,
+    Outcome,
+    PanelKind,
+    agenda_reason_label,
+)
+from pathways.panels.models import Action, AgendaItem, Attendance, Meeting, Panel, PanelMember, RfgNomination
+from pathways.people.choices import RelationshipKind
+from pathways.people.models import Relationship
 from pathways.people.sealed import sealed_details_withhold, withheld_message
 
 # --- look-ups --------------------------------------------------------------------------------------
@@ -33,6 +44,44 @@ def panels_for(*, actor: Actor) -> QuerySet[Panel]:
 
 def panel_get(*, actor: Actor, panel_id: uuid.UUID, perm: Perm = Perm.PANEL_CASE_VIEW) -> Panel:
     return get_for_actor(actor, Panel.objects.select_related("region"), perm, pk=panel_id)
+
+
+def marac_get(*, actor: Actor, panel_id: uuid.UUID, perm: Perm) -> Panel:
+    """A MARAC the actor may read in the way `perm` says (its quarterly return, say)."""
+    return get_for_actor(actor, Panel.objects.filter(kind=PanelKind.MARAC), perm, pk=panel_id)
+
+
+def panel_members(*, panel: Panel) -> list[PanelMember]:
+    return list(panel.members.select_related("agency", "user", "deputy"))
+
+
+def panel_member_agencies(*, panel: Panel) -> QuerySet[Agency]:
+    return Agency.objects.filter(panel_seats__panel=panel).distinct().order_by("name_en")
+
+
+def action_owners(*, agencies: QuerySet[Agency]) -> QuerySet[User]:
+    """The people an action may be given to: active staff of the panel's member agencies."""
+    return (
+        User.objects.filter(
+            is_active=True, memberships__is_active=True, memberships__agency__in=agencies.values("pk")
+        )
+        .distinct()
+        .order_by("full_name", "username")
+    )
+
+
+def meetings_next(*, panels: list[Panel], today: datetime.date) -> dict[object, Meeting]:
+    """Each panel's next meeting on or after `today`, by panel id, in one query."""
+    upcoming: dict[object, Meeting] = {}
+    for meeting in Meeting.objects.filter(panel__in=panels, held_on__gte=today).order_by("held_on"):
+        upcoming.setdefault(meeting.panel_id, meeting)
+    return upcoming
+
+
+def nominations_waiting(*, actor: Actor, panel: Panel) -> QuerySet[RfgNomination]:
+    """People referred in to the panel and not yet heard, as far as the actor may see them."""
+    waiting = RfgNomination.objects.filter(panel=panel, heard_at__isnull=True)
+    return visible_to(actor, waiting, Perm.PANEL_CASE_VIEW).select_related("person", "agency")
 
 
 def meeting_get(*, actor: Actor, meeting_id: uuid.UUID) -> Meeting:
@@ -69,6 +118,34 @@ def visible_item_ids(*, actor: Actor, item_ids: set[uuid.UUID]) -> set[uuid.UUID
 def action_get(*, actor: Actor, action_id: uuid.UUID) -> Action:
     actions = Action.objects.select_related("item__meeting__panel", "item__person", "agency", "owner")
     return get_for_actor(actor, actions, Perm.PANEL_CONTRIBUTE, pk=action_id)
+
+
+def item_referral_people(*, item: AgendaItem) -> list[Any]:
+    """Who a referral from this item to a capacity-limited service is for: the person on a perpetrator
+    panel's item; on a victim's case at a MARAC, the partners and ex-partners who harm her."""
+    if item.person is None or item.person.side == Side.PERPETRATOR:
+        return [item.person_id]
+    partners = (RelationshipKind.CURRENT_PARTNER, RelationshipKind.EX_PARTNER)
+    return list(
+        Relationship.objects.filter(
+            other_id=item.person_id, kind__in=partners, person__side=Side.PERPETRATOR
+        ).values_list("person_id", flat=True)
+    )
+
+
+def item_screening_rounds(*, item: AgendaItem) -> QuerySet[ScreeningRound] | None:
+    """Screening rounds of the panel's capacity-limited service that considered this item's people; None
+    when the panel has no such service."""
+    service = item.meeting.panel.screening_service
+    if service is None or item.person_id is None:
+        return None
+    return (
+        ScreeningRound.objects.filter(
+            service=service, candidates__referral__person__in=item_referral_people(item=item)
+        )
+        .select_related("service")
+        .distinct()
+    )
 
 
 @dataclass(frozen=True)
@@ -231,7 +308,7 @@ def minutes_get(*, meeting: Meeting, reader: Actor) -> Minutes:
         .order_by("position")
     )
     minutes_items = []
-    markers = sharing.protected_markers_by_item(items=items)
+    markers = protected.protected_markers_by_item(items=items)
     repeat_months = (
         RegionAssessmentSettings.repeat_window_months(panel.region_id)
         if any(AgendaReason.REPEAT in (item.reason, *item.other_reasons) for item in items)

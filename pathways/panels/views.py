@@ -12,7 +12,6 @@ import uuid
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format
@@ -21,10 +20,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from pathways.accounts.models import Agency, User
-from pathways.assessments.models import ScreeningRound
 from pathways.core.policy import Actor, Perm, actor_for, allows, visible_to
-from pathways.panels import selectors, services, sharing
+from pathways.panels import protected, selectors, services
 from pathways.panels.choices import ActionStatus, MeetingStatus, PanelKind
 from pathways.panels.forms import (
     ActionForm,
@@ -40,9 +37,8 @@ from pathways.panels.models import (
     Decision,
     Meeting,
     Panel,
-    PanelMember,
-    RfgNomination,
 )
+from pathways.panels.papers import papers_get
 from pathways.people import selectors as people
 
 MINUTES_LANGUAGES = {"en": "English", "cy": "Cymraeg"}
@@ -72,14 +68,6 @@ def _posted(request: HttpRequest) -> QueryDict | None:
     return request.POST if request.method == "POST" else None
 
 
-def _members(panel: Panel) -> list[PanelMember]:
-    return list(panel.members.select_related("agency", "user", "deputy"))
-
-
-def _member_agencies(panel: Panel) -> QuerySet[Agency]:
-    return Agency.objects.filter(panel_seats__panel=panel).distinct().order_by("name_en")
-
-
 # --- panels -----------------------------------------------------------------------------------------
 
 
@@ -88,9 +76,7 @@ def panel_list(request: HttpRequest) -> HttpResponse:
     actor = actor_for(request)
     panels = list(selectors.panels_for(actor=actor).select_related("region").order_by("kind", "name_en"))
     today = datetime.date.today()
-    upcoming: dict[object, Meeting] = {}
-    for meeting in Meeting.objects.filter(panel__in=panels, held_on__gte=today).order_by("held_on"):
-        upcoming.setdefault(meeting.panel_id, meeting)
+    upcoming = selectors.meetings_next(panels=panels, today=today)
     rows = [{"panel": p, "next": upcoming.get(p.pk)} for p in panels]
     return render(request, "panels/list.html", {"rows": rows})
 
@@ -98,16 +84,14 @@ def panel_list(request: HttpRequest) -> HttpResponse:
 def panel_detail(request: HttpRequest, panel_id: uuid.UUID) -> HttpResponse:
     actor = actor_for(request)
     panel = _panel(actor, panel_id)
-    waiting = visible_to(
-        actor, RfgNomination.objects.filter(panel=panel, heard_at__isnull=True), Perm.PANEL_CASE_VIEW
-    ).select_related("person", "agency")
+    waiting = selectors.nominations_waiting(actor=actor, panel=panel)
     return render(
         request,
         "panels/panel_detail.html",
         {
             "panel": panel,
             "areas": list(panel.areas.all()),
-            "members": _members(panel),
+            "members": selectors.panel_members(panel=panel),
             "meetings": list(panel.meetings.order_by("-held_on")[:24]),
             "nominations": list(waiting),
             "can_change": allows(actor, Perm.PANEL_CASE_CHANGE),
@@ -225,7 +209,7 @@ def attendance(request: HttpRequest, meeting_id: uuid.UUID) -> HttpResponse:
     meeting = _meeting(actor, meeting_id)
     form = AttendanceForm(
         _posted(request),
-        members=_members(meeting.panel),
+        members=selectors.panel_members(panel=meeting.panel),
         recorded=meeting.attendance.all(),
     )
     if request.method == "POST" and form.is_valid():
@@ -334,24 +318,10 @@ def item_detail(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
         "is_open": meeting.status != MeetingStatus.CLOSED,
         "can_change": allows(actor, Perm.PANEL_CASE_CHANGE),
         "can_contribute": allows(actor, Perm.PANEL_CONTRIBUTE),
-        "papers": sharing.papers_get(item=item, actor=actor, request=request),
-        "markers": sharing.protected_markers(item=item),
+        "papers": papers_get(item=item, actor=actor, request=request),
+        "markers": protected.protected_markers(item=item),
     }
     return render(request, "panels/item_detail.html", context)
-
-
-def _screenings(item: AgendaItem) -> QuerySet[ScreeningRound] | None:
-    """Screening rounds of the panel's capacity-limited service that considered this person."""
-    service = item.meeting.panel.screening_service
-    if service is None or item.person_id is None:
-        return None
-    return (
-        ScreeningRound.objects.filter(
-            service=service, candidates__referral__person__in=services.item_screenings(item=item)
-        )
-        .select_related("service")
-        .distinct()
-    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -372,7 +342,7 @@ def decide(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
     form = DecisionForm(
         _posted(request),
         initial=initial,
-        screenings=_screenings(item),
+        screenings=selectors.item_screening_rounds(item=item),
         outcomes=item.meeting.panel.outcome_choices(),
     )
     if request.method == "POST" and form.is_valid():
@@ -402,14 +372,8 @@ def decide(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
 def action_new(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
     actor = actor_for(request)
     item = _item(actor, item_id)
-    agencies = _member_agencies(item.meeting.panel)
-    owners = (
-        User.objects.filter(
-            is_active=True, memberships__is_active=True, memberships__agency__in=agencies.values("pk")
-        )
-        .distinct()
-        .order_by("full_name", "username")
-    )
+    agencies = selectors.panel_member_agencies(panel=item.meeting.panel)
+    owners = selectors.action_owners(agencies=agencies)
     form = ActionForm(_posted(request), agencies=agencies, owners=owners)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -463,7 +427,7 @@ def action_update(request: HttpRequest, action_id: uuid.UUID) -> HttpResponse:
             "form": form,
             "overdue": overdue,
             "case_visible": case_visible,
-            "markers": sharing.protected_markers(item=action.item),
+            "markers": protected.protected_markers(item=action.item),
         },
     )
 
@@ -492,7 +456,7 @@ def actions(request: HttpRequest) -> HttpResponse:
                 {"action": a, "overdue": a.pk in overdue, "case_visible": a.item_id in cases} for a in rows
             ],
             "overdue": len(overdue),
-            "markers": sharing.protected_markers_by_item(items=[a.item for a in rows]),
+            "markers": protected.protected_markers_by_item(items=[a.item for a in rows]),
             "agency": actor.agency,
             "may_update": allows(actor, Perm.PANEL_CONTRIBUTE),
             "can_see_due": allows(actor, Perm.ASSESSMENT_CHANGE),

@@ -14,9 +14,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 
-from pathways.core.policy import Perm, actor_for, get_for_actor
+from pathways.core.policy import actor_for
 from pathways.directory.models import Area
-from pathways.panels.models import Panel
+from pathways.panels import selectors
 from pathways.people.selectors import people_for
 from pathways.police import rfg
 from pathways.police.models import RfgScore
@@ -42,7 +42,7 @@ class AreaRanking:
 
 def rfg_ranking(request: HttpRequest, panel_id: uuid.UUID) -> HttpResponse:
     actor = actor_for(request)
-    panel = get_for_actor(actor, Panel.objects.select_related("region"), Perm.PANEL_CASE_VIEW, pk=panel_id)
+    panel = selectors.panel_get(actor=actor, panel_id=panel_id)
     run = rfg.latest_run(panel.region)
     areas = list(panel.areas.all())
     rankings: list[AreaRanking] = []

@@ -19,10 +19,12 @@ from pathways.accounts.models import Agency
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
 from pathways.core.forms import GovukFormMixin
-from pathways.core.policy import Perm, actor_for, get_for_actor, may_see_exact_return_figures
-from pathways.panels import returns, sharing
-from pathways.panels.choices import LawfulBasis, MeetingStatus, PanelKind
-from pathways.panels.models import AgendaItem, Panel
+from pathways.core.policy import Perm, actor_for, may_see_exact_return_figures
+from pathways.panels import returns, selectors
+from pathways.panels.choices import LawfulBasis, MeetingStatus
+from pathways.panels.models import AgendaItem
+from pathways.panels.papers import GUIDING_QUESTION, papers_get
+from pathways.panels.services import disclosures
 from pathways.people.forms import RevealForm
 
 QUARTERS_OFFERED = 8
@@ -63,12 +65,7 @@ class DisclosureForm(GovukFormMixin, forms.Form):
 
 
 def _item(request: HttpRequest, item_id: uuid.UUID) -> AgendaItem:
-    return get_for_actor(
-        actor_for(request),
-        AgendaItem.objects.select_related("meeting__panel", "person", "referring_agency"),
-        Perm.PANEL_CONTRIBUTE,
-        pk=item_id,
-    )
+    return selectors.agenda_item_get(actor=actor_for(request), item_id=item_id, perm=Perm.PANEL_CONTRIBUTE)
 
 
 @require_http_methods(["GET", "POST"])
@@ -79,7 +76,7 @@ def disclose(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
     to see the victim's contact details, which are then in this one response only."""
     actor = actor_for(request)
     item = _item(request, item_id)
-    agencies = sharing.disclosure_agencies(item=item, actor=actor)
+    agencies = disclosures.disclosure_agencies(item=item, actor=actor)
     revealing = request.method == "POST" and "reveal-purpose" in request.POST
     reveal_form = RevealForm(request.POST if revealing else None, prefix="reveal")
     posted = request.POST if request.method == "POST" and not revealing else None
@@ -87,7 +84,7 @@ def disclose(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
     if posted is not None and form.is_valid():
         chosen = next(a for a in agencies if str(a.pk) == form.cleaned_data["agency"])
         try:
-            sharing.disclosure_record(
+            disclosures.disclosure_record(
                 item=item,
                 agency=chosen,
                 information=form.cleaned_data["information"],
@@ -95,13 +92,13 @@ def disclose(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
                 actor=actor,
                 request=request,
             )
-        except sharing.SharingError as error:
+        except disclosures.SharingError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             messages.success(request, _("What %(agency)s shared is recorded.") % {"agency": chosen.name})
             return redirect("panels:disclose", item_id=item.pk)
     purpose = reveal_form.cleaned_data["purpose"] if revealing and reveal_form.is_valid() else ""
-    papers = sharing.papers_get(item=item, actor=actor, request=request, reveal_purpose=purpose)
+    papers = papers_get(item=item, actor=actor, request=request, reveal_purpose=purpose)
     return render(
         request,
         "panels/disclose.html",
@@ -114,7 +111,7 @@ def disclose(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
             "reveal_form": reveal_form,
             "is_open": item.meeting.status != MeetingStatus.CLOSED,
             "may_share": bool(agencies),
-            "guiding_question": sharing.GUIDING_QUESTION,
+            "guiding_question": GUIDING_QUESTION,
         },
         status=400 if form.errors or reveal_form.errors else 200,
     )
@@ -160,12 +157,7 @@ def marac_return(request: HttpRequest, panel_id: uuid.UUID) -> HttpResponse:
     """The quarter's MARAC return: exact figures on the page for the coordinator, with the cells that are
     withheld on export marked; `?format=csv` downloads the suppressed return. Both are audited."""
     actor = actor_for(request)
-    panel = get_for_actor(
-        actor,
-        Panel.objects.filter(kind=PanelKind.MARAC),
-        Perm.PANEL_RETURN_VIEW,
-        pk=panel_id,
-    )
+    panel = selectors.marac_get(actor=actor, panel_id=panel_id, perm=Perm.PANEL_RETURN_VIEW)
     form = QuarterForm(request.GET if "quarter" in request.GET else None)
     quarter = form.chosen()
     result = returns.marac_return(panel, quarter)

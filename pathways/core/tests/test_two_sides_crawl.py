@@ -27,9 +27,9 @@ from pathways.conftest import actor_of, sign_in
 from pathways.core.tests.conftest_helpers import crawl_paths
 from pathways.directory.models import Area
 from pathways.panels import services as panels
-from pathways.panels import sharing
 from pathways.panels.choices import LawfulBasis, Outcome, PanelKind
 from pathways.panels.models import Action, AgendaItem, Meeting, Panel
+from pathways.panels.services import disclosures
 from pathways.panels.tests import factories as f
 from pathways.panels.tests.meeting_factories import dash_answers
 from pathways.people.models import Person
@@ -133,7 +133,7 @@ def family(cast: dict[str, User]) -> dict[str, list[str]]:
             item=item, description="Review the plan", agency=drive, due_on=meeting.held_on, actor=chair
         )
         if kind == PanelKind.MARAC:
-            sharing.disclosure_record(
+            disclosures.disclosure_record(
                 item=item,
                 agency=cast["idva"].memberships.get().agency,
                 information=HERS["shared about her"],

@@ -13,9 +13,10 @@ from pathways.accounts.models import User
 from pathways.audit.choices import AuditAction
 from pathways.audit.models import AuditEntry
 from pathways.conftest import actor_of, sign_in
-from pathways.panels import services, sharing
+from pathways.panels import services
 from pathways.panels.choices import PanelKind
 from pathways.panels.models import AgendaItem, Meeting, Panel, PanelMember
+from pathways.panels.papers import papers_get
 from pathways.panels.tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +78,7 @@ def test_childrens_services_read_only_the_victims_their_agency_works_with(
 ) -> None:
     social_worker = cast["socialworker"]
     f.attended(marac_item.meeting, social_worker)
-    papers = sharing.papers_get(
+    papers = papers_get(
         item=marac_item, actor=actor_of(social_worker), request=None, reveal_purpose="home visit"
     )
     assert papers.contact is None and not papers.may_reveal_contact

@@ -17,9 +17,10 @@ from pathways.conftest import make_user, sign_in
 from pathways.core import policy
 from pathways.core.access import AgencyType, Role
 from pathways.core.policy import Actor
-from pathways.panels import sharing
 from pathways.panels.choices import AgendaReason, LawfulBasis, MeetingStatus, PanelKind
 from pathways.panels.models import AgendaItem, Disclosure
+from pathways.panels.papers import papers_get
+from pathways.panels.services import disclosures
 from pathways.panels.tests import factories as f
 from pathways.people.choices import RelationshipKind
 from pathways.people.models import Person
@@ -94,9 +95,7 @@ def test_perpetrator_panel_papers_never_hold_a_partners_contact_details_for_any_
         # Asking for a reveal anyway gives nothing either, even to the victim service's coordinator.
         asked = _page(user, item, {"reveal-purpose": "to plan the partner's safety"})
         assert _holds_a_sealed_detail(asked) == [], who
-        papers = sharing.papers_get(
-            item=item, actor=f.actor_of(user), request=None, reveal_purpose="to plan safety"
-        )
+        papers = papers_get(item=item, actor=f.actor_of(user), request=None, reveal_purpose="to plan safety")
         assert papers.contact is None and not papers.may_reveal_contact, who
     assert not AuditEntry.objects.filter(action=AuditAction.SEALED_VIEWED).exists()
 
@@ -131,8 +130,8 @@ def test_typing_a_partners_location_or_contact_details_on_a_matac_is_refused_and
 ) -> None:
     item, users, _partner = matac
     police = f.actor_of(users[AgencyType.POLICE])
-    with pytest.raises(sharing.SharingError) as refused:
-        sharing.disclosure_record(
+    with pytest.raises(disclosures.SharingError) as refused:
+        disclosures.disclosure_record(
             item=item,
             agency=_agency(police),
             information=typed,
@@ -167,7 +166,7 @@ def test_text_without_a_location_is_shared_on_a_matac(
 ) -> None:
     item, users, _partner = matac
     police = f.actor_of(users[AgencyType.POLICE])
-    disclosure = sharing.disclosure_record(
+    disclosure = disclosures.disclosure_record(
         item=item,
         agency=_agency(police),
         information="Three call-outs since January; bail: no contact with the partner. Lives in Cardiff.",
@@ -200,8 +199,8 @@ def test_a_partner_known_only_from_police_data_is_protected_on_a_matac(region: N
         meeting=f.meeting(panel, DAY), police_reference="P-777", reason=AgendaReason.RFG, position=1
     )
     police = f.actor_of(users[AgencyType.POLICE])
-    with pytest.raises(sharing.SharingError):
-        sharing.disclosure_record(
+    with pytest.raises(disclosures.SharingError):
+        disclosures.disclosure_record(
             item=item,
             agency=_agency(police),
             information="Victim now at CF3 4QZ",
@@ -280,8 +279,8 @@ def test_typing_the_victims_address_on_a_marac_is_refused_too(
 ) -> None:
     item, users = marac
     idva = f.actor_of(users[AgencyType.VICTIM_SERVICE])
-    with pytest.raises(sharing.SharingError):
-        sharing.disclosure_record(
+    with pytest.raises(disclosures.SharingError):
+        disclosures.disclosure_record(
             item=item,
             agency=_agency(idva),
             information="Now at 17 Kingfisher Crescent",
@@ -294,14 +293,14 @@ def test_typing_the_victims_address_on_a_marac_is_refused_too(
 def test_reading_papers_is_audited(marac: tuple[AgendaItem, dict[str, User]]) -> None:
     item, users = marac
     request = RequestFactory().get("/")
-    sharing.papers_get(item=item, actor=f.actor_of(users[AgencyType.HOUSING]), request=request)
+    papers_get(item=item, actor=f.actor_of(users[AgencyType.HOUSING]), request=request)
     entry = AuditEntry.objects.get(action=AuditAction.RECORD_VIEWED, record_type="panel_papers")
     assert entry.record_id == str(item.pk) and entry.actor_username == users[AgencyType.HOUSING].username
 
 
 def test_papers_name_the_risk_and_the_marac_criteria(marac: tuple[AgendaItem, dict[str, User]]) -> None:
     item, users = marac
-    papers = sharing.papers_get(item=item, actor=f.actor_of(users[AgencyType.HOUSING]), request=None)
+    papers = papers_get(item=item, actor=f.actor_of(users[AgencyType.HOUSING]), request=None)
     assert papers.name == "Seren Morgan"
     assert papers.reason == str(AgendaReason.MARAC_CRITERIA.label)
     assert papers.risk is None and papers.marac_criteria == []
@@ -311,7 +310,7 @@ def test_an_agency_without_a_seat_gets_no_papers_and_a_404(marac: tuple[AgendaIt
     item, _users = marac
     outsider = f.staff(f.agency("elsewhere-police", AgencyType.POLICE))
     with pytest.raises(Http404):
-        sharing.papers_get(item=item, actor=f.actor_of(outsider), request=None)
+        papers_get(item=item, actor=f.actor_of(outsider), request=None)
     response = sign_in(Client(), outsider).get(reverse("panels:disclose", kwargs={"item_id": item.pk}))
     assert response.status_code == 404
 
@@ -328,7 +327,7 @@ def test_health_disclosures_are_read_by_health_the_victim_service_and_those_runn
 ) -> None:
     item, users = marac
     health = f.actor_of(users[AgencyType.HEALTH])
-    sharing.disclosure_record(
+    disclosures.disclosure_record(
         item=item,
         agency=_agency(health),
         information="Attended A&E twice in February with injuries.",
@@ -337,7 +336,7 @@ def test_health_disclosures_are_read_by_health_the_victim_service_and_those_runn
     )
     readers = {AgencyType.HEALTH, AgencyType.VICTIM_SERVICE, "coordinator", "chair"}
     for who, user in _at_a_victims_case(users).items():
-        papers = sharing.papers_get(item=item, actor=f.actor_of(user), request=None)
+        papers = papers_get(item=item, actor=f.actor_of(user), request=None)
         (line,) = papers.shared
         assert line.lawful_basis == str(LawfulBasis.SAFEGUARDING.label), who
         if who in readers:
@@ -350,7 +349,7 @@ def test_health_disclosures_are_read_by_health_the_victim_service_and_those_runn
 def test_other_disclosures_are_read_by_every_seat(marac: tuple[AgendaItem, dict[str, User]]) -> None:
     item, users = marac
     housing = f.actor_of(users[AgencyType.HOUSING])
-    sharing.disclosure_record(
+    disclosures.disclosure_record(
         item=item,
         agency=_agency(housing),
         information="Rent arrears; a management transfer is possible.",
@@ -374,7 +373,7 @@ def test_a_perpetrator_services_seat_does_not_hear_a_victims_case(
     response = sign_in(Client(), drive).get(reverse("panels:disclose", kwargs={"item_id": item.pk}))
     assert response.status_code == 404
     with pytest.raises(Http404):
-        sharing.papers_get(item=item, actor=f.actor_of(drive), request=None)
+        papers_get(item=item, actor=f.actor_of(drive), request=None)
     meeting_page = sign_in(Client(), drive).get(
         reverse("panels:meeting_detail", kwargs={"meeting_id": item.meeting_id})
     )
@@ -388,8 +387,8 @@ def test_a_disclosure_without_a_lawful_basis_is_refused(marac: tuple[AgendaItem,
     item, users = marac
     police = f.actor_of(users[AgencyType.POLICE])
     for basis in ("", "because I said so"):
-        with pytest.raises(sharing.SharingError) as refused:
-            sharing.disclosure_record(
+        with pytest.raises(disclosures.SharingError) as refused:
+            disclosures.disclosure_record(
                 item=item,
                 agency=_agency(police),
                 information="Two call-outs in March.",
@@ -409,8 +408,8 @@ def test_a_disclosure_for_an_agency_without_a_seat_is_refused(
     item, users = marac
     outsider = f.agency("no-seat-housing", AgencyType.HOUSING)
     police = f.actor_of(users[AgencyType.POLICE])
-    with pytest.raises(sharing.SharingError) as refused:
-        sharing.disclosure_record(
+    with pytest.raises(disclosures.SharingError) as refused:
+        disclosures.disclosure_record(
             item=item,
             agency=outsider,
             information="Known to us.",
@@ -421,7 +420,7 @@ def test_a_disclosure_for_an_agency_without_a_seat_is_refused(
     # Someone whose agency has no seat cannot reach the item at all.
     stranger = f.actor_of(f.staff(outsider))
     with pytest.raises(Http404):
-        sharing.disclosure_record(
+        disclosures.disclosure_record(
             item=item,
             agency=outsider,
             information="Known to us.",
@@ -438,8 +437,8 @@ def test_a_member_shares_for_their_own_agency_the_chair_and_coordinator_for_any_
     police = f.actor_of(users[AgencyType.POLICE])
     health_agency = f.actor_of(users[AgencyType.HEALTH]).agency
     assert health_agency is not None
-    with pytest.raises(sharing.SharingError):
-        sharing.disclosure_record(
+    with pytest.raises(disclosures.SharingError):
+        disclosures.disclosure_record(
             item=item,
             agency=health_agency,
             information="GP concerned.",
@@ -447,7 +446,7 @@ def test_a_member_shares_for_their_own_agency_the_chair_and_coordinator_for_any_
             actor=police,
         )
     coordinator = f.actor_of(users["coordinator"])
-    recorded = sharing.disclosure_record(
+    recorded = disclosures.disclosure_record(
         item=item,
         agency=health_agency,
         information="GP concerned.",
@@ -465,8 +464,8 @@ def test_nothing_is_shared_once_the_minutes_are_issued(marac: tuple[AgendaItem, 
     item.meeting.status = MeetingStatus.CLOSED
     item.meeting.save()
     police = f.actor_of(users[AgencyType.POLICE])
-    with pytest.raises(sharing.SharingError):
-        sharing.disclosure_record(
+    with pytest.raises(disclosures.SharingError):
+        disclosures.disclosure_record(
             item=item,
             agency=_agency(police),
             information="Late news.",
