@@ -3,7 +3,7 @@
 A throwaway database holds 100,000 people, 200,000 completed DASH assessments over the past year (about
 one in thirty meeting the MARAC criteria), a year of past MARAC and MATAC meetings with decided items
 (some reviews due, some cases still open), an RFG run scoring 30,000 people in the region's areas, and
-20,000 referrals, about half holding a service's place. It then times `services.build_agenda` for a
+20,000 referrals, about half holding a service's place. It then times `services.agenda_build` for a
 Cardiff MARAC and for the Cardiff and Vale MATAC (each rebuilt several times; the median is reported).
 
     .venv/bin/python benchmarks/agenda.py              # on SQLite
@@ -82,18 +82,24 @@ def _assessment_rows(
     from django.utils import timezone
 
     from pathways.assessments.models import Assessment, InstrumentVersion
-    from pathways.assessments.services import definition, region_settings, results_for
+    from pathways.assessments.services import (
+        assessment_results,
+        assessment_settings_for,
+        instrument_definition,
+    )
 
     meta = Assessment._meta
     version = InstrumentVersion.objects.filter(instrument="dash-partner-agency").first()
     assert version is not None
-    instrument = definition(version)
-    settings = region_settings(people[0])
+    instrument = instrument_definition(version=version)
+    settings = assessment_settings_for(person=people[0])
     refer: list[tuple[str, str]] = []
     not_refer: list[tuple[str, str]] = []
     while len(refer) < 500 or len(not_refer) < 5000:
         answers, assessed_on = _dash_answers(rng)
-        results = results_for(instrument, answers, settings, assessed_on)
+        results = assessment_results(
+            instrument=instrument, answers=answers, settings=settings, assessed_on=assessed_on
+        )
         pool = refer if results["marac"]["refer"] else not_refer
         pool.append((json.dumps(answers), json.dumps(results)))
     uuid_value = meta.get_field("id").get_db_prep_value
@@ -226,17 +232,17 @@ def bench_agenda(show_queries: bool = False) -> None:
     from django.utils import timezone
 
     from pathways.accounts.models import Agency, Membership, User
-    from pathways.assessments.services import load_instruments
+    from pathways.assessments.services import instruments_load
     from pathways.core.access import AgencyType, Role
     from pathways.core.policy import Actor
-    from pathways.directory.services import load_region
+    from pathways.directory.services import region_load
     from pathways.panels import services
     from pathways.panels.models import Meeting, RfgNomination
 
     rng = random.Random(20250605)
     today = timezone.localdate()
-    load_region(path=REGION_FILE)
-    load_instruments(paths=[ROOT / "instruments", REGION_FILE.parent])
+    region_load(path=REGION_FILE)
+    instruments_load(paths=[ROOT / "instruments", REGION_FILE.parent])
     panels = {p.slug: p for p in services.panels_load(path=REGION_FILE.with_name("panels.yaml"))}
     start = time.perf_counter()
     agencies = [

@@ -2,7 +2,7 @@
 
 A throwaway database gets signed entries like the ones the application writes (a mix of users, agencies,
 actions and records, most with an address, half with small details, a few with Welsh text), made with the
-chain's own signing functions and written in bulk (COPY on PostgreSQL), not through `audit.record`: its
+chain's own signing functions and written in bulk (COPY on PostgreSQL), not through `audit.entry_record`: its
 per-entry lock is what makes a live chain safe, and is the only thing left out here. Then
 `services.chain_verify` is timed over the whole chain, which must find it intact, and once more after an
 entry in the middle was changed, which it must name.
@@ -154,7 +154,7 @@ def _tampered_copy_names_the_entry(count: int) -> float:
                 "UPDATE audit_auditentry SET record_id = 'someone-else' WHERE sequence = %s", [target]
             )
         start = time.perf_counter()
-        broken = services.verify_chain()
+        broken = services.chain_first_break()
         seconds = time.perf_counter() - start
         transaction.set_rollback(True)
     assert broken is not None and broken.sequence == target, broken

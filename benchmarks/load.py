@@ -151,19 +151,19 @@ def build_region(rng: random.Random) -> list[Staff]:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from pathways.accounts.models import Agency, Membership, User
-    from pathways.assessments.services import load_instruments
+    from pathways.assessments.services import instruments_load
     from pathways.demo.cast import AGENCIES
     from pathways.directory.models import Area, Region, Service
-    from pathways.directory.services import load_region
+    from pathways.directory.services import region_load
     from pathways.panels.services import panels_load
     from pathways.people.models import Person, PersonAccess, Relationship
     from pathways.police.rfg import load_rfg_model
     from pathways.referrals.models import Referral, ReferralEvent
-    from pathways.referrals.services import load_triage_rules
+    from pathways.referrals.services import triage_rules_load
 
-    load_region(path=REGION_FILE)
-    load_triage_rules(path=TRIAGE_FILE)
-    load_instruments(paths=INSTRUMENTS)
+    region_load(path=REGION_FILE)
+    triage_rules_load(path=TRIAGE_FILE)
+    instruments_load(paths=INSTRUMENTS)
     panels_load(path=PANELS_FILE)
     load_rfg_model(path=RFG_FILE)
     region = Region.objects.get(slug="cardiff-and-vale")
@@ -388,7 +388,7 @@ def _triage_snapshots(user: Any) -> list[dict[str, Any]]:
         ]
     ):
         with transaction.atomic():
-            referral = services.create_referral(
+            referral = services.referral_create(
                 actor=actor,
                 data=services.ReferralInput(
                     route=route,
@@ -402,7 +402,7 @@ def _triage_snapshots(user: Any) -> list[dict[str, Any]]:
                     ),
                 ),
             )
-        result, ruleset = services.triage_referral(referral)
+        result, ruleset = services.referral_triage(referral=referral)
         snapshots.append({**result.snapshot(), "rules_version": ruleset.version})
     return snapshots
 
@@ -564,10 +564,10 @@ def plan_pages(staff: list[Staff], rng: random.Random) -> None:
             and s.agency != "pathways-governance"
         ):
             referrals = list(
-                referrals_for(actor).order_by("-created_at").values_list("pk", "person_id")[:300]
+                referrals_for(actor=actor).order_by("-created_at").values_list("pk", "person_id")[:300]
             )
             visible = set(
-                people_for(actor).filter(pk__in=[p for _, p in referrals]).values_list("pk", flat=True)
+                people_for(actor=actor).filter(pk__in=[p for _, p in referrals]).values_list("pk", flat=True)
             )
             assessed = set(
                 Assessment.objects.filter(person__in=visible).values_list("person_id", flat=True).distinct()

@@ -143,12 +143,12 @@ def verdict(met: bool) -> str:
 def bench_gap_map() -> None:
     """The gap map over the shipped region, and over a region of 200 services."""
     from pathways.directory.models import Service
-    from pathways.directory.services import load_region
-    from pathways.insights.selectors import gap_map
+    from pathways.directory.services import region_load
+    from pathways.insights.selectors import gap_map_build
 
-    load_region(path=REGION_FILE)
+    region_load(path=REGION_FILE)
     shipped_count = Service.objects.count()
-    shipped = timed(20, gap_map)
+    shipped = timed(20, gap_map_build)
     template = Service.objects.get(slug="drive-cardiff")
     areas = list(template.areas.all())
     for n in range(200 - Service.objects.count()):
@@ -156,7 +156,7 @@ def bench_gap_map() -> None:
         template.slug = f"bench-{n}"
         template.save()
         template.areas.set(areas)
-    large = timed(20, gap_map)
+    large = timed(20, gap_map_build)
     print(f"gap map, shipped region ({shipped_count} services): median {shipped * 1000:.1f} ms")
     print(f"gap map, 200 services: median {large * 1000:.1f} ms (target: under 500 ms for a page)")
 
@@ -230,7 +230,7 @@ def bench_triage() -> None:
     from django.test.utils import CaptureQueriesContext
 
     from pathways.directory.models import Area, Region, Service
-    from pathways.directory.services import load_region
+    from pathways.directory.services import region_load
     from pathways.people.services import PersonInput
     from pathways.referrals import services
     from pathways.referrals.choices import Status
@@ -238,12 +238,12 @@ def bench_triage() -> None:
     from pathways.referrals.triage import triage
 
     rng = random.Random(20250601)
-    load_region(path=REGION_FILE)
-    services.load_triage_rules(path=TRIAGE_FILE)
+    region_load(path=REGION_FILE)
+    services.triage_rules_load(path=TRIAGE_FILE)
     _region_of_200_services(rng)
     region = Region.objects.get(slug="cardiff-and-vale")
-    _, rules = services.current_rules(region)
-    facts = services.service_facts(region)
+    _, rules = services.triage_rules_current(region=region)
+    facts = services.triage_service_facts(region=region)
     area_slugs = list(Area.objects.values_list("slug", flat=True))
     cases = [_random_case(rng, area_slugs) for _ in range(TRIAGE_CALLS)]
     for case in cases[:100]:  # warm up
@@ -272,7 +272,7 @@ def bench_triage() -> None:
             partner = services.PartnerInput(
                 PersonInput(given_name="Partner", family_name=f"P{n}", gender_identity=rng.choice(genders))
             )
-        referral = services.create_referral(
+        referral = services.referral_create(
             actor=None,
             data=services.ReferralInput(
                 route=rng.choice(["police", "gp_health", "self", "probation", "marac"]),
@@ -296,7 +296,7 @@ def bench_triage() -> None:
 
     def end_to_end(pk: uuid.UUID) -> None:
         referral = Referral.objects.select_related("person__area", "partner").get(pk=pk)
-        services.triage_referral(referral)
+        services.referral_triage(referral=referral)
 
     with CaptureQueriesContext(connection) as queries:
         end_to_end(received[0])
@@ -396,11 +396,11 @@ def bench_import(rows: int = IMPORT_ROWS) -> None:
     from pathways.accounts.models import Agency, Membership, User
     from pathways.core.access import AgencyType, Role
     from pathways.core.policy import Actor
-    from pathways.directory.services import load_region
+    from pathways.directory.services import region_load
     from pathways.referrals.imports import import_referrals
     from pathways.referrals.models import Referral
 
-    load_region(path=REGION_FILE)
+    region_load(path=REGION_FILE)
     agency = Agency.objects.create(
         slug="bench-agency", name_en="Bench", name_cy="Bench", type=AgencyType.PERPETRATOR_SERVICE
     )
@@ -547,13 +547,17 @@ def _assessment_rows(
     from django.utils import timezone
 
     from pathways.assessments.models import Assessment, InstrumentVersion
-    from pathways.assessments.services import definition, region_settings, results_for
+    from pathways.assessments.services import (
+        assessment_results,
+        assessment_settings_for,
+        instrument_definition,
+    )
 
     meta = Assessment._meta
     version = InstrumentVersion.objects.filter(instrument=DASH).first()
     assert version is not None
-    instrument = definition(version)
-    settings = region_settings(people[0])  # type: ignore[arg-type]  # one region: the same for everyone
+    instrument = instrument_definition(version=version)
+    settings = assessment_settings_for(person=people[0])  # type: ignore[arg-type]  # one region: the same for everyone
     uuid_value = meta.get_field("id").get_db_prep_value
     now = meta.get_field("created_at").get_db_prep_value(timezone.now(), connection)
     completed = now if status != "draft" else None
@@ -563,7 +567,13 @@ def _assessment_rows(
     pool = []
     for _ in range(min(count, 50_000)):
         answers, assessed_on = _dash_answers(rng)
-        results = results_for(instrument, answers, settings, assessed_on) if status != "draft" else {}
+        results = (
+            assessment_results(
+                instrument=instrument, answers=answers, settings=settings, assessed_on=assessed_on
+            )
+            if status != "draft"
+            else {}
+        )
         pool.append(
             (json.dumps(answers), json.dumps(results), connection.ops.adapt_datefield_value(assessed_on))
         )
@@ -602,12 +612,12 @@ def bench_recompute(count: int = ASSESSMENTS) -> None:
 
     from pathways.assessments.models import Assessment
     from pathways.assessments.recompute import recompute_results
-    from pathways.assessments.services import load_instruments
-    from pathways.directory.services import load_region
+    from pathways.assessments.services import instruments_load
+    from pathways.directory.services import region_load
 
     rng = random.Random(20250603)
-    load_region(path=REGION_FILE)
-    load_instruments(paths=[ROOT / "instruments", REGION_FILE.parent])
+    region_load(path=REGION_FILE)
+    instruments_load(paths=[ROOT / "instruments", REGION_FILE.parent])
     agency, user, people = _assessment_people(rng, 4000)
     start = time.perf_counter()
     written = _insert_assessments(_assessment_rows(rng, count, people, agency, user, "completed"))
@@ -645,13 +655,13 @@ def bench_history() -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from pathways.assessments.selectors import current_risk, history
-    from pathways.assessments.services import load_instruments
-    from pathways.directory.services import load_region
+    from pathways.assessments.selectors import assessment_history, risk_current
+    from pathways.assessments.services import instruments_load
+    from pathways.directory.services import region_load
 
     rng = random.Random(20250604)
-    load_region(path=REGION_FILE)
-    load_instruments(paths=[ROOT / "instruments", REGION_FILE.parent])
+    region_load(path=REGION_FILE)
+    instruments_load(paths=[ROOT / "instruments", REGION_FILE.parent])
     agency, user, people = _assessment_people(rng, 2001)
     person, others = people[0], people[1:]
     _insert_assessments(_assessment_rows(rng, 50_000, others, agency, user, "completed"))
@@ -659,7 +669,7 @@ def bench_history() -> None:
     _insert_assessments(_assessment_rows(rng, 5, [person], agency, user, "draft"))
 
     def page() -> tuple[int, object]:
-        return len(list(history(person))), current_risk(person)  # type: ignore[arg-type]
+        return len(list(assessment_history(person=person))), risk_current(person=person)  # type: ignore[arg-type]
 
     with CaptureQueriesContext(connection) as queries:
         shown, risk = page()
@@ -962,12 +972,12 @@ def bench_rfg(counts: list[int]) -> None:
     from django.db import connection
 
     from pathways.directory.models import Area, Region
-    from pathways.directory.services import load_region
+    from pathways.directory.services import region_load
     from pathways.people.models import Person
     from pathways.police.models import PoliceExtract
     from pathways.police.rfg import load_rfg_model, model_of, ranking, score_region, window_for
 
-    load_region(path=REGION_FILE)
+    region_load(path=REGION_FILE)
     version, _ = load_rfg_model(path=RFG_FILE)
     model = model_of(version)
     region = Region.objects.get(slug="cardiff-and-vale")

@@ -15,14 +15,14 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pathways.accounts.models import Agency, Membership, User
-from pathways.assessments.services import load_instruments
+from pathways.assessments.services import instruments_load
 from pathways.core.access import AgencyType, Role
 from pathways.core.policy import Actor
 from pathways.demo.cast import load_demo_accounts
 from pathways.directory.models import Area, Region
-from pathways.directory.services import load_region
+from pathways.directory.services import region_load
 from pathways.police.rfg import load_rfg_model
-from pathways.referrals.services import load_triage_rules
+from pathways.referrals.services import triage_rules_load
 
 REGION_FILE = Path(settings.BASE_DIR) / "regions" / "cardiff-and-vale" / "region.yaml"
 TRIAGE_FILE = REGION_FILE.with_name("triage.yaml")
@@ -48,9 +48,9 @@ def pytest_configure(config: pytest.Config) -> None:
 def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
     """Load the shipped region once per test database; tests roll back their own changes."""
     with django_db_blocker.unblock():
-        load_region(path=REGION_FILE)
-        load_triage_rules(path=TRIAGE_FILE)
-        load_instruments(paths=INSTRUMENT_PATHS)
+        region_load(path=REGION_FILE)
+        triage_rules_load(path=TRIAGE_FILE)
+        instruments_load(paths=INSTRUMENT_PATHS)
         load_rfg_model(path=RFG_FILE)
 
 
@@ -58,9 +58,9 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
 def region(db: None) -> None:
     """The shipped Cardiff and Vale region. Reloaded only if a transactional test emptied the database."""
     if not Region.objects.exists():
-        load_region(path=REGION_FILE)
-        load_triage_rules(path=TRIAGE_FILE)
-        load_instruments(paths=INSTRUMENT_PATHS)
+        region_load(path=REGION_FILE)
+        triage_rules_load(path=TRIAGE_FILE)
+        instruments_load(paths=INSTRUMENT_PATHS)
         load_rfg_model(path=RFG_FILE)
 
 

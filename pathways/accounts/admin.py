@@ -100,7 +100,7 @@ class PolicyAdmin(admin.ModelAdmin):
 
     def _audit(self, request: HttpRequest, obj: Model, what: str) -> None:
         with transaction.atomic():
-            audit.record(
+            audit.entry_record(
                 action=AuditAction.ADMIN_CHANGE,
                 actor=actor_for(request),
                 request=request,
@@ -152,7 +152,7 @@ class AccountDetailsForm(UserChangeForm):
     def clean_is_active(self) -> bool:
         is_active = bool(self.cleaned_data.get("is_active"))
         was_active = User.objects.filter(pk=self.instance.pk).values_list("is_active", flat=True).first()
-        if is_active and was_active is False and reactivation_needs_approval(self.instance):
+        if is_active and was_active is False and reactivation_needs_approval(user=self.instance):
             raise ValidationError(
                 _(
                     "This account has roles that need a second administrator's approval, so reactivating it "

@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import CommandError, CommandParser
 
 from pathways.accounts.models import User
-from pathways.accounts.selectors import active_memberships, usable_memberships
+from pathways.accounts.selectors import memberships_active, memberships_usable
 from pathways.core.csvimport import ImportFailed
 from pathways.core.policy import Actor
 
@@ -42,7 +42,7 @@ def actor_from_options(username: str, agency_slug: str) -> Actor:
     if user is None:
         raise CommandError(f"There is no active user called {username!r}. Nothing was changed.")
     # The same memberships the pages allow: an administrator acts under none that reaches personal data.
-    found = usable_memberships(active_memberships(user))
+    found = memberships_usable(memberships=memberships_active(user=user))
     if agency_slug:
         found = [m for m in found if m.agency.slug == agency_slug]
     if not found:

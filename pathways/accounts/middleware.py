@@ -8,7 +8,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 
 from pathways.accounts.models import Membership, User
-from pathways.accounts.selectors import active_memberships, usable_memberships
+from pathways.accounts.selectors import memberships_active, memberships_usable
 
 SESSION_STARTED = "pathways_started_at"
 SESSION_LAST_SEEN = "pathways_last_seen"
@@ -44,7 +44,7 @@ class SessionLimitsMiddleware:
 
     @staticmethod
     def _membership(request: HttpRequest) -> Membership | None:
-        usable = usable_memberships(active_memberships(cast(User, request.user)))
+        usable = memberships_usable(memberships=memberships_active(user=cast(User, request.user)))
         chosen = request.session.get(SESSION_MEMBERSHIP)
         if chosen:
             found = next((m for m in usable if str(m.pk) == chosen), None)

@@ -14,14 +14,14 @@ from pathways.core.access import Role
 from pathways.core.policy import Actor, Perm, allows, role_reaches_personal_data
 
 
-def active_memberships(user: User) -> list[Membership]:
+def memberships_active(*, user: User) -> list[Membership]:
     """The user's active memberships at active agencies, with their agencies (one query)."""
     return list(
         Membership.objects.filter(user=user, is_active=True, agency__is_active=True).select_related("agency")
     )
 
 
-def usable_memberships(memberships: Iterable[Membership]) -> list[Membership]:
+def memberships_usable(*, memberships: Iterable[Membership]) -> list[Membership]:
     """The memberships a user may act under, from their active ones at active agencies.
 
     An administrator reaches no personal data: while a user holds an active administrator membership,
@@ -33,10 +33,10 @@ def usable_memberships(memberships: Iterable[Membership]) -> list[Membership]:
     return active
 
 
-def withheld_memberships(memberships: Iterable[Membership]) -> list[Membership]:
+def memberships_withheld(*, memberships: Iterable[Membership]) -> list[Membership]:
     """Active memberships that `usable_memberships` leaves out, so that pages can say why."""
     memberships = list(memberships)
-    usable = {m.pk for m in usable_memberships(memberships)}
+    usable = {m.pk for m in memberships_usable(memberships=memberships)}
     return [m for m in memberships if m.is_active and m.pk not in usable]
 
 
@@ -56,7 +56,7 @@ def account_changes_decided(*, limit: int = 20) -> QuerySet[AccountChange]:
     )
 
 
-def get_account_change(actor: Actor, change_id: uuid.UUID) -> AccountChange:
+def account_change_get(*, actor: Actor, change_id: uuid.UUID) -> AccountChange:
     """The change, for an administrator; Http404 for anyone else and for a change that does not exist."""
     if not allows(actor, Perm.ACCOUNTS_MANAGE):
         raise Http404

@@ -28,11 +28,11 @@ BACKUP_CODE_COUNT = 10
 _TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 
-def confirmed_totp(user: User) -> TOTPDevice | None:
+def totp_confirmed(*, user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
-def pending_totp(user: User) -> TOTPDevice:
+def totp_pending(*, user: User) -> TOTPDevice:
     """The unconfirmed device shown during enrolment; the same one until it is confirmed."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
@@ -41,7 +41,7 @@ def pending_totp(user: User) -> TOTPDevice:
 
 
 @transaction.atomic
-def confirm_enrolment(
+def totp_enrolment_confirm(
     *, actor: Actor, device: TOTPDevice, code: str, request: HttpRequest
 ) -> list[str] | None:
     """Confirm the device with a first code; returns the new backup codes, or None if the code is wrong."""
@@ -50,9 +50,9 @@ def confirm_enrolment(
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user=device.user, confirmed=False).delete()
-    codes = replace_backup_codes(device.user)
+    codes = backup_codes_replace(user=device.user)
     _second_factor_passed(request, device)
-    audit.record(
+    audit.entry_record(
         action=AuditAction.SECOND_FACTOR_ENROLLED,
         actor=actor,
         request=request,
@@ -72,7 +72,7 @@ def _second_factor_passed(request: HttpRequest, device: Device) -> None:
     request.session.cycle_key()
 
 
-def replace_backup_codes(user: User) -> list[str]:
+def backup_codes_replace(*, user: User) -> list[str]:
     """New backup codes, replacing any the user had. Only their digests are stored: the codes returned
     here are shown once and cannot be recovered."""
     StaticDevice.objects.filter(user=user).delete()
@@ -98,13 +98,13 @@ def _spend_backup_code(device: StaticDevice, code: str) -> bool:
 
 
 @transaction.atomic
-def verify_second_factor(*, actor: Actor, code: str, request: HttpRequest) -> bool:
+def second_factor_verify(*, actor: Actor, code: str, request: HttpRequest) -> bool:
     """Accept a TOTP code (each one once only) or an unused backup code (then spent)."""
     user = actor.user
-    totp = confirmed_totp(user)
+    totp = totp_confirmed(user=user)
     if totp is not None and code.isdigit() and len(code) == 6 and totp.verify_token(code):
         _second_factor_passed(request, totp)
-        audit.record(
+        audit.entry_record(
             action=AuditAction.SECOND_FACTOR_VERIFIED,
             actor=actor,
             request=request,
@@ -115,7 +115,7 @@ def verify_second_factor(*, actor: Actor, code: str, request: HttpRequest) -> bo
     for backup in StaticDevice.objects.filter(user=user, confirmed=True):
         if _spend_backup_code(backup, code):
             _second_factor_passed(request, backup)
-            audit.record(
+            audit.entry_record(
                 action=AuditAction.BACKUP_CODE_USED,
                 actor=actor,
                 request=request,
@@ -140,7 +140,7 @@ class AccountChangeRefused(Exception):
         self.code = code
 
 
-def role_needs_approval(role: str) -> bool:
+def role_needs_approval(*, role: str) -> bool:
     """Giving this role needs a second administrator: it reaches personal data, or it administers accounts
     (a second administrator made alone could approve anything)."""
     return role == Role.ADMINISTRATOR or role_reaches_personal_data(role)
@@ -208,7 +208,7 @@ def membership_direct_change_problem(
     )
     if not gives:
         return None
-    if role_needs_approval(role):
+    if role_needs_approval(role=role):
         return _(
             "Giving the role %(role)s needs a second administrator's approval. Ask for it on the account "
             "changes page: %(url)s"
@@ -216,10 +216,10 @@ def membership_direct_change_problem(
     return _grant_conflict(user=user, agency=agency, role=role)
 
 
-def reactivation_needs_approval(user: User) -> bool:
+def reactivation_needs_approval(*, user: User) -> bool:
     """Whether turning this inactive account back on would give access that needs a second administrator."""
     return any(
-        role_needs_approval(r)
+        role_needs_approval(role=r)
         for r in Membership.objects.filter(user=user, is_active=True).values_list("role", flat=True)
     )
 
@@ -232,7 +232,7 @@ def _change_details(change: AccountChange, step: str) -> dict[str, str]:
 
 
 def _audit_change(actor: Actor, change: AccountChange, step: str, request: HttpRequest | None) -> None:
-    audit.record(
+    audit.entry_record(
         action=AuditAction.ADMIN_CHANGE,
         actor=actor,
         request=request,
@@ -317,7 +317,7 @@ def _lock_pending(change: AccountChange) -> AccountChange:
     return locked
 
 
-def may_decide(actor: Actor, change: AccountChange) -> bool:
+def account_change_may_decide(*, actor: Actor, change: AccountChange) -> bool:
     """A change is decided by an administrator who neither asked for it nor is its subject."""
     return allows(actor, Perm.ACCOUNTS_MANAGE) and actor.user.pk not in (
         change.requested_by_id,
@@ -368,7 +368,7 @@ def _apply(actor: Actor, change: AccountChange, request: HttpRequest | None) -> 
         user.is_active = True
         user.save(update_fields=["is_active"])
         record_type, record_id, step = "accounts.user", user.pk, "reactivated"
-    audit.record(
+    audit.entry_record(
         action=AuditAction.ADMIN_CHANGE,
         actor=actor,
         request=request,
@@ -454,7 +454,7 @@ def account_change_refusal_record(
         else ("accounts.user", user.pk if user else "")
     )
     with transaction.atomic():
-        audit.record(
+        audit.entry_record(
             action=AuditAction.ADMIN_CHANGE,
             actor=actor,
             request=request,

@@ -34,7 +34,7 @@ from pathways.accounts.forms import (
 )
 from pathways.accounts.middleware import SESSION_LAST_SEEN, SESSION_MEMBERSHIP, SESSION_STARTED
 from pathways.accounts.models import User
-from pathways.accounts.selectors import active_memberships, usable_memberships, withheld_memberships
+from pathways.accounts.selectors import memberships_active, memberships_usable, memberships_withheld
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
 from pathways.core.access import Role
@@ -62,7 +62,7 @@ def locked_out(
     """
     username = credentials.get("username", "") if isinstance(credentials, dict) else ""
     with transaction.atomic():
-        audit.record(action=AuditAction.LOCKED_OUT, username=str(username)[:150], request=request)
+        audit.entry_record(action=AuditAction.LOCKED_OUT, username=str(username)[:150], request=request)
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return render(request, "accounts/locked.html", {"minutes": minutes}, status=429)
 
@@ -76,7 +76,7 @@ def _safe_next(request: HttpRequest, candidate: str | None) -> str | None:
 
 
 def _after_password(request: HttpRequest, user: User) -> HttpResponse:
-    if services.confirmed_totp(user) is not None:
+    if services.totp_confirmed(user=user) is not None:
         return redirect("accounts:verify")
     if requires_second_factor(user):
         return redirect("accounts:enrol")
@@ -84,7 +84,7 @@ def _after_password(request: HttpRequest, user: User) -> HttpResponse:
 
 
 def _continue(request: HttpRequest) -> HttpResponse:
-    usable = usable_memberships(active_memberships(_user(request)))
+    usable = memberships_usable(memberships=memberships_active(user=_user(request)))
     if getattr(request, "membership", None) is None and len(usable) != 1:
         return redirect("accounts:choose_membership")
     next_url = request.session.pop(NEXT_KEY, None)
@@ -109,7 +109,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             return HttpResponse(status=429)
         if user is None:
             with transaction.atomic():
-                audit.record(
+                audit.entry_record(
                     action=AuditAction.LOGIN_FAILED,
                     username=form.cleaned_data["username"][:150],
                     request=request,
@@ -122,7 +122,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 request.session[SESSION_STARTED] = request.session[SESSION_LAST_SEEN] = time.time()
                 if next_url:
                     request.session[NEXT_KEY] = next_url
-                audit.record(
+                audit.entry_record(
                     action=AuditAction.LOGIN,
                     actor=actor_for(request),
                     request=request,
@@ -139,16 +139,16 @@ def verify_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if second_factor_done(user):
         return _continue(request)
-    if services.confirmed_totp(user) is None:
+    if services.totp_confirmed(user=user) is None:
         return redirect("accounts:enrol")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if services.verify_second_factor(
+        if services.second_factor_verify(
             actor=actor_for(request), code=form.cleaned_data["code"], request=request
         ):
             return _continue(request)
         with transaction.atomic():
-            audit.record(
+            audit.entry_record(
                 action=AuditAction.SECOND_FACTOR_FAILED,
                 actor=actor_for(request),
                 request=request,
@@ -173,13 +173,13 @@ def _qr_svg(data: str) -> str:
 @require_http_methods(["GET", "POST"])
 def enrol_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    if services.confirmed_totp(user) is not None:
+    if services.totp_confirmed(user=user) is not None:
         # Changing an existing second factor is an administrator's reset, never self-service here.
         return redirect("accounts:verify")
-    device = services.pending_totp(user)
+    device = services.totp_pending(user=user)
     form = EnrolForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        codes = services.confirm_enrolment(
+        codes = services.totp_enrolment_confirm(
             actor=actor_for(request), device=device, code=form.cleaned_data["code"], request=request
         )
         if codes is not None:
@@ -215,8 +215,8 @@ def backup_codes_view(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def choose_membership_view(request: HttpRequest) -> HttpResponse:
-    active = active_memberships(_user(request))
-    memberships = usable_memberships(active)
+    active = memberships_active(user=_user(request))
+    memberships = memberships_usable(memberships=active)
     if requires_second_factor(_user(request)) and not second_factor_done(request.user):
         return redirect("accounts:verify")
     choices = [(str(m.pk), f"{m.get_role_display()}, {m.agency.name}") for m in memberships]
@@ -226,7 +226,7 @@ def choose_membership_view(request: HttpRequest) -> HttpResponse:
         request.session[SESSION_MEMBERSHIP] = str(chosen.pk)
         request.membership = chosen  # type: ignore[attr-defined]
         with transaction.atomic():
-            audit.record(
+            audit.entry_record(
                 action=AuditAction.MEMBERSHIP_CHOSEN,
                 actor=actor_for(request),
                 request=request,
@@ -237,14 +237,14 @@ def choose_membership_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/choose_membership.html",
-        {"form": form, "memberships": memberships, "withheld": withheld_memberships(active)},
+        {"form": form, "memberships": memberships, "withheld": memberships_withheld(memberships=active)},
     )
 
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     with transaction.atomic():
-        audit.record(action=AuditAction.LOGOUT, actor=actor_for(request), request=request)
+        audit.entry_record(action=AuditAction.LOGOUT, actor=actor_for(request), request=request)
     logout(request)
     messages.success(request, _("You have signed out."))
     return redirect("accounts:login")
@@ -260,7 +260,7 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
             user = form.save(commit=False)
             user.password_changed_at = timezone.now()
             user.save()
-            audit.record(
+            audit.entry_record(
                 action=AuditAction.PASSWORD_CHANGED,
                 actor=actor_for(request),
                 request=request,
@@ -275,11 +275,14 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def profile_view(request: HttpRequest) -> HttpResponse:
-    active = active_memberships(_user(request))
+    active = memberships_active(user=_user(request))
     return render(
         request,
         "accounts/profile.html",
-        {"memberships": usable_memberships(active), "withheld": withheld_memberships(active)},
+        {
+            "memberships": memberships_usable(memberships=active),
+            "withheld": memberships_withheld(memberships=active),
+        },
     )
 
 
@@ -295,8 +298,12 @@ def change_list_view(request: HttpRequest) -> HttpResponse:
         request,
         "accounts/change_list.html",
         {
-            "waiting_for_you": [c for c in pending if services.may_decide(actor, c)],
-            "waiting_for_others": [c for c in pending if not services.may_decide(actor, c)],
+            "waiting_for_you": [
+                c for c in pending if services.account_change_may_decide(actor=actor, change=c)
+            ],
+            "waiting_for_others": [
+                c for c in pending if not services.account_change_may_decide(actor=actor, change=c)
+            ],
             "decided": selectors.account_changes_decided(),
         },
     )
@@ -356,7 +363,7 @@ def _account_facts(user: User) -> dict[str, Any]:
     return {
         "memberships": memberships,
         "is_administrator": any(m.is_active and m.role == Role.ADMINISTRATOR for m in memberships),
-        "has_second_factor": services.confirmed_totp(user) is not None,
+        "has_second_factor": services.totp_confirmed(user=user) is not None,
         "replaces": None,
     }
 
@@ -365,7 +372,7 @@ def _account_facts(user: User) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 def change_detail_view(request: HttpRequest, change_id: uuid.UUID) -> HttpResponse:
     actor = actor_for(request)
-    change = selectors.get_account_change(actor, change_id)
+    change = selectors.account_change_get(actor=actor, change_id=change_id)
     form = DecisionForm(request.POST or None)
     status = 200
     temporary_password = None
@@ -389,7 +396,7 @@ def change_detail_view(request: HttpRequest, change_id: uuid.UUID) -> HttpRespon
                 form.add_error(None, refusal.message)
                 status = refusal.status
             else:
-                change = selectors.get_account_change(actor, change_id)
+                change = selectors.account_change_get(actor=actor, change_id=change_id)
                 if temporary_password is None:
                     done = {
                         ChangeStatus.APPROVED: _("The change is approved and made."),
@@ -415,7 +422,8 @@ def change_detail_view(request: HttpRequest, change_id: uuid.UUID) -> HttpRespon
             "change": change,
             "form": form,
             "facts": facts,
-            "may_decide": change.is_pending and services.may_decide(actor, change),
+            "may_decide": change.is_pending
+            and services.account_change_may_decide(actor=actor, change=change),
             "may_withdraw": change.is_pending and change.requested_by_id == actor.user.pk,
             "temporary_password": temporary_password,
         },

@@ -177,7 +177,7 @@ def _checked(text: str, markers: list[Marker]) -> str:
 
 def assessment_out(assessment: Assessment) -> dict[str, Any]:
     # Checked again when shown: a detail sealed after it was typed is withheld from then on.
-    markers = services.sealed_markers_for(assessment.person)
+    markers = services.assessment_sealed_markers(person=assessment.person)
     return {
         **summary_out(assessment),
         "answers": assessment.answers,
@@ -190,7 +190,7 @@ def assessment_out(assessment: Assessment) -> dict[str, Any]:
 
 
 def instrument_out(version: InstrumentVersion) -> dict[str, Any]:
-    instrument = services.definition(version)
+    instrument = services.instrument_definition(version=version)
     items = []
     for section in instrument.sections:
         when = {"item": section.when.item, "equals": section.when.equals} if section.when else None
@@ -257,7 +257,9 @@ class AssessmentListCreate(APIView):
     @extend_schema(responses={200: AssessmentSummaryOut(many=True)})
     def get(self, request: Request) -> Response:
         actor = actor_for(request)
-        found = list(selectors.assessments_for(actor).order_by("-assessed_on", "-created_at")[:LIST_LIMIT])
+        found = list(
+            selectors.assessments_for(actor=actor).order_by("-assessed_on", "-created_at")[:LIST_LIMIT]
+        )
         return Response([summary_out(a) for a in found])
 
     @extend_schema(request=StartIn, responses={201: AssessmentOut, 400: ErrorOut, 404: ErrorOut})
@@ -266,9 +268,9 @@ class AssessmentListCreate(APIView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         actor = actor_for(request)
-        person = people.get_person(actor, data["person"])
+        person = people.person_get(actor=actor, person_id=data["person"])
         try:
-            assessment = services.start(
+            assessment = services.assessment_start(
                 actor=actor,
                 person=person,
                 instrument_id=data["instrument"],
@@ -285,7 +287,7 @@ class AssessmentDetail(APIView):
     @extend_schema(responses={200: AssessmentOut, 404: ErrorOut})
     def get(self, request: Request, assessment_id: uuid.UUID) -> Response:
         actor = actor_for(request)
-        assessment = selectors.get_assessment(actor, assessment_id)
+        assessment = selectors.assessment_get(actor=actor, assessment_id=assessment_id)
         return Response(assessment_out(assessment))
 
 
@@ -301,7 +303,7 @@ class AssessmentAnswers(APIView):
     )
     def post(self, request: Request, assessment_id: uuid.UUID) -> Response:
         actor = actor_for(request)
-        assessment = selectors.get_assessment(actor, assessment_id)
+        assessment = selectors.assessment_get(actor=actor, assessment_id=assessment_id)
         if assessment.status != AssessmentStatus.DRAFT:
             return Response(
                 {
@@ -314,7 +316,7 @@ class AssessmentAnswers(APIView):
         body = AnswersIn(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        instrument = services.definition(assessment.instrument_version)
+        instrument = services.instrument_definition(version=assessment.instrument_version)
         problems = answer_problems(instrument, data["answers"], complete=data["complete"])
         if problems:
             return Response(
@@ -325,7 +327,7 @@ class AssessmentAnswers(APIView):
                 status=status.HTTP_400_BAD_REQUEST,
             )
         try:
-            assessment = services.save(
+            assessment = services.assessment_save(
                 actor=actor,
                 assessment=assessment,
                 answers=data["answers"],
@@ -341,7 +343,7 @@ class AssessmentAnswers(APIView):
                 {"detail": str(error), "problems": _problems_out(error.problems)},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        return Response(assessment_out(selectors.get_assessment(actor, assessment.pk)))
+        return Response(assessment_out(selectors.assessment_get(actor=actor, assessment_id=assessment.pk)))
 
 
 class PersonAssessments(APIView):
@@ -350,15 +352,17 @@ class PersonAssessments(APIView):
     @extend_schema(responses={200: PersonAssessmentsOut, 404: ErrorOut})
     def get(self, request: Request, person_id: uuid.UUID) -> Response:
         actor = actor_for(request)
-        person = people.get_person(actor, person_id)
-        current = selectors.current_risk(person)
+        person = people.person_get(actor=actor, person_id=person_id)
+        current = selectors.risk_current(person=person)
         return Response(
             {
                 "person": str(person.pk),
                 "current_risk": {"level": current.level, "assessment": str(current.assessment.pk)}
                 if current
                 else None,
-                "assessments": [summary_out(a) for a in selectors.history(person)[:LIST_LIMIT]],
+                "assessments": [
+                    summary_out(a) for a in selectors.assessment_history(person=person)[:LIST_LIMIT]
+                ],
             }
         )
 

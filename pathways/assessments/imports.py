@@ -97,7 +97,9 @@ class _Checker(RowChecker[_Row | None]):
                 ids.add(uuid.UUID(cells[position].strip()))
             except (ValueError, IndexError):
                 continue
-        self.people = {p.pk: p for p in people_for(actor).filter(pk__in=ids).select_related("area__region")}
+        self.people = {
+            p.pk: p for p in people_for(actor=actor).filter(pk__in=ids).select_related("area__region")
+        }
 
     def _version(self, instrument_id: str) -> InstrumentVersion | None:
         if instrument_id not in self.versions:
@@ -107,7 +109,7 @@ class _Checker(RowChecker[_Row | None]):
     def _region_settings(self, person: Person) -> dict[str, Any]:
         key = person.area.region_id if person.area else None
         if key not in self.settings:
-            self.settings[key] = services.region_settings(person)
+            self.settings[key] = services.assessment_settings_for(person=person)
         return self.settings[key]
 
     def read_row(self) -> _Row | None:
@@ -167,12 +169,12 @@ class _Checker(RowChecker[_Row | None]):
                     self.problem(problem.item, problem.message)
             if person is not None:
                 try:
-                    results = services.results_for(
-                        instrument,
-                        answers,
-                        self._region_settings(person),
-                        assessed_on or self.today,
-                        person,
+                    results = services.assessment_results(
+                        instrument=instrument,
+                        answers=answers,
+                        settings=self._region_settings(person),
+                        assessed_on=assessed_on or self.today,
+                        person=person,
                     )
                 except MaracInputError as error:
                     assert instrument.marac is not None
@@ -184,7 +186,7 @@ class _Checker(RowChecker[_Row | None]):
 
     def _definition(self, version: InstrumentVersion) -> Instrument:
         if version.pk not in self.definitions:
-            self.definitions[version.pk] = services.definition(version)
+            self.definitions[version.pk] = services.instrument_definition(version=version)
         return self.definitions[version.pk]
 
 
@@ -242,7 +244,7 @@ def import_dash(*, actor: Actor, path: Path) -> int:
     ]
     with transaction.atomic():
         Assessment.objects.bulk_create(assessments, batch_size=500)
-        audit.record(
+        audit.entry_record(
             action=AuditAction.RECORD_CREATED,
             actor=actor,
             record_type="assessment_import",

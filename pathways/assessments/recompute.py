@@ -3,9 +3,10 @@
 
 Each assessment is recomputed from its own stored answers with its OWN instrument version (the definition
 it keeps, never the current one) and the current assessment settings of its person's region, exactly as
-`services.save` computes them on completion. Rows are read a batch at a time (SQLite: one keyset query per
-batch; PostgreSQL: one server-side cursor); each instrument version's definition is parsed once; only the
-results that differ are written back (SQLite: per batch; PostgreSQL: staged by COPY, then one UPDATE).
+`services.assessment_save` computes them on completion. Rows are read a batch at a time (SQLite: one
+keyset query per batch; PostgreSQL: one server-side cursor); each instrument version's definition is
+parsed once; only the results that differ are written back (SQLite: per batch; PostgreSQL: staged by
+COPY, then one UPDATE).
 The same answers and version always give the same results, so a second run changes nothing. All or
 nothing, in one transaction, with one audit entry.
 
@@ -32,7 +33,12 @@ from django.utils.translation import gettext as _
 from pathways.assessments.instrumentfile import Instrument
 from pathways.assessments.marac import MaracInputError
 from pathways.assessments.models import Assessment, AssessmentStatus, InstrumentVersion
-from pathways.assessments.services import AssessmentError, definition, region_settings, results_for
+from pathways.assessments.services import (
+    AssessmentError,
+    assessment_results,
+    assessment_settings_for,
+    instrument_definition,
+)
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
 from pathways.core.policy import Actor
@@ -78,11 +84,11 @@ def _larger_sqlite_cache() -> Iterator[None]:
 
 
 def _settings_by_region() -> dict[int | None, dict[str, Any]]:
-    """Region id (None for people with no area) -> the settings `services.region_settings` gives a person
-    living there. Asked through region_settings itself, with an unsaved person, so both always agree."""
-    found: dict[int | None, dict[str, Any]] = {None: region_settings(Person(area=None))}
+    """Region id (None for people with no area) -> the settings `services.assessment_settings_for` gives a
+    person living there. Asked through that function itself, with an unsaved person, so both always agree."""
+    found: dict[int | None, dict[str, Any]] = {None: assessment_settings_for(person=Person(area=None))}
     for region in Region.objects.all():
-        found[region.pk] = region_settings(Person(area=Area(region=region)))
+        found[region.pk] = assessment_settings_for(person=Person(area=Area(region=region)))
     return found
 
 
@@ -148,12 +154,12 @@ def recompute_results(
     versions = InstrumentVersion.objects.all()
     if instrument is not None:
         versions = versions.filter(instrument=instrument)
-    definitions: dict[int, Instrument] = {v.pk: definition(v) for v in versions}
+    definitions: dict[int, Instrument] = {v.pk: instrument_definition(version=v) for v in versions}
     if instrument is not None and not definitions:
         raise AssessmentError(_("No such instrument is loaded."))
     with _without_cycle_collection(), _larger_sqlite_cache(), transaction.atomic():
         checked, changed, skipped = _recompute(definitions, batch_size)
-        audit.record(
+        audit.entry_record(
             action=AuditAction.RECORD_CHANGED,
             actor=actor,
             record_type="assessment_recompute",
@@ -206,8 +212,11 @@ def _recompute(definitions: dict[int, Instrument], batch_size: int) -> tuple[int
                     % {"id": uuid.UUID(str(pk))}
                 )
             try:
-                results = results_for(
-                    definitions[version_id], answers, settings.get(region_id, default), assessed_on
+                results = assessment_results(
+                    instrument=definitions[version_id],
+                    answers=answers,
+                    settings=settings.get(region_id, default),
+                    assessed_on=assessed_on,
                 )
             except MaracInputError:
                 # A judgement without its reason passed no completion check, so these answers were

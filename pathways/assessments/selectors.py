@@ -23,7 +23,7 @@ ANSWER_ORDER = {
 }
 
 
-def assessments_for(actor: Actor) -> QuerySet[Assessment]:
+def assessments_for(*, actor: Actor) -> QuerySet[Assessment]:
     return visible_to(
         actor,
         # A list names each version; the definitions are large and not needed for it.
@@ -34,7 +34,7 @@ def assessments_for(actor: Actor) -> QuerySet[Assessment]:
     )
 
 
-def get_assessment(actor: Actor, assessment_id: uuid.UUID) -> Assessment:
+def assessment_get(*, actor: Actor, assessment_id: uuid.UUID) -> Assessment:
     return get_for_actor(
         actor,
         Assessment.objects.select_related("instrument_version", "person__area", "assessor", "agency"),
@@ -43,7 +43,7 @@ def get_assessment(actor: Actor, assessment_id: uuid.UUID) -> Assessment:
     )
 
 
-def history(person: Person) -> QuerySet[Assessment]:
+def assessment_history(*, person: Person) -> QuerySet[Assessment]:
     """A person's assessments, newest first. The caller has already checked the person is visible.
 
     The instrument definitions are left out: a history lists versions, and each definition is large.
@@ -61,10 +61,10 @@ class CurrentRisk:
     assessment: Assessment
 
 
-def current_risk(person: Person) -> CurrentRisk | None:
+def risk_current(*, person: Person) -> CurrentRisk | None:
     """The risk level from the person's latest completed assessment that gives one, with its source."""
     for assessment in (
-        history(person)
+        assessment_history(person=person)
         .filter(status=AssessmentStatus.COMPLETED)
         .order_by("-assessed_on", "-completed_at")[:50]
     ):
@@ -88,7 +88,7 @@ def _flatten(value: Any) -> Any:
     return value
 
 
-def compare(earlier: Assessment, later: Assessment) -> list[Change]:
+def assessments_compare(*, earlier: Assessment, later: Assessment) -> list[Change]:
     """Which answers moved between two assessments with the same instrument, and which way."""
     changes = []
     for item in sorted(set(earlier.answers) | set(later.answers)):

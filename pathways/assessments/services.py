@@ -28,7 +28,7 @@ from pathways.core.datafiles import DataFileError, load_versioned
 from pathways.core.policy import Actor
 from pathways.core.sealedtext import Marker
 from pathways.directory.models import Region
-from pathways.directory.services import loaded_region
+from pathways.directory.services import region_loaded
 from pathways.people.models import Person, Relationship
 from pathways.people.sealed import markers_by_person, sealed_details_refuse
 
@@ -57,7 +57,7 @@ def _load_settings(path: Path) -> tuple[RegionAssessmentSettings, bool]:
         path,
         AssessmentSettingsFile,
         RegionAssessmentSettings,
-        scope=lambda settings, index: {"region": loaded_region(path, settings.region, index)},
+        scope=lambda settings, index: {"region": region_loaded(path=path, slug=settings.region, index=index)},
         field="settings",
     )
 
@@ -68,7 +68,7 @@ OTHER_REGION_FILES = frozenset({"region.yaml", "triage.yaml", "panels.yaml", "rf
 
 
 @transaction.atomic
-def load_instruments(*, paths: list[Path], actor: Actor | None = None) -> list[str]:
+def instruments_load(*, paths: list[Path], actor: Actor | None = None) -> list[str]:
     """Load every instrument definition (and a region's assessment.yaml) in these files or folders.
 
     A changed file becomes a new version; unchanged files are left alone. All or nothing: one bad file
@@ -92,7 +92,7 @@ def load_instruments(*, paths: list[Path], actor: Actor | None = None) -> list[s
             problems += error.problems
             continue
         if changed:
-            audit.record(
+            audit.entry_record(
                 action=AuditAction.REGION_LOADED, actor=actor, record_type="instrument", record_id=label
             )
         loaded.append(label + ("" if changed else " (unchanged)"))
@@ -101,18 +101,18 @@ def load_instruments(*, paths: list[Path], actor: Actor | None = None) -> list[s
     return loaded
 
 
-def definition(version: InstrumentVersion) -> Instrument:
+def instrument_definition(*, version: InstrumentVersion) -> Instrument:
     return Instrument.model_validate(version.definition)
 
 
-def current_version(instrument_id: str) -> InstrumentVersion:
+def instrument_version_current(*, instrument_id: str) -> InstrumentVersion:
     version = InstrumentVersion.objects.filter(instrument=instrument_id).first()
     if version is None:
         raise AssessmentError(_("No such instrument is loaded."))
     return version
 
 
-def region_settings(person: Person) -> dict[str, Any]:
+def assessment_settings_for(*, person: Person) -> dict[str, Any]:
     region = person.area.region if person.area else Region.objects.order_by("slug").first()
     try:
         return RegionAssessmentSettings.latest(region).settings
@@ -131,7 +131,7 @@ def _date(value: Any) -> datetime.date | None:
         return None
 
 
-def outside_validated_population(instrument: Instrument, person: Person) -> bool:
+def instrument_outside_validated_population(*, instrument: Instrument, person: Person) -> bool:
     """True when the tool was not validated on people like this one (or their partner), as far as is known."""
     valid = instrument.validated_for
     if valid is None:
@@ -146,7 +146,8 @@ def outside_validated_population(instrument: Instrument, person: Person) -> bool
     return False
 
 
-def results_for(
+def assessment_results(
+    *,
     instrument: Instrument,
     answers: dict[str, Any],
     settings: dict[str, Any],
@@ -155,7 +156,9 @@ def results_for(
 ) -> dict[str, Any]:
     results = compute(instrument, answers)
     if person is not None and instrument.validated_for is not None:
-        results["outside_validated_population"] = outside_validated_population(instrument, person)
+        results["outside_validated_population"] = instrument_outside_validated_population(
+            instrument=instrument, person=person
+        )
     rule = instrument.marac
     if rule is not None:
         callouts = answers.get(rule.callouts_item)
@@ -181,7 +184,7 @@ def results_for(
 
 
 @transaction.atomic
-def start(
+def assessment_start(
     *,
     actor: Actor,
     person: Person,
@@ -194,7 +197,7 @@ def start(
         raise AssessmentError(_("Choose the role you are working in first."))
     assessment = Assessment.objects.create(
         person=person,
-        instrument_version=current_version(instrument_id),
+        instrument_version=instrument_version_current(instrument_id=instrument_id),
         assessor=actor.user,
         agency=actor.agency,
         assessed_on=assessed_on,
@@ -202,7 +205,7 @@ def start(
         created_by=actor.user,
         modified_by=actor.user,
     )
-    audit.record(
+    audit.entry_record(
         action=AuditAction.RECORD_CREATED,
         actor=actor,
         record_type="assessment",
@@ -213,7 +216,7 @@ def start(
     return assessment
 
 
-def sealed_markers_for(person: Person) -> list[Marker]:
+def assessment_sealed_markers(*, person: Person) -> list[Marker]:
     """The sealed details kept out of what is typed in an assessment of the person who uses abuse (read on
     his side): those of his partners, ex-partners and children. None for the victim side's own."""
     if person.side != Side.PERPETRATOR:
@@ -228,7 +231,7 @@ def _typed_texts(answers: Any, narrative: str, sources: str) -> dict[str, str]:
     return texts
 
 
-def save(
+def assessment_save(
     *,
     actor: Actor,
     assessment: Assessment,
@@ -245,7 +248,7 @@ def save(
     anything is written."""
     sealed_details_refuse(
         fields=_typed_texts(answers, narrative, sources),
-        markers=sealed_markers_for(assessment.person),
+        markers=assessment_sealed_markers(person=assessment.person),
         actor=actor,
         record_type="assessment",
         record_id=assessment.pk,
@@ -283,19 +286,19 @@ def _save(
         raise AssessmentError(
             _("This assessment is complete and cannot change. Correct it with a new version.")
         )
-    instrument = definition(assessment.instrument_version)
+    instrument = instrument_definition(version=assessment.instrument_version)
     problems = check_answers(instrument, answers, complete=complete)
     if problems:
         raise AssessmentError(_("The answers do not match this version of the form."), problems)
     results: dict[str, Any] = {}
     if complete:
         try:
-            results = results_for(
-                instrument,
-                answers,
-                region_settings(assessment.person),
-                assessment.assessed_on,
-                assessment.person,
+            results = assessment_results(
+                instrument=instrument,
+                answers=answers,
+                settings=assessment_settings_for(person=assessment.person),
+                assessed_on=assessment.assessed_on,
+                person=assessment.person,
             )
         except MaracInputError as error:
             raise AssessmentError(
@@ -317,7 +320,7 @@ def _save(
         if assessment.supersedes_id:
             Assessment.objects.filter(pk=assessment.supersedes_id).update(status=AssessmentStatus.SUPERSEDED)
     assessment.save()
-    audit.record(
+    audit.entry_record(
         action=AuditAction.RECORD_CHANGED,
         actor=actor,
         record_type="assessment",
@@ -329,7 +332,7 @@ def _save(
 
 
 @transaction.atomic
-def correct(
+def assessment_correct(
     *, actor: Actor, assessment: Assessment, reason: str, request: HttpRequest | None = None
 ) -> Assessment:
     """A new draft that will replace a completed assessment once completed, keeping the original as it was."""
@@ -356,7 +359,7 @@ def correct(
         created_by=actor.user,
         modified_by=actor.user,
     )
-    audit.record(
+    audit.entry_record(
         action=AuditAction.RECORD_CREATED,
         actor=actor,
         record_type="assessment",

@@ -27,15 +27,15 @@ def _instruments() -> list[tuple[str, str]]:
 
 def person_assessments(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
     actor = actor_for(request)
-    person = people.get_person(actor, person_id)
-    history = list(selectors.history(person))
+    person = people.person_get(actor=actor, person_id=person_id)
+    history = list(selectors.assessment_history(person=person))
     return render(
         request,
         "assessments/history.html",
         {
             "person": person,
             "history": history,
-            "current": selectors.current_risk(person),
+            "current": selectors.risk_current(person=person),
             "can_assess": allows(actor, Perm.ASSESSMENT_CHANGE),
         },
     )
@@ -44,10 +44,10 @@ def person_assessments(request: HttpRequest, person_id: uuid.UUID) -> HttpRespon
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
     actor = actor_for(request)
-    person = people.get_person(actor, person_id)
+    person = people.person_get(actor=actor, person_id=person_id)
     form = StartForm(request.POST or None, instruments=_instruments())
     if request.method == "POST" and form.is_valid():
-        assessment = services.start(
+        assessment = services.assessment_start(
             actor=actor,
             person=person,
             instrument_id=form.cleaned_data["instrument"],
@@ -62,7 +62,7 @@ def start(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def detail(request: HttpRequest, assessment_id: uuid.UUID) -> HttpResponse:
     actor = actor_for(request)
-    assessment = selectors.get_assessment(actor, assessment_id)
+    assessment = selectors.assessment_get(actor=actor, assessment_id=assessment_id)
     instrument = shown_definition(assessment.instrument_version)
     if assessment.status == AssessmentStatus.DRAFT and allows(actor, Perm.ASSESSMENT_CHANGE):
         form = AnswersForm(
@@ -77,7 +77,7 @@ def detail(request: HttpRequest, assessment_id: uuid.UUID) -> HttpResponse:
         if request.method == "POST" and form.is_valid():
             complete = "complete" in request.POST
             try:
-                services.save(
+                services.assessment_save(
                     actor=actor,
                     assessment=assessment,
                     answers=form.answers(),
@@ -126,10 +126,14 @@ def _detail_context(assessment: Assessment, instrument: Instrument) -> dict[str,
                 bands.append({"label": words(band.label), "meaning": words(band.meaning)})
     answers = [(labels.get(k, k), v) for k, v in assessment.answers.items()]
     marac = assessment.results.get("marac")
-    months = int(services.region_settings(assessment.person)["marac"]["repeat_window_months"]) if marac else 0
+    months = (
+        int(services.assessment_settings_for(person=assessment.person)["marac"]["repeat_window_months"])
+        if marac
+        else 0
+    )
     return {
         "assessment": assessment,
-        "markers": services.sealed_markers_for(assessment.person),
+        "markers": services.assessment_sealed_markers(person=assessment.person),
         "instrument": instrument,
         "results": results,
         "bands": bands,
@@ -149,7 +153,9 @@ def _outside(instrument: Instrument, assessment: Assessment) -> str:
     if instrument.validated_for is None:
         return ""
     if assessment.status == AssessmentStatus.DRAFT:
-        outside = services.outside_validated_population(instrument, assessment.person)
+        outside = services.instrument_outside_validated_population(
+            instrument=instrument, person=assessment.person
+        )
     else:
         outside = bool(assessment.results.get("outside_validated_population"))
     return words(instrument.validated_for.warning) if outside else ""
@@ -158,14 +164,14 @@ def _outside(instrument: Instrument, assessment: Assessment) -> str:
 @require_POST
 def correct(request: HttpRequest, assessment_id: uuid.UUID) -> HttpResponse:
     actor = actor_for(request)
-    assessment = selectors.get_assessment(actor, assessment_id)
+    assessment = selectors.assessment_get(actor=actor, assessment_id=assessment_id)
     form = CorrectForm(request.POST)
     try:
         if not form.is_valid():
             raise services.AssessmentError(
                 _("Give the reason for the correction, in under 2,000 characters.")
             )
-        new = services.correct(
+        new = services.assessment_correct(
             actor=actor, assessment=assessment, reason=form.cleaned_data["reason"], request=request
         )
     except services.AssessmentError as error:
@@ -176,10 +182,10 @@ def correct(request: HttpRequest, assessment_id: uuid.UUID) -> HttpResponse:
 
 def compare(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
     actor = actor_for(request)
-    person = people.get_person(actor, person_id)
+    person = people.person_get(actor=actor, person_id=person_id)
     history = {
         str(a.pk): a
-        for a in selectors.history(person).filter(
+        for a in selectors.assessment_history(person=person).filter(
             status__in=[AssessmentStatus.COMPLETED, AssessmentStatus.SUPERSEDED]
         )
     }
@@ -194,7 +200,10 @@ def compare(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
                 earlier, later = later, earlier
             instrument = shown_definition(later.instrument_version)
             labels = {i.id: words(i.label) for s in instrument.sections for i in s.items}
-            changes = [(labels.get(c.item, c.item), c) for c in selectors.compare(earlier, later)]
+            changes = [
+                (labels.get(c.item, c.item), c)
+                for c in selectors.assessments_compare(earlier=earlier, later=later)
+            ]
     return render(
         request,
         "assessments/compare.html",
@@ -210,4 +219,4 @@ def compare(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
 
 
 def shown_definition(version: InstrumentVersion) -> Instrument:
-    return as_shown(services.definition(version))
+    return as_shown(services.instrument_definition(version=version))

@@ -76,7 +76,7 @@ def load_wording(*, path: Path, actor: Actor | None = None) -> OperatorWording:
             "file_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
         },
     )
-    audit.record(
+    audit.entry_record(
         action=AuditAction.REGION_LOADED,
         actor=actor,
         record_type="instrument_wording",

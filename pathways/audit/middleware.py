@@ -32,7 +32,7 @@ class ReadAuditMiddleware:
 def reads_record(request: HttpRequest, reads: dict[str, dict[str, None]], status: int) -> None:
     record_type, ids = next(iter(reads.items()))
     match = request.resolver_match
-    audit.record(
+    audit.entry_record(
         action=AuditAction.RECORD_VIEWED,
         actor=actor_for(request) if getattr(request, "user", None) is not None else None,
         request=request,

@@ -9,7 +9,7 @@ from pathways.audit.choices import AuditAction
 from pathways.audit.models import AuditEntry
 
 
-def search(filters: dict[str, Any]) -> QuerySet[AuditEntry]:
+def audit_search(*, filters: dict[str, Any]) -> QuerySet[AuditEntry]:
     entries = AuditEntry.objects.all()
     if filters.get("user"):
         entries = entries.filter(actor_username__iexact=filters["user"])

@@ -73,20 +73,20 @@ HASHED_FIELDS = (
 )
 
 
-def hashed_values(entry: AuditEntry) -> dict[str, Any]:
+def entry_hashed_values(*, entry: AuditEntry) -> dict[str, Any]:
     return {name: getattr(entry, name) for name in HASHED_FIELDS}
 
 
-def entry_digest(entry: AuditEntry) -> str:
+def entry_digest(*, entry: AuditEntry) -> str:
     """The entry's hash: its HMAC under the key it names, or for an entry written before the chain was
     keyed (no key id), its old SHA-256 digest."""
     if not entry.key_id:
-        return chain.legacy_digest(**hashed_values(entry))
-    fields = chain.entry_fields(**hashed_values(entry), key_id=entry.key_id)
+        return chain.legacy_digest(**entry_hashed_values(entry=entry))
+    fields = chain.entry_fields(**entry_hashed_values(entry=entry), key_id=entry.key_id)
     return chain.sign_entry(_keys(), entry.key_id, fields)
 
 
-def client_ip(request: HttpRequest | None) -> str | None:
+def request_client_ip(*, request: HttpRequest | None) -> str | None:
     if request is None:
         return None
 
@@ -97,7 +97,7 @@ def client_ip(request: HttpRequest | None) -> str | None:
 
 
 @transaction.atomic
-def record(
+def entry_record(
     *,
     action: str,
     actor: Actor | None = None,
@@ -131,7 +131,7 @@ def record(
         record_type=chain.text(record_type),
         record_id=chain.text(record_id),
         purpose=chain.text(purpose)[:500],
-        ip_address=_stored_ip(client_ip(request)),
+        ip_address=_stored_ip(request_client_ip(request=request)),
         details=chain.storable(details or {}),
         key_id=_keys()[0][0],
     )
@@ -141,7 +141,7 @@ def record(
     entry.sequence = head.last_sequence + 1
     entry.at = timezone.now()
     entry.previous_hash = head.last_hash
-    entry.entry_hash = entry_digest(entry)
+    entry.entry_hash = entry_digest(entry=entry)
     entry.save(force_insert=True)
     head.last_sequence = entry.sequence
     head.last_hash = entry.entry_hash
@@ -183,7 +183,7 @@ def checkpoint_line(*, sequence: int, entry_hash: str, now: datetime.datetime | 
     return json.dumps({**body, "hmac": mac}, separators=(",", ":"))
 
 
-def checkpoint_parse(lines: Iterable[str], *, source: str) -> list[Checkpoint]:
+def checkpoint_parse(*, lines: Iterable[str], source: str) -> list[Checkpoint]:
     """The checkpoints in a file or a log extract, each line holding one (anything before its opening
     brace, such as a syslog prefix, is ignored). Raises CheckpointError naming the line for anything that
     is not a checkpoint or whose signature does not match."""
@@ -228,16 +228,16 @@ def checkpoint_parse(lines: Iterable[str], *, source: str) -> list[Checkpoint]:
     return found
 
 
-def checkpoint_file_read(path: str) -> list[Checkpoint]:
+def checkpoint_file_read(*, path: str) -> list[Checkpoint]:
     """The checkpoints in a file; raises CheckpointError when it cannot be read or holds anything else."""
     try:
         with Path(path).open(encoding="utf-8", errors="replace") as file:
-            return checkpoint_parse(file, source=path)
+            return checkpoint_parse(lines=file, source=path)
     except OSError as error:
         raise CheckpointError(f"{path}: the checkpoint file cannot be read ({error.strerror})") from None
 
 
-def checkpoint_file_append(path: str, line: str) -> None:
+def checkpoint_file_append(*, path: str, line: str) -> None:
     """Append a checkpoint line to a file, created readable by its owner only, and flush it to disk."""
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -407,7 +407,7 @@ class _Walk:
         for entry in entries.iterator(chunk_size=2000):
             if entry.sequence != self.expected:
                 break
-            if entry_digest(entry) != entry.entry_hash:
+            if entry_digest(entry=entry) != entry.entry_hash:
                 return ChainBreak(entry.sequence, "its contents do not match its hash")
             if entry.previous_hash != self.previous:
                 return ChainBreak(entry.sequence, _RELINKED)
@@ -522,12 +522,14 @@ def chain_verify(*, checkpoints: Sequence[Checkpoint] = (), batch_size: int = 20
     return ChainReport(broken, walk.checked, last, walk.previous)
 
 
-def verify_chain(*, checkpoints: Sequence[Checkpoint] = (), batch_size: int = 20_000) -> ChainBreak | None:
+def chain_first_break(
+    *, checkpoints: Sequence[Checkpoint] = (), batch_size: int = 20_000
+) -> ChainBreak | None:
     """The first entry that was changed, removed or replaced, or None when the whole chain is intact."""
     return chain_verify(checkpoints=checkpoints, batch_size=batch_size).broken
 
 
-def role_that_can_rewrite() -> str | None:
+def database_role_that_can_rewrite() -> str | None:
     """On PostgreSQL, the name of the role this connection uses when it could change or remove audit
     entries (it owns the table or is a member of its owner, or holds UPDATE, DELETE or TRUNCATE on it);
     None when it cannot, and on SQLite, which has no roles."""

@@ -35,9 +35,9 @@ def _filters(form: AuditSearchForm) -> dict[str, object]:
 def search(request: HttpRequest) -> HttpResponse:
     form = AuditSearchForm(request.GET or None)
     filters = _filters(form)
-    page = Paginator(selectors.search(filters), 50).get_page(request.GET.get("page"))
+    page = Paginator(selectors.audit_search(filters=filters), 50).get_page(request.GET.get("page"))
     with transaction.atomic():
-        audit.record(
+        audit.entry_record(
             action=AuditAction.AUDIT_SEARCHED,
             actor=actor_for(request),
             request=request,
@@ -62,9 +62,9 @@ def _safe_cell(value: object) -> str:
 def export(request: HttpRequest) -> StreamingHttpResponse:
     form = AuditSearchForm(request.GET or None)
     filters = _filters(form)
-    entries = selectors.search(filters)
+    entries = selectors.audit_search(filters=filters)
     with transaction.atomic():
-        audit.record(
+        audit.entry_record(
             action=AuditAction.AUDIT_EXPORTED,
             actor=actor_for(request),
             request=request,

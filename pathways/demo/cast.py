@@ -13,7 +13,7 @@ from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pathways.accounts.models import Agency, Membership, User
-from pathways.accounts.services import replace_backup_codes
+from pathways.accounts.services import backup_codes_replace
 from pathways.core.access import AgencyType, Role
 from pathways.core.policy import Actor
 from pathways.directory.models import Area, Service
@@ -163,7 +163,7 @@ def load_demo_accounts() -> list[DemoUser]:
                 user=user, name="demo", key=demo_totp_key(person.username), confirmed=True
             )
             if created:
-                replace_backup_codes(user)
+                backup_codes_replace(user=user)
     load_demo_panels()
     return USERS
 

@@ -199,7 +199,7 @@ class _Writer:
             referral.refresh_from_db()
         else:
             referrer = self.actors[scene.referrer]
-            referral = referrals.create_referral(actor=referrer, data=data)
+            referral = referrals.referral_create(actor=referrer, data=data)
             if family.target != "received":
                 referral = self.triage(referral, referrer, prefer_drive=scene.route == "marac")
         written = _Written(family, referral.person, referral.partner, [referral])
@@ -210,14 +210,14 @@ class _Writer:
         return written
 
     def triage(self, referral: Referral, actor: Actor | None, *, prefer_drive: bool = False) -> Referral:
-        result, _ruleset = referrals.triage_referral(referral)
+        result, _ruleset = referrals.referral_triage(referral=referral)
         if not result.fits:
-            return referrals.record_unmet_need(actor=actor, referral=referral)
+            return referrals.referral_unmet_need_record(actor=actor, referral=referral)
         slugs = [option.service for option in result.fits]
         chosen = next((s for s in slugs if s in self.runner), slugs[0])
         if prefer_drive and DRIVE in slugs:
             chosen = DRIVE
-        return referrals.choose_service(actor=actor, referral=referral, service_slug=chosen)
+        return referrals.referral_service_choose(actor=actor, referral=referral, service_slug=chosen)
 
     def lifecycle(self, written: _Written, referral: Referral, steps: tuple[str, ...]) -> None:
         if referral.status != Status.TRIAGED or referral.service is None:
@@ -244,7 +244,7 @@ class _Writer:
 
     def take_steps(self, referral: Referral, actor: Actor, steps: tuple[str, ...]) -> Referral:
         for status in steps:
-            referral = referrals.advance(
+            referral = referrals.referral_advance(
                 actor=actor, referral=referral, to=status, note=NOTES.get(status, "")
             )
         return referral
@@ -254,7 +254,7 @@ class _Writer:
         if referral.status != Status.STARTED:
             return
         up = written.family.target != "step_down"
-        new = referrals.step(
+        new = referrals.referral_step(
             actor=actor,
             referral=referral,
             transition=Transition.STEP_UP if up else Transition.STEP_DOWN,
@@ -301,7 +301,9 @@ class _Writer:
         marac: bool = False,
         last_marac: datetime.date | None = None,
     ) -> Assessment:
-        instrument = assessments.definition(assessments.current_version(instrument_id))
+        instrument = assessments.instrument_definition(
+            version=assessments.instrument_version_current(instrument_id=instrument_id)
+        )
         answers = answers_for(
             instrument,
             rng=self.rng,
@@ -311,10 +313,10 @@ class _Writer:
             last_marac=last_marac,
             callout_threshold=self.callouts,
         )
-        draft = assessments.start(
+        draft = assessments.assessment_start(
             actor=actor, person=person, instrument_id=instrument_id, context=context, assessed_on=on
         )
-        done = assessments.save(
+        done = assessments.assessment_save(
             actor=actor,
             assessment=draft,
             answers=answers,
@@ -399,16 +401,16 @@ class _Writer:
                     context=Context.REVIEW,
                 )
             elif family.number % 5 == 1:
-                correction = assessments.correct(
+                correction = assessments.assessment_correct(
                     actor=self.actors["practitioner"],
                     assessment=done,
                     reason="Partner agency information arrived after the intake: two answers corrected.",
                 )
-                assessments.save(
+                assessments.assessment_save(
                     actor=self.actors["practitioner"],
                     assessment=correction,
                     answers=answers_for(
-                        assessments.definition(done.instrument_version),
+                        assessments.instrument_definition(version=done.instrument_version),
                         rng=self.rng,
                         level=scene.risk,
                         assessed_on=intake,

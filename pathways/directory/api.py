@@ -104,7 +104,7 @@ class ServiceList(generics.ListAPIView[Service]):
         area = self.request.query_params.get("area") or None
         if area is not None and not Area.objects.filter(slug=area).exists():
             raise ValidationError({"area": [f"No area {area[:50]!r}."]})
-        return selectors.services(
+        return selectors.services_find(
             tier=_choice(self.request, "tier", Tier.values),
             area=area,
             status=_choice(self.request, "status", ServiceStatus.values),
@@ -116,7 +116,7 @@ class ServiceDetail(generics.RetrieveAPIView[Service]):
     lookup_field = "slug"
 
     def get_queryset(self) -> Any:
-        return selectors.services().prefetch_related("history")
+        return selectors.services_find().prefetch_related("history")
 
 
 class AreaList(generics.ListAPIView[Area]):

@@ -7,7 +7,7 @@ from pathways.directory.choices import Format, Gender, Language, ReferralRoute, 
 from pathways.directory.models import Service
 
 
-def services(
+def services_find(
     *, tier: str | None = None, area: str | None = None, status: str | None = None
 ) -> QuerySet[Service]:
     queryset = Service.objects.select_related("provider", "partner_support_service").prefetch_related("areas")
@@ -31,7 +31,7 @@ def _yes_no(value: bool | None) -> str | None:
     return None if value is None else str(_("Yes") if value else _("No"))
 
 
-def service_labels(service: Service) -> dict[str, object]:
+def service_labels(*, service: Service) -> dict[str, object]:
     """Readable forms of a service's eligibility fields; None where the region file does not say."""
     if service.age_min is None and service.age_max is None:
         ages = None

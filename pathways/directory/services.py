@@ -26,7 +26,7 @@ class LoadResult:
     removed: int
 
 
-def parse_region_file(path: Path) -> RegionFile:
+def region_file_parse(*, path: Path) -> RegionFile:
     """Validate a region file completely; raises DataFileError listing every problem."""
     region_file, data, index = validate(path, RegionFile)
     problems = cross_check(region_file)
@@ -35,7 +35,7 @@ def parse_region_file(path: Path) -> RegionFile:
     return region_file
 
 
-def loaded_region(path: Path, slug: str, index: dict[Location, int]) -> Region:
+def region_loaded(*, path: Path, slug: str, index: dict[Location, int]) -> Region:
     """The region a data file names in its `region` field (triage rules, assessment settings); a
     DataFileError if it is not loaded yet, as its region.yaml must be loaded first."""
     region = Region.objects.filter(slug=slug).first()
@@ -54,10 +54,10 @@ def loaded_region(path: Path, slug: str, index: dict[Location, int]) -> Region:
 
 
 @transaction.atomic
-def load_region(*, path: Path, actor: Actor | None = None) -> LoadResult:
+def region_load(*, path: Path, actor: Actor | None = None) -> LoadResult:
     """Make the database match the region file: entries are created or updated by slug, and services no
     longer in the file are removed. All or nothing."""
-    parsed = parse_region_file(path)
+    parsed = region_file_parse(path=path)
     info = parsed.region
     region, _ = Region.objects.update_or_create(
         slug=info.slug,
@@ -157,7 +157,7 @@ def load_region(*, path: Path, actor: Actor | None = None) -> LoadResult:
     Provider.objects.filter(region=region).exclude(slug__in=providers.keys()).filter(
         services__isnull=True
     ).delete()
-    audit.record(
+    audit.entry_record(
         action=AuditAction.REGION_LOADED,
         actor=actor,
         record_type="region",

@@ -11,7 +11,7 @@ from pathways.directory.models import Service
 def service_list(request: HttpRequest) -> HttpResponse:
     form = ServiceFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    services = selectors.services(
+    services = selectors.services_find(
         tier=filters.get("tier") or None,
         area=filters.get("area") or None,
         status=filters.get("status") or None,
@@ -26,11 +26,15 @@ def service_list(request: HttpRequest) -> HttpResponse:
 
 def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
     try:
-        service = selectors.services().get(slug=slug)
+        service = selectors.services_find().get(slug=slug)
     except Service.DoesNotExist as exc:
         raise Http404 from exc
     return render(
         request,
         "directory/service_detail.html",
-        {"service": service, "history": service.history.all(), "labels": selectors.service_labels(service)},
+        {
+            "service": service,
+            "history": service.history.all(),
+            "labels": selectors.service_labels(service=service),
+        },
     )

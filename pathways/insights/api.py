@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from pathways.insights.choices import Group
-from pathways.insights.selectors import gap_map
+from pathways.insights.selectors import gap_map_build
 
 
 class GapMapQuery(serializers.Serializer[Any]):
@@ -53,7 +53,7 @@ class GapMapView(APIView):
         )
         if not query.is_valid():
             raise ValidationError(query.errors)
-        result = gap_map(
+        result = gap_map_build(
             groups=query.validated_data.get("group", []), as_at=query.validated_data.get("as_at")
         )
         cells = [

@@ -100,7 +100,7 @@ def _format(day: datetime.date) -> str:
     return date_format(day, "F Y")
 
 
-def serves_groups(service: Service, groups: list[str]) -> bool | None:
+def service_serves_groups(*, service: Service, groups: list[str]) -> bool | None:
     """True if the service is known to serve every group, False if not, None if the file does not say."""
     answers = [GROUP_TESTS[g](service) for g in groups]
     if any(a is False for a in answers):
@@ -110,16 +110,16 @@ def serves_groups(service: Service, groups: list[str]) -> bool | None:
     return True
 
 
-def default_as_at(region: Region | None) -> datetime.date:
+def gap_map_default_as_at(*, region: Region | None) -> datetime.date:
     return region.as_at if region and region.as_at else timezone.localdate()
 
 
-def gap_map(
+def gap_map_build(
     *, region: Region | None = None, groups: list[str] | None = None, as_at: datetime.date | None = None
 ) -> GapMap:
     region = region or Region.objects.order_by("slug").first()
     groups = [g for g in (groups or []) if g in GROUP_TESTS]
-    as_at = as_at or default_as_at(region)
+    as_at = as_at or gap_map_default_as_at(region=region)
     areas = list(Area.objects.filter(region=region, in_region=True)) if region else []
     tiers = list(Tier.values)
     services = (
@@ -127,7 +127,7 @@ def gap_map(
         if region
         else []
     )
-    unmet = unmet_need_counts(areas, groups)
+    unmet = unmet_need_counts(areas=areas, groups=groups)
     rows = []
     for area in areas:
         cells = []
@@ -136,7 +136,7 @@ def gap_map(
             cell = Cell(area=area, tier=tier)
             for service in (s for s in local if s.tier == tier):
                 if service.status in RUNNING:
-                    verdict = serves_groups(service, groups)
+                    verdict = service_serves_groups(service=service, groups=groups)
                     if verdict is True:
                         cell.services.append(service)
                     elif verdict is None:
@@ -175,7 +175,7 @@ PERSON_IN_GROUP: dict[str, Callable[[Mapping[str, Any]], bool]] = {
 }
 
 
-def unmet_need_counts(areas: list[Area], groups: list[str]) -> dict[tuple[Any, str], int]:
+def unmet_need_counts(*, areas: list[Area], groups: list[str]) -> dict[tuple[Any, str], int]:
     """Referrals recorded as unmet need, by the person's area and the tier they needed, for the groups."""
 
     rows = Referral.objects.filter(status=Status.UNMET_NEED, person__area__in=areas).values(

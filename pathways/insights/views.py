@@ -7,13 +7,13 @@ from pathways.directory.choices import Tier
 from pathways.insights.choices import Group
 from pathways.insights.figures import referral_figures
 from pathways.insights.forms import GapMapFilterForm
-from pathways.insights.selectors import gap_map
+from pathways.insights.selectors import gap_map_build
 
 
 def gap_map_view(request: HttpRequest) -> HttpResponse:
     form = GapMapFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    result = gap_map(groups=filters.get("group") or [], as_at=filters.get("as_at"))
+    result = gap_map_build(groups=filters.get("group") or [], as_at=filters.get("as_at"))
     template = "insights/_gap_map.html" if request.headers.get("HX-Request") else "insights/gap_map.html"
     tier_labels = dict(Tier.choices)
     table = [

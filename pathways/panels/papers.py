@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from pathways.assessments.marac import criterion_label
 from pathways.assessments.models import RegionAssessmentSettings
-from pathways.assessments.selectors import CurrentRisk, current_risk
+from pathways.assessments.selectors import CurrentRisk, risk_current
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
 from pathways.core.access import AgencyType
@@ -163,7 +163,7 @@ def papers_get(
         raise Http404
     person = item.person
     perpetrator_panel = item_on_perpetrator_panel(item=item)
-    risk = current_risk(person) if person is not None and Part.RISK in parts else None
+    risk = risk_current(person=person) if person is not None and Part.RISK in parts else None
     may_reveal = may_reveal_at_meeting(
         actor,
         meeting=item.meeting,
@@ -184,7 +184,7 @@ def papers_get(
             )
             for name in CONTACT_FIELDS
         }
-    audit.record(
+    audit.entry_record(
         action=AuditAction.RECORD_VIEWED,
         actor=actor,
         request=request,

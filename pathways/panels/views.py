@@ -129,7 +129,7 @@ def nominate(request: HttpRequest, panel_id: uuid.UUID) -> HttpResponse:
     panel = _panel(actor, panel_id)
     # Only people in the role the panel discusses: a victim is never offered for a perpetrator panel.
     candidates = (
-        people.people_for(actor)
+        people.people_for(actor=actor)
         .filter(side=PanelKind.side_discussed(panel.kind))
         .order_by("family_name", "given_name")
     )
@@ -295,7 +295,7 @@ def item_detail(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
     meeting = item.meeting
     # The person's own record (and so their assessments) opens only for agencies working with them.
     person_visible = (
-        item.person_id is not None and people.people_for(actor).filter(pk=item.person_id).exists()
+        item.person_id is not None and people.people_for(actor=actor).filter(pk=item.person_id).exists()
     )
     decision = _decision(item)
     actions = list(item.actions.select_related("agency", "owner").order_by("due_on"))

@@ -56,7 +56,7 @@ def rfg_ranking(request: HttpRequest, panel_id: uuid.UUID) -> HttpResponse:
             area.pk: list(rfg.ranking(run, area.pk, limit=shown).select_related("person")) for area in areas
         }
         person_ids = {s.person_id for rows in scores.values() for s in rows if s.person_id is not None}
-        visible = set(people_for(actor).filter(pk__in=person_ids).values_list("pk", flat=True))
+        visible = set(people_for(actor=actor).filter(pk__in=person_ids).values_list("pk", flat=True))
         for area in areas:
             rows = []
             for score in scores[area.pk]:

@@ -162,7 +162,7 @@ def marac_return(request: HttpRequest, panel_id: uuid.UUID) -> HttpResponse:
     quarter = form.chosen()
     result = returns.marac_return(panel, quarter)
     export = request.GET.get("format") == "csv" and not form.errors
-    audit.record(
+    audit.entry_record(
         action=AuditAction.RECORD_VIEWED,
         actor=actor,
         request=request,

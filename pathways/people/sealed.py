@@ -131,7 +131,7 @@ def sealed_details_refuse(
         found = mentions(text or "", markers)
         if not found:
             continue
-        audit.record(
+        audit.entry_record(
             action=AuditAction.SEALED_VIEWED,
             actor=actor,
             request=request,
@@ -179,7 +179,7 @@ def sealed_reveal(
     """
     if value is None or not (can_see_sealed(actor, record) if allowed is None else allowed):
         return None
-    audit.record(
+    audit.entry_record(
         action=AuditAction.SEALED_VIEWED,
         actor=actor,
         record_type=type(record).__name__.lower(),

@@ -13,11 +13,11 @@ from pathways.people.choices import RelationshipKind
 from pathways.people.models import Person
 
 
-def people_for(actor: Actor) -> QuerySet[Person]:
+def people_for(*, actor: Actor) -> QuerySet[Person]:
     return visible_to(actor, Person.objects.all(), Perm.PERSON_VIEW)
 
 
-def get_person(actor: Actor, person_id: uuid.UUID) -> Person:
+def person_get(*, actor: Actor, person_id: uuid.UUID) -> Person:
     return get_for_actor(actor, Person.objects.prefetch_related("agencies"), Perm.PERSON_VIEW, pk=person_id)
 
 
@@ -33,7 +33,9 @@ class RelatedPerson:
 
 def relationships_for(*, actor: Actor, person: Person) -> list[RelatedPerson]:
     rows = list(person.relationships.select_related("other").order_by("kind", "created_at"))
-    visible = set(people_for(actor).filter(pk__in=[r.other_id for r in rows]).values_list("pk", flat=True))
+    visible = set(
+        people_for(actor=actor).filter(pk__in=[r.other_id for r in rows]).values_list("pk", flat=True)
+    )
     labels = dict(RelationshipKind.choices)
     return [
         RelatedPerson(r.kind, str(labels.get(r.kind, r.kind)), r.other if r.other_id in visible else None)
@@ -41,16 +43,16 @@ def relationships_for(*, actor: Actor, person: Person) -> list[RelatedPerson]:
     ]
 
 
-def referrals_of(*, actor: Actor, person: Person) -> QuerySet[Any]:
+def person_referrals(*, actor: Actor, person: Person) -> QuerySet[Any]:
     """The person's referrals the actor may see, newest first. Read through the person's reverse relation,
     so that the people app needs nothing from the referrals app above it."""
     referrals = person.referrals.select_related("service", "referring_agency").order_by("-created_at")
     return visible_to(actor, referrals, Perm.REFERRAL_VIEW)
 
 
-def possible_duplicates(
-    actor: Actor,
+def person_possible_duplicates(
     *,
+    actor: Actor,
     given_name: str,
     family_name: str,
     date_of_birth: datetime.date | None,
@@ -81,4 +83,4 @@ def possible_duplicates(
             same |= Q(**{field: value})
     if not same:
         return []
-    return list(people_for(actor).filter(same)[:5])
+    return list(people_for(actor=actor).filter(same)[:5])

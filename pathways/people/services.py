@@ -53,7 +53,7 @@ class PersonInput:
     extra: dict[str, str] = field(default_factory=dict)
 
 
-def build_person(data: PersonInput, *, side: Side, actor: Actor | None) -> Person:
+def person_build(*, data: PersonInput, side: Side, actor: Actor | None) -> Person:
     """An unsaved Person on `side` of the family; `create_person` saves it, bulk imports save many at once."""
     user = actor.user if actor and actor.user.is_authenticated else None
     return Person(
@@ -87,7 +87,7 @@ def build_person(data: PersonInput, *, side: Side, actor: Actor | None) -> Perso
 
 
 @transaction.atomic
-def create_person(
+def person_create(
     *,
     actor: Actor | None,
     data: PersonInput,
@@ -98,11 +98,11 @@ def create_person(
     """Save a person on `side` of the family. The acting agency (or `agencies`) works with the record from
     then on, but only where the access policy lets an agency of its type see that side: a perpetrator
     service that refers a man and names his partner never owns her record."""
-    person = build_person(data, side=side, actor=actor)
+    person = person_build(data=data, side=side, actor=actor)
     person.save()
     for agency in agencies if agencies is not None else ([actor.agency] if actor and actor.agency else []):
-        grant_access(person=person, agency=agency, reason=reason)
-    audit.record(
+        person_access_grant(person=person, agency=agency, reason=reason)
+    audit.entry_record(
         action=AuditAction.RECORD_CREATED,
         actor=actor,
         record_type="person",
@@ -112,7 +112,7 @@ def create_person(
     return person
 
 
-def grant_access(*, person: Person, agency: Agency, reason: str) -> bool:
+def person_access_grant(*, person: Person, agency: Agency, reason: str) -> bool:
     """Share a person's record with an agency that is now working with them. False, and nothing shared,
     when the agency's type may not see the person's side of the family."""
     if not agency_may_see_side(agency, person.side):
@@ -121,6 +121,6 @@ def grant_access(*, person: Person, agency: Agency, reason: str) -> bool:
     return True
 
 
-def relate(*, person: Person, other: Person, kind: RelationshipKind | str) -> Relationship:
+def relationship_create(*, person: Person, other: Person, kind: RelationshipKind | str) -> Relationship:
     relationship, _ = Relationship.objects.get_or_create(person=person, other=other, kind=kind)
     return relationship

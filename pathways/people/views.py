@@ -18,7 +18,7 @@ def person_detail(request: HttpRequest, person_id: uuid.UUID, reveal: bool = Fal
     """A person's record. Sealed details show only after a POST that gives a purpose, and only for roles with
     a stated need; the revealed values are in that one response and never stored in the session."""
     actor = actor_for(request)
-    person = selectors.get_person(actor, person_id)
+    person = selectors.person_get(actor=actor, person_id=person_id)
     may_reveal = can_see_sealed(actor, person)
     form = RevealForm(request.POST if reveal and request.method == "POST" else None)
     revealed: dict[str, str | None] = {}
@@ -44,6 +44,6 @@ def person_detail(request: HttpRequest, person_id: uuid.UUID, reveal: bool = Fal
             "revealed": revealed,
             "form": form,
             "relationships": selectors.relationships_for(actor=actor, person=person),
-            "referrals": selectors.referrals_of(actor=actor, person=person),
+            "referrals": selectors.person_referrals(actor=actor, person=person),
         },
     )

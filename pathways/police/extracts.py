@@ -297,7 +297,7 @@ def import_police_extract(*, actor: Actor, path: Path, region: Region) -> Police
         extract.created, extract.updated = len(new), len(changed)
         extract.unchanged = len(rows) - len(new) - len(changed)
         extract.save(update_fields=["created", "updated", "unchanged"])
-        audit.record(
+        audit.entry_record(
             action=AuditAction.RECORD_CREATED,
             actor=actor,
             record_type="police_extract",

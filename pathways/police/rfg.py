@@ -30,7 +30,7 @@ from pathways.audit.choices import AuditAction
 from pathways.core.datafiles import load_versioned
 from pathways.core.policy import Actor, Perm, allows
 from pathways.directory.models import Region
-from pathways.directory.services import loaded_region
+from pathways.directory.services import region_loaded
 from pathways.people.models import Person
 from pathways.police.models import PoliceRecord, RfgModelVersion, RfgRun, RfgScore
 from pathways.police.rfgfile import FLAGS, Band, RfgFile
@@ -60,11 +60,11 @@ def load_rfg_model(*, path: Path, actor: Actor | None = None) -> tuple[RfgModelV
         path,
         RfgFile,
         RfgModelVersion,
-        scope=lambda parsed, index: {"region": loaded_region(path, parsed.region, index)},
+        scope=lambda parsed, index: {"region": region_loaded(path=path, slug=parsed.region, index=index)},
         field="settings",
     )
     if changed:
-        audit.record(
+        audit.entry_record(
             action=AuditAction.REGION_LOADED,
             actor=actor,
             record_type="rfg_model",
@@ -357,7 +357,7 @@ def score_region(
             )
         RfgRun.objects.filter(pk=run.pk).update(records=in_window, scored=scored)
         run.records, run.scored = in_window, scored
-        audit.record(
+        audit.entry_record(
             action=AuditAction.RECORD_CREATED,
             actor=actor,
             request=request,

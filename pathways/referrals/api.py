@@ -174,7 +174,7 @@ class ReferralListCreate(APIView):
         actor = actor_for(request)
         # The list names no person or agency: only the service is joined.
         referrals = list(
-            selectors.referrals_for(actor)
+            selectors.referrals_for(actor=actor)
             .select_related(None)
             .select_related("service")
             .prefetch_related("events")[:500]
@@ -207,14 +207,14 @@ class ReferralListCreate(APIView):
         )
         actor = actor_for(request)
         try:
-            referral = services.create_referral(actor=actor, data=referral_input, request=request._request)
+            referral = services.referral_create(actor=actor, data=referral_input, request=request._request)
         except services.ReferralError as error:
             # The refusal's own audit entry (a sealed detail typed into the reason, say) is kept: nothing
             # else was written.
             body_errors = {error.field: [str(error)]} if error.field else {}
             return Response({"detail": str(error), "errors": body_errors}, status=status.HTTP_400_BAD_REQUEST)
         try:
-            result, ruleset = services.triage_referral(referral)
+            result, ruleset = services.referral_triage(referral=referral)
             triage = {**result.snapshot(), "rules_version": ruleset.version}
         except services.ReferralError:
             triage = None
@@ -225,7 +225,7 @@ class ReferralDetail(APIView):
     @extend_schema(responses={200: ReferralOut})
     def get(self, request: Request, referral_id: uuid.UUID) -> Response:
         actor = actor_for(request)
-        referral = selectors.get_referral(actor, referral_id)
+        referral = selectors.referral_get(actor=actor, referral_id=referral_id)
         return Response(referral_out(referral))
 
 
@@ -237,16 +237,16 @@ class ReferralChoose(APIView):
     )
     def post(self, request: Request, referral_id: uuid.UUID) -> Response:
         actor = actor_for(request)
-        referral = selectors.get_referral(actor, referral_id)
+        referral = selectors.referral_get(actor=actor, referral_id=referral_id)
         body = ChooseIn(data=request.data)
         body.is_valid(raise_exception=True)
         try:
             if body.validated_data["unmet_need"]:
-                referral = services.record_unmet_need(
+                referral = services.referral_unmet_need_record(
                     actor=actor, referral=referral, request=request._request
                 )
             else:
-                referral = services.choose_service(
+                referral = services.referral_service_choose(
                     actor=actor,
                     referral=referral,
                     service_slug=body.validated_data["service"],

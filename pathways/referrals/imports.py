@@ -36,10 +36,15 @@ from pathways.directory.choices import ReferralRoute
 from pathways.directory.models import Area
 from pathways.people.choices import GenderIdentity, PreferredLanguage, RelationshipKind, WorkPattern
 from pathways.people.models import Person, PersonAccess, Relationship
-from pathways.people.services import PersonInput, build_person
+from pathways.people.services import PersonInput, person_build
 from pathways.referrals.choices import RiskLevel, Status
 from pathways.referrals.models import Referral, ReferralEvent
-from pathways.referrals.services import ReferralInput, random_reference, referral_build, referral_event_build
+from pathways.referrals.services import (
+    ReferralInput,
+    referral_build,
+    referral_event_build,
+    referral_reference_random,
+)
 
 # Rows built and written together; each INSERT carries at most INSERT_BATCH rows, which keeps every
 # statement well under PostgreSQL's 65,535 parameters.
@@ -277,7 +282,7 @@ def _references(count: int, used: set[str]) -> list[str]:
         wanted = count - len(fresh)
         candidates: list[str] = []
         while len(candidates) < wanted:
-            reference = random_reference()
+            reference = referral_reference_random()
             if reference not in used:
                 used.add(reference)
                 candidates.append(reference)
@@ -306,8 +311,8 @@ def _write_batch(actor: Actor, rows: list[_Row], references: list[str], note: st
     referrals: list[Referral] = []
     events: list[ReferralEvent] = []
     for row, reference in zip(rows, references, strict=True):
-        person = build_person(
-            PersonInput(
+        person = person_build(
+            data=PersonInput(
                 given_name=row.given_name,
                 family_name=row.family_name,
                 date_of_birth=row.date_of_birth,
@@ -326,8 +331,8 @@ def _write_batch(actor: Actor, rows: list[_Row], references: list[str], note: st
         people.append(person)
         partner = None
         if row.partner is not None:
-            partner = build_person(
-                PersonInput(
+            partner = person_build(
+                data=PersonInput(
                     given_name=row.partner.given_name,
                     family_name=row.partner.family_name,
                     gender_identity=row.partner.gender_identity,
@@ -446,7 +451,7 @@ def _import(actor: Actor, path: Path) -> ImportResult:
             batch = rows[start : start + BATCH_SIZE]
             partners += _write_batch(actor, batch, _references(len(batch), used), note)
         total = len(rows)
-        audit.record(
+        audit.entry_record(
             action=AuditAction.RECORD_CREATED,
             actor=actor,
             record_type="referral_import",

@@ -233,13 +233,15 @@ def submit_self_referral(data: ReferralInput, *, review_note: str = "") -> servi
     """Record it and send it to the best-ranked service that takes self-referrals, or record unmet need.
     All or nothing: a failure leaves no half-made referral. A `review_note` is added to the history of
     the referral and of the partner's referral made with it."""
-    referral = services.create_referral(actor=None, data=data)
+    referral = services.referral_create(actor=None, data=data)
     try:
-        result, _ruleset = services.triage_referral(referral)
+        result, _ruleset = services.referral_triage(referral=referral)
         if result.fits:
-            services.choose_service(actor=None, referral=referral, service_slug=result.fits[0].service)
+            services.referral_service_choose(
+                actor=None, referral=referral, service_slug=result.fits[0].service
+            )
         else:
-            services.record_unmet_need(actor=None, referral=referral)
+            services.referral_unmet_need_record(actor=None, referral=referral)
     except services.ReferralError:
         pass  # no triage rules loaded: the referral stays "received" for staff to triage
     if review_note:

@@ -133,7 +133,7 @@ def record_screening(
             for rid, (take, reason) in decisions.items()
         ]
     )
-    audit.record(
+    audit.entry_record(
         action=AuditAction.RECORD_CREATED,
         actor=actor,
         record_type="screening",

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Max, QuerySet
 
 from pathways.assessments.models import Assessment, AssessmentStatus
-from pathways.assessments.services import region_settings
+from pathways.assessments.services import assessment_settings_for
 from pathways.core.policy import Actor, Perm, get_for_actor, visible_to
 from pathways.people.models import Person
 from pathways.referrals.choices import Status
@@ -39,7 +39,7 @@ def partner_referrals_summary(*, referral: Referral) -> list[PartnerReferralSumm
     ]
 
 
-def referrals_for(actor: Actor) -> QuerySet[Referral]:
+def referrals_for(*, actor: Actor) -> QuerySet[Referral]:
     return visible_to(
         actor,
         Referral.objects.select_related("person", "service", "referring_agency"),
@@ -47,7 +47,7 @@ def referrals_for(actor: Actor) -> QuerySet[Referral]:
     )
 
 
-def get_referral(actor: Actor, referral_id: uuid.UUID) -> Referral:
+def referral_get(*, actor: Actor, referral_id: uuid.UUID) -> Referral:
     return get_for_actor(
         actor,
         Referral.objects.select_related(
@@ -74,7 +74,7 @@ class DueAssessment:
         return self.due < datetime.date.today()
 
 
-def reassessments_due(actor: Actor, today: datetime.date) -> list[DueAssessment]:
+def reassessments_due(*, actor: Actor, today: datetime.date) -> list[DueAssessment]:
     """People the actor's agency is working with, and when each is next due an assessment under the region's
     schedule for that service: from their last completed assessment, or from when the work began."""
     if actor.agency is None or not actor.permissions:
@@ -95,7 +95,7 @@ def reassessments_due(actor: Actor, today: datetime.date) -> list[DueAssessment]
     for referral in working:
         region_id = referral.person.area.region_id if referral.person.area else None
         if region_id not in schedules:
-            schedules[region_id] = region_settings(referral.person)
+            schedules[region_id] = assessment_settings_for(person=referral.person)
         days = schedules[region_id].get("reassessment_days", {})
         interval = days.get(referral.service.slug, days.get("default"))  # type: ignore[union-attr]
         if not interval:

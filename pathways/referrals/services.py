@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pathways.accounts.models import Agency
-from pathways.assessments.selectors import current_risk
+from pathways.assessments.selectors import risk_current
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
 from pathways.core.access import Side
@@ -27,11 +27,11 @@ from pathways.core.policy import Actor, may_take_step, runs_service
 from pathways.core.sealedtext import Marker, markers_from
 from pathways.directory.choices import ReferralRoute
 from pathways.directory.models import Region, Service
-from pathways.directory.services import loaded_region
+from pathways.directory.services import region_loaded
 from pathways.people.choices import GenderIdentity, PreferredLanguage, RelationshipKind, WorkPattern
 from pathways.people.models import Person, Relationship
 from pathways.people.sealed import markers_by_person, sealed_details_refuse
-from pathways.people.services import PersonInput, create_person, grant_access, relate
+from pathways.people.services import PersonInput, person_access_grant, person_create, relationship_create
 from pathways.referrals.choices import HOLDING_A_PLACE, ReferralKind, RiskLevel, Status, Transition
 from pathways.referrals.models import Referral, ReferralEvent, TriageRuleSet
 from pathways.referrals.reasons import Describer
@@ -57,7 +57,7 @@ class ReferralError(Exception):
         self.field = field
 
 
-def markers_for_referral(referral: Referral) -> list[Marker]:
+def referral_sealed_markers(*, referral: Referral) -> list[Marker]:
     """The sealed details kept out of a referral's typed text: none for a partner's own support referral
     (on her side), those of his partners, ex-partners and children for his."""
     if referral.kind != ReferralKind.PERPETRATOR:
@@ -78,15 +78,15 @@ def _markers_for_input(data: ReferralInput) -> list[Marker]:
     return markers
 
 
-def random_reference() -> str:
+def referral_reference_random() -> str:
     chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
     return f"PW-{chars[:4]}-{chars[4:]}"
 
 
-def new_reference() -> str:
+def referral_reference_new() -> str:
     """A reference no referral has yet: with 31^8 references, clashes become likely at scale."""
     while True:
-        reference = random_reference()
+        reference = referral_reference_random()
         if not Referral.objects.filter(reference=reference).exists():
             return reference
 
@@ -95,17 +95,17 @@ def new_reference() -> str:
 
 
 @transaction.atomic
-def load_triage_rules(*, path: Path, actor: Actor | None = None) -> TriageRuleSet:
+def triage_rules_load(*, path: Path, actor: Actor | None = None) -> TriageRuleSet:
     ruleset, changed = load_versioned(
         path,
         TriageRules,
         TriageRuleSet,
-        scope=lambda rules, index: {"region": loaded_region(path, rules.region, index)},
+        scope=lambda rules, index: {"region": region_loaded(path=path, slug=rules.region, index=index)},
         field="rules",
     )
     if not changed:
         return ruleset
-    audit.record(
+    audit.entry_record(
         action=AuditAction.REGION_LOADED,
         actor=actor,
         record_type="triage_rules",
@@ -115,7 +115,7 @@ def load_triage_rules(*, path: Path, actor: Actor | None = None) -> TriageRuleSe
     return ruleset
 
 
-def current_rules(region: Region | None) -> tuple[TriageRuleSet, TriageRules]:
+def triage_rules_current(*, region: Region | None) -> tuple[TriageRuleSet, TriageRules]:
     ruleset = TriageRuleSet.objects.filter(region=region).first() if region else None
     if ruleset is None:
         raise ReferralError(
@@ -127,7 +127,7 @@ def current_rules(region: Region | None) -> tuple[TriageRuleSet, TriageRules]:
     return ruleset, TriageRules.model_validate(ruleset.rules)
 
 
-def service_facts(region: Region) -> list[ServiceFacts]:
+def triage_service_facts(*, region: Region) -> list[ServiceFacts]:
     held = dict(
         Referral.objects.filter(status__in=HOLDING_A_PLACE, service__region=region)
         .values_list("service")
@@ -156,7 +156,7 @@ def _relationship_type(person: Person, partner: Person | None) -> str | None:
     return "same_sex" if person.gender_identity == partner.gender_identity else "opposite_sex"
 
 
-def case_for(referral: Referral) -> Case:
+def triage_case(*, referral: Referral) -> Case:
     person, partner = referral.person, referral.partner
     has_partner_details = partner is not None and any(
         value is not None for value in (partner.phone, partner.address, partner.email)
@@ -172,7 +172,7 @@ def case_for(referral: Referral) -> Case:
         age=_age(person.date_of_birth),
         route=referral.route,
         been_to_marac=referral.been_to_marac,
-        risk_level=risk_for_triage(referral),
+        risk_level=triage_risk(referral=referral),
         has_partner_details=has_partner_details,
         has_children=has_children,
         interpreter_needed=person.interpreter_needed,
@@ -181,26 +181,26 @@ def case_for(referral: Referral) -> Case:
     )
 
 
-def risk_for_triage(referral: Referral) -> str:
+def triage_risk(*, referral: Referral) -> str:
     """The risk the referrer stated; when they did not know it, the person's current assessed risk."""
     if referral.risk_level != RiskLevel.NOT_KNOWN:
         return referral.risk_level
 
-    current = current_risk(referral.person)
+    current = risk_current(person=referral.person)
     return current.level if current else RiskLevel.NOT_KNOWN
 
 
-def region_of(referral: Referral) -> Region | None:
+def referral_region(*, referral: Referral) -> Region | None:
     if referral.person.area_id:
         return referral.person.area.region  # type: ignore[union-attr]
     return Region.objects.order_by("slug").first()
 
 
-def triage_referral(referral: Referral) -> tuple[TriageResult, TriageRuleSet]:
-    region = region_of(referral)
-    ruleset, rules = current_rules(region)
+def referral_triage(*, referral: Referral) -> tuple[TriageResult, TriageRuleSet]:
+    region = referral_region(referral=referral)
+    ruleset, rules = triage_rules_current(region=region)
     assert region is not None
-    return triage(case_for(referral), service_facts(region), rules), ruleset
+    return triage(triage_case(referral=referral), triage_service_facts(region=region), rules), ruleset
 
 
 # --- intake --------------------------------------------------------------------------------------------
@@ -250,7 +250,7 @@ def _event(referral: Referral, status: str, actor: Actor | None, note: str = "")
     referral_event_build(referral=referral, status=status, actor=actor, note=note).save(force_insert=True)
 
 
-def create_referral(
+def referral_create(
     *, actor: Actor | None, data: ReferralInput, request: HttpRequest | None = None
 ) -> Referral:
     """Record a referral as received, with the person, the partner and the children.
@@ -319,27 +319,27 @@ def _create_referral(*, actor: Actor | None, data: ReferralInput, request: HttpR
                 % {"name": person.display_name}
             )
     elif data.person is not None:
-        person = create_person(actor=actor, data=data.person, side=Side.PERPETRATOR, reason=reason)
+        person = person_create(actor=actor, data=data.person, side=Side.PERPETRATOR, reason=reason)
     else:
         raise ReferralError(_("Say who the referral is about."))
     partner = None
     # The partner and the children are on the victim side: the referrer owns their records only where its
     # agency may see that side (a perpetrator service or probation never does).
     if data.partner is not None:
-        partner = create_person(actor=actor, data=data.partner.person, side=Side.VICTIM, reason=reason)
-        relate(person=person, other=partner, kind=data.partner.relationship)
+        partner = person_create(actor=actor, data=data.partner.person, side=Side.VICTIM, reason=reason)
+        relationship_create(person=person, other=partner, kind=data.partner.relationship)
     for child in data.children:
-        relate(
+        relationship_create(
             person=person,
-            other=create_person(actor=actor, data=child, side=Side.VICTIM, reason=reason),
+            other=person_create(actor=actor, data=child, side=Side.VICTIM, reason=reason),
             kind=RelationshipKind.PARENT_OF,
         )
     referral = referral_build(
-        actor=actor, data=data, person=person, partner=partner, reference=new_reference()
+        actor=actor, data=data, person=person, partner=partner, reference=referral_reference_new()
     )
     referral.save(force_insert=True)
     _event(referral, Status.RECEIVED, actor)
-    audit.record(
+    audit.entry_record(
         action=AuditAction.RECORD_CREATED,
         actor=actor,
         record_type="referral",
@@ -363,7 +363,7 @@ def _locked(referral: Referral) -> Referral:
 
 
 @transaction.atomic
-def choose_service(
+def referral_service_choose(
     *, actor: Actor | None, referral: Referral, service_slug: str, request: HttpRequest | None = None
 ) -> Referral:
     """Send the referral to one of the services triage says could take it, keeping what was shown.
@@ -374,7 +374,7 @@ def choose_service(
     referral = _locked(referral)
     if referral.status != Status.RECEIVED:
         raise ReferralError(_("This referral has already been triaged."))
-    result, ruleset = triage_referral(referral)
+    result, ruleset = referral_triage(referral=referral)
     option = next((o for o in result.fits if o.service == service_slug), None)
     if option is None:
         ruled = next((r for r in result.ruled_out if r.service == service_slug), None)
@@ -394,8 +394,8 @@ def choose_service(
     referral.save()
     _event(referral, Status.TRIAGED, actor, note=service.name_en)
     for agency in Agency.objects.filter(services=service):
-        grant_access(person=referral.person, agency=agency, reason=f"referral {referral.reference}")
-    audit.record(
+        person_access_grant(person=referral.person, agency=agency, reason=f"referral {referral.reference}")
+    audit.entry_record(
         action=AuditAction.RECORD_CHANGED,
         actor=actor,
         record_type="referral",
@@ -417,7 +417,7 @@ def _refer_partner(
     partner = referral.partner
     assert partner is not None
     partner_referral = Referral.objects.create(
-        reference=new_reference(),
+        reference=referral_reference_new(),
         kind=ReferralKind.PARTNER_SUPPORT,
         person=partner,
         route=ReferralRoute.OTHER_SERVICE,
@@ -433,8 +433,10 @@ def _refer_partner(
     _event(partner_referral, Status.RECEIVED, actor, note=f"linked to {referral.reference}")
     _event(partner_referral, Status.TRIAGED, actor, note=support.name_en)
     for agency in Agency.objects.filter(services=support):
-        grant_access(person=partner, agency=agency, reason=f"partner referral {partner_referral.reference}")
-    audit.record(
+        person_access_grant(
+            person=partner, agency=agency, reason=f"partner referral {partner_referral.reference}"
+        )
+    audit.entry_record(
         action=AuditAction.RECORD_CREATED,
         actor=actor,
         record_type="referral",
@@ -446,14 +448,14 @@ def _refer_partner(
 
 
 @transaction.atomic
-def record_unmet_need(
+def referral_unmet_need_record(
     *, actor: Actor | None, referral: Referral, request: HttpRequest | None = None
 ) -> Referral:
     """When no service fits: keep the referral, with the tier it needed and why each service said no."""
     referral = _locked(referral)
     if referral.status != Status.RECEIVED:
         raise ReferralError(_("This referral has already been triaged."))
-    result, ruleset = triage_referral(referral)
+    result, ruleset = referral_triage(referral=referral)
     if result.fits:
         raise ReferralError(_("A service could take this referral: choose one, or record why not."))
     referral.status = Status.UNMET_NEED
@@ -467,7 +469,7 @@ def record_unmet_need(
     }
     referral.save()
     _event(referral, Status.UNMET_NEED, actor)
-    audit.record(
+    audit.entry_record(
         action=AuditAction.RECORD_CHANGED,
         actor=actor,
         record_type="referral",
@@ -493,20 +495,20 @@ NEXT = {
 }
 
 
-def next_steps(actor: Actor, referral: Referral) -> list[str]:
+def referral_next_steps(*, actor: Actor, referral: Referral) -> list[str]:
     allowed = NEXT.get(Status(referral.status), set())
     return [
         s for s in Status.values if s in allowed and may_take_step(actor, service=referral.service, step=s)
     ]
 
 
-def advance(
+def referral_advance(
     *, actor: Actor, referral: Referral, to: str, note: str = "", request: HttpRequest | None = None
 ) -> Referral:
     """Move the referral to its next status, with a note (required to decline or withdraw)."""
     sealed_details_refuse(
         fields={"note": note},
-        markers=markers_for_referral(referral),
+        markers=referral_sealed_markers(referral=referral),
         actor=actor,
         record_type="referral",
         record_id=referral.pk,
@@ -521,7 +523,7 @@ def _advance(
     *, actor: Actor, referral: Referral, to: str, note: str, request: HttpRequest | None
 ) -> Referral:
     referral = _locked(referral)
-    if to not in next_steps(actor, referral):
+    if to not in referral_next_steps(actor=actor, referral=referral):
         raise ReferralError(
             _("A referral that is “%(now)s” cannot be marked “%(to)s” by you.")
             % {"now": referral.get_status_display(), "to": dict(Status.choices).get(to, to)}
@@ -531,7 +533,7 @@ def _advance(
     referral.status = to
     referral.save(update_fields=["status", "modified_at"])
     _event(referral, to, actor, note)
-    audit.record(
+    audit.entry_record(
         action=AuditAction.RECORD_CHANGED,
         actor=actor,
         record_type="referral",
@@ -548,7 +550,7 @@ def _advance(
     return referral
 
 
-def step(
+def referral_step(
     *,
     actor: Actor,
     referral: Referral,
@@ -563,7 +565,7 @@ def step(
     """
     sealed_details_refuse(
         fields={"handover_note": handover_note},
-        markers=markers_for_referral(referral),
+        markers=referral_sealed_markers(referral=referral),
         actor=actor,
         record_type="referral",
         record_id=referral.pk,
@@ -604,7 +606,7 @@ def _step(
     ).exists():
         raise ReferralError(_("A step up or down is already under way for this referral."))
     new = Referral.objects.create(
-        reference=new_reference(),
+        reference=referral_reference_new(),
         person=referral.person,
         partner=referral.partner,
         route=ReferralRoute.OTHER_SERVICE,
@@ -621,7 +623,7 @@ def _step(
         created_by=actor.user,
     )
     _event(new, Status.RECEIVED, actor, note=f"{transition} from {referral.reference}")
-    audit.record(
+    audit.entry_record(
         action=AuditAction.RECORD_CREATED,
         actor=actor,
         record_type="referral",

@@ -24,7 +24,7 @@ from pathways.referrals.reasons import Describer
 
 def referral_list(request: HttpRequest) -> HttpResponse:
     actor = actor_for(request)
-    referrals = selectors.referrals_for(actor).order_by("-created_at")[:200]
+    referrals = selectors.referrals_for(actor=actor).order_by("-created_at")[:200]
     mine = [r for r in referrals if actor.agency and r.referring_agency_id == actor.agency.pk]
     received = [r for r in referrals if r not in mine]
     return render(request, "referrals/list.html", {"mine": mine, "received": received})
@@ -39,11 +39,11 @@ def referral_new(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         existing = None
         if data.get("existing_person"):
-            existing = people.get_person(actor, data["existing_person"])
+            existing = people.person_get(actor=actor, person_id=data["existing_person"])
         elif not data.get("not_a_duplicate"):
             person = form.person_input()
-            duplicates = people.possible_duplicates(
-                actor,
+            duplicates = people.person_possible_duplicates(
+                actor=actor,
                 given_name=person.given_name,
                 family_name=person.family_name,
                 date_of_birth=person.date_of_birth,
@@ -57,7 +57,7 @@ def referral_new(request: HttpRequest) -> HttpResponse:
             if existing is not None:
                 referral_input.person, referral_input.existing_person = None, existing
             try:
-                referral = services.create_referral(actor=actor, data=referral_input, request=request)
+                referral = services.referral_create(actor=actor, data=referral_input, request=request)
             except services.ReferralError as error:
                 form.add_error(error.field if error.field in form.fields else None, str(error))
             else:
@@ -88,7 +88,7 @@ def _options(referral: Referral) -> tuple[dict[str, Any] | None, str]:
     """Triage as shown: live for a referral still waiting for a decision, the kept record otherwise."""
     if referral.status == Status.RECEIVED and referral.kind == "perpetrator":
         try:
-            result, ruleset = services.triage_referral(referral)
+            result, ruleset = services.referral_triage(referral=referral)
         except services.ReferralError as error:
             return None, str(error)
         return {**result.snapshot(), "rules_version": ruleset.version}, ""
@@ -132,7 +132,7 @@ def _describe(snapshot: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def referral_detail(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
     actor = actor_for(request)
-    referral = selectors.get_referral(actor, referral_id)
+    referral = selectors.referral_get(actor=actor, referral_id=referral_id)
     snapshot, triage_error = _options(referral)
     triage = _describe(snapshot)
     choose_form = None
@@ -146,7 +146,11 @@ def referral_detail(request: HttpRequest, referral_id: uuid.UUID) -> HttpRespons
     person = referral.person
     partner = referral.partner
     partner_visible = partner is not None and can_see_record(actor, _with_agencies(partner), Perm.PERSON_VIEW)
-    steps = services.next_steps(actor, referral) if allows(actor, Perm.REFERRAL_CHANGE) else []
+    steps = (
+        services.referral_next_steps(actor=actor, referral=referral)
+        if allows(actor, Perm.REFERRAL_CHANGE)
+        else []
+    )
     can_step = (
         allows(actor, Perm.REFERRAL_CHANGE)
         and runs_service(actor, referral.service)
@@ -161,7 +165,7 @@ def referral_detail(request: HttpRequest, referral_id: uuid.UUID) -> HttpRespons
             "person_visible": can_see_record(actor, _with_agencies(person), Perm.PERSON_VIEW),
             "partner": partner if partner_visible else None,
             "partner_referrals": selectors.partner_referrals_summary(referral=referral),
-            "markers": services.markers_for_referral(referral),
+            "markers": services.referral_sealed_markers(referral=referral),
             "events": referral.events.select_related("by", "agency"),
             "triage": triage,
             "triage_error": triage_error,
@@ -181,16 +185,16 @@ def _with_agencies(person: Person) -> Person:
 @require_POST
 def referral_choose(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
     actor = actor_for(request)
-    referral = selectors.get_referral(actor, referral_id)
+    referral = selectors.referral_get(actor=actor, referral_id=referral_id)
     try:
         if request.POST.get("unmet_need"):
-            services.record_unmet_need(actor=actor, referral=referral, request=request)
+            services.referral_unmet_need_record(actor=actor, referral=referral, request=request)
             messages.success(request, _("Recorded as unmet need. It now shows on the gap map."))
         else:
             slug = request.POST.get("service", "")[:50]
             if not slug:
                 raise services.ReferralError(_("Choose a service."))
-            referral = services.choose_service(
+            referral = services.referral_service_choose(
                 actor=actor, referral=referral, service_slug=slug, request=request
             )
             messages.success(request, _("Referral sent to %(service)s.") % {"service": referral.service})
@@ -202,13 +206,13 @@ def referral_choose(request: HttpRequest, referral_id: uuid.UUID) -> HttpRespons
 @require_POST
 def referral_advance(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
     actor = actor_for(request)
-    referral = selectors.get_referral(actor, referral_id)
+    referral = selectors.referral_get(actor=actor, referral_id=referral_id)
     form = AdvanceForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a status and keep the note under 2,000 characters."))
         return redirect(referral)
     try:
-        services.advance(
+        services.referral_advance(
             actor=actor,
             referral=referral,
             to=form.cleaned_data["to"],
@@ -224,11 +228,11 @@ def referral_advance(request: HttpRequest, referral_id: uuid.UUID) -> HttpRespon
 @require_http_methods(["GET", "POST"])
 def referral_step(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
     actor = actor_for(request)
-    referral = selectors.get_referral(actor, referral_id)
+    referral = selectors.referral_get(actor=actor, referral_id=referral_id)
     form = StepForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            new = services.step(actor=actor, referral=referral, request=request, **form.cleaned_data)
+            new = services.referral_step(actor=actor, referral=referral, request=request, **form.cleaned_data)
         except services.ReferralError as error:
             form.add_error(error.field if error.field in form.fields else None, str(error))
         else:

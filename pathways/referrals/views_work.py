@@ -91,5 +91,5 @@ def screening_detail(request: HttpRequest, screening_id: uuid.UUID) -> HttpRespo
 def due(request: HttpRequest) -> HttpResponse:
     """The practitioner's task list: re-assessments due under the region's schedule."""
     actor = actor_for(request)
-    tasks = selectors.reassessments_due(actor, datetime.date.today())
+    tasks = selectors.reassessments_due(actor=actor, today=datetime.date.today())
     return render(request, "referrals/due.html", {"tasks": tasks})

@@ -39,7 +39,7 @@ def admin(governance: Agency) -> User:
 @pytest.fixture
 def idva(rise: Agency) -> User:
     user = make_user("idva", rise, Role.PRACTITIONER)
-    services.replace_backup_codes(user)
+    services.backup_codes_replace(user=user)
     return user
 
 

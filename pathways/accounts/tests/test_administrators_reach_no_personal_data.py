@@ -25,7 +25,7 @@ def test_the_policy_gives_administrators_nothing_personal() -> None:
 
 
 def test_only_commissioners_and_auditors_can_be_given_without_a_second_administrator() -> None:
-    direct = {role for role in Role.values if not services.role_needs_approval(role)}
+    direct = {role for role in Role.values if not services.role_needs_approval(role=role)}
 
     assert direct == {Role.COMMISSIONER, Role.AUDITOR}
     assert role_reaches_personal_data("a-role-nobody-has-defined-yet")

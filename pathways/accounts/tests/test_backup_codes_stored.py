@@ -27,7 +27,7 @@ def _signs_in_with(user: User, code: str) -> bool:
 def test_no_backup_code_is_stored_as_it_is_shown(persona: Callable[[str], User]) -> None:
     user = persona(Role.PRACTITIONER)
 
-    codes = services.replace_backup_codes(user)
+    codes = services.backup_codes_replace(user=user)
 
     stored = set(StaticToken.objects.filter(device__user=user).values_list("token", flat=True))
     assert len(stored) == len(codes) == 10
@@ -38,7 +38,7 @@ def test_no_backup_code_is_stored_as_it_is_shown(persona: Callable[[str], User])
 
 def test_a_stored_digest_does_not_sign_in(persona: Callable[[str], User]) -> None:
     user = persona(Role.PRACTITIONER)
-    services.replace_backup_codes(user)
+    services.backup_codes_replace(user=user)
     digest = StaticToken.objects.filter(device__user=user).values_list("token", flat=True).first()
     assert digest is not None
 
@@ -60,7 +60,7 @@ def test_codes_keep_working_while_the_secret_key_is_rotated(persona: Callable[[s
     from django.conf import settings
 
     user = persona(Role.PRACTITIONER)
-    codes = services.replace_backup_codes(user)
+    codes = services.backup_codes_replace(user=user)
 
     with override_settings(SECRET_KEY="a-new-key-" + "x" * 50, SECRET_KEY_FALLBACKS=[settings.SECRET_KEY]):
         assert _signs_in_with(user, codes[0])

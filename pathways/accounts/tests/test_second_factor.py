@@ -85,7 +85,7 @@ def test_a_code_cannot_be_used_twice(persona: Callable[[str], User]) -> None:
 
 def test_backup_code_works_once_only(persona: Callable[[str], User]) -> None:
     user = persona(Role.PRACTITIONER)
-    codes = services.replace_backup_codes(user)
+    codes = services.backup_codes_replace(user=user)
     first = _after_password(user)
 
     assert give_code(first, codes[0].upper())["Location"] == REFERRALS_URL

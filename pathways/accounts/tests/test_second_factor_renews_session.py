@@ -52,7 +52,7 @@ def test_key_changes_when_the_code_is_accepted(persona: Callable[[str], User]) -
 
 def test_key_changes_when_a_backup_code_is_accepted(persona: Callable[[str], User]) -> None:
     user = persona(Role.PRACTITIONER)
-    codes = services.replace_backup_codes(user)
+    codes = services.backup_codes_replace(user=user)
     client = Client()
     give_password(client, user.username)
     before = session_cookie(client)

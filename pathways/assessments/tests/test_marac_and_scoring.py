@@ -12,7 +12,7 @@ import yaml
 from pathways.assessments import services
 from pathways.assessments.marac import MaracInputError, marac_criteria, within_months
 from pathways.assessments.models import AssessmentStatus, InstrumentVersion
-from pathways.assessments.selectors import compare, current_risk
+from pathways.assessments.selectors import assessments_compare, risk_current
 from pathways.conftest import INSTRUMENT_PATHS
 from pathways.core.datafiles import DataFileError
 from pathways.referrals.tests.factories import actor_of, agency_running, refer, staff
@@ -100,10 +100,10 @@ def _dash(yes: int, dont_know: int = 0, **extra: Any) -> dict[str, Any]:
 def _complete(
     actor: Any, person: Any, answers: dict[str, Any], instrument: str = "dash-partner-agency"
 ) -> Any:
-    assessment = services.start(
+    assessment = services.assessment_start(
         actor=actor, person=person, instrument_id=instrument, context="intake", assessed_on=DAY
     )
-    return services.save(actor=actor, assessment=assessment, answers=answers, complete=True)
+    return services.assessment_save(actor=actor, assessment=assessment, answers=answers, complete=True)
 
 
 @pytest.mark.django_db
@@ -120,7 +120,7 @@ def test_a_completed_dash_at_fourteen_refers_to_marac_and_sets_current_risk(asse
     person = refer(assessor).person
     done = _complete(assessor, person, _dash(yes=15))
     assert done.results["marac"]["refer"] and "visible_high_risk" in done.results["marac"]["criteria"]
-    risk = current_risk(person)
+    risk = risk_current(person=person)
     assert risk is not None and risk.level == "high" and risk.assessment == done
 
 
@@ -158,15 +158,17 @@ def test_completed_assessments_do_not_change_and_corrections_supersede(assessor:
     person = refer(assessor).person
     done = _complete(assessor, person, _dash(yes=3))
     with pytest.raises(services.AssessmentError):
-        services.save(actor=assessor, assessment=done, answers=_dash(yes=14), complete=True)
+        services.assessment_save(actor=assessor, assessment=done, answers=_dash(yes=14), complete=True)
     with pytest.raises(services.AssessmentError, match="reason"):
-        services.correct(actor=assessor, assessment=done, reason=" ")
-    fix = services.correct(actor=assessor, assessment=done, reason="Q3 was recorded against the wrong person")
-    fixed = services.save(actor=assessor, assessment=fix, answers=_dash(yes=4), complete=True)
+        services.assessment_correct(actor=assessor, assessment=done, reason=" ")
+    fix = services.assessment_correct(
+        actor=assessor, assessment=done, reason="Q3 was recorded against the wrong person"
+    )
+    fixed = services.assessment_save(actor=assessor, assessment=fix, answers=_dash(yes=4), complete=True)
     done.refresh_from_db()
     assert done.status == AssessmentStatus.SUPERSEDED and done.results["values"]["yes_count"] == 3
     assert fixed.supersedes == done
-    moved = compare(done, fixed)
+    moved = assessments_compare(earlier=done, later=fixed)
     assert [(c.item, c.direction) for c in moved] == [("q04", "up")]
 
 
@@ -180,7 +182,7 @@ def test_a_new_instrument_version_leaves_old_results_intact(assessor: Any, tmp_p
     changed["banding"][0]["bands"][2]["min"] = 12
     path = tmp_path / "dash-partner-agency.yaml"
     path.write_text(yaml.safe_dump(changed, allow_unicode=True))
-    services.load_instruments(paths=[path])
+    services.instruments_load(paths=[path])
     assert InstrumentVersion.objects.filter(instrument="dash-partner-agency").count() == 2
     new = _complete(assessor, person, _dash(yes=12))
     old.refresh_from_db()
@@ -202,7 +204,7 @@ def test_an_invalid_instrument_file_is_rejected_whole_naming_file_item_and_probl
         .replace("id: dash-partner-agency", "id: dash-copy")
     )
     with pytest.raises(DataFileError) as caught:
-        services.load_instruments(paths=[good, path])
+        services.instruments_load(paths=[good, path])
     text = str(caught.value)
     assert "dash-police.yaml" in text and "sections[1]" in text and "'maybe' is not allowed" in text
     assert not InstrumentVersion.objects.filter(instrument="dash-copy").exists()
@@ -210,12 +212,12 @@ def test_an_invalid_instrument_file_is_rejected_whole_naming_file_item_and_probl
 
 @pytest.mark.django_db
 def test_triage_uses_the_assessed_risk_when_the_referrer_did_not_know_it(assessor: Any) -> None:
-    from pathways.referrals.services import triage_referral
+    from pathways.referrals.services import referral_triage
 
     referral = refer(assessor, risk="not_known", route="marac")
-    before, _ = triage_referral(referral)
+    before, _ = referral_triage(referral=referral)
     _complete(assessor, referral.person, _dash(yes=15))
-    after, _ = triage_referral(referral)
+    after, _ = referral_triage(referral=referral)
     assert before.tier_needed == "early_intervention"  # risk not known
     assert after.tier_needed == "high_harm"
     assert after.fits[0].service == "drive-cardiff"

@@ -40,7 +40,7 @@ def _dash(yes: int, callouts: int | None = None) -> dict[str, Any]:
 
 
 def _start(actor: Any, person: Any, instrument: str = "dash-partner-agency") -> Assessment:
-    return services.start(
+    return services.assessment_start(
         actor=actor, person=person, instrument_id=instrument, context="intake", assessed_on=DAY
     )
 
@@ -49,7 +49,7 @@ def _complete(
     actor: Any, person: Any, answers: dict[str, Any], instrument: str = "dash-partner-agency"
 ) -> Any:
     assessment = _start(actor, person, instrument)
-    return services.save(actor=actor, assessment=assessment, answers=answers, complete=True)
+    return services.assessment_save(actor=actor, assessment=assessment, answers=answers, complete=True)
 
 
 def _new_threshold(threshold: int) -> None:
@@ -76,10 +76,12 @@ def test_a_new_callout_threshold_changes_only_the_affected_marac_results(assesso
     at_five = _complete(assessor, person, _dash(yes=2, callouts=5))
     none = _complete(assessor, person, _dash(yes=2))
     high = _complete(assessor, person, _dash(yes=15, callouts=3))
-    fix = services.correct(actor=assessor, assessment=at_three, reason="Wrong incident date")
-    corrected = services.save(actor=assessor, assessment=fix, answers=_dash(yes=3, callouts=4), complete=True)
+    fix = services.assessment_correct(actor=assessor, assessment=at_three, reason="Wrong incident date")
+    corrected = services.assessment_save(
+        actor=assessor, assessment=fix, answers=_dash(yes=3, callouts=4), complete=True
+    )
     draft = _start(assessor, person)
-    draft = services.save(actor=assessor, assessment=draft, answers=_dash(yes=2, callouts=3))
+    draft = services.assessment_save(actor=assessor, assessment=draft, answers=_dash(yes=2, callouts=3))
     assert at_three.results["marac"] == {"refer": True, "criteria": ["potential_escalation"]}
     assert at_three.results["risk_level"] == "high"
     before = _stored()

@@ -73,10 +73,10 @@ def person(assessor: Any) -> Any:
 
 
 def _complete(actor: Any, person: Any, instrument: str, answers: dict[str, Any]) -> Any:
-    assessment = services.start(
+    assessment = services.assessment_start(
         actor=actor, person=person, instrument_id=instrument, context="intake", assessed_on=DAY
     )
-    return services.save(actor=actor, assessment=assessment, answers=answers, complete=True)
+    return services.assessment_save(actor=actor, assessment=assessment, answers=answers, complete=True)
 
 
 # --- every file ----------------------------------------------------------------------------------------
@@ -106,7 +106,7 @@ def test_each_new_form_opens_in_welsh(assessor: Any, person: Any, instrument: st
         {"instrument": instrument, "context": "intake", "assessed_on": "2026-06-01"},
     )["Location"]
     page = client.get(location).content.decode()
-    version = services.current_version(instrument)
+    version = services.instrument_version_current(instrument_id=instrument)
     assert version.definition["name"]["cy"].replace("'", "&#x27;") in page
     first = version.definition["sections"][0]["items"][0]["label"]["cy"]
     assert first.replace("'", "&#x27;") in page
@@ -156,7 +156,7 @@ def test_b_safer_risk_follows_the_judgement_never_the_factors(assessor: Any, per
     assert none_present.results == {"values": {"factors_present": 0}, "bands": {}, "risk_level": "standard"}
     assert all_present.results == {"values": {"factors_present": 15}, "bands": {}, "risk_level": "standard"}
     assert judged_high.results == {"values": {"factors_present": 0}, "bands": {}, "risk_level": "high"}
-    assert services.definition(none_present.instrument_version).banding == []
+    assert services.instrument_definition(version=none_present.instrument_version).banding == []
 
 
 @pytest.mark.django_db
@@ -177,7 +177,9 @@ def test_b_safer_count_takes_a_factor_present_in_either_period(assessor: Any, pe
 def test_spj_risk_level_is_the_case_prioritisation(
     assessor: Any, person: Any, instrument: str, judged: str, level: str
 ) -> None:
-    definition = services.definition(services.current_version(instrument))
+    definition = services.instrument_definition(
+        version=services.instrument_version_current(instrument_id=instrument)
+    )
     assert {j.id for j in definition.judgements} >= SUMMARY_JUDGEMENTS
     answers: dict[str, Any] = {}
     for section in definition.sections:

@@ -61,10 +61,10 @@ def rehash_onwards(
         if unkeyed:
             entry.key_id = None
         if key is not None:
-            fields = chain.entry_fields(**audit.hashed_values(entry), key_id=entry.key_id or "")
+            fields = chain.entry_fields(**audit.entry_hashed_values(entry=entry), key_id=entry.key_id or "")
             entry_hash = chain.sign_entry(((entry.key_id or "", key),), entry.key_id or "", fields)
         else:
-            entry_hash = chain.legacy_digest(**audit.hashed_values(entry))
+            entry_hash = chain.legacy_digest(**audit.entry_hashed_values(entry=entry))
         execute(
             "UPDATE audit_auditentry SET previous_hash = %s, entry_hash = %s, key_id = %s "
             "WHERE sequence = %s",
@@ -79,7 +79,7 @@ def rehash_onwards(
 
 
 def append_signed(count: int) -> None:
-    """`count` signed entries appended in bulk, as `audit.record` would write them but without its lock."""
+    """`count` signed entries appended in bulk, as `audit.entry_record` writes them but without its lock."""
     from django.conf import settings
     from django.utils import timezone
 
@@ -101,7 +101,7 @@ def append_signed(count: int) -> None:
             previous_hash=previous,
             key_id=key_id,
         )
-        entry.entry_hash = previous = entry_digest(entry)
+        entry.entry_hash = previous = entry_digest(entry=entry)
         entries.append(entry)
     AuditEntry.objects.bulk_create(entries, batch_size=2000)
     execute(

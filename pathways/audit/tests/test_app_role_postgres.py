@@ -68,7 +68,7 @@ def _refused(sql: str, params: list[object] | None = None) -> str:
 
 def _written() -> list[AuditEntry]:
     return [
-        audit.record(action=AuditAction.RECORD_VIEWED, record_type="person", record_id=f"p{n}")
+        audit.entry_record(action=AuditAction.RECORD_VIEWED, record_type="person", record_id=f"p{n}")
         for n in range(3)
     ]
 
@@ -95,8 +95,8 @@ OWNER_ONLY = [
 def test_the_application_role_can_append(app_role: str) -> None:
     entries = _written()
     assert head() == (entries[-1].sequence, entries[-1].entry_hash)
-    assert audit.verify_chain() is None
-    assert audit.role_that_can_rewrite() is None
+    assert audit.chain_first_break() is None
+    assert audit.database_role_that_can_rewrite() is None
 
 
 def test_the_application_role_cannot_change_delete_or_truncate_entries(app_role: str) -> None:
@@ -127,14 +127,14 @@ def test_the_application_role_cannot_rewind_or_remove_the_head(app_role: str) ->
     assert "permission denied" in _refused("DELETE FROM audit_auditchainhead")
     assert "permission denied" in _refused("TRUNCATE audit_auditchainhead")
     assert head() == before
-    assert audit.verify_chain() is None
+    assert audit.chain_first_break() is None
 
 
 def test_privileges_granted_by_mistake_still_change_nothing(over_granted_role: str) -> None:
     """The triggers hold when the privileges do not, and only the owner can lift them."""
     entries = _written()
     target = entries[1].sequence
-    assert audit.role_that_can_rewrite() == over_granted_role
+    assert audit.database_role_that_can_rewrite() == over_granted_role
     assert "append-only" in _refused(
         "UPDATE audit_auditentry SET purpose = 'x' WHERE sequence = %s", [target]
     )
@@ -149,7 +149,7 @@ def test_privileges_granted_by_mistake_still_change_nothing(over_granted_role: s
     for sql in OWNER_ONLY:
         message = _refused(sql)
         assert "must be owner" in message or "permission denied" in message, (sql, message)
-    assert audit.verify_chain() is None
+    assert audit.chain_first_break() is None
 
 
 def test_the_owner_is_warned_about(capsys: pytest.CaptureFixture[str]) -> None:

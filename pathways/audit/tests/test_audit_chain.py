@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 def _write(n: int) -> list[AuditEntry]:
     return [
-        audit.record(action=AuditAction.RECORD_VIEWED, record_type="person", record_id=f"p{i}")
+        audit.entry_record(action=AuditAction.RECORD_VIEWED, record_type="person", record_id=f"p{i}")
         for i in range(n)
     ]
 
@@ -33,7 +33,7 @@ def test_entries_are_chained_in_sequence() -> None:
     first = entries[0].sequence
     assert [e.sequence for e in entries] == [first, first + 1, first + 2]
     assert entries[1].previous_hash == entries[0].entry_hash
-    assert audit.verify_chain() is None
+    assert audit.chain_first_break() is None
 
 
 def test_application_cannot_change_or_delete_entries() -> None:
@@ -62,7 +62,7 @@ def test_verify_names_exactly_the_tampered_entry() -> None:
     _disable_guards()
     with connection.cursor() as cursor:
         cursor.execute("UPDATE audit_auditentry SET record_id = 'someone-else' WHERE sequence = %s", [target])
-    broken = audit.verify_chain()
+    broken = audit.chain_first_break()
     assert broken is not None and broken.sequence == target
     with pytest.raises(CommandError, match=f"entry #{target}:"):
         call_command("verify_audit")
@@ -73,7 +73,7 @@ def test_verify_finds_a_deleted_entry() -> None:
     _disable_guards()
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_auditentry WHERE sequence = %s", [target])
-    broken = audit.verify_chain()
+    broken = audit.chain_first_break()
     assert broken is not None and broken.sequence == target
 
 
@@ -82,7 +82,7 @@ def test_verify_finds_the_newest_entry_removed() -> None:
     _disable_guards()
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_auditentry WHERE sequence = %s", [target])
-    broken = audit.verify_chain()
+    broken = audit.chain_first_break()
     assert broken is not None and broken.sequence == target
 
 

@@ -16,8 +16,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_auditor_searches_by_user_and_action(client_as: Callable[[str], Client]) -> None:
-    audit.record(action=AuditAction.LOGIN_FAILED, username="mallory")
-    audit.record(action=AuditAction.LOGIN_FAILED, username="alice")
+    audit.entry_record(action=AuditAction.LOGIN_FAILED, username="mallory")
+    audit.entry_record(action=AuditAction.LOGIN_FAILED, username="alice")
     page = client_as(Role.AUDITOR).get("/en/audit/?user=mallory&action=auth.login_failed").content.decode()
     assert "mallory" in page and "alice" not in page
     assert "1 entry" in page
@@ -30,7 +30,7 @@ def test_searching_is_itself_audited(client_as: Callable[[str], Client]) -> None
 
 
 def test_export_is_csv_audited_and_safe_for_spreadsheets(client_as: Callable[[str], Client]) -> None:
-    audit.record(action=AuditAction.LOGIN_FAILED, username='=HYPERLINK("http://evil.example")')
+    audit.entry_record(action=AuditAction.LOGIN_FAILED, username='=HYPERLINK("http://evil.example")')
     response = client_as(Role.AUDITOR).get("/en/audit/export.csv?action=auth.login_failed")
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))  # type: ignore[attr-defined]
@@ -59,7 +59,7 @@ def test_an_audit_write_failure_fails_the_action(
 ) -> None:
     """If the search cannot be recorded, the auditor sees an error page, not the results."""
     client = client_as(Role.AUDITOR)
-    audit.record(action=AuditAction.LOGIN_FAILED, username="mallory")
+    audit.entry_record(action=AuditAction.LOGIN_FAILED, username="mallory")
 
     def broken(entry: AuditEntry) -> str:
         raise RuntimeError("disk full")

@@ -36,16 +36,16 @@ pytestmark = pytest.mark.django_db
     ids=["empty", "simple", "welsh-and-symbols", "nested-and-ordered", "escapes", "numbers", "not-json"],
 )
 def test_any_details_verify_and_read_back_as_stored(details: dict[Any, Any]) -> None:
-    entry = audit.record(
+    entry = audit.entry_record(
         action=AuditAction.RECORD_VIEWED, record_type="person", record_id="p1", details=details
     )
 
-    assert audit.verify_chain() is None
+    assert audit.chain_first_break() is None
     assert AuditEntry.objects.get(sequence=entry.sequence).details == entry.details
 
 
 def test_fractions_dates_and_other_values_are_kept_as_text() -> None:
-    entry = audit.record(
+    entry = audit.entry_record(
         action=AuditAction.RECORD_VIEWED,
         details={"fraction": 0.5, "on": datetime.date(2026, 12, 1), "count": 2, "flag": True},
     )
@@ -63,15 +63,15 @@ def test_fractions_dates_and_other_values_are_kept_as_text() -> None:
 def test_addresses_verify_in_every_spelling(address: str) -> None:
     """Including the ones PostgreSQL spells differently from Python (an IPv4 end written dotted)."""
     request = RequestFactory().get("/", REMOTE_ADDR=address)
-    entry = audit.record(action=AuditAction.LOGIN_FAILED, username="mallory", request=request)
+    entry = audit.entry_record(action=AuditAction.LOGIN_FAILED, username="mallory", request=request)
 
     stored = AuditEntry.objects.get(sequence=entry.sequence).ip_address
     assert stored is not None and ipaddress.ip_address(stored) == ipaddress.ip_address(address)
-    assert audit.verify_chain() is None
+    assert audit.chain_first_break() is None
 
 
 def test_text_with_nul_and_separators_is_stored_replaced_and_verifies() -> None:
-    entry = audit.record(
+    entry = audit.entry_record(
         action=AuditAction.LOGIN_FAILED,
         username="mal\x00lory\x1f",
         purpose="a\x1fb",
@@ -83,21 +83,21 @@ def test_text_with_nul_and_separators_is_stored_replaced_and_verifies() -> None:
         "a\ufffdb",
         "x\ufffd",
     )
-    assert audit.verify_chain() is None
+    assert audit.chain_first_break() is None
 
 
 def test_a_time_on_the_whole_second_verifies(monkeypatch: pytest.MonkeyPatch) -> None:
     """SQLite keeps such a time without its fraction."""
     on_the_second = timezone.now().replace(microsecond=0)
     monkeypatch.setattr(audit.timezone, "now", lambda: on_the_second)
-    audit.record(action=AuditAction.RECORD_VIEWED)
+    audit.entry_record(action=AuditAction.RECORD_VIEWED)
 
-    assert audit.verify_chain() is None
+    assert audit.chain_first_break() is None
 
 
 def test_moving_text_from_one_field_to_the_next_breaks_the_signature() -> None:
     """The fields' boundaries are signed: the same characters split differently are a different entry."""
-    entry = audit.record(action=AuditAction.RECORD_VIEWED, record_type="person", record_id="p1")
+    entry = audit.entry_record(action=AuditAction.RECORD_VIEWED, record_type="person", record_id="p1")
     fields = chain.entry_fields(
         sequence=entry.sequence,
         at=entry.at,

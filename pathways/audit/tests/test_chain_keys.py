@@ -112,12 +112,12 @@ def test_after_rotation_old_entries_and_checkpoints_still_verify(
     settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     old = tuple(settings.AUDIT_CHAIN_KEYS)
-    before = audit.record(action=AuditAction.RECORD_VIEWED, record_id="before")
+    before = audit.entry_record(action=AuditAction.RECORD_VIEWED, record_id="before")
     checkpoints = tmp_path / "checkpoints.log"
     call_command("checkpoint_audit", "--checkpoint", str(checkpoints))
 
     settings.AUDIT_CHAIN_KEYS = (("2027a", b"n" * 32), *old)
-    after = audit.record(action=AuditAction.RECORD_VIEWED, record_id="after")
+    after = audit.entry_record(action=AuditAction.RECORD_VIEWED, record_id="after")
     call_command("checkpoint_audit", "--checkpoint", str(checkpoints))
 
     assert (before.key_id, after.key_id) == ("dev", "2027a")
@@ -128,10 +128,10 @@ def test_after_rotation_old_entries_and_checkpoints_still_verify(
 @pytest.mark.django_db
 def test_an_entry_whose_key_is_gone_is_named(settings: Settings) -> None:
     first = AuditEntry.objects.order_by("sequence").values_list("sequence", flat=True).first()
-    audit.record(action=AuditAction.RECORD_VIEWED)
+    audit.entry_record(action=AuditAction.RECORD_VIEWED)
     settings.AUDIT_CHAIN_KEYS = (("2027a", b"n" * 32),)
 
-    broken = audit.verify_chain()
+    broken = audit.chain_first_break()
 
     assert broken is not None and broken.sequence == (first or 1)
     assert "signed with the key named 'dev', which AUDIT_CHAIN_KEYS does not hold" in broken.reason

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _write(n: int) -> list[AuditEntry]:
-    return [audit.record(action=AuditAction.RECORD_VIEWED, record_id=f"p{i}") for i in range(n)]
+    return [audit.entry_record(action=AuditAction.RECORD_VIEWED, record_id=f"p{i}") for i in range(n)]
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 def _write(n: int) -> list[AuditEntry]:
     return [
-        audit.record(action=AuditAction.RECORD_VIEWED, record_type="person", record_id=f"p{i}")
+        audit.entry_record(action=AuditAction.RECORD_VIEWED, record_type="person", record_id=f"p{i}")
         for i in range(n)
     ]
 
@@ -53,7 +53,7 @@ def test_an_entry_changed_and_rehashed_onwards_is_named_itself(key: bytes | None
     execute("UPDATE audit_auditentry SET record_id = 'someone-else' WHERE sequence = %s", [target])
     rehash_onwards(target, key=key)
 
-    broken = audit.verify_chain()
+    broken = audit.chain_first_break()
 
     assert broken == audit.ChainBreak(target, "its contents do not match its signature")
     with pytest.raises(CommandError, match=f"entry #{target}: its contents do not match its signature"):
@@ -66,7 +66,7 @@ def test_an_entry_changed_and_rewritten_onwards_as_unkeyed_is_named_itself() -> 
     execute("UPDATE audit_auditentry SET purpose = 'nothing to see' WHERE sequence = %s", [target])
     rehash_onwards(target, unkeyed=True)
 
-    broken = audit.verify_chain()
+    broken = audit.chain_first_break()
 
     assert broken == audit.ChainBreak(target, "it is not signed, but entries before it are")
 
@@ -77,7 +77,7 @@ def test_the_whole_chain_rewritten_as_unkeyed_is_found() -> None:
     execute("UPDATE audit_auditentry SET record_id = 'someone-else' WHERE sequence = %s", [target])
     rehash_onwards(1, unkeyed=True)
 
-    broken = audit.verify_chain()
+    broken = audit.chain_first_break()
 
     # Every entry was rewritten from the first: that is the one named.
     assert broken is not None and broken.sequence == 1
@@ -89,7 +89,7 @@ def test_changing_only_a_link_is_named_at_that_entry() -> None:
     lift_guards()
     execute("UPDATE audit_auditentry SET previous_hash = %s WHERE sequence = %s", ["f" * 64, target])
 
-    assert audit.verify_chain() == audit.ChainBreak(target, "its contents do not match its signature")
+    assert audit.chain_first_break() == audit.ChainBreak(target, "its contents do not match its signature")
 
 
 def test_newest_entries_deleted_and_the_head_rewound_are_found_with_a_checkpoint(tmp_path: Path) -> None:
@@ -101,7 +101,7 @@ def test_newest_entries_deleted_and_the_head_rewound_are_found_with_a_checkpoint
     execute("DELETE FROM audit_auditentry WHERE sequence > %s", [kept])
     rewind_head_to(kept)
 
-    broken = audit.verify_chain(checkpoints=audit.checkpoint_file_read(str(checkpoints)))
+    broken = audit.chain_first_break(checkpoints=audit.checkpoint_file_read(path=str(checkpoints)))
 
     assert broken is not None and broken.sequence == kept + 1
     assert f"records entry #{newest}, but the log ends at #{kept}" in broken.reason
@@ -183,13 +183,13 @@ def test_without_the_guards_lifted_the_head_cannot_be_rewound_or_removed() -> No
         with pytest.raises(DatabaseError), transaction.atomic():
             execute(sql, params)
     assert head() == before
-    assert audit.verify_chain() is None
+    assert audit.chain_first_break() is None
 
 
 def test_the_head_still_moves_forward_to_each_new_entry() -> None:
     entries = _write(3)
     assert head() == (entries[-1].sequence, entries[-1].entry_hash)
-    assert audit.verify_chain() is None
+    assert audit.chain_first_break() is None
 
 
 def test_a_long_chain_broken_early_leaves_the_connection_usable() -> None:
@@ -200,8 +200,8 @@ def test_a_long_chain_broken_early_leaves_the_connection_usable() -> None:
     lift_guards()
     execute("UPDATE audit_auditentry SET purpose = 'nothing to see' WHERE sequence = %s", [target])
 
-    assert audit.verify_chain() == audit.ChainBreak(target, "its contents do not match its signature")
+    assert audit.chain_first_break() == audit.ChainBreak(target, "its contents do not match its signature")
     assert (
         AuditEntry.objects.filter(sequence=target).values_list("purpose", flat=True).get() == "nothing to see"
     )
-    assert audit.record(action=AuditAction.RECORD_VIEWED).sequence == target + 30_001
+    assert audit.entry_record(action=AuditAction.RECORD_VIEWED).sequence == target + 30_001

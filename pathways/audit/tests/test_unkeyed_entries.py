@@ -41,7 +41,9 @@ def test_the_unkeyed_digest_is_the_one_entries_were_written_with() -> None:
         details={"field": "address", "n": 2},
         previous_hash="ab" * 32,
     )
-    assert audit.entry_digest(entry) == "679bf7eb4cacfd6fac04a3a80e7aa7bb6d217b5de06c6f84f8f57bb9d1010714"
+    assert (
+        audit.entry_digest(entry=entry) == "679bf7eb4cacfd6fac04a3a80e7aa7bb6d217b5de06c6f84f8f57bb9d1010714"
+    )
 
 
 @pytest.fixture
@@ -66,7 +68,7 @@ def unkeyed_log() -> list[AuditEntry]:
             details={"field": "address"},
             previous_hash=previous,
         )
-        entry.entry_hash = audit.entry_digest(entry)
+        entry.entry_hash = audit.entry_digest(entry=entry)
         entry.save(force_insert=True)
         previous = entry.entry_hash
         entries.append(entry)
@@ -83,35 +85,35 @@ def test_a_log_from_before_keying_verifies_and_goes_on_keyed(unkeyed_log: list[A
         unkeyed_log[-1].entry_hash,
     )
     assert seal.details == {"newest_unkeyed": 5, "unkeyed_entries": 5}
-    assert audit.verify_chain() is None
+    assert audit.chain_first_break() is None
 
-    newer = audit.record(action=AuditAction.RECORD_VIEWED)
+    newer = audit.entry_record(action=AuditAction.RECORD_VIEWED)
 
     assert (newer.sequence, newer.key_id) == (7, "dev")
-    assert audit.verify_chain() is None
+    assert audit.chain_first_break() is None
 
 
 def test_a_changed_unkeyed_entry_is_named(unkeyed_log: list[AuditEntry]) -> None:
     execute("UPDATE audit_auditentry SET record_id = 'someone-else' WHERE sequence = 3")
-    assert audit.verify_chain() == audit.ChainBreak(3, "its contents do not match its hash")
+    assert audit.chain_first_break() == audit.ChainBreak(3, "its contents do not match its hash")
 
 
 def test_unkeyed_entries_rewritten_onwards_are_caught_by_the_seal(unkeyed_log: list[AuditEntry]) -> None:
     execute("UPDATE audit_auditentry SET record_id = 'someone-else' WHERE sequence = 3")
     rehash_onwards(3, last=5)
 
-    assert audit.verify_chain() == audit.ChainBreak(
+    assert audit.chain_first_break() == audit.ChainBreak(
         6, "its link to the previous entry does not match: an unsigned entry before it was changed"
     )
 
 
 def test_keyed_entries_cannot_be_passed_off_as_unkeyed(unkeyed_log: list[AuditEntry]) -> None:
     """Rewriting the seal and what follows as unkeyed entries leaves unkeyed entries with no seal."""
-    audit.record(action=AuditAction.RECORD_VIEWED)
+    audit.entry_record(action=AuditAction.RECORD_VIEWED)
     execute("UPDATE audit_auditentry SET record_id = 'someone-else' WHERE sequence = 7")
     rehash_onwards(6, unkeyed=True)
 
-    broken = audit.verify_chain()
+    broken = audit.chain_first_break()
 
     assert broken is not None and broken.sequence == 1
     assert "entries #1 to #7 are not signed, and the entry that sealed them" in broken.reason
@@ -121,7 +123,7 @@ def test_the_seal_removed_is_found(unkeyed_log: list[AuditEntry]) -> None:
     execute("DELETE FROM audit_auditentry WHERE sequence = 6")
     rewind_head_to(5)
 
-    broken = audit.verify_chain()
+    broken = audit.chain_first_break()
 
     assert broken is not None and broken.sequence == 1 and "not signed" in broken.reason
 
@@ -133,4 +135,4 @@ def test_an_empty_log_needs_no_seal() -> None:
     MIGRATION.seal_unkeyed_entries(apps, None)
 
     assert not AuditEntry.objects.exists()
-    assert audit.verify_chain() is None
+    assert audit.chain_first_break() is None

@@ -27,9 +27,9 @@ from pathways.directory.models import Region
 from pathways.panels.choices import AgendaReason, PanelKind
 from pathways.panels.models import Action, AgendaItem, Meeting, Panel, PanelMember
 from pathways.people.models import Person, PersonAccess
-from pathways.people.services import PersonInput, grant_access
+from pathways.people.services import PersonInput, person_access_grant
 from pathways.referrals.models import Referral
-from pathways.referrals.services import ReferralInput, create_referral
+from pathways.referrals.services import ReferralInput, referral_create
 
 pytestmark = pytest.mark.django_db
 
@@ -121,7 +121,7 @@ def test_a_url_without_a_rule_is_refused_to_everyone(client_as: Callable[[str], 
 
 
 def _referral_from(agency: Agency) -> Referral:
-    return create_referral(
+    return referral_create(
         actor=None,
         data=ReferralInput(
             route="childrens_services",
@@ -138,7 +138,7 @@ def _own_objects(user: User) -> dict[str, str]:
     assert agency is not None
     referral = _referral_from(agency)
     Referral.objects.filter(pk=referral.pk).update(referring_agency=agency)
-    grant_access(person=referral.person, agency=agency, reason="matrix")
+    person_access_grant(person=referral.person, agency=agency, reason="matrix")
     return {
         "slug": "clear",
         "object_id": str(agency.pk),
@@ -183,7 +183,7 @@ def _foreign_objects() -> dict[str, str]:
     other = Agency.objects.create(slug="elsewhere", name_en="Elsewhere", name_cy="Rhywle arall", type="other")
     referral = _referral_from(other)
     Referral.objects.filter(pk=referral.pk).update(referring_agency=other)
-    grant_access(person=referral.person, agency=other, reason="matrix")
+    person_access_grant(person=referral.person, agency=other, reason="matrix")
     user = User.objects.create(username="elsewhere-assessor")
     return {
         "referral_id": str(referral.pk),

@@ -18,7 +18,7 @@ from pathways.directory.models import Area, Region
 from pathways.panels.choices import AgendaReason, MeetingStatus, Outcome, PanelKind
 from pathways.panels.models import Action, AgendaItem, Attendance, Decision, Meeting, Panel, PanelMember
 from pathways.people.models import Person
-from pathways.people.services import PersonInput, grant_access
+from pathways.people.services import PersonInput, person_access_grant
 from pathways.referrals import services
 from pathways.referrals.models import Referral
 from pathways.referrals.tests.factories import actor_of, agency_running, staff
@@ -54,7 +54,7 @@ def world(region: None, persona: Callable[[str], User]) -> dict[str, object]:
     )
     idva = staff("idva", Referral._meta.apps.get_model("accounts", "Agency").objects.get(slug="rise-team"))
     cardiff = Area.objects.get(slug="cardiff")
-    referral = services.create_referral(
+    referral = services.referral_create(
         actor=actor_of(social_worker),
         data=services.ReferralInput(
             route="childrens_services",
@@ -87,12 +87,12 @@ def world(region: None, persona: Callable[[str], User]) -> dict[str, object]:
             ],
         ),
     )
-    services.choose_service(actor=actor_of(social_worker), referral=referral, service_slug="clear")
+    services.referral_service_choose(actor=actor_of(social_worker), referral=referral, service_slug="clear")
     people = list(Person.objects.all())
     users = [social_worker, clear_worker, idva] + [persona(role) for role in Role.values]
     for role in Role.values:  # every persona's agency works with everyone here, so pages open for them
         for person in people:
-            grant_access(person=person, agency=persona(role).memberships.get().agency, reason="crawl")
+            person_access_grant(person=person, agency=persona(role).memberships.get().agency, reason="crawl")
     return {
         "users": users,
         "ids": {

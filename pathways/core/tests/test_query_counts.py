@@ -52,7 +52,7 @@ from pathways.people.models import Person, PersonAccess, Relationship
 from pathways.police.models import RfgModelVersion, RfgRun, RfgScore
 from pathways.referrals.choices import RiskLevel, Status
 from pathways.referrals.models import Referral, ReferralEvent
-from pathways.referrals.services import triage_referral
+from pathways.referrals.services import referral_triage
 from pathways.referrals.tests.factories import refer
 
 pytestmark = pytest.mark.django_db
@@ -276,7 +276,7 @@ def referrals_made(region: None) -> dict[str, Any]:
     clear = _agency(AgencyType.PERPETRATOR_SERVICE, "clear")
     social_worker, facilitator = _user(referrer), _user(clear)
     sample = refer(_actor(social_worker), children=0)
-    result, ruleset = triage_referral(sample)
+    result, ruleset = referral_triage(referral=sample)
     triage = {**result.snapshot(), "chosen": "clear", "rules_version": ruleset.version}
     assert any(o["reasons"] for o in triage["fits"]) and triage["ruled_out"]
     service = Service.objects.get(slug="clear")
@@ -552,7 +552,7 @@ def test_audit_search(region: None, persona: Callable[[str], User]) -> None:
 
     def grow(n: int) -> list[str]:
         for _ in range(n):
-            entry = audit.record(
+            entry = audit.entry_record(
                 action=AuditAction.RECORD_VIEWED, record_type="person", record_id=f"qc-{next(_numbers):05d}"
             )
         return [entry.record_id]

@@ -72,17 +72,17 @@ def _her_support(referral: Referral) -> Referral:
 def _idva_works_with_her(idva: User, support: Referral) -> Assessment:
     """The IDVA completes a DASH on the partner, with a narrative, and notes her referral."""
     actor = actor_of(idva)
-    draft = assessments.start(
+    draft = assessments.assessment_start(
         actor=actor,
         person=support.person,
         instrument_id="dash-partner-agency",
         context="intake",
         assessed_on=datetime.date.today(),
     )
-    dash = assessments.save(
+    dash = assessments.assessment_save(
         actor=actor, assessment=draft, answers=dash_answers(8), narrative=HER_NARRATIVE, complete=True
     )
-    referrals.advance(actor=actor, referral=support, to=Status.OFFERED, note=HER_NOTE)
+    referrals.referral_advance(actor=actor, referral=support, to=Status.OFFERED, note=HER_NOTE)
     return dash
 
 
@@ -198,7 +198,7 @@ def test_an_existing_victim_cannot_be_referred_as_the_person_who_uses_abuse(cast
     partner = referral.partner
     assert partner is not None
     with pytest.raises(referrals.ReferralError, match="partner, victim or child"):
-        referrals.create_referral(
+        referrals.referral_create(
             actor=actor_of(cast["socialworker"]),
             data=referrals.ReferralInput(
                 route="childrens_services", reason="Reverse", existing_person=partner
@@ -257,7 +257,7 @@ def test_the_auditor_finds_who_read_her_record_by_its_id(cast: dict[str, User]) 
 def test_an_assessment_of_him_cannot_carry_his_partners_address(cast: dict[str, User]) -> None:
     referral = _refer_through_the_api(cast["practitioner"], "clear")
     actor = actor_of(cast["practitioner"])
-    draft = assessments.start(
+    draft = assessments.assessment_start(
         actor=actor,
         person=referral.person,
         instrument_id="dash-partner-agency",
@@ -265,7 +265,7 @@ def test_an_assessment_of_him_cannot_carry_his_partners_address(cast: dict[str, 
         assessed_on=datetime.date.today(),
     )
     with pytest.raises(assessments.AssessmentError) as refused:
-        assessments.save(
+        assessments.assessment_save(
             actor=actor,
             assessment=draft,
             answers=dash_answers(3),
@@ -274,7 +274,7 @@ def test_an_assessment_of_him_cannot_carry_his_partners_address(cast: dict[str, 
     assert refused.value.problems[0].item == "narrative"
     draft.refresh_from_db()
     assert draft.narrative == ""
-    saved = assessments.save(
+    saved = assessments.assessment_save(
         actor=actor, assessment=draft, answers=dash_answers(3), narrative="Minimises it."
     )
     assert saved.narrative == "Minimises it."

@@ -33,7 +33,7 @@ from pathways.panels.services import disclosures
 from pathways.panels.tests import factories as f
 from pathways.panels.tests.meeting_factories import dash_answers
 from pathways.people.models import Person
-from pathways.people.services import PersonInput, grant_access
+from pathways.people.services import PersonInput, person_access_grant
 from pathways.referrals import services as referrals
 from pathways.referrals.models import Referral
 
@@ -70,7 +70,7 @@ def family(cast: dict[str, User]) -> dict[str, list[str]]:
     # CLEAR makes the referral itself, partner and child included: what keeps her side from CLEAR is the
     # policy, not that someone else typed it.
     clear = actor_of(cast["practitioner"])
-    his = referrals.create_referral(
+    his = referrals.referral_create(
         actor=clear,
         data=referrals.ReferralInput(
             route="self",
@@ -100,23 +100,23 @@ def family(cast: dict[str, User]) -> dict[str, list[str]]:
             ],
         ),
     )
-    referrals.choose_service(actor=clear, referral=his, service_slug="clear")
+    referrals.referral_service_choose(actor=clear, referral=his, service_slug="clear")
     her = Referral.objects.get(linked_referral=his)
     childrens = cast["socialworker"].memberships.get().agency
     for person in Person.objects.all():
-        grant_access(person=person, agency=childrens, reason="the family's social worker")
+        person_access_grant(person=person, agency=childrens, reason="the family's social worker")
     idva = actor_of(cast["idva"])
-    draft = assessments.start(
+    draft = assessments.assessment_start(
         actor=idva,
         person=her.person,
         instrument_id="dash-partner-agency",
         context="intake",
         assessed_on=datetime.date.today(),
     )
-    assessments.save(
+    assessments.assessment_save(
         actor=idva, assessment=draft, answers=dash_answers(15), narrative=HERS["her narrative"], complete=True
     )
-    referrals.advance(actor=idva, referral=her, to="offered", note=HERS["her note"])
+    referrals.referral_advance(actor=idva, referral=her, to="offered", note=HERS["her note"])
     # Her case at the MARAC and his at the MATAC, each attended, decided, with an action for Drive.
     drive = cast["drive"].memberships.get().agency
     for kind, person in ((PanelKind.MARAC, her.person), (PanelKind.MATAC, his.person)):

@@ -12,7 +12,7 @@ from pathways.audit.models import AuditEntry
 from pathways.conftest import REGION_FILE
 from pathways.core.datafiles import DataFileError
 from pathways.directory.models import Service
-from pathways.directory.services import load_region
+from pathways.directory.services import region_load
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +57,7 @@ def test_shipped_region_links_clear_to_rise(region: None) -> None:
 
 def test_reloading_the_same_file_changes_nothing(region: None) -> None:
     before = list(Service.objects.order_by("slug").values())
-    result = load_region(path=REGION_FILE)
+    result = region_load(path=REGION_FILE)
     assert result.removed == 0
     assert list(Service.objects.order_by("slug").values()) == before
 
@@ -68,7 +68,7 @@ def test_a_bad_file_is_rejected_whole_naming_line_entry_field_and_fix(region: No
     _service(data, "drive-cardiff")["name"]["en"] = "Renamed"  # a valid change in the same file
     path = _write(tmp_path, data)
     with pytest.raises(DataFileError) as caught:
-        load_region(path=path)
+        region_load(path=path)
     [problem] = caught.value.problems
     text = str(problem)
     assert "services[" in text and "(clear).tier" in text
@@ -84,7 +84,7 @@ def test_every_problem_is_listed_at_once(tmp_path: Path) -> None:
     _service(data, "drive-cardiff")["status"] = "open"
     del _service(data, "cara")["tier"]
     with pytest.raises(DataFileError) as caught:
-        load_region(path=_write(tmp_path, data))
+        region_load(path=_write(tmp_path, data))
     messages = [str(p) for p in caught.value.problems]
     assert len(messages) == 3
     assert any("(clear).colour" in m and "unknown field" in m for m in messages)
@@ -99,7 +99,7 @@ def test_cross_references_are_checked(tmp_path: Path) -> None:
     clear["areas"] = ["cardiff", "atlantis"]
     data["services"].append(dict(_service(data, "cara")))
     with pytest.raises(DataFileError) as caught:
-        load_region(path=_write(tmp_path, data))
+        region_load(path=_write(tmp_path, data))
     messages = [str(p) for p in caught.value.problems]
     assert any(
         "(clear).partner_support_service" in m and "no service 'no-such-service'" in m for m in messages
@@ -120,7 +120,7 @@ def test_files_that_are_not_region_files(tmp_path: Path, text: str, expected: st
     path = tmp_path / "region.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(DataFileError) as caught:
-        load_region(path=path)
+        region_load(path=path)
     assert str(path) in str(caught.value)
 
 
@@ -128,9 +128,9 @@ def test_binary_and_missing_files(tmp_path: Path) -> None:
     binary = tmp_path / "region.yaml"
     binary.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(DataFileError, match="UTF-8"):
-        load_region(path=binary)
+        region_load(path=binary)
     with pytest.raises(DataFileError, match="file not found"):
-        load_region(path=tmp_path / "nope.yaml")
+        region_load(path=tmp_path / "nope.yaml")
 
 
 def test_command_reports_problems_and_changes_nothing(region: None, tmp_path: Path) -> None:
@@ -153,7 +153,7 @@ def test_command_check_only_validates(tmp_path: Path, capsys: pytest.CaptureFixt
 
 
 def test_loading_records_who_and_what_in_the_audit_log(region: None) -> None:
-    load_region(path=REGION_FILE)
+    region_load(path=REGION_FILE)
     entry = AuditEntry.objects.order_by("-sequence").first()
     assert entry is not None and entry.action == "region.loaded" and entry.record_id == "cardiff-and-vale"
     assert len(entry.details["sha256"]) == 64
@@ -162,7 +162,7 @@ def test_loading_records_who_and_what_in_the_audit_log(region: None) -> None:
 def test_a_service_removed_from_the_file_is_removed(region: None, tmp_path: Path) -> None:
     data = _shipped()
     data["services"] = [s for s in data["services"] if s["slug"] != "cara"]
-    result = load_region(path=_write(tmp_path, data))
+    result = region_load(path=_write(tmp_path, data))
     assert result.removed == 1
     assert not Service.objects.filter(slug="cara").exists()
 

@@ -10,7 +10,7 @@ from django.test import Client
 
 from pathways.core.access import Role
 from pathways.directory.models import Service
-from pathways.insights.selectors import gap_map
+from pathways.insights.selectors import gap_map_build
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def slugs(services: list[Service]) -> set[str]:
 
 
 def test_no_medium_risk_service_in_cardiff_or_the_vale(region: None) -> None:
-    result = gap_map()
+    result = gap_map_build()
     for area in ("cardiff", "vale-of-glamorgan"):
         cell = result.cell(area, "medium_risk")
         assert cell.state == "gap" and cell.services == []
@@ -29,7 +29,7 @@ def test_no_medium_risk_service_in_cardiff_or_the_vale(region: None) -> None:
 
 
 def test_nothing_outside_criminal_justice_in_the_vale(region: None) -> None:
-    result = gap_map()
+    result = gap_map_build()
     for tier in ("early_intervention", "medium_risk", "high_harm", "court_diversion", "family"):
         assert result.cell("vale-of-glamorgan", tier).services == [], tier
     assert result.cell("vale-of-glamorgan", "criminal_justice").services
@@ -38,44 +38,46 @@ def test_nothing_outside_criminal_justice_in_the_vale(region: None) -> None:
 
 
 def test_only_men_are_served_by_clear(region: None) -> None:
-    assert "clear" in slugs(gap_map().cell("cardiff", "early_intervention").services)
-    for_women = gap_map(groups=["women"]).cell("cardiff", "early_intervention")
+    assert "clear" in slugs(gap_map_build().cell("cardiff", "early_intervention").services)
+    for_women = gap_map_build(groups=["women"]).cell("cardiff", "early_intervention")
     assert "clear" not in slugs(for_women.services)
     assert for_women.state == "gap"
-    assert any("CLEAR" in f and "men only" in f for f in gap_map().findings)
+    assert any("CLEAR" in f and "men only" in f for f in gap_map_build().findings)
 
 
 def test_drive_is_in_cardiff_not_the_vale(region: None) -> None:
-    result = gap_map()
+    result = gap_map_build()
     assert "drive-cardiff" in slugs(result.cell("cardiff", "high_harm").services)
     assert result.cell("vale-of-glamorgan", "high_harm").services == []
 
 
 def test_a_group_filter_needs_every_group(region: None) -> None:
-    drive_for_women = gap_map(groups=["women"]).cell("cardiff", "high_harm")
-    drive_for_women_without_children = gap_map(groups=["women", "no_children"]).cell("cardiff", "high_harm")
+    drive_for_women = gap_map_build(groups=["women"]).cell("cardiff", "high_harm")
+    drive_for_women_without_children = gap_map_build(groups=["women", "no_children"]).cell(
+        "cardiff", "high_harm"
+    )
     assert len(drive_for_women_without_children.services) <= len(drive_for_women.services)
 
 
 def test_unknown_eligibility_is_shown_as_not_stated_not_as_served(region: None) -> None:
     Service.objects.filter(slug="drive-cardiff").update(genders=None)
-    cell = gap_map(groups=["women"]).cell("cardiff", "high_harm")
+    cell = gap_map_build(groups=["women"]).cell("cardiff", "high_harm")
     assert "drive-cardiff" not in slugs(cell.services)
     assert "drive-cardiff" in slugs(cell.not_stated)
 
 
 def test_funding_ending_within_six_months_is_flagged(region: None) -> None:
-    flags = {(f.service.slug, f.kind) for f in gap_map().flags}
+    flags = {(f.service.slug, f.kind) for f in gap_map_build().flags}
     assert ("clear", "funding_ends") in flags
-    later = {(f.service.slug, f.kind) for f in gap_map(as_at=datetime.date(2021, 6, 1)).flags}
+    later = {(f.service.slug, f.kind) for f in gap_map_build(as_at=datetime.date(2021, 6, 1)).flags}
     assert ("clear", "funding_ended") in later
-    earlier = {(f.service.slug, f.kind) for f in gap_map(as_at=datetime.date(2019, 9, 1)).flags}
+    earlier = {(f.service.slug, f.kind) for f in gap_map_build(as_at=datetime.date(2019, 9, 1)).flags}
     assert ("clear", "funding_ends") not in earlier
 
 
 def test_decommissioned_in_the_last_two_years_is_flagged(region: None) -> None:
-    assert ("atal-y-fro-dvpp", "decommissioned") in {(f.service.slug, f.kind) for f in gap_map().flags}
-    much_later = gap_map(as_at=datetime.date(2022, 12, 1))
+    assert ("atal-y-fro-dvpp", "decommissioned") in {(f.service.slug, f.kind) for f in gap_map_build().flags}
+    much_later = gap_map_build(as_at=datetime.date(2022, 12, 1))
     assert "atal-y-fro-dvpp" not in {f.service.slug for f in much_later.flags}
     assert much_later.cell("vale-of-glamorgan", "medium_risk").recently_closed == []
 
@@ -84,7 +86,7 @@ def test_the_map_follows_the_region_file(region: None) -> None:
     Service.objects.filter(slug="clear").update(
         status="decommissioned", status_since=datetime.date(2020, 9, 1)
     )
-    cell = gap_map().cell("cardiff", "early_intervention")
+    cell = gap_map_build().cell("cardiff", "early_intervention")
     assert cell.state == "gap" and "clear" in slugs(cell.recently_closed)
 
 

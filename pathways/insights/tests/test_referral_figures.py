@@ -19,12 +19,13 @@ pytestmark = pytest.mark.django_db
 def test_conversion_and_waits_come_from_the_events(region: None, client_as: Callable[[str], Client]) -> None:
     clear = actor_of(staff("clear-worker", agency_running("clear-team", "perpetrator_service", "clear")))
     referrals = [
-        services.choose_service(actor=None, referral=refer(None), service_slug="clear") for _ in range(4)
+        services.referral_service_choose(actor=None, referral=refer(None), service_slug="clear")
+        for _ in range(4)
     ]
     for referral in referrals[:2]:
         for step in (Status.OFFERED, Status.ACCEPTED, Status.STARTED):
-            services.advance(actor=clear, referral=referral, to=step)
-    services.advance(actor=clear, referral=referrals[2], to=Status.DECLINED, note="Not ready")
+            services.referral_advance(actor=clear, referral=referral, to=step)
+    services.referral_advance(actor=clear, referral=referrals[2], to=Status.DECLINED, note="Not ready")
     # The first one started ten days after it was sent.
     sent = ReferralEvent.objects.get(referral=referrals[0], status=Status.TRIAGED).at
     ReferralEvent.objects.filter(referral=referrals[0], status=Status.STARTED).update(

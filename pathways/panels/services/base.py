@@ -66,7 +66,7 @@ def works_for(user: User, agency: Agency) -> bool:
 def audit_panel(
     action: str, actor: Actor | None, record_type: str, record_id: object, **details: Any
 ) -> None:
-    audit.record(
+    audit.entry_record(
         action=action,
         actor=actor,
         username="" if actor else "system",

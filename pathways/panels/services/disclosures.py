@@ -84,7 +84,7 @@ def disclosure_record(
     if found:
         # Telling the user their text matched is itself a glimpse of a sealed detail: the attempt is
         # audited as one, so that anyone probing for an address shows up in the log.
-        audit.record(
+        audit.entry_record(
             action=AuditAction.SEALED_VIEWED,
             actor=actor,
             request=request,
@@ -122,7 +122,7 @@ def disclosure_record(
             created_by=actor.user,
             modified_by=actor.user,
         )
-        audit.record(
+        audit.entry_record(
             action=AuditAction.RECORD_CREATED,
             actor=actor,
             request=request,

@@ -13,7 +13,7 @@ from pathways.accounts.models import Agency, User
 from pathways.audit.choices import AuditAction
 from pathways.core.datafiles import DataFileError, Location, problems_from, validate
 from pathways.directory.models import Area, Service
-from pathways.directory.services import loaded_region
+from pathways.directory.services import region_loaded
 from pathways.panels.choices import (
     MemberRole,
 )
@@ -33,7 +33,7 @@ def panels_load(*, path: Path, actor: Actor | None = None) -> list[Panel]:
     """Make the region's panels match its panels.yaml: created or updated by slug; panels no longer in the
     file are made inactive (their meetings are kept). All or nothing, every problem reported at once."""
     parsed, data, index = validate(path, PanelsFile)
-    region = loaded_region(path, parsed.region, index)
+    region = region_loaded(path=path, slug=parsed.region, index=index)
     areas = {a.slug: a for a in Area.objects.filter(region=region)}
     services = {s.slug: s for s in Service.objects.filter(region=region)}
     problems: list[tuple[Location, str]] = []

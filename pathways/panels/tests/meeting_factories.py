@@ -97,10 +97,10 @@ def dash_answers(yes: int, **extra: Any) -> dict[str, Any]:
 
 def assess(assessor: Actor, who: Person, on: datetime.date, *, yes: int = 15, **extra: Any) -> Assessment:
     """A completed DASH: 14 or more yes answers meets the MARAC criteria (visible high risk)."""
-    draft = assessments.start(
+    draft = assessments.assessment_start(
         actor=assessor, person=who, instrument_id="dash-partner-agency", context="intake", assessed_on=on
     )
-    return assessments.save(
+    return assessments.assessment_save(
         actor=assessor, assessment=draft, answers=dash_answers(yes, **extra), complete=True
     )
 

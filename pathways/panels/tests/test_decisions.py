@@ -62,7 +62,7 @@ def drive_screening(taken: bool) -> tuple[Person, ScreeningRound]:
     """A MARAC referral of a man to Drive Cardiff, and Drive's screening in which he was (not) taken; the
     MARAC hears his partner's case."""
     coordinator = referral_actor(staff("marac-coordinator", agency_running("marac-office", "other")))
-    referral = referrals.choose_service(
+    referral = referrals.referral_service_choose(
         actor=coordinator,
         referral=refer(coordinator, route="marac", risk="high"),
         service_slug="drive-cardiff",

@@ -162,7 +162,7 @@ def test_a_referral_reason_or_note_holding_the_partners_details_is_refused(cast:
     assert made.status_code == 201
     referral = Referral.objects.get(pk=made.json()["id"])
     with pytest.raises(referrals.ReferralError):
-        referrals.advance(
+        referrals.referral_advance(
             actor=actor_of(cast["socialworker"]),
             referral=referral,
             to="withdrawn",

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.utils import translation
 
-from pathways.assessments.services import load_instruments
+from pathways.assessments.services import instruments_load
 from pathways.conftest import REGION_FILE
 from pathways.core.access import Role
 from pathways.core.datafiles import DataFileError
@@ -74,7 +74,7 @@ def test_assessment_settings_without_the_repeat_window_are_refused_naming_the_fi
 ) -> None:
     path = _assessment_settings(tmp_path, "  repeat_window_months: 12\n", "")
     with pytest.raises(DataFileError) as error:
-        load_instruments(paths=[path])
+        instruments_load(paths=[path])
     (problem,) = [str(p) for p in error.value.problems]
     line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if text.startswith("marac:"))
     assert problem.startswith(f"{path}:{line}: marac.repeat_window_months: this field is required; add ")
@@ -84,7 +84,7 @@ def test_assessment_settings_without_the_repeat_window_are_refused_naming_the_fi
 def test_a_repeat_window_out_of_range_is_refused(region: None, tmp_path: Path) -> None:
     path = _assessment_settings(tmp_path, "repeat_window_months: 12", "repeat_window_months: 0")
     with pytest.raises(DataFileError, match=r"marac.repeat_window_months: Input should be greater than"):
-        load_instruments(paths=[path])
+        instruments_load(paths=[path])
 
 
 def _earlier_marac(panel: Panel, chair: Actor, victim: Any, days_before: int) -> None:
@@ -100,7 +100,7 @@ def test_a_shorter_repeat_window_changes_which_cases_the_agenda_and_the_criteria
     heard_before = person()  # at a MARAC eight months ago
     _earlier_marac(marac, chair, heard_before, 240)
     told = person()  # her assessment says her last MARAC referral was eight months ago
-    load_instruments(
+    instruments_load(
         paths=[_assessment_settings(tmp_path, "repeat_window_months: 12", "repeat_window_months: 6")]
     )
     assess(idva, heard_before, DAY)
@@ -150,7 +150,7 @@ def test_the_label_says_the_regions_own_window(
     marac = panels["marac-cardiff"]
     heard_before = person()
     _earlier_marac(marac, chair, heard_before, 30)
-    load_instruments(
+    instruments_load(
         paths=[_assessment_settings(tmp_path, "repeat_window_months: 12", "repeat_window_months: 1")]
     )
     assess(idva, heard_before, DAY)

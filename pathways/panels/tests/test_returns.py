@@ -22,7 +22,7 @@ from pathways.panels.returns import Cell, Quarter, ReturnError, suppress
 from pathways.panels.tests import factories as f
 from pathways.people.choices import RelationshipKind
 from pathways.people.models import Person
-from pathways.people.services import PersonInput, create_person
+from pathways.people.services import PersonInput, person_create
 
 pytestmark = pytest.mark.django_db
 
@@ -326,11 +326,11 @@ def test_a_coordinator_without_a_seat_and_a_non_marac_panel_answer_404(
 
 
 def test_ethnicity_and_sexual_orientation_are_optional_and_default_to_not_known(region: None) -> None:
-    plain = create_person(
+    plain = person_create(
         actor=None, data=PersonInput(given_name="A", family_name="B"), side=Side.VICTIM, reason="test"
     )
     assert (plain.ethnicity, plain.sexual_orientation) == ("not_known", "not_known")
-    told = create_person(
+    told = person_create(
         actor=None,
         data=PersonInput(
             given_name="C", family_name="D", ethnicity="arab", sexual_orientation="prefers_not_to_say"

@@ -10,7 +10,7 @@ from pathways.core.policy import Actor
 from pathways.directory.models import Area, Service
 from pathways.people.services import PersonInput
 from pathways.referrals.models import Referral
-from pathways.referrals.services import PartnerInput, ReferralInput, create_referral
+from pathways.referrals.services import PartnerInput, ReferralInput, referral_create
 
 PARTNER_PHONE = "07700 900555"
 PARTNER_ADDRESS = "12 Canary Wharf Road, Cardiff"
@@ -44,7 +44,7 @@ def refer(
     **extra: Any,
 ) -> Referral:
     place = Area.objects.get(slug=area)
-    return create_referral(
+    return referral_create(
         actor=actor,
         data=ReferralInput(
             route=route,

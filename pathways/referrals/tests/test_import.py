@@ -127,11 +127,11 @@ def test_a_good_file_records_every_referral_as_received_for_the_agency(
     assert set(referrals.values_list("status", flat=True)) == {Status.RECEIVED}
     assert all(list(r.events.values_list("status", flat=True)) == [Status.RECEIVED] for r in referrals)
     # The agency owns them: its staff see them in their list, another agency's staff do not.
-    assert referrals_for(practitioner).count() == 3
+    assert referrals_for(actor=practitioner).count() == 3
     other = make_user(
         "other-worker", make_agency("other-service", AgencyType.PERPETRATOR_SERVICE), "practitioner"
     )
-    assert referrals_for(actor_for(other)).count() == 0
+    assert referrals_for(actor=actor_for(other)).count() == 0
 
     alex = Referral.objects.select_related("person__area", "partner").get(person__given_name="Alex")
     assert alex.person.date_of_birth is not None and alex.person.date_of_birth.isoformat() == "1985-04-02"

@@ -33,7 +33,7 @@ def cast(region: None) -> dict[str, object]:
 
 def test_choosing_clear_refers_the_partner_to_rise_in_the_same_transaction(cast: dict[str, Any]) -> None:
     referral = refer(cast["social_worker"])
-    services.choose_service(actor=cast["social_worker"], referral=referral, service_slug="clear")
+    services.referral_service_choose(actor=cast["social_worker"], referral=referral, service_slug="clear")
     partner_referral = Referral.objects.get(linked_referral=referral)
     assert partner_referral.kind == ReferralKind.PARTNER_SUPPORT
     assert partner_referral.service.slug == "rise-cardiff"  # type: ignore[union-attr]
@@ -50,7 +50,7 @@ def test_a_failure_while_referring_the_partner_leaves_nothing_half_done(
 
     monkeypatch.setattr(services, "_refer_partner", broken)
     with pytest.raises(RuntimeError):
-        services.choose_service(actor=cast["social_worker"], referral=referral, service_slug="clear")
+        services.referral_service_choose(actor=cast["social_worker"], referral=referral, service_slug="clear")
     referral.refresh_from_db()
     assert referral.status == Status.RECEIVED and referral.service is None
     assert not Referral.objects.filter(linked_referral=referral).exists()
@@ -58,7 +58,7 @@ def test_a_failure_while_referring_the_partner_leaves_nothing_half_done(
 
 def test_partner_details_are_sealed_from_the_perpetrator_service(cast: dict[str, Any]) -> None:
     referral = refer(cast["social_worker"])
-    services.choose_service(actor=cast["social_worker"], referral=referral, service_slug="clear")
+    services.referral_service_choose(actor=cast["social_worker"], referral=referral, service_slug="clear")
     assert referral.partner is not None
     partner = Person.objects.prefetch_related("agencies").get(pk=referral.partner.pk)
     assert can_see_sealed(cast["rise"], partner)
@@ -89,11 +89,11 @@ def test_a_service_that_needs_partner_details_cannot_take_a_referral_without_the
 ) -> None:
     referral = refer(cast["social_worker"], partner=False)
     with pytest.raises(services.ReferralError, match="partner's contact details"):
-        services.choose_service(actor=cast["social_worker"], referral=referral, service_slug="clear")
+        services.referral_service_choose(actor=cast["social_worker"], referral=referral, service_slug="clear")
 
 
 def test_the_choice_and_the_alternatives_shown_are_kept(cast: dict[str, Any]) -> None:
-    referral = services.choose_service(
+    referral = services.referral_service_choose(
         actor=cast["social_worker"], referral=refer(cast["social_worker"]), service_slug="clear"
     )
     assert referral.triage["chosen"] == "clear"
@@ -110,7 +110,7 @@ def test_unmet_need_keeps_the_tier_and_reasons(cast: dict[str, Any]) -> None:
         route="police",
         risk="medium",
     )
-    referral = services.record_unmet_need(actor=cast["social_worker"], referral=referral)
+    referral = services.referral_unmet_need_record(actor=cast["social_worker"], referral=referral)
     assert referral.status == Status.UNMET_NEED and referral.tier_needed == "medium_risk"
     assert {"service": "clear", "tier": "early_intervention"}.items() <= next(
         r for r in referral.unmet_reasons if r["service"] == "clear"
@@ -119,19 +119,23 @@ def test_unmet_need_keeps_the_tier_and_reasons(cast: dict[str, Any]) -> None:
 
 def test_unmet_need_is_refused_when_a_service_fits(cast: dict[str, Any]) -> None:
     with pytest.raises(services.ReferralError):
-        services.record_unmet_need(actor=cast["social_worker"], referral=refer(cast["social_worker"]))
+        services.referral_unmet_need_record(
+            actor=cast["social_worker"], referral=refer(cast["social_worker"])
+        )
 
 
 def test_lifecycle_steps_are_guarded_and_recorded(cast: dict[str, Any]) -> None:
-    referral = services.choose_service(
+    referral = services.referral_service_choose(
         actor=cast["social_worker"], referral=refer(cast["social_worker"]), service_slug="clear"
     )
     with pytest.raises(services.ReferralError):
-        services.advance(actor=cast["social_worker"], referral=referral, to=Status.OFFERED)  # not the service
+        services.referral_advance(
+            actor=cast["social_worker"], referral=referral, to=Status.OFFERED
+        )  # not the service
     with pytest.raises(services.ReferralError):
-        services.advance(actor=cast["clear"], referral=referral, to=Status.STARTED)  # skips offered
+        services.referral_advance(actor=cast["clear"], referral=referral, to=Status.STARTED)  # skips offered
     for step in (Status.OFFERED, Status.ACCEPTED, Status.WAITING, Status.STARTED):
-        services.advance(actor=cast["clear"], referral=referral, to=step)
+        services.referral_advance(actor=cast["clear"], referral=referral, to=step)
     assert list(referral.events.values_list("status", flat=True)) == [
         "received",
         "triaged",
@@ -144,12 +148,12 @@ def test_lifecycle_steps_are_guarded_and_recorded(cast: dict[str, Any]) -> None:
 
 
 def test_declining_or_withdrawing_needs_a_reason(cast: dict[str, Any]) -> None:
-    referral = services.choose_service(
+    referral = services.referral_service_choose(
         actor=cast["social_worker"], referral=refer(cast["social_worker"]), service_slug="clear"
     )
     with pytest.raises(services.ReferralError, match="reason"):
-        services.advance(actor=cast["clear"], referral=referral, to=Status.DECLINED)
-    services.advance(
+        services.referral_advance(actor=cast["clear"], referral=referral, to=Status.DECLINED)
+    services.referral_advance(
         actor=cast["social_worker"], referral=referral, to=Status.WITHDRAWN, note="Family moved away"
     )
     referral.refresh_from_db()
@@ -158,12 +162,14 @@ def test_declining_or_withdrawing_needs_a_reason(cast: dict[str, Any]) -> None:
 
 def test_step_up_keeps_the_person_with_clear_until_drive_starts(cast: dict[str, Any]) -> None:
     sw, clear, drive = cast["social_worker"], cast["clear"], cast["drive"]
-    first = services.choose_service(actor=sw, referral=refer(sw), service_slug="clear")
+    first = services.referral_service_choose(actor=sw, referral=refer(sw), service_slug="clear")
     for step in (Status.OFFERED, Status.ACCEPTED, Status.STARTED):
-        services.advance(actor=clear, referral=first, to=step)
+        services.referral_advance(actor=clear, referral=first, to=step)
     with pytest.raises(services.ReferralError, match="handover"):
-        services.step(actor=clear, referral=first, transition="step_up", risk_level="high", handover_note=" ")
-    up = services.step(
+        services.referral_step(
+            actor=clear, referral=first, transition="step_up", risk_level="high", handover_note=" "
+        )
+    up = services.referral_step(
         actor=clear,
         referral=first,
         transition="step_up",
@@ -173,21 +179,21 @@ def test_step_up_keeps_the_person_with_clear_until_drive_starts(cast: dict[str, 
     assert up.previous_referral == first and up.been_to_marac is False
     up.been_to_marac = True
     up.save()
-    services.choose_service(actor=clear, referral=up, service_slug="drive-cardiff")
+    services.referral_service_choose(actor=clear, referral=up, service_slug="drive-cardiff")
     first.refresh_from_db()
     assert first.status == Status.STARTED  # still with CLEAR
     for step in (Status.OFFERED, Status.ACCEPTED, Status.STARTED):
-        services.advance(actor=drive, referral=up, to=step)
+        services.referral_advance(actor=drive, referral=up, to=step)
     first.refresh_from_db()
     assert first.status == Status.MOVED_ON
 
 
 def test_only_the_current_service_can_step_a_person(cast: dict[str, Any]) -> None:
-    referral = services.choose_service(
+    referral = services.referral_service_choose(
         actor=cast["social_worker"], referral=refer(cast["social_worker"]), service_slug="clear"
     )
     with pytest.raises(services.ReferralError):
-        services.step(
+        services.referral_step(
             actor=cast["social_worker"],
             referral=referral,
             transition="step_up",
@@ -198,7 +204,7 @@ def test_only_the_current_service_can_step_a_person(cast: dict[str, Any]) -> Non
 
 def test_every_write_is_audited_without_personal_data(cast: dict[str, Any]) -> None:
     before = AuditEntry.objects.count()
-    services.choose_service(
+    services.referral_service_choose(
         actor=cast["social_worker"], referral=refer(cast["social_worker"]), service_slug="clear"
     )
     entries = AuditEntry.objects.order_by("sequence")[before:]

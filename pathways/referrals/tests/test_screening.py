@@ -23,7 +23,7 @@ def drive(region: None) -> dict[str, Any]:
     marac = actor_of(staff("coordinator", agency_running("marac", "other")))
     worker = staff("drive-worker", agency_running("drive-team", "perpetrator_service", "drive-cardiff"))
     referrals = [
-        services.choose_service(
+        services.referral_service_choose(
             actor=marac, referral=refer(marac, route="marac", risk="high"), service_slug="drive-cardiff"
         )
         for _ in range(3)
@@ -113,7 +113,7 @@ def test_reassessment_falls_due_on_the_region_schedule(drive: dict[str, Any]) ->
 
     referral = drive["referrals"][0]
     for step in (Status.OFFERED, Status.ACCEPTED, Status.STARTED):
-        services.advance(actor=drive["actor"], referral=referral, to=step)
+        services.referral_advance(actor=drive["actor"], referral=referral, to=step)
     Assessment.objects.create(
         person=referral.person,
         agency=drive["actor"].agency,

@@ -6,7 +6,7 @@ import pytest
 
 from pathways.directory.models import Service
 from pathways.referrals.reasons import Describer
-from pathways.referrals.services import triage_referral
+from pathways.referrals.services import referral_triage
 from pathways.referrals.tests.factories import refer
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +18,7 @@ def _ruled(result: object, slug: str) -> str:
 
 
 def test_a_man_in_cardiff_referred_by_childrens_services_gets_clear_first(region: None) -> None:
-    result, _ = triage_referral(refer(None))
+    result, _ = referral_triage(referral=refer(None))
     assert result.fits[0].service == "clear"
     reasons = [r.code for r in result.fits[0].reasons]
     assert {"tier_suits", "covers_area", "takes_gender", "takes_route", "partner_support"} <= set(reasons)
@@ -29,7 +29,7 @@ def test_a_man_in_cardiff_referred_by_childrens_services_gets_clear_first(region
 
 
 def test_every_considered_service_is_either_a_fit_or_ruled_out_with_a_reason(region: None) -> None:
-    result, _ = triage_referral(refer(None))
+    result, _ = referral_triage(referral=refer(None))
     listed = {o.service for o in result.fits} | {r.service for r in result.ruled_out}
     considered = Service.objects.filter(
         kind="perpetrator_intervention",
@@ -58,20 +58,20 @@ def test_every_considered_service_is_either_a_fit_or_ruled_out_with_a_reason(reg
     ],
 )
 def test_ruled_out_reasons(region: None, overrides: dict[str, object], slug: str, expected: str) -> None:
-    result, _ = triage_referral(refer(None, **overrides))  # type: ignore[arg-type]
+    result, _ = referral_triage(referral=refer(None, **overrides))  # type: ignore[arg-type]
     assert slug not in {o.service for o in result.fits}
     assert _ruled(result, slug).startswith(expected)
 
 
 def test_a_marac_case_at_high_risk_can_go_to_drive(region: None) -> None:
-    result, _ = triage_referral(refer(None, route="marac", risk="high"))
+    result, _ = referral_triage(referral=refer(None, route="marac", risk="high"))
     assert result.fits[0].service == "drive-cardiff"
     assert "takes_route" in {r.code for r in result.fits[0].reasons}
 
 
 def test_a_woman_in_the_vale_has_nowhere_to_go(region: None) -> None:
-    result, _ = triage_referral(
-        refer(
+    result, _ = referral_triage(
+        referral=refer(
             None,
             gender="woman",
             partner_gender="man",
@@ -86,10 +86,10 @@ def test_a_woman_in_the_vale_has_nowhere_to_go(region: None) -> None:
 
 def test_a_full_service_is_ruled_out(region: None) -> None:
     Service.objects.filter(slug="clear").update(capacity=1)
-    from pathways.referrals.services import choose_service
+    from pathways.referrals.services import referral_service_choose
 
-    choose_service(actor=None, referral=refer(None), service_slug="clear")
-    result, _ = triage_referral(refer(None))
+    referral_service_choose(actor=None, referral=refer(None), service_slug="clear")
+    result, _ = referral_triage(referral=refer(None))
     assert _ruled(result, "clear").startswith("No places free")
 
 
@@ -99,7 +99,7 @@ def test_ranking_follows_the_weights_in_the_rules_file(region: None) -> None:
 
     Service.objects.filter(slug="drive-cardiff").update(referral_routes=["marac", "childrens_services"])
     referral = refer(None, risk="not_known")
-    before, _ = triage_referral(referral)
+    before, _ = referral_triage(referral=referral)
     order = [o.service for o in before.fits]
     assert order.index("clear") < order.index("drive-cardiff")
     ruleset = TriageRuleSet.objects.get()
@@ -112,6 +112,6 @@ def test_ranking_follows_the_weights_in_the_rules_file(region: None) -> None:
         "court_diversion",
     ]
     ruleset.save()
-    after, _ = triage_referral(referral)
+    after, _ = referral_triage(referral=referral)
     order = [o.service for o in after.fits]
     assert order.index("drive-cardiff") < order.index("clear")

@@ -45,7 +45,7 @@ class Command(BaseCommand):
             )
             user = User.objects.create_user(username=username, password=password)
             Membership.objects.create(user=user, agency=agency, role=Role.ADMINISTRATOR)
-            audit.record(
+            audit.entry_record(
                 action=AuditAction.RECORD_CREATED,
                 username="manage.py",
                 record_type="user",

@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from pathways.assessments.services import load_instruments
+from pathways.assessments.services import instruments_load
 from pathways.core.datafiles import DataFileError
 
 
@@ -20,7 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, paths: list[Path], **options: Any) -> None:
         try:
-            loaded = load_instruments(paths=paths)
+            loaded = instruments_load(paths=paths)
         except DataFileError as exc:
             raise CommandError(f"Nothing was loaded: {len(exc.problems)} problem(s).\n{exc}") from None
         for line in loaded:

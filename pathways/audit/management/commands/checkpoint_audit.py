@@ -32,7 +32,7 @@ class Command(BaseCommand):
         path = options["checkpoint"]
         try:
             started = bool(path) and Path(path).is_file() and Path(path).stat().st_size > 0
-            earlier = checkpoint_file_read(path) if started else []
+            earlier = checkpoint_file_read(path=path) if started else []
             report = chain_verify(checkpoints=earlier)
             if report.broken is not None:
                 broken = report.broken
@@ -41,7 +41,7 @@ class Command(BaseCommand):
                 )
             line = checkpoint_line(sequence=report.last_sequence, entry_hash=report.last_hash)
             if path:
-                checkpoint_file_append(path, line)
+                checkpoint_file_append(path=path, line=line)
         except CheckpointError as error:
             raise CommandError(f"{error}.") from None
         self.stdout.write(line)

@@ -11,7 +11,7 @@ from pathways.audit.services import (
     CheckpointError,
     chain_verify,
     checkpoint_file_read,
-    role_that_can_rewrite,
+    database_role_that_can_rewrite,
 )
 
 
@@ -32,10 +32,10 @@ class Command(BaseCommand):
         checkpoints: list[Checkpoint] = []
         try:
             for path in options["checkpoint"]:
-                checkpoints += checkpoint_file_read(path)
+                checkpoints += checkpoint_file_read(path=path)
         except CheckpointError as error:
             raise CommandError(f"{error}.") from None
-        role = role_that_can_rewrite()
+        role = database_role_that_can_rewrite()
         if role is not None:
             self.stderr.write(
                 f"Warning: the database role {role!r} this runs as can change or remove audit entries; "

@@ -5,15 +5,15 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from pathways.accounts.models import User
-from pathways.assessments.services import load_instruments
+from pathways.assessments.services import instruments_load
 from pathways.core.policy import Actor
 from pathways.demo.cast import DEMO_PASSWORD, load_demo_accounts
 from pathways.demo.police import load_demo_police_data
 from pathways.demo.region import DEFAULT_PEOPLE, DEFAULT_SEED, load_demo_region
 from pathways.directory.models import Region
-from pathways.directory.services import load_region
+from pathways.directory.services import region_load
 from pathways.police.rfg import load_rfg_model
-from pathways.referrals.services import load_triage_rules
+from pathways.referrals.services import triage_rules_load
 
 DEMO_REGION = Path(settings.BASE_DIR) / "regions" / "cardiff-and-vale" / "region.yaml"
 
@@ -45,9 +45,9 @@ class Command(BaseCommand):
             raise CommandError("Demo data is only loaded with PATHWAYS_DEMO on, never in production.")
         if people < 1:
             raise CommandError("--people must be 1 or more.")
-        load_region(path=DEMO_REGION)
-        load_triage_rules(path=DEMO_REGION.with_name("triage.yaml"))
-        load_instruments(paths=[Path(settings.BASE_DIR) / "instruments", DEMO_REGION.parent])
+        region_load(path=DEMO_REGION)
+        triage_rules_load(path=DEMO_REGION.with_name("triage.yaml"))
+        instruments_load(paths=[Path(settings.BASE_DIR) / "instruments", DEMO_REGION.parent])
         load_rfg_model(path=DEMO_REGION.with_name("rfg.yaml"))
         users = load_demo_accounts()
         summary = load_demo_region(people=people, seed=seed)

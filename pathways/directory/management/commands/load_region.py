@@ -4,7 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from pathways.core.datafiles import DataFileError
-from pathways.directory.services import load_region, parse_region_file
+from pathways.directory.services import region_file_parse, region_load
 
 
 class Command(BaseCommand):
@@ -18,10 +18,10 @@ class Command(BaseCommand):
 
         try:
             if check:
-                parsed = parse_region_file(file)
+                parsed = region_file_parse(path=file)
                 self.stdout.write(f"{file}: valid ({len(parsed.services)} services).")
                 return
-            result = load_region(path=file)
+            result = region_load(path=file)
         except DataFileError as exc:
             count = len(exc.problems)
             raise CommandError(

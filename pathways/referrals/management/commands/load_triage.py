@@ -4,7 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from pathways.core.datafiles import DataFileError
-from pathways.referrals.services import load_triage_rules
+from pathways.referrals.services import triage_rules_load
 
 
 class Command(BaseCommand):
@@ -15,7 +15,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, file: Path, **options: Any) -> None:
         try:
-            ruleset = load_triage_rules(path=file)
+            ruleset = triage_rules_load(path=file)
         except DataFileError as exc:
             raise CommandError(
                 f"{file} was not loaded: {len(exc.problems)} problem(s). Nothing was changed.\n{exc}"
