@@ -103,7 +103,6 @@ class PolicyAdmin(admin.ModelAdmin):
             audit.entry_record(
                 action=AuditAction.ADMIN_CHANGE,
                 actor=actor_for(request),
-                request=request,
                 record_type=obj._meta.label_lower,
                 record_id=obj.pk,
                 details={"change": what},

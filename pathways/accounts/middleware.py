@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 
 from pathways.accounts.models import Membership, User
 from pathways.accounts.selectors import memberships_active, memberships_usable
+from pathways.core.policy import actor_for
 
 SESSION_STARTED = "pathways_started_at"
 SESSION_LAST_SEEN = "pathways_last_seen"
@@ -40,6 +41,7 @@ class SessionLimitsMiddleware:
                 request.session[SESSION_STARTED] = started
                 request.session[SESSION_LAST_SEEN] = now
                 request.membership = self._membership(request)  # type: ignore[attr-defined]
+        actor_for(request)  # sets request.actor, once, for the views, the policy and the audit
         return self.get_response(request)
 
     @staticmethod

@@ -6,11 +6,9 @@ import secrets
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_otp import login as otp_login
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -41,35 +39,19 @@ def totp_pending(*, user: User) -> TOTPDevice:
 
 
 @transaction.atomic
-def totp_enrolment_confirm(
-    *, actor: Actor, device: TOTPDevice, code: str, request: HttpRequest
-) -> list[str] | None:
-    """Confirm the device with a first code; returns the new backup codes, or None if the code is wrong."""
+def totp_enrolment_confirm(*, actor: Actor, device: TOTPDevice, code: str) -> list[str] | None:
+    """Confirm the device with a first code; returns the new backup codes, or None if the code is wrong.
+    The caller then marks the session as past the second factor with `device`."""
     if not device.verify_token(code):
         return None
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user=device.user, confirmed=False).delete()
     codes = backup_codes_replace(user=device.user)
-    _second_factor_passed(request, device)
     audit.entry_record(
-        action=AuditAction.SECOND_FACTOR_ENROLLED,
-        actor=actor,
-        request=request,
-        record_type="user",
-        record_id=device.user.pk,
+        action=AuditAction.SECOND_FACTOR_ENROLLED, actor=actor, record_type="user", record_id=device.user.pk
     )
     return codes
-
-
-def _second_factor_passed(request: HttpRequest, device: Device) -> None:
-    """Mark the session as past the second factor, under a new session key.
-
-    The key is renewed here as well as at the password, so that a key learnt before the second factor
-    (say, from a shared computer) is worth nothing after it.
-    """
-    otp_login(request, device)
-    request.session.cycle_key()
 
 
 def backup_codes_replace(*, user: User) -> list[str]:
@@ -98,33 +80,27 @@ def _spend_backup_code(device: StaticDevice, code: str) -> bool:
 
 
 @transaction.atomic
-def second_factor_verify(*, actor: Actor, code: str, request: HttpRequest) -> bool:
-    """Accept a TOTP code (each one once only) or an unused backup code (then spent)."""
+def second_factor_verify(*, actor: Actor, code: str) -> Device | None:
+    """The device that accepts the code, a TOTP code (each one once only) or an unused backup code (then
+    spent); None when none does. The caller then marks the session as past the second factor with it."""
     user = actor.user
     totp = totp_confirmed(user=user)
     if totp is not None and code.isdigit() and len(code) == 6 and totp.verify_token(code):
-        _second_factor_passed(request, totp)
         audit.entry_record(
-            action=AuditAction.SECOND_FACTOR_VERIFIED,
-            actor=actor,
-            request=request,
-            record_type="user",
-            record_id=user.pk,
+            action=AuditAction.SECOND_FACTOR_VERIFIED, actor=actor, record_type="user", record_id=user.pk
         )
-        return True
+        return totp
     for backup in StaticDevice.objects.filter(user=user, confirmed=True):
         if _spend_backup_code(backup, code):
-            _second_factor_passed(request, backup)
             audit.entry_record(
                 action=AuditAction.BACKUP_CODE_USED,
                 actor=actor,
-                request=request,
                 record_type="user",
                 record_id=user.pk,
                 details={"remaining": backup.token_set.count()},
             )
-            return True
-    return False
+            return backup
+    return None
 
 
 # --- Changes that give access: two administrators ---------------------------------------------------
@@ -231,11 +207,10 @@ def _change_details(change: AccountChange, step: str) -> dict[str, str]:
     return details
 
 
-def _audit_change(actor: Actor, change: AccountChange, step: str, request: HttpRequest | None) -> None:
+def _audit_change(actor: Actor, change: AccountChange, step: str) -> None:
     audit.entry_record(
         action=AuditAction.ADMIN_CHANGE,
         actor=actor,
-        request=request,
         record_type="accounts.accountchange",
         record_id=change.pk,
         details=_change_details(change, step),
@@ -264,14 +239,7 @@ def _validate_change(*, user: User, kind: str, agency: Agency | None, role: str)
 
 @transaction.atomic
 def account_change_request(
-    *,
-    actor: Actor,
-    user: User,
-    kind: str,
-    reason: str,
-    agency: Agency | None = None,
-    role: str = "",
-    request: HttpRequest | None = None,
+    *, actor: Actor, user: User, kind: str, reason: str, agency: Agency | None = None, role: str = ""
 ) -> AccountChange:
     """Ask for a change that another administrator must approve. Nothing about `user` changes yet.
 
@@ -297,7 +265,7 @@ def account_change_request(
     change = AccountChange.objects.create(
         kind=kind, user=user, agency=agency, role=role, reason=reason, requested_by=actor.user
     )
-    _audit_change(actor, change, "requested", request)
+    _audit_change(actor, change, "requested")
     return change
 
 
@@ -346,7 +314,7 @@ def _temporary_password() -> str:
     return "-".join(chars[i : i + 4] for i in range(0, 16, 4))
 
 
-def _apply(actor: Actor, change: AccountChange, request: HttpRequest | None) -> str | None:
+def _apply(actor: Actor, change: AccountChange) -> str | None:
     user = change.user
     temporary = None
     if change.kind == ChangeKind.GRANT_ROLE:
@@ -371,7 +339,6 @@ def _apply(actor: Actor, change: AccountChange, request: HttpRequest | None) -> 
     audit.entry_record(
         action=AuditAction.ADMIN_CHANGE,
         actor=actor,
-        request=request,
         record_type=record_type,
         record_id=record_id,
         details={"change": step, "account_change": str(change.pk)},
@@ -380,9 +347,7 @@ def _apply(actor: Actor, change: AccountChange, request: HttpRequest | None) -> 
 
 
 @transaction.atomic
-def account_change_approve(
-    *, actor: Actor, change: AccountChange, note: str = "", request: HttpRequest | None = None
-) -> str | None:
+def account_change_approve(*, actor: Actor, change: AccountChange, note: str = "") -> str | None:
     """Approve and apply a waiting change. Returns the temporary password of a password reset (shown
     once to the approver, never stored), otherwise None.
 
@@ -398,14 +363,12 @@ def account_change_approve(
     change.decided_at = timezone.now()
     change.decision_note = note
     change.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-    _audit_change(actor, change, "approved", request)
-    return _apply(actor, change, request)
+    _audit_change(actor, change, "approved")
+    return _apply(actor, change)
 
 
 @transaction.atomic
-def account_change_reject(
-    *, actor: Actor, change: AccountChange, note: str = "", request: HttpRequest | None = None
-) -> AccountChange:
+def account_change_reject(*, actor: Actor, change: AccountChange, note: str = "") -> AccountChange:
     """Reject a waiting change; nothing about the account changes."""
     _refuse_deciding(actor, change)
     change = _lock_pending(change)
@@ -414,14 +377,12 @@ def account_change_reject(
     change.decided_at = timezone.now()
     change.decision_note = note
     change.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-    _audit_change(actor, change, "rejected", request)
+    _audit_change(actor, change, "rejected")
     return change
 
 
 @transaction.atomic
-def account_change_withdraw(
-    *, actor: Actor, change: AccountChange, request: HttpRequest | None = None
-) -> AccountChange:
+def account_change_withdraw(*, actor: Actor, change: AccountChange) -> AccountChange:
     """The administrator who asked for a change takes it back before it is decided."""
     _require_administrator(actor)
     if actor.user.pk != change.requested_by_id:
@@ -433,7 +394,7 @@ def account_change_withdraw(
     change.decided_by = actor.user
     change.decided_at = timezone.now()
     change.save(update_fields=["status", "decided_by", "decided_at"])
-    _audit_change(actor, change, "withdrawn", request)
+    _audit_change(actor, change, "withdrawn")
     return change
 
 
@@ -444,7 +405,6 @@ def account_change_refusal_record(
     refusal: AccountChangeRefused,
     user: User | None = None,
     change: AccountChange | None = None,
-    request: HttpRequest | None = None,
 ) -> None:
     """Audit a refused request or decision, so that an attempt to give oneself access, or to approve
     one's own request, leaves a trace."""
@@ -457,7 +417,6 @@ def account_change_refusal_record(
         audit.entry_record(
             action=AuditAction.ADMIN_CHANGE,
             actor=actor,
-            request=request,
             record_type=record_type,
             record_id=record_id,
             details={"change": "refused", "kind": kind, "why": refusal.code},

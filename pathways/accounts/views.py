@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import login as otp_login
+from django_otp.models import Device
 
 from pathways.accounts import selectors, services
 from pathways.accounts.choices import ChangeKind, ChangeStatus
@@ -62,7 +64,7 @@ def locked_out(
     """
     username = credentials.get("username", "") if isinstance(credentials, dict) else ""
     with transaction.atomic():
-        audit.entry_record(action=AuditAction.LOCKED_OUT, username=str(username)[:150], request=request)
+        audit.entry_record(action=AuditAction.LOCKED_OUT, username=str(username)[:150])
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return render(request, "accounts/locked.html", {"minutes": minutes}, status=429)
 
@@ -81,6 +83,16 @@ def _after_password(request: HttpRequest, user: User) -> HttpResponse:
     if requires_second_factor(user):
         return redirect("accounts:enrol")
     return _continue(request)
+
+
+def _second_factor_passed(request: HttpRequest, device: Device) -> None:
+    """Mark the session as past the second factor, under a new session key.
+
+    The key is renewed here as well as at the password, so that a key learnt before the second factor
+    (say, from a shared computer) is worth nothing after it.
+    """
+    otp_login(request, device)
+    request.session.cycle_key()
 
 
 def _continue(request: HttpRequest) -> HttpResponse:
@@ -110,9 +122,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         if user is None:
             with transaction.atomic():
                 audit.entry_record(
-                    action=AuditAction.LOGIN_FAILED,
-                    username=form.cleaned_data["username"][:150],
-                    request=request,
+                    action=AuditAction.LOGIN_FAILED, username=form.cleaned_data["username"][:150]
                 )
             form.add_error(None, _("Enter a correct username and password. Both are case-sensitive."))
         else:
@@ -123,11 +133,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 if next_url:
                     request.session[NEXT_KEY] = next_url
                 audit.entry_record(
-                    action=AuditAction.LOGIN,
-                    actor=actor_for(request),
-                    request=request,
-                    record_type="user",
-                    record_id=user.pk,
+                    action=AuditAction.LOGIN, actor=actor_for(request), record_type="user", record_id=user.pk
                 )
             return _after_password(request, user)
     return render(request, "accounts/login.html", {"form": form, "expired": expired})
@@ -143,15 +149,14 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:enrol")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if services.second_factor_verify(
-            actor=actor_for(request), code=form.cleaned_data["code"], request=request
-        ):
+        device = services.second_factor_verify(actor=actor_for(request), code=form.cleaned_data["code"])
+        if device is not None:
+            _second_factor_passed(request, device)
             return _continue(request)
         with transaction.atomic():
             audit.entry_record(
                 action=AuditAction.SECOND_FACTOR_FAILED,
                 actor=actor_for(request),
-                request=request,
                 record_type="user",
                 record_id=user.pk,
             )
@@ -180,9 +185,10 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
     form = EnrolForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         codes = services.totp_enrolment_confirm(
-            actor=actor_for(request), device=device, code=form.cleaned_data["code"], request=request
+            actor=actor_for(request), device=device, code=form.cleaned_data["code"]
         )
         if codes is not None:
+            _second_factor_passed(request, device)
             request.session["pathways_backup_codes"] = codes
             return redirect("accounts:backup_codes")
         form.add_error(
@@ -229,7 +235,6 @@ def choose_membership_view(request: HttpRequest) -> HttpResponse:
             audit.entry_record(
                 action=AuditAction.MEMBERSHIP_CHOSEN,
                 actor=actor_for(request),
-                request=request,
                 record_type="membership",
                 record_id=chosen.pk,
             )
@@ -244,7 +249,7 @@ def choose_membership_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     with transaction.atomic():
-        audit.entry_record(action=AuditAction.LOGOUT, actor=actor_for(request), request=request)
+        audit.entry_record(action=AuditAction.LOGOUT, actor=actor_for(request))
     logout(request)
     messages.success(request, _("You have signed out."))
     return redirect("accounts:login")
@@ -263,7 +268,6 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
             audit.entry_record(
                 action=AuditAction.PASSWORD_CHANGED,
                 actor=actor_for(request),
-                request=request,
                 record_type="user",
                 record_id=user.pk,
             )
@@ -341,11 +345,10 @@ def change_new_view(request: HttpRequest) -> HttpResponse:
                     reason=data["reason"],
                     agency=data.get("agency"),
                     role=data.get("role") or "",
-                    request=request,
                 )
             except services.AccountChangeRefused as refusal:
                 services.account_change_refusal_record(
-                    actor=actor, user=data["username"], kind=data["kind"], refusal=refusal, request=request
+                    actor=actor, user=data["username"], kind=data["kind"], refusal=refusal
                 )
                 form.add_error(None, refusal.message)
                 status = refusal.status
@@ -383,15 +386,15 @@ def change_detail_view(request: HttpRequest, change_id: uuid.UUID) -> HttpRespon
             try:
                 if decision == "approve":
                     temporary_password = services.account_change_approve(
-                        actor=actor, change=change, note=note, request=request
+                        actor=actor, change=change, note=note
                     )
                 elif decision == "reject":
-                    services.account_change_reject(actor=actor, change=change, note=note, request=request)
+                    services.account_change_reject(actor=actor, change=change, note=note)
                 else:
-                    services.account_change_withdraw(actor=actor, change=change, request=request)
+                    services.account_change_withdraw(actor=actor, change=change)
             except services.AccountChangeRefused as refusal:
                 services.account_change_refusal_record(
-                    actor=actor, kind=change.kind, refusal=refusal, change=change, request=request
+                    actor=actor, kind=change.kind, refusal=refusal, change=change
                 )
                 form.add_error(None, refusal.message)
                 status = refusal.status

@@ -276,7 +276,6 @@ class AssessmentListCreate(APIView):
                 instrument_id=data["instrument"],
                 context=data["context"],
                 assessed_on=data["assessed_on"],
-                request=request._request,
             )
         except services.AssessmentError as error:
             return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
@@ -334,7 +333,6 @@ class AssessmentAnswers(APIView):
                 narrative=data["narrative"],
                 sources=data["sources"],
                 complete=data["complete"],
-                request=request._request,
             )
         except services.AssessmentError as error:
             if not error.problems:  # completed meanwhile

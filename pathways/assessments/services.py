@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -185,13 +184,7 @@ def assessment_results(
 
 @transaction.atomic
 def assessment_start(
-    *,
-    actor: Actor,
-    person: Person,
-    instrument_id: str,
-    context: str,
-    assessed_on: datetime.date,
-    request: HttpRequest | None = None,
+    *, actor: Actor, person: Person, instrument_id: str, context: str, assessed_on: datetime.date
 ) -> Assessment:
     if actor.agency is None:
         raise AssessmentError(_("Choose the role you are working in first."))
@@ -210,7 +203,6 @@ def assessment_start(
         actor=actor,
         record_type="assessment",
         record_id=assessment.pk,
-        request=request,
         details={"instrument": instrument_id},
     )
     return assessment
@@ -239,7 +231,6 @@ def assessment_save(
     narrative: str = "",
     sources: str = "",
     complete: bool = False,
-    request: HttpRequest | None = None,
 ) -> Assessment:
     """Save a draft's answers, or complete it. A completed assessment cannot be saved again.
 
@@ -252,7 +243,6 @@ def assessment_save(
         actor=actor,
         record_type="assessment",
         record_id=assessment.pk,
-        request=request,
         error=lambda message, field: AssessmentError(message, [AnswerProblem(field, message)]),
     )
     return _save(
@@ -262,20 +252,12 @@ def assessment_save(
         narrative=narrative,
         sources=sources,
         complete=complete,
-        request=request,
     )
 
 
 @transaction.atomic
 def _save(
-    *,
-    actor: Actor,
-    assessment: Assessment,
-    answers: Any,
-    narrative: str,
-    sources: str,
-    complete: bool,
-    request: HttpRequest | None,
+    *, actor: Actor, assessment: Assessment, answers: Any, narrative: str, sources: str, complete: bool
 ) -> Assessment:
     assessment = (
         Assessment.objects.select_for_update(of=("self",))
@@ -325,16 +307,13 @@ def _save(
         actor=actor,
         record_type="assessment",
         record_id=assessment.pk,
-        request=request,
         details={"status": assessment.status},
     )
     return assessment
 
 
 @transaction.atomic
-def assessment_correct(
-    *, actor: Actor, assessment: Assessment, reason: str, request: HttpRequest | None = None
-) -> Assessment:
+def assessment_correct(*, actor: Actor, assessment: Assessment, reason: str) -> Assessment:
     """A new draft that will replace a completed assessment once completed, keeping the original as it was."""
     if assessment.status != AssessmentStatus.COMPLETED:
         raise AssessmentError(_("Only a completed assessment can be corrected."))
@@ -364,7 +343,6 @@ def assessment_correct(
         actor=actor,
         record_type="assessment",
         record_id=new.pk,
-        request=request,
         details={"corrects": str(assessment.pk)},
     )
     return new

@@ -53,7 +53,6 @@ def start(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
             instrument_id=form.cleaned_data["instrument"],
             context=form.cleaned_data["context"],
             assessed_on=form.cleaned_data["assessed_on"],
-            request=request,
         )
         return redirect(assessment)
     return render(request, "assessments/start.html", {"form": form, "person": person})
@@ -84,7 +83,6 @@ def detail(request: HttpRequest, assessment_id: uuid.UUID) -> HttpResponse:
                     narrative=form.cleaned_data["narrative"],
                     sources=form.cleaned_data["sources"],
                     complete=complete,
-                    request=request,
                 )
             except services.AssessmentError as error:
                 for problem in error.problems:
@@ -172,7 +170,7 @@ def correct(request: HttpRequest, assessment_id: uuid.UUID) -> HttpResponse:
                 _("Give the reason for the correction, in under 2,000 characters.")
             )
         new = services.assessment_correct(
-            actor=actor, assessment=assessment, reason=form.cleaned_data["reason"], request=request
+            actor=actor, assessment=assessment, reason=form.cleaned_data["reason"]
         )
     except services.AssessmentError as error:
         messages.error(request, str(error))

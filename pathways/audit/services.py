@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime
 import hmac
-import ipaddress
 import json
 import os
 from collections.abc import Generator, Iterable, Sequence
@@ -30,14 +29,11 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from pathways.audit import chain
+from pathways.audit import chain, context
 from pathways.audit.choices import AuditAction
 from pathways.audit.models import AuditChainHead, AuditEntry
-from pathways.core.throttle import client_address
 
 if TYPE_CHECKING:
-    from django.http import HttpRequest
-
     from pathways.core.policy import Actor
 
 GENESIS = chain.GENESIS
@@ -86,16 +82,6 @@ def entry_digest(*, entry: AuditEntry) -> str:
     return chain.sign_entry(_keys(), entry.key_id, fields)
 
 
-def request_client_ip(*, request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-
-    try:
-        return str(ipaddress.ip_address(client_address(request)))
-    except ValueError:
-        return None
-
-
 @transaction.atomic
 def entry_record(
     *,
@@ -105,7 +91,6 @@ def entry_record(
     record_type: str = "",
     record_id: object = "",
     purpose: str = "",
-    request: HttpRequest | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append one entry. Raises if it cannot be written, which rolls back the surrounding action.
@@ -131,7 +116,7 @@ def entry_record(
         record_type=chain.text(record_type),
         record_id=chain.text(record_id),
         purpose=chain.text(purpose)[:500],
-        ip_address=_stored_ip(request_client_ip(request=request)),
+        ip_address=_stored_ip(context.client_ip_current()),
         details=chain.storable(details or {}),
         key_id=_keys()[0][0],
     )

@@ -40,7 +40,6 @@ def search(request: HttpRequest) -> HttpResponse:
         audit.entry_record(
             action=AuditAction.AUDIT_SEARCHED,
             actor=actor_for(request),
-            request=request,
             details={k: str(v) for k, v in filters.items()},
         )
     query = request.GET.copy()
@@ -67,7 +66,6 @@ def export(request: HttpRequest) -> StreamingHttpResponse:
         audit.entry_record(
             action=AuditAction.AUDIT_EXPORTED,
             actor=actor_for(request),
-            request=request,
             details={"filters": {k: str(v) for k, v in filters.items()}, "rows": entries.count()},
         )
     writer = csv.writer(_Echo())

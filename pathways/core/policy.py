@@ -604,7 +604,14 @@ def rule_for(view_name: str) -> Rule | None:
 
 
 def actor_for(request: HttpRequest) -> Actor:
-    return Actor(user=request.user, membership=getattr(request, "membership", None))  # type: ignore[arg-type]
+    """The request's actor, `request.actor`, which the session middleware sets once it knows the user's
+    membership; made again only when signing in or choosing a role has changed who is acting."""
+    actor: Actor | None = getattr(request, "actor", None)
+    membership = getattr(request, "membership", None)
+    if actor is None or actor.user is not request.user or actor.membership is not membership:
+        actor = Actor(user=request.user, membership=membership)  # type: ignore[arg-type]
+        request.actor = actor  # type: ignore[attr-defined]
+    return actor
 
 
 def _is_api(request: HttpRequest) -> bool:

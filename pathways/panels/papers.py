@@ -43,7 +43,7 @@ from pathways.panels.models import AgendaItem
 from pathways.people.sealed import sealed_reveal
 
 if TYPE_CHECKING:
-    from django.http import HttpRequest
+    pass
 from pathways.panels.protected import protected_markers
 
 GUIDING_QUESTION = gettext_lazy("Is this going to improve the safety of the partner or ex-partner?")
@@ -135,9 +135,7 @@ def item_on_perpetrator_panel(*, item: AgendaItem) -> bool:
     return item.meeting.panel.kind in PanelKind.perpetrator_focused()
 
 
-def papers_get(
-    *, item: AgendaItem, actor: Actor, request: HttpRequest | None, reveal_purpose: str = ""
-) -> Papers:
+def papers_get(*, item: AgendaItem, actor: Actor, reveal_purpose: str = "") -> Papers:
     """What the actor's agency may see about the item's person at this meeting. Reading is audited.
 
     `reveal_purpose`, on a MARAC, asks for the victim's contact details: they are revealed through the
@@ -179,7 +177,6 @@ def papers_get(
                 value=getattr(person, name),
                 field=name,
                 purpose=reveal_purpose.strip(),
-                request=request,
                 allowed=True,
             )
             for name in CONTACT_FIELDS
@@ -187,7 +184,6 @@ def papers_get(
     audit.entry_record(
         action=AuditAction.RECORD_VIEWED,
         actor=actor,
-        request=request,
         record_type="panel_papers",
         record_id=item.pk,
         details={"parts": sorted(parts), "contact_revealed": contact is not None},

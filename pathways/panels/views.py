@@ -318,7 +318,7 @@ def item_detail(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
         "is_open": meeting.status != MeetingStatus.CLOSED,
         "can_change": allows(actor, Perm.PANEL_CASE_CHANGE),
         "can_contribute": allows(actor, Perm.PANEL_CONTRIBUTE),
-        "papers": papers_get(item=item, actor=actor, request=request),
+        "papers": papers_get(item=item, actor=actor),
         "markers": protected.protected_markers(item=item),
     }
     return render(request, "panels/item_detail.html", context)

@@ -90,7 +90,6 @@ def disclose(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
                 information=form.cleaned_data["information"],
                 lawful_basis=form.cleaned_data["lawful_basis"],
                 actor=actor,
-                request=request,
             )
         except disclosures.SharingError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
@@ -98,7 +97,7 @@ def disclose(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
             messages.success(request, _("What %(agency)s shared is recorded.") % {"agency": chosen.name})
             return redirect("panels:disclose", item_id=item.pk)
     purpose = reveal_form.cleaned_data["purpose"] if revealing and reveal_form.is_valid() else ""
-    papers = papers_get(item=item, actor=actor, request=request, reveal_purpose=purpose)
+    papers = papers_get(item=item, actor=actor, reveal_purpose=purpose)
     return render(
         request,
         "panels/disclose.html",
@@ -165,7 +164,6 @@ def marac_return(request: HttpRequest, panel_id: uuid.UUID) -> HttpResponse:
     audit.entry_record(
         action=AuditAction.RECORD_VIEWED,
         actor=actor,
-        request=request,
         record_type="marac_return",
         record_id=panel.pk,
         details={

@@ -29,8 +29,6 @@ from pathways.people.choices import RelationshipKind
 from pathways.people.models import SEALED_FIELDS, Person, Relationship
 
 if TYPE_CHECKING:
-    from django.http import HttpRequest
-
     from pathways.core.policy import Actor
 
 PARTNERS = (RelationshipKind.CURRENT_PARTNER, RelationshipKind.EX_PARTNER)
@@ -114,7 +112,6 @@ def sealed_details_refuse(
     actor: Actor | None,
     record_type: str,
     record_id: object = "",
-    request: HttpRequest | None = None,
     error: Callable[[str, str], Exception] = SealedDetailError,
 ) -> None:
     """Refuse, with nothing saved, typed text that holds a protected person's sealed details.
@@ -134,7 +131,6 @@ def sealed_details_refuse(
         audit.entry_record(
             action=AuditAction.SEALED_VIEWED,
             actor=actor,
-            request=request,
             record_type=record_type,
             record_id=record_id,
             purpose="typed text refused: it held a protected person's contact details or location",
@@ -168,7 +164,6 @@ def sealed_reveal(
     value: Sealed | None,
     field: str,
     purpose: str,
-    request: HttpRequest | None = None,
     allowed: bool | None = None,
 ) -> str | None:
     """The plain text of a sealed field, for an actor with a stated need; every reveal is audited.
@@ -185,7 +180,6 @@ def sealed_reveal(
         record_type=type(record).__name__.lower(),
         record_id=getattr(record, "pk", ""),
         purpose=purpose,
-        request=request,
         details={"field": field},
     )
     return value._plain_text()

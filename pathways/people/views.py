@@ -30,7 +30,6 @@ def person_detail(request: HttpRequest, person_id: uuid.UUID, reveal: bool = Fal
                 value=getattr(person, name),
                 field=name,
                 purpose=form.cleaned_data["purpose"],
-                request=request,
             )
     labels = {f.name: f.verbose_name for f in Person._meta.fields}
     sealed = [(name, labels[name], getattr(person, name) is not None) for name in SEALED_FIELDS]

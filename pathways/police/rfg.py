@@ -22,7 +22,6 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import QuerySet, Sum
-from django.http import HttpRequest
 from django.utils import timezone
 
 from pathways.audit import services as audit
@@ -308,7 +307,6 @@ def score_region(
     actor: Actor | None = None,
     end: datetime.date | None = None,
     version: RfgModelVersion | None = None,
-    request: HttpRequest | None = None,
 ) -> RfgRun:
     """Score every person with police records in the window ending on `end` (today if not given), with
     the model `version` (the region's latest if not given), as one new run; raise RfgError, writing
@@ -360,7 +358,6 @@ def score_region(
         audit.entry_record(
             action=AuditAction.RECORD_CREATED,
             actor=actor,
-            request=request,
             record_type="rfg_run",
             record_id=run.pk,
             details={

@@ -207,7 +207,7 @@ class ReferralListCreate(APIView):
         )
         actor = actor_for(request)
         try:
-            referral = services.referral_create(actor=actor, data=referral_input, request=request._request)
+            referral = services.referral_create(actor=actor, data=referral_input)
         except services.ReferralError as error:
             # The refusal's own audit entry (a sealed detail typed into the reason, say) is kept: nothing
             # else was written.
@@ -242,15 +242,10 @@ class ReferralChoose(APIView):
         body.is_valid(raise_exception=True)
         try:
             if body.validated_data["unmet_need"]:
-                referral = services.referral_unmet_need_record(
-                    actor=actor, referral=referral, request=request._request
-                )
+                referral = services.referral_unmet_need_record(actor=actor, referral=referral)
             else:
                 referral = services.referral_service_choose(
-                    actor=actor,
-                    referral=referral,
-                    service_slug=body.validated_data["service"],
-                    request=request._request,
+                    actor=actor, referral=referral, service_slug=body.validated_data["service"]
                 )
         except services.ReferralError as error:
             return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)

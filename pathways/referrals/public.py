@@ -212,7 +212,7 @@ def self_referral(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             # Checked before the limits are charged: a refused submission costs the sender nothing.
-            services.referral_input_check_sealed(actor=None, data=form.referral_input(), request=request)
+            services.referral_input_check_sealed(actor=None, data=form.referral_input())
         except services.ReferralError as error:
             form.add_error(error.field if error.field in form.fields else None, str(error))
             return render(request, "referrals/self_referral.html", page, status=400)

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from pathways.assessments.models import Assessment, AssessmentStatus, ScreeningCandidate, ScreeningRound
@@ -93,7 +92,6 @@ def record_screening(
     held_on: datetime.date,
     decisions: dict[str, tuple[bool, str]],
     notes: str = "",
-    request: HttpRequest | None = None,
 ) -> ScreeningRound:
     """decisions: referral id -> (taken, reason). Everyone eligible must be decided; everyone not taken
     needs a reason; no more can be taken than there are places."""
@@ -138,7 +136,6 @@ def record_screening(
         actor=actor,
         record_type="screening",
         record_id=screening.pk,
-        request=request,
         details={"service": service.slug, "places": places, "taken": len(taken), "eligible": len(eligible)},
     )
     return screening

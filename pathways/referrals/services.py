@@ -13,7 +13,6 @@ from pathlib import Path
 
 from django.db import transaction
 from django.db.models import Count
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -250,22 +249,18 @@ def _event(referral: Referral, status: str, actor: Actor | None, note: str = "")
     referral_event_build(referral=referral, status=status, actor=actor, note=note).save(force_insert=True)
 
 
-def referral_create(
-    *, actor: Actor | None, data: ReferralInput, request: HttpRequest | None = None
-) -> Referral:
+def referral_create(*, actor: Actor | None, data: ReferralInput) -> Referral:
     """Record a referral as received, with the person, the partner and the children.
 
     Refused, with nothing written, when the reason or what is known of the risk holds the partner's or a
     child's sealed details: the services working with him read both."""
     if data.route not in ReferralRoute.values:
         raise ReferralError(_("Choose how the referral came."), "route")
-    referral_input_check_sealed(actor=actor, data=data, request=request)
-    return _create_referral(actor=actor, data=data, request=request)
+    referral_input_check_sealed(actor=actor, data=data)
+    return _create_referral(actor=actor, data=data)
 
 
-def referral_input_check_sealed(
-    *, actor: Actor | None, data: ReferralInput, request: HttpRequest | None = None
-) -> None:
+def referral_input_check_sealed(*, actor: Actor | None, data: ReferralInput) -> None:
     """ReferralError, naming the field, when the reason or what is known of the risk holds the sealed
     details given for the partner or a child (or held for an existing person's family)."""
     sealed_details_refuse(
@@ -273,7 +268,6 @@ def referral_input_check_sealed(
         markers=_markers_for_input(data),
         actor=actor,
         record_type="referral",
-        request=request,
         error=ReferralError,
     )
 
@@ -309,7 +303,7 @@ def referral_build(
 
 
 @transaction.atomic
-def _create_referral(*, actor: Actor | None, data: ReferralInput, request: HttpRequest | None) -> Referral:
+def _create_referral(*, actor: Actor | None, data: ReferralInput) -> Referral:
     reason = _("referral")
     if data.existing_person is not None:
         person = data.existing_person
@@ -344,7 +338,6 @@ def _create_referral(*, actor: Actor | None, data: ReferralInput, request: HttpR
         actor=actor,
         record_type="referral",
         record_id=referral.pk,
-        request=request,
         details={"route": data.route},
     )
     return referral
@@ -363,9 +356,7 @@ def _locked(referral: Referral) -> Referral:
 
 
 @transaction.atomic
-def referral_service_choose(
-    *, actor: Actor | None, referral: Referral, service_slug: str, request: HttpRequest | None = None
-) -> Referral:
+def referral_service_choose(*, actor: Actor | None, referral: Referral, service_slug: str) -> Referral:
     """Send the referral to one of the services triage says could take it, keeping what was shown.
 
     If the service has a linked partner-support service and the partner is known, the partner's referral
@@ -400,18 +391,15 @@ def referral_service_choose(
         actor=actor,
         record_type="referral",
         record_id=referral.pk,
-        request=request,
         details={"status": Status.TRIAGED, "service": service_slug},
     )
     support = service.partner_support_service
     if support is not None and referral.partner is not None:
-        _refer_partner(actor=actor, referral=referral, support=support, request=request)
+        _refer_partner(actor=actor, referral=referral, support=support)
     return referral
 
 
-def _refer_partner(
-    *, actor: Actor | None, referral: Referral, support: Service, request: HttpRequest | None
-) -> Referral:
+def _refer_partner(*, actor: Actor | None, referral: Referral, support: Service) -> Referral:
     """The partner's referral to the linked support service. The perpetrator service is not given access to
     the partner's record: it can see that a partner referral exists, never the partner's details."""
     partner = referral.partner
@@ -441,16 +429,13 @@ def _refer_partner(
         actor=actor,
         record_type="referral",
         record_id=partner_referral.pk,
-        request=request,
         details={"kind": ReferralKind.PARTNER_SUPPORT, "linked_to": str(referral.pk)},
     )
     return partner_referral
 
 
 @transaction.atomic
-def referral_unmet_need_record(
-    *, actor: Actor | None, referral: Referral, request: HttpRequest | None = None
-) -> Referral:
+def referral_unmet_need_record(*, actor: Actor | None, referral: Referral) -> Referral:
     """When no service fits: keep the referral, with the tier it needed and why each service said no."""
     referral = _locked(referral)
     if referral.status != Status.RECEIVED:
@@ -474,7 +459,6 @@ def referral_unmet_need_record(
         actor=actor,
         record_type="referral",
         record_id=referral.pk,
-        request=request,
         details={
             "status": Status.UNMET_NEED,
             "tier_needed": result.tier_needed,
@@ -502,9 +486,7 @@ def referral_next_steps(*, actor: Actor, referral: Referral) -> list[str]:
     ]
 
 
-def referral_advance(
-    *, actor: Actor, referral: Referral, to: str, note: str = "", request: HttpRequest | None = None
-) -> Referral:
+def referral_advance(*, actor: Actor, referral: Referral, to: str, note: str = "") -> Referral:
     """Move the referral to its next status, with a note (required to decline or withdraw)."""
     sealed_details_refuse(
         fields={"note": note},
@@ -512,16 +494,13 @@ def referral_advance(
         actor=actor,
         record_type="referral",
         record_id=referral.pk,
-        request=request,
         error=ReferralError,
     )
-    return _advance(actor=actor, referral=referral, to=to, note=note, request=request)
+    return _advance(actor=actor, referral=referral, to=to, note=note)
 
 
 @transaction.atomic
-def _advance(
-    *, actor: Actor, referral: Referral, to: str, note: str, request: HttpRequest | None
-) -> Referral:
+def _advance(*, actor: Actor, referral: Referral, to: str, note: str) -> Referral:
     referral = _locked(referral)
     if to not in referral_next_steps(actor=actor, referral=referral):
         raise ReferralError(
@@ -538,7 +517,6 @@ def _advance(
         actor=actor,
         record_type="referral",
         record_id=referral.pk,
-        request=request,
         details={"status": to},
     )
     previous = referral.previous_referral
@@ -551,13 +529,7 @@ def _advance(
 
 
 def referral_step(
-    *,
-    actor: Actor,
-    referral: Referral,
-    transition: str,
-    risk_level: str,
-    handover_note: str,
-    request: HttpRequest | None = None,
+    *, actor: Actor, referral: Referral, transition: str, risk_level: str, handover_note: str
 ) -> Referral:
     """Step up or down: a new referral for the same person that carries the history and a handover note.
 
@@ -569,7 +541,6 @@ def referral_step(
         actor=actor,
         record_type="referral",
         record_id=referral.pk,
-        request=request,
         error=ReferralError,
     )
     return _step(
@@ -578,19 +549,12 @@ def referral_step(
         transition=transition,
         risk_level=risk_level,
         handover_note=handover_note,
-        request=request,
     )
 
 
 @transaction.atomic
 def _step(
-    *,
-    actor: Actor,
-    referral: Referral,
-    transition: str,
-    risk_level: str,
-    handover_note: str,
-    request: HttpRequest | None,
+    *, actor: Actor, referral: Referral, transition: str, risk_level: str, handover_note: str
 ) -> Referral:
     referral = _locked(referral)
     if transition not in Transition.values:
@@ -628,7 +592,6 @@ def _step(
         actor=actor,
         record_type="referral",
         record_id=new.pk,
-        request=request,
         details={"transition": transition, "from": str(referral.pk)},
     )
     return new

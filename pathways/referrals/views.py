@@ -57,7 +57,7 @@ def referral_new(request: HttpRequest) -> HttpResponse:
             if existing is not None:
                 referral_input.person, referral_input.existing_person = None, existing
             try:
-                referral = services.referral_create(actor=actor, data=referral_input, request=request)
+                referral = services.referral_create(actor=actor, data=referral_input)
             except services.ReferralError as error:
                 form.add_error(error.field if error.field in form.fields else None, str(error))
             else:
@@ -188,15 +188,13 @@ def referral_choose(request: HttpRequest, referral_id: uuid.UUID) -> HttpRespons
     referral = selectors.referral_get(actor=actor, referral_id=referral_id)
     try:
         if request.POST.get("unmet_need"):
-            services.referral_unmet_need_record(actor=actor, referral=referral, request=request)
+            services.referral_unmet_need_record(actor=actor, referral=referral)
             messages.success(request, _("Recorded as unmet need. It now shows on the gap map."))
         else:
             slug = request.POST.get("service", "")[:50]
             if not slug:
                 raise services.ReferralError(_("Choose a service."))
-            referral = services.referral_service_choose(
-                actor=actor, referral=referral, service_slug=slug, request=request
-            )
+            referral = services.referral_service_choose(actor=actor, referral=referral, service_slug=slug)
             messages.success(request, _("Referral sent to %(service)s.") % {"service": referral.service})
     except services.ReferralError as error:
         messages.error(request, str(error))
@@ -213,11 +211,7 @@ def referral_advance(request: HttpRequest, referral_id: uuid.UUID) -> HttpRespon
         return redirect(referral)
     try:
         services.referral_advance(
-            actor=actor,
-            referral=referral,
-            to=form.cleaned_data["to"],
-            note=form.cleaned_data["note"],
-            request=request,
+            actor=actor, referral=referral, to=form.cleaned_data["to"], note=form.cleaned_data["note"]
         )
         messages.success(request, _("Status updated."))
     except services.ReferralError as error:
@@ -232,7 +226,7 @@ def referral_step(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
     form = StepForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            new = services.referral_step(actor=actor, referral=referral, request=request, **form.cleaned_data)
+            new = services.referral_step(actor=actor, referral=referral, **form.cleaned_data)
         except services.ReferralError as error:
             form.add_error(error.field if error.field in form.fields else None, str(error))
         else:

@@ -50,7 +50,6 @@ def screening_new(request: HttpRequest, service_slug: str) -> HttpResponse:
                     held_on=held_on,
                     decisions=decisions,
                     notes=request.POST.get("notes", "")[:4000],
-                    request=request,
                 )
             except screening.ScreeningError as error:
                 errors.append(str(error))

@@ -24,7 +24,7 @@ from pathways.panels.choices import LawfulBasis, MeetingStatus
 from pathways.panels.models import AgendaItem, Disclosure, Meeting, PanelMember
 
 if TYPE_CHECKING:
-    from django.http import HttpRequest
+    pass
 from pathways.panels.papers import item_on_perpetrator_panel, item_run_by
 from pathways.panels.protected import protected_markers
 
@@ -52,13 +52,7 @@ def disclosure_agencies(*, item: AgendaItem, actor: Actor) -> list[Agency]:
 
 
 def disclosure_record(
-    *,
-    item: AgendaItem,
-    agency: Agency,
-    information: str,
-    lawful_basis: str,
-    actor: Actor,
-    request: HttpRequest | None = None,
+    *, item: AgendaItem, agency: Agency, information: str, lawful_basis: str, actor: Actor
 ) -> Disclosure:
     """Record what `agency` shared at the table about `item`, and on what lawful basis. Audited.
 
@@ -87,7 +81,6 @@ def disclosure_record(
         audit.entry_record(
             action=AuditAction.SEALED_VIEWED,
             actor=actor,
-            request=request,
             record_type="agendaitem",
             record_id=item.pk,
             purpose="disclosure refused: it held a protected person's contact details or location",
@@ -125,7 +118,6 @@ def disclosure_record(
         audit.entry_record(
             action=AuditAction.RECORD_CREATED,
             actor=actor,
-            request=request,
             record_type="disclosure",
             record_id=disclosure.pk,
             details={"item": str(item.pk), "agency": str(agency.pk), "lawful_basis": lawful_basis},

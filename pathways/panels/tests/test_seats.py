@@ -78,9 +78,7 @@ def test_childrens_services_read_only_the_victims_their_agency_works_with(
 ) -> None:
     social_worker = cast["socialworker"]
     f.attended(marac_item.meeting, social_worker)
-    papers = papers_get(
-        item=marac_item, actor=actor_of(social_worker), request=None, reveal_purpose="home visit"
-    )
+    papers = papers_get(item=marac_item, actor=actor_of(social_worker), reveal_purpose="home visit")
     assert papers.contact is None and not papers.may_reveal_contact
     assert f.VICTIM_PHONE not in _papers(social_worker, marac_item, "home visit")
     assert marac_item.person is not None

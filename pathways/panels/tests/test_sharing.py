@@ -7,7 +7,7 @@ import re
 
 import pytest
 from django.http import Http404
-from django.test import Client, RequestFactory
+from django.test import Client
 from django.urls import reverse
 
 from pathways.accounts.models import Agency, User
@@ -95,7 +95,7 @@ def test_perpetrator_panel_papers_never_hold_a_partners_contact_details_for_any_
         # Asking for a reveal anyway gives nothing either, even to the victim service's coordinator.
         asked = _page(user, item, {"reveal-purpose": "to plan the partner's safety"})
         assert _holds_a_sealed_detail(asked) == [], who
-        papers = papers_get(item=item, actor=f.actor_of(user), request=None, reveal_purpose="to plan safety")
+        papers = papers_get(item=item, actor=f.actor_of(user), reveal_purpose="to plan safety")
         assert papers.contact is None and not papers.may_reveal_contact, who
     assert not AuditEntry.objects.filter(action=AuditAction.SEALED_VIEWED).exists()
 
@@ -292,15 +292,14 @@ def test_typing_the_victims_address_on_a_marac_is_refused_too(
 
 def test_reading_papers_is_audited(marac: tuple[AgendaItem, dict[str, User]]) -> None:
     item, users = marac
-    request = RequestFactory().get("/")
-    papers_get(item=item, actor=f.actor_of(users[AgencyType.HOUSING]), request=request)
+    papers_get(item=item, actor=f.actor_of(users[AgencyType.HOUSING]))
     entry = AuditEntry.objects.get(action=AuditAction.RECORD_VIEWED, record_type="panel_papers")
     assert entry.record_id == str(item.pk) and entry.actor_username == users[AgencyType.HOUSING].username
 
 
 def test_papers_name_the_risk_and_the_marac_criteria(marac: tuple[AgendaItem, dict[str, User]]) -> None:
     item, users = marac
-    papers = papers_get(item=item, actor=f.actor_of(users[AgencyType.HOUSING]), request=None)
+    papers = papers_get(item=item, actor=f.actor_of(users[AgencyType.HOUSING]))
     assert papers.name == "Seren Morgan"
     assert papers.reason == str(AgendaReason.MARAC_CRITERIA.label)
     assert papers.risk is None and papers.marac_criteria == []
@@ -310,7 +309,7 @@ def test_an_agency_without_a_seat_gets_no_papers_and_a_404(marac: tuple[AgendaIt
     item, _users = marac
     outsider = f.staff(f.agency("elsewhere-police", AgencyType.POLICE))
     with pytest.raises(Http404):
-        papers_get(item=item, actor=f.actor_of(outsider), request=None)
+        papers_get(item=item, actor=f.actor_of(outsider))
     response = sign_in(Client(), outsider).get(reverse("panels:disclose", kwargs={"item_id": item.pk}))
     assert response.status_code == 404
 
@@ -336,7 +335,7 @@ def test_health_disclosures_are_read_by_health_the_victim_service_and_those_runn
     )
     readers = {AgencyType.HEALTH, AgencyType.VICTIM_SERVICE, "coordinator", "chair"}
     for who, user in _at_a_victims_case(users).items():
-        papers = papers_get(item=item, actor=f.actor_of(user), request=None)
+        papers = papers_get(item=item, actor=f.actor_of(user))
         (line,) = papers.shared
         assert line.lawful_basis == str(LawfulBasis.SAFEGUARDING.label), who
         if who in readers:
@@ -373,7 +372,7 @@ def test_a_perpetrator_services_seat_does_not_hear_a_victims_case(
     response = sign_in(Client(), drive).get(reverse("panels:disclose", kwargs={"item_id": item.pk}))
     assert response.status_code == 404
     with pytest.raises(Http404):
-        papers_get(item=item, actor=f.actor_of(drive), request=None)
+        papers_get(item=item, actor=f.actor_of(drive))
     meeting_page = sign_in(Client(), drive).get(
         reverse("panels:meeting_detail", kwargs={"meeting_id": item.meeting_id})
     )
