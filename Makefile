@@ -53,11 +53,18 @@ pytest-sqlite: install static messages browser
 pytest-postgres: install static messages browser
 	DATABASE_URL=$(PG_URL) $(PY) -m pytest
 
+# The suite on SQLite and on PostgreSQL side by side (one core each); each log is printed in full when both
+# have ended, and either failing fails the build.
 test: lint typecheck imports static messages browser
 	mkdir -p var
 	$(PY) manage.py makemigrations --check --dry-run -v 1
-	$(PY) -m pytest
-	DATABASE_URL=$(PG_URL) $(PY) -m pytest
+	@$(PY) -m pytest > var/test-sqlite.log 2>&1 & lite=$$!; \
+	DATABASE_URL=$(PG_URL) $(PY) -m pytest > var/test-postgres.log 2>&1; pg=$$?; \
+	wait $$lite; sqlite=$$?; \
+	echo "== pytest on SQLite"; cat var/test-sqlite.log; \
+	echo "== pytest on PostgreSQL"; cat var/test-postgres.log; \
+	echo "SQLite: exit $$sqlite, PostgreSQL: exit $$pg"; \
+	test $$sqlite -eq 0 && test $$pg -eq 0
 
 # Benchmarks on SQLite, then on PostgreSQL in a throwaway database; figures are printed, not asserted.
 bench: install

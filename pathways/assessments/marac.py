@@ -11,11 +11,12 @@ Refer to MARAC if any holds:
 
 from __future__ import annotations
 
-import calendar
 import datetime
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext, ngettext
+
+from pathways.core.dates import within_months
 
 
 class MaracInputError(ValueError):
@@ -26,18 +27,6 @@ class MaracInputError(ValueError):
 class MaracDecision:
     refer: bool
     criteria: list[str] = field(default_factory=list)
-
-
-def within_months(earlier: datetime.date, later: datetime.date, months: int) -> bool:
-    """True when `later` is no more than `months` calendar months after `earlier`. A day the target month
-    lacks (31 August + 1 month, 29 February + 12) falls back to that month's last day."""
-    if later < earlier:
-        return False
-    year, month = divmod(earlier.month - 1 + months, 12)
-    year += earlier.year
-    month += 1
-    last_day = calendar.monthrange(year, month)[1]
-    return later <= datetime.date(year, month, min(earlier.day, last_day))
 
 
 def marac_criteria(

@@ -25,6 +25,9 @@ class Region(BilingualNameMixin, models.Model):
         _("described as at"), null=True, blank=True, help_text=_("The date the region file describes.")
     )
     source = models.TextField(_("source"), blank=True)
+    # The gap map's windows, from the region file's `gap_map` section.
+    funding_ends_within_months = models.PositiveIntegerField(_("funding warning, months ahead"))
+    closed_within_months = models.PositiveIntegerField(_("closed services shown, months back"))
     file_sha256 = models.CharField(max_length=64, help_text=_("Checksum of the region file last loaded."))
     loaded_at = models.DateTimeField(auto_now=True)
 

@@ -46,6 +46,17 @@ class RegionInfo(Strict):
     source: LongText | None = None
 
 
+class GapMapWindows(Strict):
+    """How far the gap map looks ahead for funding that ends and back for services that closed."""
+
+    funding_ends_within_months: int = Field(
+        ge=1, le=60, description="months ahead in which a service's funding ending is flagged, for example 6"
+    )
+    closed_within_months: int = Field(
+        ge=1, le=240, description="months back in which a closed service is still shown, for example 24"
+    )
+
+
 class AreaEntry(Strict):
     slug: Slug
     name: Name
@@ -111,6 +122,7 @@ class ServiceEntry(Strict):
 
 class RegionFile(Strict):
     region: RegionInfo
+    gap_map: GapMapWindows
     areas: list[AreaEntry] = Field(min_length=1)
     providers: list[ProviderEntry] = Field(min_length=1)
     services: list[ServiceEntry] = Field(min_length=1)

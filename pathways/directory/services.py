@@ -66,6 +66,8 @@ def region_load(*, path: Path, actor: Actor | None = None) -> LoadResult:
             "name_cy": info.name.cy,
             "as_at": info.as_at,
             "source": info.source or "",
+            "funding_ends_within_months": parsed.gap_map.funding_ends_within_months,
+            "closed_within_months": parsed.gap_map.closed_within_months,
             "file_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
         },
     )

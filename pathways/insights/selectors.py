@@ -15,14 +15,13 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from pathways.core.dates import within_months
 from pathways.directory.choices import ServiceKind, ServiceStatus, Tier
 from pathways.directory.models import Area, Region, Service
 from pathways.insights.choices import Group
 from pathways.referrals.choices import Status
 from pathways.referrals.models import Referral
 
-FUNDING_WARNING_DAYS = 183  # six months
-RECENTLY_DECOMMISSIONED_DAYS = 730  # two years
 RUNNING = (ServiceStatus.ACTIVE, ServiceStatus.PILOT)
 
 # None means the region file does not say; such a service is "not known to serve" the group.
@@ -141,7 +140,7 @@ def gap_map_build(
                         cell.services.append(service)
                     elif verdict is None:
                         cell.not_stated.append(service)
-                elif _recently_decommissioned(service, as_at):
+                elif region is not None and _recently_decommissioned(service, as_at, region):
                     cell.recently_closed.append(service)
             cell.unmet_need = unmet.get((area.pk, tier), 0)
             cells.append(cell)
@@ -153,7 +152,7 @@ def gap_map_build(
         areas=areas,
         tiers=tiers,
         rows=rows,
-        flags=_flags(services, as_at),
+        flags=_flags(services, as_at, region) if region else [],
         findings=_findings(rows, services, areas) if not groups else [],
     )
 
@@ -196,26 +195,24 @@ def unmet_need_counts(*, areas: list[Area], groups: list[str]) -> dict[tuple[Any
     return counts
 
 
-def _recently_decommissioned(service: Service, as_at: datetime.date) -> bool:
+def _recently_decommissioned(service: Service, as_at: datetime.date, region: Region) -> bool:
     since = service.status_since
     return (
         service.status == ServiceStatus.DECOMMISSIONED
         and since is not None
-        and since <= as_at
-        and (as_at - since).days <= RECENTLY_DECOMMISSIONED_DAYS
+        and within_months(since, as_at, region.closed_within_months)
     )
 
 
-def _flags(services: list[Service], as_at: datetime.date) -> list[Flag]:
+def _flags(services: list[Service], as_at: datetime.date, region: Region) -> list[Flag]:
     flags = []
     for service in services:
         if service.status in RUNNING and service.funding_end is not None:
-            days_left = (service.funding_end - as_at).days
-            if 0 <= days_left <= FUNDING_WARNING_DAYS:
+            if within_months(as_at, service.funding_end, region.funding_ends_within_months):
                 flags.append(Flag(service, "funding_ends", service.funding_end))
-            elif days_left < 0:
+            elif service.funding_end < as_at:
                 flags.append(Flag(service, "funding_ended", service.funding_end))
-        if _recently_decommissioned(service, as_at):
+        if _recently_decommissioned(service, as_at, region):
             assert service.status_since is not None
             flags.append(Flag(service, "decommissioned", service.status_since))
     return sorted(flags, key=lambda f: (f.on, f.service.name_en))

@@ -10,11 +10,12 @@ import pytest
 import yaml
 
 from pathways.assessments import services
-from pathways.assessments.marac import MaracInputError, marac_criteria, within_months
+from pathways.assessments.marac import MaracInputError, marac_criteria
 from pathways.assessments.models import AssessmentStatus, InstrumentVersion
 from pathways.assessments.selectors import assessments_compare, risk_current
 from pathways.conftest import INSTRUMENT_PATHS
 from pathways.core.datafiles import DataFileError
+from pathways.core.dates import within_months
 from pathways.referrals.tests.factories import actor_of, agency_running, refer, staff
 
 DAY = datetime.date(2026, 6, 1)

@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from pathways.audit.models import AuditEntry
 from pathways.conftest import REGION_FILE
 from pathways.core.datafiles import DataFileError
-from pathways.directory.models import Service
+from pathways.directory.models import Region, Service
 from pathways.directory.services import region_load
 
 pytestmark = pytest.mark.django_db
@@ -76,6 +76,18 @@ def test_a_bad_file_is_rejected_whole_naming_line_entry_field_and_fix(region: No
     lines = path.read_text().splitlines()
     assert problem.line is not None and "tier: medium" in lines[problem.line - 1]
     assert Service.objects.get(slug="drive-cardiff").name_en != "Renamed"
+
+
+def test_a_file_without_the_gap_maps_windows_is_refused_with_the_fix(tmp_path: Path) -> None:
+    data = _shipped()
+    del data["gap_map"]["closed_within_months"]
+    data["gap_map"]["funding_ends_within_months"] = 2
+    before = list(Region.objects.values())
+    with pytest.raises(DataFileError) as caught:
+        region_load(path=_write(tmp_path, data))
+    [problem] = caught.value.problems
+    assert "gap_map.closed_within_months" in str(problem) and "for example 24" in str(problem)
+    assert list(Region.objects.values()) == before  # nothing of the file was loaded
 
 
 def test_every_problem_is_listed_at_once(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from pathways.core.access import Role
-from pathways.directory.models import Service
+from pathways.directory.models import Region, Service
 from pathways.insights.selectors import gap_map_build
 
 pytestmark = pytest.mark.django_db
@@ -80,6 +80,20 @@ def test_decommissioned_in_the_last_two_years_is_flagged(region: None) -> None:
     much_later = gap_map_build(as_at=datetime.date(2022, 12, 1))
     assert "atal-y-fro-dvpp" not in {f.service.slug for f in much_later.flags}
     assert much_later.cell("vale-of-glamorgan", "medium_risk").recently_closed == []
+
+
+def test_the_warning_windows_are_the_region_files(region: None) -> None:
+    """CLEAR's funding ends on 1 October 2020 and Atal y Fro closed on 1 November 2019 (region.yaml)."""
+    cardiff_and_vale = Region.objects.get()
+    as_at = datetime.date(2020, 6, 1)  # four months before CLEAR's funding ends
+    kinds = {(f.service.slug, f.kind) for f in gap_map_build(as_at=as_at).flags}
+    assert {("clear", "funding_ends"), ("atal-y-fro-dvpp", "decommissioned")} <= kinds
+    cardiff_and_vale.funding_ends_within_months = 3
+    cardiff_and_vale.closed_within_months = 6
+    cardiff_and_vale.save()
+    narrower = gap_map_build(region=cardiff_and_vale, as_at=as_at)
+    assert {f.service.slug for f in narrower.flags} & {"clear", "atal-y-fro-dvpp"} == set()
+    assert narrower.cell("vale-of-glamorgan", "medium_risk").recently_closed == []
 
 
 def test_the_map_follows_the_region_file(region: None) -> None:

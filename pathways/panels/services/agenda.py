@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pathways.accounts.models import Agency
-from pathways.assessments.marac import within_months
 from pathways.assessments.models import (
     Assessment,
     AssessmentStatus,
@@ -22,6 +21,7 @@ from pathways.assessments.models import (
 )
 from pathways.audit.choices import AuditAction
 from pathways.core.access import Side
+from pathways.core.dates import within_months
 from pathways.panels import protected
 from pathways.panels.choices import (
     AgendaReason,
