@@ -1,26 +1,23 @@
-"""Personas and helpers shared by every app's tests."""
+"""The tests' fixtures: the region loaded once per database, personas by role and the demo's cast. The
+builders they use, and every app's tests use, are in pathways.factories."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.hashers import Argon2PasswordHasher, make_password
+from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.test import Client
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from pathways.accounts.models import Agency, Membership, User
+from pathways.accounts.models import User
 from pathways.assessments.services import instruments_load
 from pathways.core.access import AgencyType, Role
-from pathways.core.policy import Actor
-from pathways.demo.cast import load_demo_accounts
-from pathways.directory.models import Area, Region
+from pathways.directory.models import Region
 from pathways.directory.services import region_load
+from pathways.factories import cast_load, make_agency, make_user, sign_in
 from pathways.police.rfg import load_rfg_model
 from pathways.referrals.services import triage_rules_load
 
@@ -28,7 +25,6 @@ REGION_FILE = Path(settings.BASE_DIR) / "regions" / "cardiff-and-vale" / "region
 TRIAGE_FILE = REGION_FILE.with_name("triage.yaml")
 RFG_FILE = REGION_FILE.with_name("rfg.yaml")
 INSTRUMENT_PATHS = [Path(settings.BASE_DIR) / "instruments", REGION_FILE.parent]
-PASSWORD = "correct-horse-battery-staple"  # noqa: S105
 
 
 class FastArgon2PasswordHasher(Argon2PasswordHasher):
@@ -62,38 +58,6 @@ def region(db: None) -> None:
         triage_rules_load(path=TRIAGE_FILE)
         instruments_load(paths=INSTRUMENT_PATHS)
         load_rfg_model(path=RFG_FILE)
-
-
-@lru_cache(maxsize=1)
-def _password_hash() -> str:
-    # Argon2 is slow on purpose; hash the shared test password once rather than for every persona.
-    return make_password(PASSWORD)
-
-
-def make_agency(slug: str, kind: str, areas: list[str] | None = None) -> Agency:
-    agency = Agency.objects.create(slug=slug, name_en=slug.title(), name_cy=slug.title() + " (cy)", type=kind)
-    if areas:
-        agency.areas.set(Area.objects.filter(slug__in=areas))
-    return agency
-
-
-def make_user(username: str, agency: Agency, role: str, *, totp: bool = True) -> User:
-    user = User.objects.create(username=username, password=_password_hash(), full_name=username.title())
-    Membership.objects.create(user=user, agency=agency, role=role)
-    if totp:
-        TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
-    return user
-
-
-def sign_in(client: Client, user: User) -> Client:
-    """A fully signed-in session: password and second factor."""
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    if device is not None:
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
-    return client
 
 
 ROLE_AGENCY = {
@@ -134,12 +98,6 @@ def client_as(persona: Callable[[str], User]) -> Callable[[str], Client]:
 @pytest.fixture
 def cast(region: None) -> dict[str, User]:
     """The demo's cast (README): the region's agencies and one login per role, seated on the demo MARAC
-    and MATAC, by username."""
-
-    return {
-        u.username: u for u in User.objects.filter(username__in=[d.username for d in load_demo_accounts()])
-    }
-
-
-def actor_of(user: User) -> Actor:
-    return Actor(user=user, membership=user.memberships.select_related("agency").get())
+    and MATAC, each with a counterpart elsewhere (`<login>-elsewhere`) and an `outsider`, by username
+    (pathways.factories)."""
+    return cast_load()

@@ -19,8 +19,8 @@ from pathways.accounts.tests.helpers import give_password, page_text
 from pathways.audit.choices import AuditAction
 from pathways.audit.models import AuditEntry
 from pathways.audit.services import chain_first_break
-from pathways.conftest import PASSWORD, make_agency, make_user, sign_in
 from pathways.core.access import AgencyType, Role
+from pathways.factories import PASSWORD, make_agency, make_user, sign_in
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse

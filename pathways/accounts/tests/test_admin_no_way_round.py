@@ -13,8 +13,8 @@ from pathways.accounts import services
 from pathways.accounts.admin import admin_site
 from pathways.accounts.models import AccountChange, Agency, Membership, User
 from pathways.accounts.tests.helpers import ADMIN_URL, give_password, page_text
-from pathways.conftest import make_agency, make_user, sign_in
 from pathways.core.access import AgencyType, Role
+from pathways.factories import make_agency, make_user, sign_in
 
 pytestmark = pytest.mark.django_db
 

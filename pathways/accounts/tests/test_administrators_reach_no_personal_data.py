@@ -10,9 +10,9 @@ from pathways.accounts import services
 from pathways.accounts.commands import actor_from_options
 from pathways.accounts.models import Membership, User
 from pathways.accounts.tests.helpers import CHOOSE_URL, GAP_MAP_URL, PROFILE_URL, page_text
-from pathways.conftest import make_agency, make_user, sign_in
 from pathways.core.access import AgencyType, Role
 from pathways.core.policy import NON_PERSONAL_PERMISSIONS, ROLE_PERMISSIONS, role_reaches_personal_data
+from pathways.factories import make_agency, make_user, sign_in
 
 pytestmark = pytest.mark.django_db
 

@@ -22,8 +22,8 @@ from pathways.accounts.tests.helpers import (
 from pathways.audit.choices import AuditAction
 from pathways.audit.models import AuditEntry
 from pathways.audit.services import chain_first_break
-from pathways.conftest import make_agency, make_user
 from pathways.core.access import AgencyType, Role
+from pathways.factories import make_agency, make_user
 
 pytestmark = pytest.mark.django_db
 

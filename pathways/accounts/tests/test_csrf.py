@@ -12,8 +12,8 @@ from django.test import Client
 from pathways.accounts.models import User
 from pathways.accounts.tests.helpers import LOGIN_URL, VERIFY_URL, page_text
 from pathways.audit.models import AuditEntry
-from pathways.conftest import PASSWORD
 from pathways.core.access import Role
+from pathways.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

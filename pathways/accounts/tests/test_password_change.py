@@ -20,8 +20,8 @@ from pathways.accounts.tests.helpers import (
 from pathways.audit.choices import AuditAction
 from pathways.audit.models import AuditEntry
 from pathways.audit.services import chain_first_break
-from pathways.conftest import PASSWORD, sign_in
 from pathways.core.access import Role
+from pathways.factories import PASSWORD, sign_in
 
 pytestmark = pytest.mark.django_db
 

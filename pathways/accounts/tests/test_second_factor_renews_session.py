@@ -24,8 +24,8 @@ from pathways.accounts.tests.helpers import (
     give_password,
     session_cookie,
 )
-from pathways.conftest import make_agency, make_user
 from pathways.core.access import AgencyType, Role
+from pathways.factories import make_agency, make_user
 
 pytestmark = pytest.mark.django_db
 

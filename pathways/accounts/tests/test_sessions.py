@@ -23,8 +23,8 @@ from pathways.accounts.tests.helpers import (
     page_text,
     session_cookie,
 )
-from pathways.conftest import sign_in
 from pathways.core.access import Role
+from pathways.factories import sign_in
 
 pytestmark = pytest.mark.django_db
 

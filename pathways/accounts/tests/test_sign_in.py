@@ -23,8 +23,8 @@ from pathways.accounts.tests.helpers import (
     is_signed_in,
     page_text,
 )
-from pathways.conftest import make_agency, make_user
 from pathways.core.access import AgencyType, Role
+from pathways.factories import make_agency, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -19,9 +19,9 @@ from pathways.accounts.models import User
 from pathways.assessments.imports import COLUMNS, NOT_FOUND, DashImportError, import_dash
 from pathways.assessments.models import Assessment, AssessmentStatus
 from pathways.audit.models import AuditEntry
-from pathways.conftest import sign_in
 from pathways.core.access import Role
 from pathways.core.policy import Actor
+from pathways.factories import sign_in
 from pathways.people.models import Person
 from pathways.referrals.tests.factories import (
     CHILD_SCHOOL,

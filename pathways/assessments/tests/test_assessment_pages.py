@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from pathways.assessments.models import Assessment, AssessmentStatus
-from pathways.conftest import sign_in
+from pathways.factories import sign_in
 from pathways.referrals.tests.factories import actor_of, agency_running, refer, staff
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import pytest
 from playwright.sync_api import expect
 from pytest_django.live_server_helper import LiveServer
 
-from pathways.conftest import make_user
 from pathways.core.access import AgencyType
+from pathways.factories import make_user
 from pathways.insights.tests import conftest as browser_fixtures
 from pathways.referrals.tests import test_browser_journey as journey
 from pathways.referrals.tests.factories import actor_of, refer

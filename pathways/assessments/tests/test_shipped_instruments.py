@@ -12,7 +12,8 @@ from django.test import Client
 
 from pathways.assessments import services
 from pathways.assessments.models import Assessment, AssessmentStatus, InstrumentVersion
-from pathways.conftest import INSTRUMENT_PATHS, sign_in
+from pathways.conftest import INSTRUMENT_PATHS
+from pathways.factories import sign_in
 from pathways.referrals.tests.factories import actor_of, agency_running, refer, staff
 
 DAY = datetime.date(2026, 6, 1)

@@ -10,8 +10,8 @@ import yaml
 from django.test import Client
 
 from pathways.assessments.wording import load_wording
-from pathways.conftest import sign_in
 from pathways.core.datafiles import DataFileError
+from pathways.factories import sign_in
 from pathways.referrals.tests.factories import actor_of, agency_running, refer, staff
 
 pytestmark = pytest.mark.django_db

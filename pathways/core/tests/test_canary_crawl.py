@@ -10,11 +10,11 @@ import pytest
 from django.test import Client
 
 from pathways.accounts.models import User
-from pathways.conftest import sign_in
 from pathways.core.access import Role
 from pathways.core.policy import Actor, can_see_sealed
 from pathways.core.tests.conftest_helpers import crawl_paths
 from pathways.directory.models import Area, Region
+from pathways.factories import sign_in
 from pathways.panels.choices import AgendaReason, MeetingStatus, Outcome, PanelKind
 from pathways.panels.models import Action, AgendaItem, Attendance, Decision, Meeting, Panel, PanelMember
 from pathways.people.models import Person

@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from pathways.accounts.models import User
 from pathways.audit.models import AuditEntry
-from pathways.conftest import sign_in
 from pathways.core.policy import NAMESPACE_RULES, URL_RULES
+from pathways.factories import sign_in
 
 pytestmark = pytest.mark.django_db
 

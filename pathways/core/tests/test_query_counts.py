@@ -23,11 +23,11 @@ from pathways.accounts.models import Agency, User
 from pathways.assessments.models import Assessment, AssessmentStatus, InstrumentVersion
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
-from pathways.conftest import _password_hash, make_agency, make_user, sign_in
 from pathways.core.access import AgencyType, Role, Side
 from pathways.core.policy import Actor
 from pathways.directory.choices import ReferralRoute
 from pathways.directory.models import Area, Region, Service, ServiceStatusChange
+from pathways.factories import _password_hash, make_agency, make_user, sign_in
 from pathways.panels.choices import (
     ActionStatus,
     AgendaReason,

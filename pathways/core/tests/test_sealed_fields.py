@@ -6,11 +6,11 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
 from pathways.audit.models import AuditEntry
-from pathways.conftest import make_agency, make_user
 from pathways.core import crypto
 from pathways.core.access import AgencyType, Role, Side
 from pathways.core.fields import PLACEHOLDER, Sealed, SealedTextField
 from pathways.core.policy import Actor
+from pathways.factories import make_agency, make_user
 from pathways.people.models import Person, PersonAccess
 from pathways.people.sealed import sealed_reveal
 

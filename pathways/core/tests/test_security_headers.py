@@ -19,8 +19,8 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pathways.accounts.models import User
-from pathways.conftest import PASSWORD
 from pathways.core.access import Role
+from pathways.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

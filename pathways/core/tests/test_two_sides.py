@@ -13,9 +13,9 @@ from django.urls import reverse
 from pathways.accounts.models import User
 from pathways.assessments import services as assessments
 from pathways.assessments.models import Assessment
-from pathways.conftest import actor_of, sign_in
 from pathways.core import policy
 from pathways.core.access import AgencyType, Side
+from pathways.factories import actor_of, sign_in
 from pathways.panels.tests.meeting_factories import dash_answers
 from pathways.people.models import Person, PersonAccess
 from pathways.referrals import services as referrals

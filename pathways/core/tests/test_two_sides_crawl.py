@@ -23,9 +23,9 @@ from pathways.assessments import services as assessments
 from pathways.assessments.models import Assessment
 from pathways.audit.choices import AuditAction
 from pathways.audit.models import AuditEntry
-from pathways.conftest import actor_of, sign_in
 from pathways.core.tests.conftest_helpers import crawl_paths
 from pathways.directory.models import Area
+from pathways.factories import actor_of, sign_in
 from pathways.panels import services as panels
 from pathways.panels.choices import LawfulBasis, Outcome, PanelKind
 from pathways.panels.models import Action, AgendaItem, Meeting, Panel

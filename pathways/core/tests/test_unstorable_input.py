@@ -22,8 +22,8 @@ from pathways.assessments.imports import COLUMNS as DASH_COLUMNS
 from pathways.assessments.imports import DashImportError, import_dash
 from pathways.assessments.models import Assessment
 from pathways.audit.models import AuditEntry
-from pathways.conftest import sign_in
 from pathways.core.access import Role
+from pathways.factories import sign_in
 from pathways.people.models import Person
 from pathways.referrals.imports import COLUMNS as REFERRAL_COLUMNS
 from pathways.referrals.imports import ReferralImportError, import_referrals

@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from pathways.accounts.models import User
 from pathways.assessments.models import Assessment, AssessmentStatus
-from pathways.conftest import sign_in
 from pathways.demo.cast import USERS
 from pathways.demo.families import SCENES, plan_families
 from pathways.demo.region import DEFAULT_SEED
+from pathways.factories import sign_in
 from pathways.panels.choices import MeetingStatus
 from pathways.panels.models import Action, Meeting
 from pathways.people.models import Person

@@ -21,8 +21,8 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, e
 from pytest_django.live_server_helper import LiveServer
 
 from pathways.accounts.models import User
-from pathways.conftest import PASSWORD, make_agency, make_user
 from pathways.core.access import AgencyType, Role
+from pathways.factories import PASSWORD, make_agency, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("audit_log_flushable", "region")]
 

@@ -8,10 +8,10 @@ import itertools
 from typing import Any
 
 from pathways.accounts.models import Agency, User
-from pathways.conftest import make_agency, make_user
 from pathways.core.access import AgencyType, Role, Side
-from pathways.core.policy import Actor
 from pathways.directory.models import Area, Region
+from pathways.factories import actor_of as actor_of  # one definition, used here and by the tests
+from pathways.factories import agency_get_or_make, make_user
 from pathways.panels.choices import AgendaReason, MeetingStatus, MemberRole, PanelKind
 from pathways.panels.models import AgendaItem, Attendance, Meeting, Panel, PanelMember
 from pathways.people.choices import RelationshipKind
@@ -27,14 +27,8 @@ VICTIM_EMAIL = "seren.morgan@example.org"
 CHILD_SCHOOL = "Ysgol Gynradd Glan Morfa"
 
 
-def actor_of(user: User) -> Actor:
-    return Actor(user=user, membership=user.memberships.select_related("agency").get())
-
-
 def agency(slug: str, kind: str) -> Agency:
-    return Agency.objects.filter(slug=slug).first() or make_agency(
-        slug, kind, ["cardiff", "vale-of-glamorgan"]
-    )
+    return agency_get_or_make(slug, kind, ["cardiff", "vale-of-glamorgan"])
 
 
 def staff(at: Agency, role: str = Role.PRACTITIONER) -> User:

@@ -15,10 +15,11 @@ from django.utils import timezone
 from pathways.accounts.models import Agency, User
 from pathways.assessments import services as assessments
 from pathways.assessments.models import Assessment
-from pathways.conftest import make_agency, make_user
 from pathways.core.access import AgencyType, Role, Side
 from pathways.core.policy import Actor
 from pathways.directory.models import Area, Region
+from pathways.factories import actor_of as actor_of  # one definition, used here and by the tests
+from pathways.factories import agency_get_or_make, make_user
 from pathways.panels import services
 from pathways.panels.models import Meeting, Panel, PanelMember
 from pathways.people.models import Person
@@ -38,17 +39,12 @@ def meeting_day() -> datetime.date:
     return datetime.date(year, 6, 10)
 
 
-def actor_of(user: User) -> Actor:
-    return Actor(user=user, membership=user.memberships.select_related("agency").get())
-
-
 def load() -> dict[str, Panel]:
     return {p.slug: p for p in services.panels_load(path=PANELS_FILE)}
 
 
 def agency(slug: str, kind: str = AgencyType.OTHER) -> Agency:
-    found = Agency.objects.filter(slug=slug).first()
-    return found or make_agency(slug, kind, ["cardiff", "vale-of-glamorgan"])
+    return agency_get_or_make(slug, kind, ["cardiff", "vale-of-glamorgan"])
 
 
 def worker(at: Agency, role: str = Role.PANEL_CHAIR) -> User:

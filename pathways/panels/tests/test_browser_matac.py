@@ -19,9 +19,9 @@ from django.conf import settings
 from playwright.sync_api import Page, ViewportSize, expect
 from pytest_django.live_server_helper import LiveServer
 
-from pathways.conftest import make_user
 from pathways.core.access import AgencyType, Role
 from pathways.directory.models import Area, Region
+from pathways.factories import make_user
 from pathways.insights.tests import conftest as browser_fixtures
 from pathways.panels import services
 from pathways.panels.choices import MemberRole, PanelKind

@@ -13,7 +13,7 @@ from django.urls import reverse
 from pathways.accounts.models import User
 from pathways.audit.choices import AuditAction
 from pathways.audit.models import AuditEntry
-from pathways.conftest import actor_of, sign_in
+from pathways.factories import actor_of, sign_in
 from pathways.panels import services
 from pathways.panels.choices import Outcome, PanelKind
 from pathways.panels.models import Action, AgendaItem, Decision, Meeting, RfgNomination

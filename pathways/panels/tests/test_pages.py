@@ -14,9 +14,9 @@ from django.urls import reverse
 
 from pathways.accounts.models import Agency, User
 from pathways.audit.models import AuditEntry
-from pathways.conftest import make_agency, make_user, sign_in
 from pathways.core.access import AgencyType, Role
 from pathways.directory.models import Area, Region
+from pathways.factories import make_agency, make_user, sign_in
 from pathways.panels import services
 from pathways.panels.choices import ActionStatus, MeetingStatus, MemberRole, Outcome, PanelKind
 from pathways.panels.models import Action, AgendaItem, Attendance, Decision, Meeting, Panel, PanelMember

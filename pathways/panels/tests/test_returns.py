@@ -13,8 +13,8 @@ from django.urls import reverse
 from pathways.accounts.models import Agency, User
 from pathways.audit.choices import AuditAction
 from pathways.audit.models import AuditEntry
-from pathways.conftest import make_user, sign_in
 from pathways.core.access import AgencyType, Role, Side
+from pathways.factories import make_user, sign_in
 from pathways.panels import returns
 from pathways.panels.choices import AgendaReason, MeetingStatus, MemberRole, PanelKind
 from pathways.panels.models import Panel

@@ -14,9 +14,9 @@ from django.utils import translation
 
 from pathways.accounts.models import User
 from pathways.audit.models import AuditEntry
-from pathways.conftest import make_agency, make_user, sign_in
 from pathways.core.access import AgencyType, Role, Side
 from pathways.directory.models import Region
+from pathways.factories import make_agency, make_user, sign_in
 from pathways.panels.choices import MemberRole, PanelKind
 from pathways.panels.models import Panel
 from pathways.panels.tests import factories

@@ -13,10 +13,10 @@ from django.urls import reverse
 from pathways.accounts.models import Agency, User
 from pathways.audit.choices import AuditAction
 from pathways.audit.models import AuditEntry
-from pathways.conftest import make_user, sign_in
 from pathways.core import policy
 from pathways.core.access import AgencyType, Role
 from pathways.core.policy import Actor
+from pathways.factories import make_user, sign_in
 from pathways.panels.choices import AgendaReason, LawfulBasis, MeetingStatus, PanelKind
 from pathways.panels.models import AgendaItem, Disclosure
 from pathways.panels.papers import papers_get

@@ -131,8 +131,8 @@ def load(actor: Actor, folder: Path, rows: list[Row], name: str = "extract.csv")
 
 def analyst() -> Actor:
     """A police analyst: a panel coordinator at the force, whose role imports and scores police data."""
-    from pathways.conftest import make_agency, make_user
     from pathways.core.access import AgencyType, Role
+    from pathways.factories import make_agency, make_user
     from pathways.panels.tests.factories import actor_of
 
     police = make_agency("swp-rfg", AgencyType.POLICE, ["cardiff", "vale-of-glamorgan"])

@@ -11,10 +11,10 @@ from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 
 from pathways.audit.models import AuditEntry
-from pathways.conftest import make_agency, make_user
 from pathways.core.access import AgencyType, Role, Side
 from pathways.core.policy import Actor
 from pathways.directory.models import Region
+from pathways.factories import make_agency, make_user
 from pathways.panels.tests.factories import actor_of
 from pathways.people.models import Person
 from pathways.police.extracts import COLUMNS, PoliceImportError, import_police_extract

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from pathways.accounts.models import Agency, User
-from pathways.conftest import make_agency, make_user
 from pathways.core.policy import Actor
 from pathways.directory.models import Area, Service
+from pathways.factories import actor_of as actor_of  # one definition, used here and by the tests
+from pathways.factories import make_agency, make_user
 from pathways.people.services import PersonInput
 from pathways.referrals.models import Referral
 from pathways.referrals.services import PartnerInput, ReferralInput, referral_create
@@ -15,10 +16,6 @@ from pathways.referrals.services import PartnerInput, ReferralInput, referral_cr
 PARTNER_PHONE = "07700 900555"
 PARTNER_ADDRESS = "12 Canary Wharf Road, Cardiff"
 CHILD_SCHOOL = "Ysgol Canary Primary"
-
-
-def actor_of(user: User) -> Actor:
-    return Actor(user=user, membership=user.memberships.select_related("agency").get())
 
 
 def agency_running(slug: str, kind: str, *services: str) -> Agency:

@@ -20,9 +20,9 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from pathways.accounts.models import Agency, User
-from pathways.conftest import PASSWORD, make_agency, make_user
 from pathways.core.access import AgencyType, Role
 from pathways.directory.models import Service
+from pathways.factories import PASSWORD, make_agency, make_user
 from pathways.insights.tests import conftest as gap_map_browser_fixtures
 from pathways.insights.tests.test_browser import TIMEOUT_MS, Axe, current_code
 from pathways.referrals import public

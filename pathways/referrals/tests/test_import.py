@@ -17,11 +17,11 @@ from django.db import connection
 from pathways.accounts.models import Membership, User
 from pathways.audit.choices import AuditAction
 from pathways.audit.models import AuditEntry
-from pathways.conftest import make_agency, make_user
 from pathways.core import crypto
 from pathways.core.access import AgencyType, Role
 from pathways.core.datafiles import DataFileError
 from pathways.core.policy import Actor
+from pathways.factories import make_agency, make_user
 from pathways.people.choices import RelationshipKind
 from pathways.people.models import Person, PersonAccess, Relationship
 from pathways.referrals.choices import Status

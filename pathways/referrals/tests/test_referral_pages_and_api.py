@@ -7,7 +7,7 @@ import pytest
 from django.core import signing
 from django.test import Client, override_settings
 
-from pathways.conftest import sign_in
+from pathways.factories import sign_in
 from pathways.people.models import Person
 from pathways.referrals.choices import Status
 from pathways.referrals.models import Referral

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from pathways.conftest import sign_in
 from pathways.directory.models import Region, Service
+from pathways.factories import sign_in
 from pathways.referrals.tests.factories import agency_running, staff
 
 pytestmark = pytest.mark.usefixtures("region")

@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 
 from pathways.assessments.models import ScreeningCandidate
-from pathways.conftest import sign_in
 from pathways.directory.models import Service
+from pathways.factories import sign_in
 from pathways.referrals import screening, services
 from pathways.referrals.tests.factories import actor_of, agency_running, refer, staff
 

@@ -1,0 +1,107 @@
+"""The tests' people and the one set of builders every app's tests use.
+
+The cast is the README's demo people (`pathways.demo.cast`: their agencies, roles and panel seats), each
+with a foreign counterpart, `<login>-elsewhere`: the same role at another agency of the same type, which
+has nothing to do with the cast's families, and an `outsider` at an agency with no part in them at all.
+A test that shows what a login may do can show, with the counterpart, that the same role elsewhere may
+not. Builders for records that need the rules go through the services (`referrals.tests.factories`,
+`panels.tests.meeting_factories`); these make the accounts and people they start from.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from pathways.accounts.models import Agency, Membership, User
+from pathways.core.access import AgencyType, Role, Side
+from pathways.core.policy import Actor
+from pathways.demo.cast import USERS, load_demo_accounts
+from pathways.directory.models import Area
+from pathways.people.models import Person
+
+PASSWORD = "correct-horse-battery-staple"  # noqa: S105
+
+# Each counterpart's agency: another of the same type, in the Vale, which runs no service and sits on no
+# panel, so that whatever the cast's agencies own, it owns nothing of.
+ELSEWHERE = {
+    "south-wales-police": ("gwent-police", AgencyType.POLICE),
+    "probation-cardiff-vale": ("probation-gwent", AgencyType.PROBATION),
+    "cardiff-childrens-services": ("vale-childrens-services", AgencyType.CHILDRENS_SERVICES),
+    "rise-cardiff": ("vale-victim-service", AgencyType.VICTIM_SERVICE),
+    "drive-cardiff": ("vale-perpetrator-service", AgencyType.PERPETRATOR_SERVICE),
+    "clear-cardiff": ("vale-perpetrator-service", AgencyType.PERPETRATOR_SERVICE),
+    "marac-cardiff": ("marac-vale", AgencyType.OTHER),
+    "vawdasv-regional-team": ("gwent-regional-team", AgencyType.COMMISSIONER),
+    "pathways-governance": ("gwent-governance", AgencyType.OTHER),
+}
+OUTSIDER_AGENCY = ("housing-association", AgencyType.HOUSING)
+
+
+@lru_cache(maxsize=1)
+def _password_hash() -> str:
+    # Argon2 is slow on purpose; hash the shared test password once rather than for every persona.
+    return make_password(PASSWORD)
+
+
+def make_agency(slug: str, kind: str, areas: list[str] | None = None) -> Agency:
+    agency = Agency.objects.create(slug=slug, name_en=slug.title(), name_cy=slug.title() + " (cy)", type=kind)
+    if areas:
+        agency.areas.set(Area.objects.filter(slug__in=areas))
+    return agency
+
+
+def agency_get_or_make(slug: str, kind: str, areas: list[str] | None = None) -> Agency:
+    return Agency.objects.filter(slug=slug).first() or make_agency(slug, kind, areas)
+
+
+def make_user(username: str, agency: Agency, role: str, *, totp: bool = True) -> User:
+    user = User.objects.create(username=username, password=_password_hash(), full_name=username.title())
+    Membership.objects.create(user=user, agency=agency, role=role)
+    if totp:
+        TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    return user
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(user=user, membership=user.memberships.select_related("agency").get())
+
+
+def sign_in(client: Client, user: User) -> Client:
+    """A fully signed-in session: password and second factor."""
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
+
+
+def make_person(*, side: str = Side.PERPETRATOR, area: str | None = "cardiff", **fields: Any) -> Person:
+    return Person.objects.create(
+        given_name=fields.pop("given_name", "Test"),
+        family_name=fields.pop("family_name", "Person"),
+        side=side,
+        area=Area.objects.get(slug=area) if area else None,
+        **fields,
+    )
+
+
+def cast_load() -> dict[str, User]:
+    """The demo's cast by username, with each login's counterpart elsewhere and the outsider."""
+    logins = {d.username for d in load_demo_accounts()}
+    cast = {u.username: u for u in User.objects.filter(username__in=logins)}
+    for person in USERS:
+        slug, kind = ELSEWHERE[person.agency]
+        at = agency_get_or_make(slug, kind, ["vale-of-glamorgan"])
+        username = f"{person.username}-elsewhere"
+        cast[username] = make_user(username, at, person.role, totp=person.role != Role.COMMISSIONER)
+    slug, kind = OUTSIDER_AGENCY
+    cast["outsider"] = make_user("outsider", make_agency(slug, kind, ["cardiff"]), Role.PRACTITIONER)
+    return cast
