@@ -28,7 +28,7 @@ from pathways.core.policy import Actor
 from pathways.core.sealedtext import Marker
 from pathways.directory.models import Region
 from pathways.directory.services import region_loaded
-from pathways.people.models import Person, Relationship
+from pathways.people.models import Person
 from pathways.people.sealed import markers_by_person, sealed_details_refuse
 
 
@@ -112,7 +112,7 @@ def instrument_version_current(*, instrument_id: str) -> InstrumentVersion:
 
 
 def assessment_settings_for(*, person: Person) -> dict[str, Any]:
-    region = person.area.region if person.area else Region.objects.order_by("slug").first()
+    region = person.region or Region.objects.order_by("slug").first()
     try:
         return RegionAssessmentSettings.latest(region).settings
     except RegionAssessmentSettings.NotLoaded as error:
@@ -139,8 +139,7 @@ def instrument_outside_validated_population(*, instrument: Instrument, person: P
     if person.gender_identity in known and person.gender_identity not in valid.person_gender:
         return True
     if valid.partner_gender is not None:
-        partners = Relationship.objects.filter(person=person, kind__in=("current_partner", "ex_partner"))
-        genders = {r.other.gender_identity for r in partners.select_related("other")}
+        genders = set(person.partners().values_list("gender_identity", flat=True))
         return any(g in known and g not in valid.partner_gender for g in genders)
     return False
 

@@ -23,7 +23,13 @@ from django.utils.translation import gettext_lazy
 from pathways.core.access import AgencyType
 from pathways.panels.choices import AgendaReason, MeetingStatus, PanelKind
 from pathways.panels.models import AgendaItem, Meeting
-from pathways.people.choices import Ethnicity, GenderIdentity, RelationshipKind, SexualOrientation
+from pathways.people.choices import (
+    PARTNER_KINDS,
+    Ethnicity,
+    GenderIdentity,
+    RelationshipKind,
+    SexualOrientation,
+)
 from pathways.people.models import Person, Relationship
 
 if TYPE_CHECKING:
@@ -242,14 +248,8 @@ def _safe_cell(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def age_on(born: datetime.date | None, day: datetime.date) -> int | None:
-    if born is None:
-        return None
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-
-def _under(years: int, born: datetime.date | None, day: datetime.date, *, unknown: bool) -> bool:
-    age = age_on(born, day)
+def _under(years: int, person: Person, day: datetime.date, *, unknown: bool) -> bool:
+    age = person.age_on(day)
     return unknown if age is None else age < years
 
 
@@ -291,12 +291,11 @@ def marac_return(panel: Panel, quarter: Quarter) -> MaracReturn:
     ).select_related("other"):
         children[rel.person_id].append(rel.other)
     partners: dict[object, list[Person]] = defaultdict(list)
-    partner_kinds = (RelationshipKind.CURRENT_PARTNER, RelationshipKind.EX_PARTNER)
-    for rel in Relationship.objects.filter(person_id__in=victim_ids, kind__in=partner_kinds).select_related(
+    for rel in Relationship.objects.filter(person_id__in=victim_ids, kind__in=PARTNER_KINDS).select_related(
         "other"
     ):
         partners[rel.person_id].append(rel.other)
-    for rel in Relationship.objects.filter(other_id__in=victim_ids, kind__in=partner_kinds).select_related(
+    for rel in Relationship.objects.filter(other_id__in=victim_ids, kind__in=PARTNER_KINDS).select_related(
         "person"
     ):
         partners[rel.other_id].append(rel.person)
@@ -312,7 +311,7 @@ def marac_return(panel: Panel, quarter: Quarter) -> MaracReturn:
         if victim is None:
             continue
         # Children in the household: the victim's children under 18 on the day, or of unknown age.
-        kids = [c for c in children[victim.pk] if _under(18, c.date_of_birth, day, unknown=True)]
+        kids = [c for c in children[victim.pk] if _under(18, c, day, unknown=True)]
         if kids:
             count["cases_with_children"] += 1
             count["children"] += len(kids)
@@ -324,9 +323,9 @@ def marac_return(panel: Panel, quarter: Quarter) -> MaracReturn:
             count["disability"] += 1
         if victim.gender_identity == GenderIdentity.MAN:
             count["male"] += 1
-        if age_on(victim.date_of_birth, day) in (16, 17):
+        if victim.age_on(day) in (16, 17):
             count["aged_16_17"] += 1
-        if any(_under(18, p.date_of_birth, day, unknown=False) for p in partners[victim.pk]):
+        if any(_under(18, p, day, unknown=False) for p in partners[victim.pk]):
             count["perpetrators_17_or_under"] += 1
 
     cases = count["cases"]

@@ -30,7 +30,7 @@ from pathways.panels.choices import (
     agenda_reason_label,
 )
 from pathways.panels.models import Action, AgendaItem, Attendance, Meeting, Panel, PanelMember, RfgNomination
-from pathways.people.choices import RelationshipKind
+from pathways.people.choices import PARTNER_KINDS
 from pathways.people.models import Relationship
 from pathways.people.sealed import sealed_details_withhold, withheld_message
 
@@ -125,10 +125,9 @@ def item_referral_people(*, item: AgendaItem) -> list[Any]:
     panel's item; on a victim's case at a MARAC, the partners and ex-partners who harm her."""
     if item.person is None or item.person.side == Side.PERPETRATOR:
         return [item.person_id]
-    partners = (RelationshipKind.CURRENT_PARTNER, RelationshipKind.EX_PARTNER)
     return list(
         Relationship.objects.filter(
-            other_id=item.person_id, kind__in=partners, person__side=Side.PERPETRATOR
+            other_id=item.person_id, kind__in=PARTNER_KINDS, person__side=Side.PERPETRATOR
         ).values_list("person_id", flat=True)
     )
 

@@ -30,6 +30,10 @@ class RelationshipKind(models.TextChoices):
     PARENT_OF = "parent_of", _("Parent of")
 
 
+# The kinds that make two people partners, whichever of them the relationship was recorded from.
+PARTNER_KINDS = (RelationshipKind.CURRENT_PARTNER, RelationshipKind.EX_PARTNER)
+
+
 class Ethnicity(models.TextChoices):
     """The 2021 Census ethnic groups for Wales, at the level a MARAC return counts them."""
 

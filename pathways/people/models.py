@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import datetime
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pathways.core.access import Ownership, Side
@@ -9,6 +13,7 @@ from pathways.core.fields import SealedTextField
 from pathways.core.models import TimeStampedModel
 from pathways.core.readlog import PersonalData
 from pathways.people.choices import (
+    PARTNER_KINDS,
     Ethnicity,
     GenderIdentity,
     PreferredLanguage,
@@ -16,6 +21,9 @@ from pathways.people.choices import (
     SexualOrientation,
     WorkPattern,
 )
+
+if TYPE_CHECKING:
+    from pathways.directory.models import Region
 
 SEALED_FIELDS = ("address", "phone", "email", "school")
 
@@ -107,6 +115,30 @@ class Person(PersonalData, TimeStampedModel):
     @property
     def display_name(self) -> str:
         return f"{self.known_as or self.given_name} {self.family_name}".strip()
+
+    def age_on(self, day: datetime.date) -> int | None:
+        """Whole years on `day`; None when the date of birth is not known."""
+        born = self.date_of_birth
+        if born is None:
+            return None
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    @property
+    def age(self) -> int | None:
+        return self.age_on(timezone.localdate())
+
+    @property
+    def region(self) -> Region | None:
+        """The region of the area the person lives in; None when the area is not known."""
+        return self.area.region if self.area is not None else None
+
+    def partners(self) -> models.QuerySet[Person]:
+        """Current and ex-partners, whichever of the two the relationship was recorded from."""
+        recorded = Relationship.objects.filter(kind__in=PARTNER_KINDS)
+        return Person.objects.filter(
+            models.Q(pk__in=recorded.filter(person=self).values("other_id"))
+            | models.Q(pk__in=recorded.filter(other=self).values("person_id"))
+        )
 
 
 class PersonAccess(models.Model):

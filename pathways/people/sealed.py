@@ -25,13 +25,11 @@ from pathways.core.fields import Sealed
 from pathways.core.policy import can_see_sealed
 from pathways.core.readlog import unnoted
 from pathways.core.sealedtext import Marker, markers_from, mentions
-from pathways.people.choices import RelationshipKind
+from pathways.people.choices import PARTNER_KINDS, RelationshipKind
 from pathways.people.models import SEALED_FIELDS, Person, Relationship
 
 if TYPE_CHECKING:
     from pathways.core.policy import Actor
-
-PARTNERS = (RelationshipKind.CURRENT_PARTNER, RelationshipKind.EX_PARTNER)
 
 
 class SealedDetailError(Exception):
@@ -54,10 +52,10 @@ def protected_ids_for(person_ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID,
     for person_id, other_id, kind in Relationship.objects.filter(person_id__in=wanted).values_list(
         "person_id", "other_id", "kind"
     ):
-        if kind in PARTNERS or kind == RelationshipKind.PARENT_OF:
+        if kind in PARTNER_KINDS or kind == RelationshipKind.PARENT_OF:
             found[person_id].add(other_id)
     for person_id, other_id in Relationship.objects.filter(
-        other_id__in=wanted, kind__in=PARTNERS
+        other_id__in=wanted, kind__in=PARTNER_KINDS
     ).values_list("person_id", "other_id"):
         found[other_id].add(person_id)
     for pk in Person.objects.filter(pk__in=wanted, side=Side.VICTIM).values_list("pk", flat=True):

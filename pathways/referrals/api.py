@@ -15,7 +15,13 @@ from rest_framework.views import APIView
 from pathways.core.policy import actor_for
 from pathways.directory.choices import ReferralRoute
 from pathways.directory.models import Area
-from pathways.people.choices import GenderIdentity, PreferredLanguage, RelationshipKind, WorkPattern
+from pathways.people.choices import (
+    PARTNER_KINDS,
+    GenderIdentity,
+    PreferredLanguage,
+    RelationshipKind,
+    WorkPattern,
+)
 from pathways.people.services import PersonInput
 from pathways.referrals import selectors, services
 from pathways.referrals.choices import RiskLevel
@@ -47,7 +53,7 @@ class PartnerIn(serializers.Serializer[Any]):
     family_name = serializers.CharField(max_length=100)
     gender_identity = serializers.ChoiceField(GenderIdentity.choices, default=GenderIdentity.NOT_KNOWN)
     relationship = serializers.ChoiceField(
-        [RelationshipKind.CURRENT_PARTNER, RelationshipKind.EX_PARTNER],
+        list(PARTNER_KINDS),
         default=RelationshipKind.CURRENT_PARTNER,
     )
     phone = serializers.RegexField(PHONE, required=False, default="")

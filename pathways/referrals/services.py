@@ -141,13 +141,6 @@ def triage_service_facts(*, region: Region) -> list[ServiceFacts]:
     return [facts_from(s, held.get(s.pk, 0)) for s in services]
 
 
-def _age(born: datetime.date | None) -> int | None:
-    if born is None:
-        return None
-    today = timezone.localdate()
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-
-
 def _relationship_type(person: Person, partner: Person | None) -> str | None:
     binary = {GenderIdentity.MAN, GenderIdentity.WOMAN}
     if partner is None or person.gender_identity not in binary or partner.gender_identity not in binary:
@@ -168,7 +161,7 @@ def triage_case(*, referral: Referral) -> Case:
         area=person.area.slug if person.area else None,
         gender=PERSON_TO_SERVICE_GENDER.get(person.gender_identity),
         relationship_type=_relationship_type(person, partner),
-        age=_age(person.date_of_birth),
+        age=person.age,
         route=referral.route,
         been_to_marac=referral.been_to_marac,
         risk_level=triage_risk(referral=referral),
@@ -190,9 +183,7 @@ def triage_risk(*, referral: Referral) -> str:
 
 
 def referral_region(*, referral: Referral) -> Region | None:
-    if referral.person.area_id:
-        return referral.person.area.region  # type: ignore[union-attr]
-    return Region.objects.order_by("slug").first()
+    return referral.person.region or Region.objects.order_by("slug").first()
 
 
 def referral_triage(*, referral: Referral) -> tuple[TriageResult, TriageRuleSet]:
