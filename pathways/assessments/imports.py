@@ -225,20 +225,17 @@ def import_dash(*, actor: Actor, path: Path) -> int:
 
     now = timezone.now()
     assessments = [
-        Assessment(
+        services.assessment_build(
+            actor=actor,
             person=row.person,
-            instrument_version=row.version,
-            assessor=actor.user,
-            agency=actor.agency,
-            assessed_on=row.assessed_on,
+            version=row.version,
             context=row.context,
+            assessed_on=row.assessed_on,
             status=AssessmentStatus.COMPLETED,
             answers=row.answers,
             results=row.results,
             narrative=row.narrative,
             completed_at=now,
-            created_by=actor.user,
-            modified_by=actor.user,
         )
         for row in rows
     ]

@@ -182,21 +182,44 @@ def assessment_results(
 
 
 @transaction.atomic
-def assessment_start(
-    *, actor: Actor, person: Person, instrument_id: str, context: str, assessed_on: datetime.date
+def assessment_build(
+    *,
+    actor: Actor,
+    person: Person,
+    version: InstrumentVersion,
+    context: str,
+    assessed_on: datetime.date,
+    **completed: Any,
 ) -> Assessment:
+    """An unsaved assessment of `person` with `version`, by the actor for their agency: a draft, or with
+    `completed` (status, answers, results, narrative, completed_at) one done already, as the DASH import
+    brings them. `assessment_start` saves one; the import saves many at once."""
     if actor.agency is None:
         raise AssessmentError(_("Choose the role you are working in first."))
-    assessment = Assessment.objects.create(
+    return Assessment(
         person=person,
-        instrument_version=instrument_version_current(instrument_id=instrument_id),
+        instrument_version=version,
         assessor=actor.user,
         agency=actor.agency,
         assessed_on=assessed_on,
         context=context,
         created_by=actor.user,
         modified_by=actor.user,
+        **completed,
     )
+
+
+def assessment_start(
+    *, actor: Actor, person: Person, instrument_id: str, context: str, assessed_on: datetime.date
+) -> Assessment:
+    assessment = assessment_build(
+        actor=actor,
+        person=person,
+        version=instrument_version_current(instrument_id=instrument_id),
+        context=context,
+        assessed_on=assessed_on,
+    )
+    assessment.save(force_insert=True)
     audit.entry_record(
         action=AuditAction.RECORD_CREATED,
         actor=actor,
