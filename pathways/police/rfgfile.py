@@ -119,7 +119,6 @@ class RfgFile(Strict):
     gravity: Gravity
     bands: list[Band] = Field(min_length=1, max_length=10)
     serial: SerialRule
-    top_n: int = Field(ge=1, le=50)
 
     @field_validator("bands")
     @classmethod

@@ -42,7 +42,7 @@ def test_the_shipped_model_loads_once_and_a_changed_file_is_the_next_version(tmp
     shipped, changed = load_rfg_model(path=RFG_FILE)
     assert (shipped.version, changed) == (1, False)
     model = model_of(shipped)
-    assert model.window.years == 3 and model.top_n == 4
+    assert model.window.years == 3 and model.serial.min_age == 16
     assert model.gravity.offences["strangulation"] == 547
     assert [band.en for band in model.bands] == ["Very high", "High", "Medium", "Low"]
     assert model.band(50).cy == "Uchel" and model.band(0).en == "Low"
@@ -81,7 +81,7 @@ def test_every_problem_in_a_file_is_listed(tmp_path: Path) -> None:
         ("  weapon: 0.5", "  weapon: -1"),
         ("    rape: 1825", "    Rape: 1825"),
         ("  - {from: 50, en: High, cy: Uchel}", "  - {from: 80, en: High, cy: Uchel}"),
-        ("top_n: 4", "top_n: 4\ntop_m: 5"),
+        ("  min_age: 16", "  min_age: 16\n  min_agee: 5"),
     )
     assert _problems(path) == [
         f"{path}:{_line(path, 'window:')}: window: give either years (for example 3) or days (for example "
@@ -93,7 +93,8 @@ def test_every_problem_in_a_file_is_listed(tmp_path: Path) -> None:
         "common_assault)",
         f"{path}:{_line(path, 'bands:')}: bands: list the bands from the highest to the lowest, each "
         "starting (from) below the one before",
-        f"{path}:{_line(path, 'top_m:')}: top_m: unknown field: remove it or check its spelling",
+        f"{path}:{_line(path, '  min_agee:')}: serial.min_agee: unknown field: remove it or check its "
+        "spelling",
     ]
 
 
@@ -124,10 +125,10 @@ def test_a_file_for_a_region_not_loaded_and_a_file_that_is_not_yaml(tmp_path: Pa
 def test_the_load_command_says_what_happened(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     call_command("load_rfg", str(RFG_FILE))
     assert "version 1 (unchanged, already loaded)" in capsys.readouterr().out
-    call_command("load_rfg", str(_file(tmp_path, ("top_n: 4", "top_n: 5"))))
+    call_command("load_rfg", str(_file(tmp_path, ("  min_age: 16", "  min_age: 17"))))
     assert "version 2 (loaded)" in capsys.readouterr().out
-    bad = _file(tmp_path, ("top_n: 4", "top_n: 0"))
+    bad = _file(tmp_path, ("  min_age: 16", "  min_age: 0"))
     with pytest.raises(
-        CommandError, match=r"was not loaded: 1 problem\(s\)\. Nothing was changed\.\n.*top_n"
+        CommandError, match=r"was not loaded: 1 problem\(s\)\. Nothing was changed\.\n.*min_age"
     ):
         call_command("load_rfg", str(bad))
