@@ -30,14 +30,13 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from run import (
-    FAMILY,
-    GIVEN,
     REGION_FILE,
     ROOT,
     _dash_answers,
     _insert_assessments,
     _setup_django,
     percentile,
+    planned_adults,
     throwaway_database,
     verdict,
 )
@@ -56,17 +55,20 @@ def _people(rng: random.Random) -> list[Any]:
 
     areas = {a.slug: a for a in Area.objects.all()}
     others = [a for a in areas.values() if not a.in_region]
+    # Areas drawn here, not the planner's: the agenda's work follows how many live in Cardiff, and some
+    # people live outside the region or nowhere known.
     people = [
         Person(
-            given_name=rng.choice(GIVEN),
-            family_name=rng.choice(FAMILY),
-            gender_identity=rng.choice(["man", "woman", "woman", "not_known"]),
+            given_name=adult.given_name,
+            family_name=adult.family_name,
+            gender_identity=adult.gender,
             area=rng.choices(
                 [areas["cardiff"], areas["vale-of-glamorgan"], rng.choice(others), None],
                 weights=[60, 28, 7, 5],
             )[0],
+            side=side,
         )
-        for _ in range(PEOPLE)
+        for side, adult in planned_adults(PEOPLE)
     ]
     Person.objects.bulk_create(people, batch_size=2000)
     return people

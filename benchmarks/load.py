@@ -56,8 +56,6 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from run import (
-    FAMILY,
-    GIVEN,
     REGION_FILE,
     RFG_END,
     RFG_FILE,
@@ -69,6 +67,7 @@ from run import (
     _police_rows,
     _setup_django,
     percentile,
+    planned_families,
     throwaway_database,
     verdict,
 )
@@ -197,58 +196,57 @@ def build_region(rng: random.Random) -> list[Staff]:
     for s in staff:
         by_agency[s.agency].append(users[s.username])
 
-    # People: those who use abuse, their partners and children.
-    home = [areas["cardiff"], areas["vale-of-glamorgan"]]
-
-    def born(low: int, high: int) -> datetime.date:
-        return datetime.date(rng.randint(low, high), rng.randint(1, 12), rng.randint(1, 28))
-
+    # People: those who use abuse, their partners and children, as the demo plans its families: one family
+    # for each person using abuse, the partners of the first of them and the first children in turn.
+    families = planned_families(PERPETRATORS)
+    home = {a: areas[a] for a in ("cardiff", "vale-of-glamorgan")}
     perpetrators = [
         Person(
-            given_name=rng.choice(GIVEN),
-            family_name=rng.choice(FAMILY),
-            gender_identity=rng.choices(["man", "woman", "not_known"], weights=[88, 8, 4])[0],
-            date_of_birth=born(1960, 2004),
-            area=rng.choices(home, weights=[65, 35])[0],
-            police_reference=f"P{n * 7:08d}" if n % 3 else "",
+            given_name=f.perpetrator.given_name,
+            family_name=f.perpetrator.family_name,
+            gender_identity=f.perpetrator.gender,
+            date_of_birth=f.perpetrator.born,
+            area=home[f.perpetrator.area],
+            police_reference=f"P{n * 7:08d}" if n % 3 else "",  # as the police records below name them
             side="perpetrator",
         )
-        for n in range(PERPETRATORS)
+        for n, f in enumerate(families)
     ]
-    partners = [
-        Person(
-            given_name=rng.choice(GIVEN),
-            family_name=rng.choice(FAMILY),
-            gender_identity=rng.choices(["woman", "man"], weights=[92, 8])[0],
-            area=perpetrators[n].area,
-            phone=f"07700 9{n:05d}",
-            address=f"{rng.randint(1, 200)} High Street, Cardiff CF{rng.randint(3, 24)} {n % 9 + 1}AB",
-            side="victim",
-        )
-        for n in range(PARTNERS)
-    ]
-    children = [
-        Person(
-            given_name=rng.choice(GIVEN),
-            family_name=perpetrators[n].family_name,
-            date_of_birth=born(2010, 2022),
-            area=perpetrators[n].area,
-            school=f"Ysgol {rng.choice(FAMILY)}",
-            side="victim",
-        )
-        for n in range(CHILDREN)
-    ]
+    partner_of: dict[int, Person] = {}  # by the index of the person using abuse
+    children: list[Person] = []
+    with_children: set[int] = set()
+    relationships: list[Relationship] = []
+    for n, family in enumerate(families):
+        if family.partner is not None and len(partner_of) < PARTNERS:
+            partner = family.partner
+            partner_of[n] = Person(
+                given_name=partner.given_name,
+                family_name=partner.family_name,
+                gender_identity=partner.gender,
+                area=home[partner.area],
+                phone=partner.phone,
+                address=partner.address,
+                side="victim",
+            )
+            relationships.append(
+                Relationship(person=perpetrators[n], other=partner_of[n], kind=family.scene.partner)
+            )
+        for child in family.children[: CHILDREN - len(children)]:
+            children.append(
+                Person(
+                    given_name=child.given_name,
+                    family_name=child.family_name,
+                    date_of_birth=child.born,
+                    area=home[child.area],
+                    school=child.school,
+                    side="victim",
+                )
+            )
+            relationships.append(Relationship(person=perpetrators[n], other=children[-1], kind="parent_of"))
+            with_children.add(n)
+    partners = list(partner_of.values())
     Person.objects.bulk_create(perpetrators + partners + children, batch_size=2000)
-    Relationship.objects.bulk_create(
-        [
-            Relationship(person=perpetrators[n], other=partners[n], kind="current_partner")
-            for n in range(PARTNERS)
-        ]
-        + [
-            Relationship(person=perpetrators[n], other=children[n], kind="parent_of") for n in range(CHILDREN)
-        ],
-        batch_size=2000,
-    )
+    Relationship.objects.bulk_create(relationships, batch_size=2000)
 
     # Referrals: who referred, where to, how far each got; a partner referral beside most sent to CLEAR
     # or Drive, as choosing those services makes.
@@ -271,7 +269,6 @@ def build_region(rng: random.Random) -> list[Staff]:
     events: list[ReferralEvent] = []
     access: set[tuple[Any, Any]] = set()
     paths: list[tuple[str, ...]] = []
-    partner_of = {n: partners[n] for n in range(PARTNERS)}
 
     def add(referral: Referral, path: tuple[str, ...], agency: Agency | None) -> None:
         start = now - datetime.timedelta(days=rng.randint(5, 730), minutes=rng.randint(0, 1440))
@@ -307,7 +304,7 @@ def build_region(rng: random.Random) -> list[Staff]:
             referring_agency=agency,
             reason=rng.choice(["Police attended a domestic incident.", "Controlling behaviour disclosed."]),
             risk_level=rng.choice(["standard", "medium", "high", "not_known"]),
-            children_in_family=index < CHILDREN,
+            children_in_family=index in with_children,
             status=path[-1],
             service=service,
             triage=rng.choice(snapshots) if service else {},
@@ -323,7 +320,7 @@ def build_region(rng: random.Random) -> list[Staff]:
         referral = Referral(
             reference=f"PW-S{n:07d}",
             kind="partner_support",
-            person=partners[index],
+            person=partner_of[index],
             route=linked.route,
             referring_agency=linked.referring_agency,
             reason="Partner support offered with the programme.",

@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
@@ -41,6 +42,7 @@ from urllib.parse import urlsplit, urlunsplit
 if TYPE_CHECKING:
     import numpy as np
 
+    from pathways.demo.families import Family, Member
     from pathways.police.rfg import Window
     from pathways.police.rfgfile import RfgFile
     from pathways.referrals.triage import Case
@@ -135,6 +137,50 @@ def peak_rss_mib() -> float:
 
 def verdict(met: bool) -> str:
     return "met" if met else "MISSED"
+
+
+# --- people --------------------------------------------------------------------------------------------
+
+
+def planned_families(count: int) -> list[Family]:
+    """The first `count` families of the demo's planner with the demo's own seed, so that the benchmarks'
+    people are the demo's (`manage.py load_demo --people N` writes the first of them).
+
+    Each family is drawn after the ones before it, so asking for more people only adds families at the
+    end: the first `count` are the same whatever was asked for."""
+    from django.utils import timezone
+
+    from pathways.demo.families import plan_families
+    from pathways.demo.region import DEFAULT_SEED
+
+    today = timezone.localdate()
+    people = 3 * count  # a family holds about three people
+    while True:
+        families = plan_families(people=people, seed=DEFAULT_SEED, today=today)
+        if len(families) >= count:
+            return families[:count]
+        people *= 2
+
+
+def planned_adults(count: int) -> list[tuple[str, Member]]:
+    """`count` adults of the demo's planned families, each with the side of the family they are on, family
+    by family: the one using abuse, the partner and any new partner. Children are left out: the benchmarks
+    asking for adults assess them with DASH."""
+    families = (count + 1) // 2
+    while True:
+        adults = [
+            (side, member)
+            for family in planned_families(families)
+            for side, member in (
+                ("perpetrator", family.perpetrator),
+                ("victim", family.partner),
+                ("victim", family.new_partner),
+            )
+            if member is not None
+        ]
+        if len(adults) >= count:
+            return adults[:count]
+        families *= 2
 
 
 # --- gap map -------------------------------------------------------------------------------------------
@@ -317,16 +363,6 @@ def bench_triage() -> None:
 # --- import --------------------------------------------------------------------------------------------
 
 IMPORT_ROWS = 100_000
-GIVEN = [
-    "Aled", "Alex", "Bryn", "Carys", "Cerys", "Chris", "Dafydd", "Dai", "Dylan", "Emma", "Gareth", "Gethin",
-    "Huw", "Ieuan", "Jamie", "Jordan", "Kieran", "Lee", "Liam", "Lowri", "Mark", "Owain", "Rhys", "Ryan",
-    "Sam", "Sian", "Steffan", "Tom", "Wayne", "Zainab", "Mohammed", "Priya", "Olu", "Kasia", "Tomasz",
-]  # fmt: skip
-FAMILY = [
-    "Jones", "Williams", "Davies", "Evans", "Thomas", "Roberts", "Hughes", "Lewis", "Morgan", "Griffiths",
-    "Price", "Jenkins", "Rees", "Edwards", "Phillips", "Owen", "Ahmed", "Khan", "Nowak", "Okafor", "Smith",
-]  # fmt: skip
-STREETS = ["High Street", "Heol y Bont", "Station Road", "Church Lane", "Clive Street", "Cowbridge Road East"]
 REASONS = [
     "Police attended a domestic incident; {who} was arrested and released under investigation.",
     "Disclosed controlling behaviour towards a partner at a GP appointment and asked for help to change.",
@@ -338,30 +374,35 @@ REASONS = [
 ]
 
 
+def _ascii(name: str) -> str:
+    """A name as an email address's local part takes it: "Zmyślona" is "zmyslona"."""
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+
+
 def _write_import_file(path: Path, rows: int, rng: random.Random) -> None:
+    """One row for each of the demo's first `rows` families: the person using abuse and, in a third of the
+    rows, their partner, as the planner made them; how often a cell is left empty, and what the planner
+    does not give (references, route, reason, risk), are drawn here."""
     from pathways.directory.choices import ReferralRoute
     from pathways.directory.models import Area
-    from pathways.people.choices import GenderIdentity, WorkPattern
+    from pathways.people.choices import WorkPattern
     from pathways.referrals.choices import RiskLevel
     from pathways.referrals.imports import COLUMNS
 
-    area_slugs = list(Area.objects.filter(in_region=True).values_list("slug", flat=True))
     others = list(Area.objects.filter(in_region=False).values_list("slug", flat=True))
     with path.open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(COLUMNS)
-        for n in range(rows):
-            given, family = rng.choice(GIVEN), rng.choice(FAMILY)
-            partner = rng.random() < 1 / 3
-            partner_given, partner_family = rng.choice(GIVEN), rng.choice(FAMILY)
-            born = f"{rng.randint(1950, 2006)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        for n, planned in enumerate(planned_families(rows)):
+            person = planned.perpetrator
+            partner = planned.partner if rng.random() < 1 / 3 else None
             writer.writerow(
                 [
-                    given,
-                    family,
-                    born if rng.random() < 0.9 else "",
-                    rng.choices(GenderIdentity.values, weights=[80, 12, 3, 1, 4])[0],
-                    rng.choices([rng.choice(area_slugs), rng.choice(others), ""], weights=[85, 5, 10])[0],
+                    person.given_name,
+                    person.family_name,
+                    person.born.isoformat() if rng.random() < 0.9 else "",
+                    person.gender,
+                    rng.choices([person.area, rng.choice(others), ""], weights=[85, 5, 10])[0],
                     rng.choices(["en", "cy", "other"], weights=[85, 10, 5])[0],
                     rng.choices(["no", "yes", ""], weights=[60, 5, 35])[0],
                     rng.choice([*WorkPattern.values, ""]),
@@ -371,21 +412,18 @@ def _write_import_file(path: Path, rows: int, rng: random.Random) -> None:
                     else "",
                     f"SS-{rng.randint(10000, 99999)}" if rng.random() < 0.2 else "",
                     rng.choice(ReferralRoute.values),
-                    rng.choice(REASONS).format(who=given, day=f"{rng.randint(1, 28)} May 2025"),
+                    rng.choice(REASONS).format(who=person.given_name, day=f"{rng.randint(1, 28)} May 2025"),
                     rng.choice([*RiskLevel.values, ""]),
                     rng.choice(["yes", "no", ""]),
                     rng.choice(["yes", "no", ""]),
-                    partner_given if partner else "",
-                    partner_family if partner else "",
-                    rng.choice(["woman", "man", "not_known", ""]) if partner else "",
-                    f"07700 9{rng.randint(0, 99999):05d}" if partner and rng.random() < 0.8 else "",
-                    f"{partner_given.lower()}.{partner_family.lower()}{n}@example.org"
+                    partner.given_name if partner else "",
+                    partner.family_name if partner else "",
+                    partner.gender if partner else "",
+                    partner.phone if partner and rng.random() < 0.8 else "",
+                    f"{_ascii(partner.given_name)}.{_ascii(partner.family_name)}{n}@example.org"
                     if partner and rng.random() < 0.5
                     else "",
-                    f"{rng.randint(1, 200)} {rng.choice(STREETS)}, Cardiff CF{rng.randint(3, 24)} "
-                    f"{rng.randint(1, 9)}AB"
-                    if partner and rng.random() < 0.7
-                    else "",
+                    partner.address if partner and rng.random() < 0.7 else "",
                     rng.choice(["yes", "no", ""]),
                 ]
             )
@@ -479,14 +517,16 @@ def _assessment_people(rng: random.Random, count: int) -> tuple[object, object, 
     user = User.objects.create(username="bench-assessor")
     Membership.objects.create(user=user, agency=agency, role=Role.PRACTITIONER)
     areas = [*Area.objects.all(), None]
+    # Areas drawn here: the planner's people live in the region's two areas, these in any of Wales's.
     people = [
         Person(
-            given_name=rng.choice(GIVEN),
-            family_name=rng.choice(FAMILY),
-            gender_identity=rng.choice(["man", "man", "woman", "not_known"]),
+            given_name=adult.given_name,
+            family_name=adult.family_name,
+            gender_identity=adult.gender,
             area=rng.choice(areas) if rng.random() < 0.9 else None,
+            side=side,
         )
-        for _ in range(count)
+        for side, adult in planned_adults(count)
     ]
     Person.objects.bulk_create(people, batch_size=1000)
     return agency, user, people
@@ -600,7 +640,7 @@ def _set_callout_threshold(threshold: int) -> None:
     RegionAssessmentSettings.objects.create(
         region=latest.region,
         version=latest.version + 1,
-        settings={**latest.settings, "marac": {"callout_threshold": threshold}},
+        settings={**latest.settings, "marac": {**latest.settings["marac"], "callout_threshold": threshold}},
         file_sha256="bench",
     )
 
