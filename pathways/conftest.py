@@ -3,13 +3,14 @@ builders they use, and every app's tests use, are in pathways.factories."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher
+from django.db import transaction
 from django.test import Client
 
 from pathways.accounts.models import User
@@ -40,24 +41,43 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.PASSWORD_HASHERS = ["pathways.conftest.FastArgon2PasswordHasher"]
 
 
+def _region_load() -> None:
+    region_load(path=REGION_FILE)
+    triage_rules_load(path=TRIAGE_FILE)
+    instruments_load(paths=INSTRUMENT_PATHS)
+    load_rfg_model(path=RFG_FILE)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
     """Load the shipped region once per test database; tests roll back their own changes."""
     with django_db_blocker.unblock():
-        region_load(path=REGION_FILE)
-        triage_rules_load(path=TRIAGE_FILE)
-        instruments_load(paths=INSTRUMENT_PATHS)
-        load_rfg_model(path=RFG_FILE)
+        _region_load()
 
 
 @pytest.fixture
 def region(db: None) -> None:
     """The shipped Cardiff and Vale region. Reloaded only if a transactional test emptied the database."""
     if not Region.objects.exists():
-        region_load(path=REGION_FILE)
-        triage_rules_load(path=TRIAGE_FILE)
-        instruments_load(paths=INSTRUMENT_PATHS)
-        load_rfg_model(path=RFG_FILE)
+        _region_load()
+
+
+@pytest.fixture(scope="module")
+def cast_preloaded(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """The cast loaded once for a whole module of tests rather than for each: the authorisation matrix
+    signs in thousands of times. It is loaded in a transaction around the module's tests (each of which
+    rolls back to a savepoint), and rolled back when the module ends, audit entries and all, so the tests
+    that build their own agencies and people with the cast's names find the region alone."""
+    with django_db_blocker.unblock():
+        around = transaction.atomic()
+        around.__enter__()
+        if not Region.objects.exists():
+            _region_load()
+        cast_load()
+    yield
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        around.__exit__(None, None, None)
 
 
 ROLE_AGENCY = {
@@ -101,3 +121,28 @@ def cast(region: None) -> dict[str, User]:
     and MATAC, each with a counterpart elsewhere (`<login>-elsewhere`) and an `outsider`, by username
     (pathways.factories)."""
     return cast_load()
+
+
+# The cast's login for each role, at an agency of the type `ROLE_AGENCY` gives that role.
+ROLE_LOGIN = {
+    Role.PRACTITIONER: "practitioner",
+    Role.MANAGER: "manager",
+    Role.PANEL_COORDINATOR: "coordinator",
+    Role.PANEL_CHAIR: "chair",
+    Role.COMMISSIONER: "commissioner",
+    Role.AUDITOR: "auditor",
+    Role.ADMINISTRATOR: "admin",
+}
+
+
+@pytest.fixture
+def cast_persona(cast_preloaded: None, region: None) -> Callable[[str], User]:
+    """`cast_persona(Role.AUDITOR)`: the preloaded cast's login with that role (`ROLE_LOGIN`)."""
+    found: dict[str, User] = {}
+
+    def get(role: str) -> User:
+        if role not in found:
+            found[role] = User.objects.get(username=ROLE_LOGIN[Role(role)])
+        return found[role]
+
+    return get

@@ -1,4 +1,5 @@
-"""Every role x every URL pattern x own / missing object, with the expected answer taken from the policy.
+"""Every role x every URL pattern x own / foreign / missing object, with the expected answer taken from the
+policy. Each role is the demo cast's login for it; a foreign object is its counterpart's elsewhere.
 
 URLs are enumerated from the resolver, so a new URL without a rule in pathways/core/policy.py fails
 `test_every_url_pattern_has_a_rule` and is refused (404) to everyone until it has one.
@@ -32,6 +33,13 @@ from pathways.referrals.models import Referral
 from pathways.referrals.services import ReferralInput, referral_create
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def persona(cast_persona: Callable[[str], User]) -> Callable[[str], User]:
+    # The cast is loaded once for the module: built for each of the thousands of cases it would cost more
+    # than the requests.
+    return cast_persona
 
 
 @dataclass(frozen=True)
@@ -178,18 +186,19 @@ def _other_side_objects(user: User, owned: dict[str, str]) -> dict[str, str]:
     }
 
 
-def _foreign_objects() -> dict[str, str]:
-    """A referral and person that belong to an agency nobody in the test works for."""
-    other = Agency.objects.create(slug="elsewhere", name_en="Elsewhere", name_cy="Rhywle arall", type="other")
+def _foreign_objects(user: User) -> dict[str, str]:
+    """A referral, its person, an assessment and a panel of the user's counterpart elsewhere: the same role
+    at another agency of the same type (pathways.factories)."""
+    counterpart = User.objects.get(username=f"{user.username}-elsewhere")
+    other = counterpart.memberships.select_related("agency").get().agency
     referral = _referral_from(other)
     Referral.objects.filter(pk=referral.pk).update(referring_agency=other)
     person_access_grant(person=referral.person, agency=other, reason="matrix")
-    user = User.objects.create(username="elsewhere-assessor")
     return {
         "referral_id": str(referral.pk),
         "person_id": str(referral.person.pk),
-        "assessment_id": str(_assessment_of(referral.person, user, other).pk),
-        **_panel_objects(other, user, referral.person),
+        "assessment_id": str(_assessment_of(referral.person, counterpart, other).pk),
+        **_panel_objects(other, counterpart, referral.person),
     }
 
 
@@ -285,8 +294,9 @@ def test_signed_in_role(
     client_as: Callable[[str], Client],
 ) -> None:
     client = client_as(role)
-    own = _own_objects(persona(role))
-    other = _other_side_objects(persona(role), own) if variant == OTHER_SIDE else _foreign_objects()
+    user = persona(role)
+    own = _own_objects(user)
+    other = _other_side_objects(user, own) if variant == OTHER_SIDE else _foreign_objects(user)
     path = _sample(pattern.route, variant, own, other)
     rule = rule_for(resolve(path.split("?")[0]).view_name)
     assert rule is not None
