@@ -27,8 +27,8 @@ from pathways.panels.services import base
 from pathways.panels.services.base import (
     PanelError,
     audit_panel,
-    locked,
-    refuse_if_closed,
+    meeting_locked,
+    meeting_refuse_if_closed,
     refuse_protected_details,
     works_for,
 )
@@ -48,8 +48,8 @@ def action_create(
     description = (description or "").strip()
     refuse_protected_details(item=item, fields={"description": description}, actor=actor)
     with transaction.atomic():
-        meeting = locked(item.meeting)
-        refuse_if_closed(meeting)
+        meeting = meeting_locked(meeting=item.meeting)
+        meeting_refuse_if_closed(meeting=meeting)
         description = (description or "").strip()
         if not description:
             raise PanelError(_("Say what the action is."))
@@ -58,7 +58,7 @@ def action_create(
                 _("%(agency)s has no seat on this panel: actions go to member agencies.")
                 % {"agency": agency.name}
             )
-        if owner is not None and not works_for(owner, agency):
+        if owner is not None and not works_for(user=owner, agency=agency):
             raise PanelError(
                 _("%(user)s does not work for %(agency)s.")
                 % {"user": owner.full_name or owner, "agency": agency.name}
@@ -75,10 +75,10 @@ def action_create(
             modified_by=actor.user,
         )
         audit_panel(
-            AuditAction.RECORD_CREATED,
-            actor,
-            "panel_action",
-            action.pk,
+            action=AuditAction.RECORD_CREATED,
+            actor=actor,
+            record_type="panel_action",
+            record_id=action.pk,
             item=str(item.pk),
             agency=agency.slug,
             owner=str(owner.pk) if owner else None,
@@ -99,7 +99,12 @@ def action_update(*, action: Action, status: str, actor: Actor) -> Action:
     action.modified_by = actor.user
     action.save(update_fields=["status", "completed_on", "modified_by", "modified_at"])
     audit_panel(
-        AuditAction.RECORD_CHANGED, actor, "panel_action", action.pk, status_from=before, status_to=status
+        action=AuditAction.RECORD_CHANGED,
+        actor=actor,
+        record_type="panel_action",
+        record_id=action.pk,
+        status_from=before,
+        status_to=status,
     )
     return action
 
@@ -128,10 +133,10 @@ def actions_chase_overdue(*, today: datetime.date, actor: Actor | None) -> list[
     Action.objects.filter(pk__in=[c.action_id for c in due]).update(last_chased_on=today)
     for chased in due:
         audit_panel(
-            AuditAction.RECORD_CHANGED,
-            actor,
-            "panel_action",
-            chased.action_id,
+            action=AuditAction.RECORD_CHANGED,
+            actor=actor,
+            record_type="panel_action",
+            record_id=chased.action_id,
             chased_on=today,
             agency=chased.agency_slug,
             due_on=chased.due_on,

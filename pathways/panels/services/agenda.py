@@ -44,7 +44,7 @@ from pathways.referrals.models import Referral
 if TYPE_CHECKING:
     from pathways.core.policy import Actor
 from pathways.panels.services import base
-from pathways.panels.services.base import PanelError, audit_panel, locked, refuse_if_closed
+from pathways.panels.services.base import PanelError, audit_panel, meeting_locked, meeting_refuse_if_closed
 
 REASON_ORDER = (
     AgendaReason.CASE_REVIEW,
@@ -320,9 +320,9 @@ def agenda_build(*, meeting: Meeting, actor: Actor) -> list[AgendaItem]:
     the rest are replaced. Refused for a panel with no members, a closed meeting or one whose date has
     passed. Queries are set-based: the cost grows with the agenda, not with the number of people.
     """
-    meeting = locked(meeting)
+    meeting = meeting_locked(meeting=meeting)
     panel = meeting.panel
-    refuse_if_closed(meeting)
+    meeting_refuse_if_closed(meeting=meeting)
     if meeting.held_on < base.today():
         raise PanelError(_("This meeting has already been held: its agenda can no longer be built."))
     if not panel.members.exists():
@@ -398,10 +398,10 @@ def agenda_build(*, meeting: Meeting, actor: Actor) -> list[AgendaItem]:
     for item in new_items:
         counts[item.reason] = counts.get(item.reason, 0) + 1
     audit_panel(
-        AuditAction.RECORD_CHANGED,
-        actor,
-        "meeting_agenda",
-        meeting.pk,
+        action=AuditAction.RECORD_CHANGED,
+        actor=actor,
+        record_type="meeting_agenda",
+        record_id=meeting.pk,
         kept=len(kept),
         replaced=replaced,
         added=len(new_items),
@@ -458,10 +458,10 @@ def nomination_create(
             modified_by=actor.user,
         )
         audit_panel(
-            AuditAction.RECORD_CREATED,
-            actor,
-            "panel_nomination",
-            nomination.pk,
+            action=AuditAction.RECORD_CREATED,
+            actor=actor,
+            record_type="panel_nomination",
+            record_id=nomination.pk,
             panel=panel.slug,
             person=str(person.pk),
             agency=agency.slug,

@@ -58,13 +58,13 @@ def refuse_protected_details(*, item: AgendaItem, fields: dict[str, str], actor:
     )
 
 
-def works_for(user: User, agency: Agency) -> bool:
+def works_for(*, user: User, agency: Agency) -> bool:
     """Whether the user holds an active membership of the agency (seats and actions go to its staff)."""
     return Membership.objects.filter(user=user, agency=agency, is_active=True, user__is_active=True).exists()
 
 
 def audit_panel(
-    action: str, actor: Actor | None, record_type: str, record_id: object, **details: Any
+    *, action: str, actor: Actor | None, record_type: str, record_id: object, **details: Any
 ) -> None:
     audit.entry_record(
         action=action,
@@ -77,11 +77,11 @@ def audit_panel(
     )
 
 
-def locked(meeting: Meeting) -> Meeting:
+def meeting_locked(*, meeting: Meeting) -> Meeting:
     """The meeting re-read under a row lock, so that deciding and closing cannot interleave."""
     return Meeting.objects.select_for_update().select_related("panel").get(pk=meeting.pk)
 
 
-def refuse_if_closed(meeting: Meeting) -> None:
+def meeting_refuse_if_closed(*, meeting: Meeting) -> None:
     if meeting.status == MeetingStatus.CLOSED:
         raise PanelError(_("The minutes of this meeting have been issued: its record can no longer change."))

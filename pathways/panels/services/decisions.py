@@ -30,8 +30,8 @@ from pathways.panels.services.base import (
     SCREENED_OUTCOMES,
     PanelError,
     audit_panel,
-    locked,
-    refuse_if_closed,
+    meeting_locked,
+    meeting_refuse_if_closed,
     refuse_protected_details,
 )
 
@@ -85,8 +85,8 @@ def decision_record(
     reasons = (reasons or "").strip()
     refuse_protected_details(item=item, fields={"reasons": reasons}, actor=actor)
     with transaction.atomic():
-        meeting = locked(item.meeting)
-        refuse_if_closed(meeting)
+        meeting = meeting_locked(meeting=item.meeting)
+        meeting_refuse_if_closed(meeting=meeting)
         panel = meeting.panel
         reasons = (reasons or "").strip()
         if outcome not in Outcome.values:
@@ -120,10 +120,10 @@ def decision_record(
         decision.save()
         decision.decided_by.set(quorum.present)
         audit_panel(
-            AuditAction.RECORD_CHANGED if existing else AuditAction.RECORD_CREATED,
-            actor,
-            "panel_decision",
-            decision.pk,
+            action=AuditAction.RECORD_CHANGED if existing else AuditAction.RECORD_CREATED,
+            actor=actor,
+            record_type="panel_decision",
+            record_id=decision.pk,
             meeting=str(meeting.pk),
             item=str(item.pk),
             outcome=outcome,

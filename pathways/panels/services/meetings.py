@@ -23,7 +23,7 @@ from pathways.panels.models import (
 if TYPE_CHECKING:
     from pathways.core.policy import Actor
 from pathways.panels.services import base
-from pathways.panels.services.base import PanelError, audit_panel, locked, refuse_if_closed
+from pathways.panels.services.base import PanelError, audit_panel, meeting_locked, meeting_refuse_if_closed
 
 
 @transaction.atomic
@@ -48,7 +48,14 @@ def meeting_schedule(*, panel: Panel, held_on: datetime.date | None = None, acto
     meeting = Meeting.objects.create(
         panel=panel, held_on=held_on, created_by=actor.user, modified_by=actor.user
     )
-    audit_panel(AuditAction.RECORD_CREATED, actor, "meeting", meeting.pk, panel=panel.slug, held_on=held_on)
+    audit_panel(
+        action=AuditAction.RECORD_CREATED,
+        actor=actor,
+        record_type="meeting",
+        record_id=meeting.pk,
+        panel=panel.slug,
+        held_on=held_on,
+    )
     return meeting
 
 
@@ -59,8 +66,8 @@ def meeting_attendance_record(
     """Record who attended: member pk -> (present, by_deputy), where present means the seat was filled and
     by_deputy that the deputy filled it (which counts as present). Members not given stay as they were.
     Recording attendance marks the meeting as held."""
-    meeting = locked(meeting)
-    refuse_if_closed(meeting)
+    meeting = meeting_locked(meeting=meeting)
+    meeting_refuse_if_closed(meeting=meeting)
     members = {str(m.pk): m for m in meeting.panel.members.select_related("agency")}
     unknown = [pk for pk in attendance if str(pk) not in members]
     if unknown:
@@ -81,10 +88,10 @@ def meeting_attendance_record(
     meeting.modified_by = actor.user
     meeting.save(update_fields=["status", "modified_by", "modified_at"])
     audit_panel(
-        AuditAction.RECORD_CHANGED,
-        actor,
-        "meeting_attendance",
-        meeting.pk,
+        action=AuditAction.RECORD_CHANGED,
+        actor=actor,
+        record_type="meeting_attendance",
+        record_id=meeting.pk,
         present=sum(1 for present, by_deputy in attendance.values() if present or by_deputy),
         recorded=len(attendance),
     )
@@ -94,8 +101,8 @@ def meeting_attendance_record(
 def meeting_close(*, meeting: Meeting, actor: Actor) -> Meeting:
     """Issue the minutes: the items' decisions and actions are fixed from now on (actions' statuses still
     move). Referrals in that the meeting did not decide go back to wait for the next one."""
-    meeting = locked(meeting)
-    refuse_if_closed(meeting)
+    meeting = meeting_locked(meeting=meeting)
+    meeting_refuse_if_closed(meeting=meeting)
     undecided = meeting.items.filter(decision__isnull=True)
     decided_people = meeting.items.filter(decision__isnull=False, person__isnull=False).values("person_id")
     carried = (
@@ -107,10 +114,10 @@ def meeting_close(*, meeting: Meeting, actor: Actor) -> Meeting:
     meeting.modified_by = actor.user
     meeting.save(update_fields=["status", "modified_by", "modified_at"])
     audit_panel(
-        AuditAction.RECORD_CHANGED,
-        actor,
-        "meeting",
-        meeting.pk,
+        action=AuditAction.RECORD_CHANGED,
+        actor=actor,
+        record_type="meeting",
+        record_id=meeting.pk,
         status=MeetingStatus.CLOSED,
         items=meeting.items.count(),
         undecided=undecided.count(),

@@ -76,10 +76,10 @@ def panels_load(*, path: Path, actor: Actor | None = None) -> list[Panel]:
         .update(is_active=False)
     )
     audit_panel(
-        AuditAction.REGION_LOADED,
-        actor,
-        "panels",
-        region.slug,
+        action=AuditAction.REGION_LOADED,
+        actor=actor,
+        record_type="panels",
+        record_id=region.slug,
         sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
         panels=len(panels),
         made_inactive=retired,
@@ -103,7 +103,7 @@ def panel_member_add(
         raise PanelError(_("Choose the member's role on the panel."))
     if not agency.is_active:
         raise PanelError(_("%(agency)s is no longer active.") % {"agency": agency.name})
-    if not works_for(user, agency):
+    if not works_for(user=user, agency=agency):
         raise PanelError(
             _("%(user)s does not work for %(agency)s.")
             % {"user": user.full_name or user, "agency": agency.name}
@@ -111,7 +111,7 @@ def panel_member_add(
     if deputy is not None:
         if deputy == user:
             raise PanelError(_("A deputy must be someone other than the member."))
-        if not works_for(deputy, agency):
+        if not works_for(user=deputy, agency=agency):
             raise PanelError(
                 _("The deputy must also work for %(agency)s.") % {"agency": agency.name},
             )
@@ -119,10 +119,10 @@ def panel_member_add(
         raise PanelError(_("%(user)s already has a seat on this panel.") % {"user": user.full_name or user})
     member = PanelMember.objects.create(panel=panel, agency=agency, user=user, deputy=deputy, role=role)
     audit_panel(
-        AuditAction.RECORD_CREATED,
-        actor,
-        "panel_member",
-        member.pk,
+        action=AuditAction.RECORD_CREATED,
+        actor=actor,
+        record_type="panel_member",
+        record_id=member.pk,
         panel=panel.slug,
         agency=agency.slug,
         role=role,
