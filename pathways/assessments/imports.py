@@ -30,7 +30,7 @@ from pathways.assessments.marac import MaracInputError
 from pathways.assessments.models import Assessment, AssessmentStatus, Context, InstrumentVersion
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
-from pathways.core.csvimport import ImportFailed, ImportProblem, RowChecker, open_rows, read_header
+from pathways.core.csvimport import ImportFailed, RowChecker, open_rows, read_header
 from pathways.core.policy import Actor, Perm, allows
 from pathways.people.models import Person
 from pathways.people.selectors import people_for
@@ -82,7 +82,7 @@ class _Row:
 # --- checking ------------------------------------------------------------------------------------------
 
 
-class _Checker(RowChecker[_Row | None]):
+class _Checker(RowChecker[_Row]):
     def __init__(
         self, actor: Actor, name: str, header: dict[str, int], records: list[tuple[int, list[str]]]
     ) -> None:
@@ -215,13 +215,7 @@ def import_dash(*, actor: Actor, path: Path) -> int:
     )
     body = [(line, cells) for line, cells in records[1:] if any(c.strip() for c in cells)]
     checker = _Checker(actor, name, header, body)
-    rows = [row for line, cells in body if (row := checker.check(line, cells)) is not None]
-    if checker.problems:
-        raise DashImportError(checker.problems)
-    if not rows:
-        raise DashImportError(
-            [ImportProblem(name, None, "", "the file has a header row but no rows below it")]
-        )
+    rows = checker.check_all(body, file=file, error=DashImportError, what="rows")
 
     now = timezone.now()
     assessments = [

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import gc
 import json
 import queue
 import threading
@@ -41,6 +40,7 @@ from pathways.assessments.services import (
 )
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
+from pathways.core.memory import cycle_collection_paused
 from pathways.core.policy import Actor
 from pathways.directory.models import Area, Region
 from pathways.people.models import Person
@@ -52,19 +52,6 @@ MAX_BATCH = 20_000
 # SQLite's page cache for the run (KiB; 2 MiB by default): changed pages stay in memory rather than being
 # spilled to the file, each spill syncing the journal, again and again. Set back afterwards.
 SQLITE_CACHE_KIB = 256 * 1024
-
-
-@contextlib.contextmanager
-def _without_cycle_collection() -> Iterator[None]:
-    """Pause the cycle collector, which otherwise rescans the many short-lived dicts a run makes (as in
-    referrals.imports). Nothing here makes reference cycles; memory is freed as each batch is dropped."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @contextlib.contextmanager
@@ -157,7 +144,7 @@ def recompute_results(
     definitions: dict[int, Instrument] = {v.pk: instrument_definition(version=v) for v in versions}
     if instrument is not None and not definitions:
         raise AssessmentError(_("No such instrument is loaded."))
-    with _without_cycle_collection(), _larger_sqlite_cache(), transaction.atomic():
+    with cycle_collection_paused(), _larger_sqlite_cache(), transaction.atomic():
         checked, changed, skipped = _recompute(definitions, batch_size)
         audit.entry_record(
             action=AuditAction.RECORD_CHANGED,

@@ -26,7 +26,7 @@ import datetime
 import hashlib
 import io
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Generic, TypeVar
@@ -343,8 +343,36 @@ class RowChecker(Generic[Row]):
         self._cells: list[str] = []
         self._found: list[tuple[int, int, Problem]] = []
 
-    def read_row(self) -> Row:
+    def read_row(self) -> Row | None:
+        """The row made of the current record's values, or None when they cannot make one."""
         raise NotImplementedError
+
+    def check_all(
+        self, records: Iterable[Record], *, file: CsvRows, error: type[ImportFailed], what: str
+    ) -> list[Row]:
+        """Every record below the header checked, blank ones skipped: the rows, or `error` listing every
+        problem (and then any found reading the rest of the file). Nothing is kept once a row has failed,
+        since the file is then refused whole; a file with no rows below its header is refused too."""
+        rows: list[Row] = []
+        try:
+            for line, cells in records:
+                if not any(c.strip() for c in cells):
+                    continue  # a blank line, or a spreadsheet's row of empty cells
+                row = self.check(line, cells)
+                if self.problems:
+                    rows = []
+                elif row is not None:
+                    rows.append(row)
+        except error as exc:  # unreadable CSV: reported after the rows checked so far
+            raise error(self.problems + exc.problems) from None
+        if self.problems:
+            raise error(self.problems)
+        file.check_unchanged()
+        if not rows:
+            raise error(
+                [ImportProblem(self.name, None, "", f"the file has a header row but no {what} below it")]
+            )
+        return rows
 
     def check(self, line: int, cells: list[str]) -> Row | None:
         wrong_width = width_problem(self.name, line, cells, self.width)

@@ -89,7 +89,7 @@ class _Row:
         return hashlib.sha256("\x1f".join(values).encode()).hexdigest()
 
 
-class _Checker(RowChecker[_Row | None]):
+class _Checker(RowChecker[_Row]):
     def __init__(self, name: str, header: dict[str, int], region: Region, offences: Iterable[str]) -> None:
         super().__init__(name, header)
         self.region = region
@@ -251,23 +251,7 @@ def import_police_extract(*, actor: Actor, path: Path, region: Region) -> Police
             ]
         )
     checker = _Checker(name, header, region, model_of(version).gravity.offences)
-    rows: list[_Row] = []
-    try:
-        for line, cells in records:
-            if not any(c.strip() for c in cells):
-                continue  # a blank line, or a spreadsheet's row of empty cells
-            row = checker.check(line, cells)
-            if row is not None:
-                rows.append(row)
-    except PoliceImportError as exc:  # unreadable CSV: report it after the rows checked so far
-        raise PoliceImportError(checker.problems + exc.problems) from None
-    if checker.problems:
-        raise PoliceImportError(checker.problems)
-    file.check_unchanged()
-    if not rows:
-        raise PoliceImportError(
-            [ImportProblem(name, None, "", "the file has a header row but no rows below it")]
-        )
+    rows = checker.check_all(records, file=file, error=PoliceImportError, what="rows")
 
     people = _people_by_reference({r.perpetrator_ref for r in rows} | {r.victim_ref for r in rows})
     with transaction.atomic():

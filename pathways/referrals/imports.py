@@ -13,11 +13,9 @@ that they can be shown on a terminal or logged safely.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-import gc
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -31,6 +29,7 @@ from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
 from pathways.core.access import Side
 from pathways.core.csvimport import ImportFailed, ImportProblem, RowChecker, open_rows, read_header
+from pathways.core.memory import cycle_collection_paused
 from pathways.core.policy import Actor, Perm, agency_may_see_side, allows
 from pathways.directory.choices import ReferralRoute
 from pathways.directory.models import Area
@@ -380,20 +379,6 @@ def _write_batch(actor: Actor, rows: list[_Row], references: list[str], note: st
     return len(relationships)
 
 
-@contextlib.contextmanager
-def _without_cycle_collection() -> Iterator[None]:
-    """Pause Python's cycle collector, which otherwise rescans the hundreds of thousands of live objects a
-    large import holds again and again (a quarter of the time). Nothing here makes reference cycles;
-    memory is still freed as each batch is dropped, and the collector resumes afterwards."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def import_referrals(*, actor: Actor, path: Path) -> ImportResult:
     """Record every referral in the CSV file as received, made by the actor's agency; or, if any row has a
     problem, raise ReferralImportError listing every problem and write nothing.
@@ -402,7 +387,7 @@ def import_referrals(*, actor: Actor, path: Path) -> ImportResult:
     """
     if not allows(actor, Perm.REFERRAL_CHANGE) or actor.agency is None:
         raise PermissionDenied("Your role does not let you record referrals.")
-    with _without_cycle_collection():
+    with cycle_collection_paused():
         return _import(actor, Path(path))
 
 
@@ -423,25 +408,7 @@ def _import(actor: Actor, path: Path) -> ImportResult:
         one_row_per="referral",
     )
     checker = _RowChecker(name, header, {a.slug: a for a in Area.objects.all()})
-    rows: list[_Row] = []
-    try:
-        for line, cells in records:
-            if not any(c.strip() for c in cells):
-                continue  # a blank line, or a spreadsheet's row of empty cells
-            row = checker.check(line, cells)
-            if checker.problems:
-                rows = []  # the file is rejected: keep nothing
-            elif row is not None:
-                rows.append(row)
-    except ReferralImportError as exc:  # unreadable CSV: report it after the rows checked so far
-        raise ReferralImportError(checker.problems + exc.problems) from None
-    if checker.problems:
-        raise ReferralImportError(checker.problems)
-    file.check_unchanged()
-    if not rows:
-        raise ReferralImportError(
-            [ImportProblem(name, None, "", "the file has a header row but no referrals below it")]
-        )
+    rows = checker.check_all(records, file=file, error=ReferralImportError, what="referrals")
 
     note = EVENT_NOTE.format(name=name)[:2000]
     used: set[str] = set()
