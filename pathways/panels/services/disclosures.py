@@ -21,12 +21,13 @@ from pathways.core.policy import (
 )
 from pathways.core.sealedtext import mentions
 from pathways.panels.choices import LawfulBasis, MeetingStatus
-from pathways.panels.models import AgendaItem, Disclosure, Meeting, PanelMember
+from pathways.panels.models import AgendaItem, Disclosure, PanelMember
 
 if TYPE_CHECKING:
     pass
 from pathways.panels.papers import item_on_perpetrator_panel, item_run_by
 from pathways.panels.protected import protected_markers
+from pathways.panels.services.base import meeting_locked
 
 
 class SharingError(Exception):
@@ -104,7 +105,7 @@ def disclosure_record(
         )
     with transaction.atomic():
         # Under the meeting's row lock, so that a disclosure and the minutes being issued cannot interleave.
-        meeting = Meeting.objects.select_for_update().get(pk=item.meeting_id)
+        meeting = meeting_locked(meeting=item.meeting)
         if meeting.status == MeetingStatus.CLOSED:
             raise SharingError(_("The minutes of this meeting are issued: nothing more can be shared at it."))
         disclosure = Disclosure.objects.create(
