@@ -1,5 +1,5 @@
-"""The tests' fixtures: the region loaded once per database, personas by role and the demo's cast. The
-builders they use, and every app's tests use, are in pathways.factories."""
+"""The tests' fixtures: the region loaded once per database and the demo's cast, by login (`cast`) or by
+role (`persona`, `client_as`). The builders every app's tests use are in pathways.factories."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from django.test import Client
 
 from pathways.accounts.models import User
 from pathways.assessments.services import instruments_load
-from pathways.core.access import AgencyType, Role
+from pathways.core.access import Role
 from pathways.directory.models import Region
 from pathways.directory.services import region_load
-from pathways.factories import cast_load, make_agency, make_user, sign_in
+from pathways.factories import cast_get, cast_load, sign_in
 from pathways.police.rfg import load_rfg_model
 from pathways.referrals.services import triage_rules_load
 
@@ -39,6 +39,8 @@ class FastArgon2PasswordHasher(Argon2PasswordHasher):
 
 def pytest_configure(config: pytest.Config) -> None:
     settings.PASSWORD_HASHERS = ["pathways.conftest.FastArgon2PasswordHasher"]
+    # Each demo login gets ten backup codes; at the production cost the cast alone takes seconds to load.
+    settings.BACKUP_CODE_ITERATIONS = 10
 
 
 def _region_load() -> None:
@@ -80,35 +82,16 @@ def cast_preloaded(django_db_setup: None, django_db_blocker: Any) -> Iterator[No
         around.__exit__(None, None, None)
 
 
-ROLE_AGENCY = {
-    Role.PRACTITIONER: AgencyType.PERPETRATOR_SERVICE,
-    Role.MANAGER: AgencyType.PERPETRATOR_SERVICE,
-    Role.PANEL_COORDINATOR: AgencyType.OTHER,
-    Role.PANEL_CHAIR: AgencyType.POLICE,
-    Role.COMMISSIONER: AgencyType.COMMISSIONER,
-    Role.AUDITOR: AgencyType.OTHER,
-    Role.ADMINISTRATOR: AgencyType.OTHER,
-}
-
-
 @pytest.fixture
-def persona(db: None) -> Callable[[str], User]:
-    """`persona(Role.AUDITOR)` gives a user with that role at an agency of a fitting type."""
-    made: dict[str, User] = {}
-
-    def build(role: str) -> User:
-        if role not in made:
-            agency = make_agency(f"agency-{role}".replace("_", "-"), ROLE_AGENCY[Role(role)])
-            made[role] = make_user(
-                f"user-{role}".replace("_", "-"), agency, role, totp=role != Role.COMMISSIONER
-            )
-        return made[role]
-
-    return build
+def persona(cast_persona: Callable[[str], User]) -> Callable[[str], User]:
+    """`persona(Role.AUDITOR)`: the cast's login with that role (`ROLE_LOGIN`)."""
+    return cast_persona
 
 
 @pytest.fixture
 def client_as(persona: Callable[[str], User]) -> Callable[[str], Client]:
+    """`client_as(Role.AUDITOR)`: a signed-in session as the cast's login with that role."""
+
     def build(role: str) -> Client:
         return sign_in(Client(), persona(role))
 
@@ -116,14 +99,21 @@ def client_as(persona: Callable[[str], User]) -> Callable[[str], Client]:
 
 
 @pytest.fixture
-def cast(region: None) -> dict[str, User]:
+def cast(cast_preloaded: None, region: None) -> dict[str, User]:
     """The demo's cast (README): the region's agencies and one login per role, seated on the demo MARAC
     and MATAC, each with a counterpart elsewhere (`<login>-elsewhere`) and an `outsider`, by username
-    (pathways.factories)."""
+    (pathways.factories). Written once for the module (`cast_preloaded`), as `persona`'s are."""
+    return cast_get()
+
+
+@pytest.fixture
+def cast_committed(transactional_db: None, region: None) -> dict[str, User]:
+    """The cast written for one test and committed, for a browser test: its live server reads only what is
+    committed, and the transactional database is emptied after it."""
     return cast_load()
 
 
-# The cast's login for each role, at an agency of the type `ROLE_AGENCY` gives that role.
+# The cast's login for each role.
 ROLE_LOGIN = {
     Role.PRACTITIONER: "practitioner",
     Role.MANAGER: "manager",

@@ -5,11 +5,12 @@ with a foreign counterpart, `<login>-elsewhere`: the same role at another agency
 has nothing to do with the cast's families, and an `outsider` at an agency with no part in them at all.
 A test that shows what a login may do can show, with the counterpart, that the same role elsewhere may
 not. Builders for records that need the rules go through the services (`referrals.tests.factories`,
-`panels.tests.meeting_factories`); these make the accounts and people they start from.
+`panels.tests.factories`); these make the accounts and people they start from.
 """
 
 from __future__ import annotations
 
+import itertools
 from functools import lru_cache
 from typing import Any
 
@@ -21,11 +22,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from pathways.accounts.models import Agency, Membership, User
 from pathways.core.access import AgencyType, Role, Side
 from pathways.core.policy import Actor
-from pathways.demo.cast import USERS, load_demo_accounts
-from pathways.directory.models import Area
+from pathways.demo.cast import DEMO_PASSWORD, USERS, load_demo_accounts
+from pathways.directory.models import Area, Service
 from pathways.people.models import Person
 
-PASSWORD = "correct-horse-battery-staple"  # noqa: S105
+# Every test login signs in with the demo's password, the cast and the users a test builds alike.
+PASSWORD = DEMO_PASSWORD
 
 # Each counterpart's agency: another of the same type, in the Vale, which runs no service and sits on no
 # panel, so that whatever the cast's agencies own, it owns nothing of.
@@ -36,11 +38,19 @@ ELSEWHERE = {
     "rise-cardiff": ("vale-victim-service", AgencyType.VICTIM_SERVICE),
     "drive-cardiff": ("vale-perpetrator-service", AgencyType.PERPETRATOR_SERVICE),
     "clear-cardiff": ("vale-perpetrator-service", AgencyType.PERPETRATOR_SERVICE),
+    "cardiff-vale-intake": ("vale-perpetrator-service", AgencyType.PERPETRATOR_SERVICE),
     "marac-cardiff": ("marac-vale", AgencyType.OTHER),
     "vawdasv-regional-team": ("gwent-regional-team", AgencyType.COMMISSIONER),
     "pathways-governance": ("gwent-governance", AgencyType.OTHER),
 }
 OUTSIDER_AGENCY = ("housing-association", AgencyType.HOUSING)
+# Every username the cast holds: the demo's logins, their counterparts and the outsider.
+CAST_LOGINS = (
+    *(p.username for p in USERS),
+    *(f"{p.username}-elsewhere" for p in USERS),
+    "outsider",
+)
+_numbers = itertools.count(1)
 
 
 @lru_cache(maxsize=1)
@@ -60,7 +70,15 @@ def agency_get_or_make(slug: str, kind: str, areas: list[str] | None = None) -> 
     return Agency.objects.filter(slug=slug).first() or make_agency(slug, kind, areas)
 
 
-def make_user(username: str, agency: Agency, role: str, *, totp: bool = True) -> User:
+def agency_running(slug: str, kind: str, *services: str) -> Agency:
+    """An agency across the region running the region's `services` (slugs): for a type of agency the cast
+    has none of. Use a slug the cast's agencies (`pathways.demo.cast.AGENCIES`, `ELSEWHERE`) do not."""
+    agency = make_agency(slug, kind, ["cardiff", "vale-of-glamorgan"])
+    agency.services.set(Service.objects.filter(slug__in=services))
+    return agency
+
+
+def make_user(username: str, agency: Agency, role: str = Role.PRACTITIONER, *, totp: bool = True) -> User:
     user = User.objects.create(username=username, password=_password_hash(), full_name=username.title())
     Membership.objects.create(user=user, agency=agency, role=role)
     if totp:
@@ -68,8 +86,18 @@ def make_user(username: str, agency: Agency, role: str, *, totp: bool = True) ->
     return user
 
 
+def make_staff(agency: Agency, role: str = Role.PRACTITIONER) -> User:
+    """Another user at the agency, numbered: for a test that needs someone beside the cast's login there
+    (a deputy, a colleague without a seat)."""
+    return make_user(f"{agency.slug}-{role}-{next(_numbers)}".replace("_", "-"), agency, role)
+
+
 def actor_of(user: User) -> Actor:
     return Actor(user=user, membership=user.memberships.select_related("agency").get())
+
+
+def agency_of(user: User) -> Agency:
+    return user.memberships.select_related("agency").get().agency
 
 
 def sign_in(client: Client, user: User) -> Client:
@@ -105,3 +133,25 @@ def cast_load() -> dict[str, User]:
     slug, kind = OUTSIDER_AGENCY
     cast["outsider"] = make_user("outsider", make_agency(slug, kind, ["cardiff"]), Role.PRACTITIONER)
     return cast
+
+
+def date_fields(name: str, iso: str) -> dict[str, str]:
+    """A date as a form posts it from GOV.UK's three boxes: `<name>_day`, `_month` and `_year`."""
+    year, month, day = iso.split("-")
+    return {f"{name}_day": day, f"{name}_month": month, f"{name}_year": year}
+
+
+# The questions about behaviour and history as a referrer answers them when nothing is of concern.
+NO_CONCERNS = {
+    "been_to_marac": "no",
+    "entrenched_behaviour": "no",
+    "convictions_or_orders": "no",
+    "serial_behaviour": "no",
+    "mutual_violence": "no",
+    "sexual_harm_concern": "no",
+}
+
+
+def cast_get() -> dict[str, User]:
+    """The cast `cast_load` wrote, by username, read back (for tests whose module loaded it once)."""
+    return {u.username: u for u in User.objects.filter(username__in=CAST_LOGINS)}

@@ -121,6 +121,10 @@ INSTALLED_APPS = [
     "pathways.demo",
 ]
 
+# What other apps know of a person that changes triage (referrals.services.triage_case_facts): the police
+# data's serial flag. Named here because triage sits below those apps in the layers.
+TRIAGE_FACT_SOURCES = ["pathways.police.selectors.person_triage_facts"]
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # First, so that every audit entry a request writes, even a refused one's, has its client address.
@@ -180,6 +184,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+# PBKDF2 rounds for each stored backup code (accounts/backup_codes.py): a guess costs this many hashes.
+BACKUP_CODE_ITERATIONS = 100_000
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},

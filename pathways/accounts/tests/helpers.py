@@ -10,7 +10,8 @@ from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from pathways.factories import PASSWORD
+from pathways.accounts.models import User
+from pathways.factories import PASSWORD, make_user
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
@@ -30,6 +31,13 @@ ADMIN_URL = "/en/admin/"
 WRONG_CREDENTIALS = "Enter a correct username and password. Both are case-sensitive."
 WRONG_CODE = "That code is not right, or it has already been used."
 ERROR_SUMMARY = "There is a problem"
+
+
+def newly_joined(colleague: User) -> User:
+    """Someone just given the same role at a cast login's agency, who has not yet set up an authenticator
+    app: no one in the cast is without one."""
+    membership = colleague.memberships.select_related("agency").get()
+    return make_user("new-starter", membership.agency, membership.role, totp=False)
 
 
 def current_code(device: TOTPDevice) -> str:

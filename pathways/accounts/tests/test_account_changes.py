@@ -4,6 +4,7 @@ administrator, who is neither the one who asked nor the account's holder."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,8 +20,8 @@ from pathways.accounts.tests.helpers import give_password, page_text
 from pathways.audit.choices import AuditAction
 from pathways.audit.models import AuditEntry
 from pathways.audit.services import chain_first_break
-from pathways.core.access import AgencyType, Role
-from pathways.factories import PASSWORD, make_agency, make_user, sign_in
+from pathways.core.access import Role
+from pathways.factories import PASSWORD, sign_in
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
@@ -45,17 +46,20 @@ class Office:
 
 
 @pytest.fixture
-def office(db: None) -> Office:
-    """Three administrators, a victim service and one of its workers."""
-    governance = make_agency("governance", AgencyType.OTHER)
-    rise = make_agency("rise", AgencyType.VICTIM_SERVICE)
+def office(cast_preloaded: None, region: None) -> Office:
+    """The cast's three administrators (the two at Pathways governance and the one elsewhere), RISE
+    Cardiff and its IDVA."""
+    users = {
+        u.username: u
+        for u in User.objects.filter(username__in=["admin", "admin2", "admin-elsewhere", "idva"])
+    }
     return Office(
-        governance=governance,
-        rise=rise,
-        first=make_user("admin-one", governance, Role.ADMINISTRATOR),
-        second=make_user("admin-two", governance, Role.ADMINISTRATOR),
-        third=make_user("admin-three", governance, Role.ADMINISTRATOR),
-        idva=make_user("idva", rise, Role.PRACTITIONER),
+        governance=Agency.objects.get(slug="pathways-governance"),
+        rise=Agency.objects.get(slug="rise-cardiff"),
+        first=users["admin"],
+        second=users["admin2"],
+        third=users["admin-elsewhere"],
+        idva=users["idva"],
     )
 
 
@@ -147,7 +151,7 @@ def test_a_role_with_personal_data_waits_for_a_second_administrator(office: Offi
     assert change.status == ChangeStatus.PENDING
     assert not newcomer.memberships.exists()
     page = page_text(first.get(change.get_absolute_url()))
-    assert "Give the role Practitioner at Rise" in page
+    assert "Give the role Practitioner at RISE Cardiff" in page
     assert "You asked for this change, so another administrator must approve or reject it." in page
     assert "Approve and make the change" not in page
 
@@ -163,8 +167,8 @@ def test_a_role_with_personal_data_waits_for_a_second_administrator(office: Offi
         Role.PRACTITIONER,
         True,
     )
-    assert [e.actor_username for e in _admin_changes("requested")] == ["admin-one"]
-    assert [e.actor_username for e in _admin_changes("approved")] == ["admin-two"]
+    assert [e.actor_username for e in _admin_changes("requested")] == ["admin"]
+    assert [e.actor_username for e in _admin_changes("approved")] == ["admin2"]
     added = _admin_changes("added")
     assert [(e.record_type, e.record_id) for e in added] == [("accounts.membership", str(membership.pk))]
     assert chain_first_break() is None
@@ -187,7 +191,7 @@ def test_an_administrator_cannot_approve_their_own_request(office: Office) -> No
     assert not _admin_changes("approved")
     refused = _admin_changes("refused")
     assert [(e.actor_username, e.record_id, e.details["why"]) for e in refused] == [
-        ("admin-one", str(change.pk), "own_request")
+        ("admin", str(change.pk), "own_request")
     ]
 
 
@@ -253,7 +257,7 @@ def test_a_rejected_change_changes_nothing(office: Office) -> None:
     change.refresh_from_db()
     assert (change.status, change.decision_note) == (ChangeStatus.REJECTED, "Not asked for by her manager")
     assert TOTPDevice.objects.filter(user=office.idva).exists()
-    assert [e.actor_username for e in _admin_changes("rejected")] == ["admin-two"]
+    assert [e.actor_username for e in _admin_changes("rejected")] == ["admin2"]
     again = _decide(office.client(office.third), change, "approve")
     assert again.status_code == 409
     assert "This change has already been rejected." in page_text(again)
@@ -294,7 +298,7 @@ def test_a_role_already_held_is_not_asked_for(office: Office) -> None:
     )
 
     assert response.status_code == 409
-    assert "Idva already has that role at Rise." in page_text(response)
+    assert "Nia Evans (IDVA) already has that role at RISE Cardiff." in page_text(response)
     assert not AccountChange.objects.exists()
 
 
@@ -337,8 +341,8 @@ def test_the_list_shows_what_waits_for_whom(office: Office) -> None:
     assert "There is nothing waiting for your decision." in mine
     assert "Waiting for another administrator" in mine
     assert (
-        "Waiting for your decision Account Change Asked for by Asked on Idva idva Reset the password"
-        in theirs
+        "Waiting for your decision Account Change Asked for by Asked on "
+        "Nia Evans (IDVA) idva Reset the password" in theirs
     )
 
 
@@ -389,11 +393,12 @@ def test_a_bad_decision_is_refused(office: Office) -> None:
 
 
 @pytest.mark.parametrize("role", [Role.PRACTITIONER, Role.AUDITOR, Role.COMMISSIONER])
-def test_other_roles_cannot_reach_the_pages(office: Office, role: str) -> None:
+def test_other_roles_cannot_reach_the_pages(
+    office: Office, client_as: Callable[[str], Client], role: str
+) -> None:
     _ask(office.client(office.first), office.idva, ChangeKind.RESET_PASSWORD)
     change = _change(office.idva, ChangeKind.RESET_PASSWORD)
-    other = make_user(f"someone-{role}", make_agency(f"agency-{role}", AgencyType.OTHER), role)
-    client = sign_in(Client(), other)
+    client = client_as(role)
 
     for url in (LIST_URL, NEW_URL, change.get_absolute_url()):
         assert client.get(url).status_code == 403

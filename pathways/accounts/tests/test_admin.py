@@ -80,7 +80,7 @@ def test_adding_an_agency_in_the_admin_is_audited(client_as: Callable[[str], Cli
     assert entry.record_type == "accounts.agency"
     assert entry.record_id == str(agency.pk)
     assert entry.details == {"change": "added"}
-    assert entry.actor_username == "user-administrator"
+    assert entry.actor_username == "admin"
     assert entry.role == Role.ADMINISTRATOR
     assert chain_first_break() is None
 

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from axes.models import AccessAttempt
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from pathways.accounts import services
 from pathways.accounts.admin import admin_site
 from pathways.accounts.models import AccountChange, Agency, Membership, User
 from pathways.accounts.tests.helpers import ADMIN_URL, give_password, page_text
-from pathways.core.access import AgencyType, Role
-from pathways.factories import make_agency, make_user, sign_in
+from pathways.core.access import Role
+from pathways.factories import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -22,25 +23,24 @@ MEMBERSHIP_ADD = ADMIN_URL + "accounts/membership/add/"
 
 
 @pytest.fixture
-def governance(db: None) -> Agency:
-    return make_agency("governance", AgencyType.OTHER)
+def admin(persona: Callable[[str], User]) -> User:
+    return persona(Role.ADMINISTRATOR)
 
 
 @pytest.fixture
-def rise(db: None) -> Agency:
-    return make_agency("rise", AgencyType.VICTIM_SERVICE)
+def governance(admin: User) -> Agency:
+    return admin.memberships.get().agency
 
 
 @pytest.fixture
-def admin(governance: Agency) -> User:
-    return make_user("admin-one", governance, Role.ADMINISTRATOR)
+def idva(cast_preloaded: None, region: None) -> User:
+    """The cast's IDVA, with an authenticator app and backup codes."""
+    return User.objects.get(username="idva")
 
 
 @pytest.fixture
-def idva(rise: Agency) -> User:
-    user = make_user("idva", rise, Role.PRACTITIONER)
-    services.backup_codes_replace(user=user)
-    return user
+def rise(idva: User) -> Agency:
+    return idva.memberships.get().agency
 
 
 @pytest.fixture
@@ -97,8 +97,10 @@ def test_a_role_without_personal_data_can_be_given_directly(browser: Client, gov
     assert Membership.objects.get(user=newcomer).role == Role.AUDITOR
 
 
-def test_raising_a_role_needs_approval_but_lowering_it_does_not(browser: Client, governance: Agency) -> None:
-    auditor = make_user("auditor", governance, Role.AUDITOR)
+def test_raising_a_role_needs_approval_but_lowering_it_does_not(
+    browser: Client, persona: Callable[[str], User], governance: Agency
+) -> None:
+    auditor = persona(Role.AUDITOR)
     membership = Membership.objects.get(user=auditor)
     url = f"{ADMIN_URL}accounts/membership/{membership.pk}/change/"
 
@@ -147,7 +149,7 @@ def test_own_memberships_and_account_are_read_only(browser: Client, admin: User)
     )
     response = browser.post(
         f"{ADMIN_URL}accounts/user/{admin.pk}/change/",
-        {"username": "admin-one", "full_name": "x", "email": "", "is_active": "on"},
+        {"username": "admin", "full_name": "x", "email": "", "is_active": "on"},
     )
     assert response.status_code == 403
     own.refresh_from_db()
@@ -167,7 +169,7 @@ def test_the_user_page_adds_no_membership(browser: Client, idva: User, governanc
             "is_active": "on",
             f"{prefix}-TOTAL_FORMS": "1",
             f"{prefix}-INITIAL_FORMS": "0",
-            f"{prefix}-0-agency": str(Agency.objects.get(slug="rise").pk),
+            f"{prefix}-0-agency": str(Agency.objects.get(slug="rise-cardiff").pk),
             f"{prefix}-0-role": Role.PRACTITIONER,
             f"{prefix}-0-is_active": "on",
         },
@@ -197,7 +199,7 @@ def test_reactivating_an_account_with_personal_data_needs_approval(browser: Clie
 
     response = browser.post(
         f"{ADMIN_URL}accounts/user/{idva.pk}/change/",
-        {"username": "idva", "full_name": "Idva", "email": "", "is_active": "on"},
+        {"username": "idva", "full_name": "Nia Evans (IDVA)", "email": "", "is_active": "on"},
     )
 
     assert response.status_code == 200
@@ -238,8 +240,6 @@ def test_own_lockout_cannot_be_lifted_but_anothers_can(browser: Client, admin: U
 
 def test_every_registered_admin_guards_access_and_second_factors(admin: User, idva: User) -> None:
     """A model added to the admin later must be thought about here: the test names every one."""
-    from django.test import RequestFactory
-
     request = RequestFactory().get(ADMIN_URL)
     request.user = admin
     request.user.is_verified = lambda: True  # type: ignore[attr-defined]

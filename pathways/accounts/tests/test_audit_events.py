@@ -17,13 +17,13 @@ from pathways.accounts.tests.helpers import (
     current_code,
     give_code,
     give_password,
+    newly_joined,
     wrong_code,
 )
 from pathways.audit.choices import AuditAction
 from pathways.audit.models import AuditEntry
 from pathways.audit.services import chain_first_break
-from pathways.core.access import AgencyType, Role
-from pathways.factories import make_agency, make_user
+from pathways.core.access import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +46,7 @@ def test_sign_in_is_audited(persona: Callable[[str], User]) -> None:
     assert chain_first_break() is None
 
 
-@pytest.mark.parametrize("username", ["user-practitioner", "no-such-person"])
+@pytest.mark.parametrize("username", ["practitioner", "no-such-person"])
 def test_failed_sign_in_is_audited_for_known_and_unknown_names(
     persona: Callable[[str], User], username: str
 ) -> None:
@@ -109,9 +109,8 @@ def test_backup_code_use_is_audited_with_the_number_left(persona: Callable[[str]
     assert chain_first_break() is None
 
 
-def test_setting_up_a_second_factor_is_audited(db: None) -> None:
-    agency = make_agency("clear", AgencyType.PERPETRATOR_SERVICE)
-    user = make_user("new-starter", agency, Role.PRACTITIONER, totp=False)
+def test_setting_up_a_second_factor_is_audited(persona: Callable[[str], User]) -> None:
+    user = newly_joined(persona(Role.PRACTITIONER))
     client = Client()
     give_password(client, user.username)
     client.get(ENROL_URL)

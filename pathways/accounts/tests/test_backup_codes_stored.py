@@ -7,10 +7,12 @@ from collections.abc import Callable
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.test import Client, override_settings
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from pathways.accounts import services
+from pathways.accounts.backup_codes import backup_code_digest
 from pathways.accounts.models import User
 from pathways.accounts.tests.helpers import REFERRALS_URL, VERIFY_URL, give_code, give_password
 from pathways.core.access import Role
@@ -47,8 +49,6 @@ def test_a_stored_digest_does_not_sign_in(persona: Callable[[str], User]) -> Non
 
 
 def test_the_same_code_for_two_people_is_stored_differently(persona: Callable[[str], User]) -> None:
-    from pathways.accounts.backup_codes import backup_code_digest
-
     one, other = persona(Role.PRACTITIONER), persona(Role.MANAGER)
 
     assert backup_code_digest(user_id=one.pk, code="abcd2345") != backup_code_digest(
@@ -57,8 +57,6 @@ def test_the_same_code_for_two_people_is_stored_differently(persona: Callable[[s
 
 
 def test_codes_keep_working_while_the_secret_key_is_rotated(persona: Callable[[str], User]) -> None:
-    from django.conf import settings
-
     user = persona(Role.PRACTITIONER)
     codes = services.backup_codes_replace(user=user)
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from pathways.accounts.models import Membership, User
+from pathways.accounts.models import Agency, Membership, User
 from pathways.accounts.tests.helpers import (
     CHOOSE_URL,
     GAP_MAP_URL,
@@ -18,18 +20,16 @@ from pathways.accounts.tests.helpers import (
 )
 from pathways.audit.choices import AuditAction
 from pathways.audit.models import AuditEntry
-from pathways.core.access import AgencyType, Role
-from pathways.factories import make_agency, make_user
+from pathways.core.access import Role
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def two_roles(db: None) -> User:
-    clear = make_agency("clear", AgencyType.PERPETRATOR_SERVICE)
-    rise = make_agency("rise", AgencyType.VICTIM_SERVICE)
-    user = make_user("two-hats", clear, Role.PRACTITIONER)
-    Membership.objects.create(user=user, agency=rise, role=Role.MANAGER)
+def two_roles(persona: Callable[[str], User]) -> User:
+    """The cast's CLEAR practitioner, who also manages at RISE Cardiff."""
+    user = persona(Role.PRACTITIONER)
+    Membership.objects.create(user=user, agency=Agency.objects.get(slug="rise-cardiff"), role=Role.MANAGER)
     return user
 
 
@@ -46,29 +46,27 @@ def test_user_with_two_roles_must_choose_before_reaching_pages(two_roles: User) 
     assert after_code == CHOOSE_URL
     assert client.get(GAP_MAP_URL)["Location"] == CHOOSE_URL
     page = page_text(client.get(CHOOSE_URL))
-    assert "Practitioner, Clear" in page
-    assert "Manager, Rise" in page
+    assert "Practitioner, CLEAR Cardiff" in page
+    assert "Manager, RISE Cardiff" in page
 
 
 def test_choosing_one_of_your_roles_signs_you_in_as_it(two_roles: User) -> None:
     client, _ = _fully_signed_in(two_roles)
-    chosen = Membership.objects.get(user=two_roles, agency__slug="rise")
+    chosen = Membership.objects.get(user=two_roles, agency__slug="rise-cardiff")
 
     response = client.post(CHOOSE_URL, {"membership": str(chosen.pk)})
 
     assert response["Location"] == REFERRALS_URL
     page = client.get(REFERRALS_URL)
     assert page.status_code == 200
-    assert "Signed in as Two-Hats, Manager at Rise" in page_text(page)
+    assert "Signed in as Dafydd Morgan (CLEAR facilitator), Manager at RISE Cardiff" in page_text(page)
     assert AuditEntry.objects.filter(
         action=AuditAction.MEMBERSHIP_CHOSEN, record_id=str(chosen.pk), actor_id=two_roles.pk
     ).exists()
 
 
-def test_another_users_membership_is_refused(two_roles: User) -> None:
-    police = make_agency("south-wales-police", AgencyType.POLICE)
-    other = make_user("someone-else", police, Role.PANEL_CHAIR)
-    forged = Membership.objects.get(user=other)
+def test_another_users_membership_is_refused(two_roles: User, persona: Callable[[str], User]) -> None:
+    forged = Membership.objects.get(user=persona(Role.PANEL_CHAIR))
     client, _ = _fully_signed_in(two_roles)
 
     response = client.post(CHOOSE_URL, {"membership": str(forged.pk)})
@@ -80,7 +78,7 @@ def test_another_users_membership_is_refused(two_roles: User) -> None:
 
 
 def test_an_inactive_membership_cannot_be_chosen(two_roles: User) -> None:
-    stopped = Membership.objects.get(user=two_roles, agency__slug="rise")
+    stopped = Membership.objects.get(user=two_roles, agency__slug="rise-cardiff")
     client, _ = _fully_signed_in(two_roles)
     Membership.objects.filter(pk=stopped.pk).update(is_active=False)
 

@@ -25,11 +25,11 @@ from pathways.accounts.tests.helpers import (
     give_code,
     give_password,
     is_signed_in,
+    newly_joined,
     page_text,
     wrong_code,
 )
-from pathways.core.access import AgencyType, Role
-from pathways.factories import make_agency, make_user
+from pathways.core.access import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -120,17 +120,16 @@ def test_repeated_wrong_codes_pause_checking_even_for_the_right_code(
     assert give_code(client, current_code(device))["Location"] == REFERRALS_URL
 
 
-def _new_practitioner() -> User:
-    agency = make_agency("clear", AgencyType.PERPETRATOR_SERVICE)
-    return make_user("new-starter", agency, Role.PRACTITIONER, totp=False)
+@pytest.fixture
+def new_starter(persona: Callable[[str], User]) -> User:
+    return newly_joined(persona(Role.PRACTITIONER))
 
 
-def test_set_up_page_shows_a_key_and_refuses_a_wrong_first_code(db: None) -> None:
-    user = _new_practitioner()
+def test_set_up_page_shows_a_key_and_refuses_a_wrong_first_code(new_starter: User) -> None:
     client = Client()
-    assert give_password(client, user.username)["Location"] == ENROL_URL
+    assert give_password(client, new_starter.username)["Location"] == ENROL_URL
     page = client.get(ENROL_URL)
-    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    device = TOTPDevice.objects.get(user=new_starter, confirmed=False)
     assert page.status_code == 200
     assert "Set up your second sign-in step" in page_text(page)
 
@@ -138,27 +137,26 @@ def test_set_up_page_shows_a_key_and_refuses_a_wrong_first_code(db: None) -> Non
 
     assert response.status_code == 200
     assert "That code is not right. Check the time on your phone" in page_text(response)
-    assert not TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    assert not TOTPDevice.objects.filter(user=new_starter, confirmed=True).exists()
     assert not is_signed_in(client)
 
 
-def test_set_up_confirms_the_device_and_shows_ten_backup_codes_once(db: None) -> None:
-    user = _new_practitioner()
+def test_set_up_confirms_the_device_and_shows_ten_backup_codes_once(new_starter: User) -> None:
     client = Client()
-    give_password(client, user.username)
+    give_password(client, new_starter.username)
     client.get(ENROL_URL)
-    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    device = TOTPDevice.objects.get(user=new_starter, confirmed=False)
     client.post(ENROL_URL, {"code": wrong_code(device)})
     _let_throttle_pass(device)
 
     response = client.post(ENROL_URL, {"code": current_code(device)})
 
     assert response["Location"] == BACKUP_CODES_URL
-    assert TOTPDevice.objects.get(user=user).confirmed
+    assert TOTPDevice.objects.get(user=new_starter).confirmed
     shown = client.get(BACKUP_CODES_URL)
     codes = re.findall(r"<li><code>([a-z0-9]+)</code></li>", shown.content.decode())
     assert len(codes) == 10
-    stored = set(StaticToken.objects.filter(device__user=user).values_list("token", flat=True))
+    stored = set(StaticToken.objects.filter(device__user=new_starter).values_list("token", flat=True))
     assert len(stored) == 10
     assert not stored & set(codes), "backup codes must not be stored as they are shown"
     again = client.get(BACKUP_CODES_URL)

@@ -22,10 +22,10 @@ from pathways.accounts.tests.helpers import (
     current_code,
     give_code,
     give_password,
+    newly_joined,
     session_cookie,
 )
-from pathways.core.access import AgencyType, Role
-from pathways.factories import make_agency, make_user
+from pathways.core.access import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -62,10 +62,8 @@ def test_key_changes_when_a_backup_code_is_accepted(persona: Callable[[str], Use
     _key_learnt_before_the_second_factor_is_useless(before, client)
 
 
-def test_key_changes_when_the_second_factor_is_first_set_up(db: None) -> None:
-    user = make_user(
-        "new-starter", make_agency("clear", AgencyType.PERPETRATOR_SERVICE), Role.PRACTITIONER, totp=False
-    )
+def test_key_changes_when_the_second_factor_is_first_set_up(persona: Callable[[str], User]) -> None:
+    user = newly_joined(persona(Role.PRACTITIONER))
     client = Client()
     assert give_password(client, user.username)["Location"] == ENROL_URL
     client.get(ENROL_URL)

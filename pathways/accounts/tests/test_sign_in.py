@@ -21,10 +21,11 @@ from pathways.accounts.tests.helpers import (
     give_code,
     give_password,
     is_signed_in,
+    newly_joined,
     page_text,
 )
-from pathways.core.access import AgencyType, Role
-from pathways.factories import make_agency, make_user
+from pathways.core.access import Role
+from pathways.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -80,9 +81,8 @@ def test_wrong_password_reads_the_same_for_known_and_unknown_usernames(
     assert known_text == unknown_text
 
 
-def test_commissioner_reaches_the_gap_map_with_a_password_alone(db: None) -> None:
-    agency = make_agency("regional-team", AgencyType.COMMISSIONER)
-    user = make_user("commissioner", agency, Role.COMMISSIONER, totp=False)
+def test_commissioner_reaches_the_gap_map_with_a_password_alone(persona: Callable[[str], User]) -> None:
+    user = persona(Role.COMMISSIONER)
     client = Client()
 
     response = give_password(client, user.username)
@@ -92,12 +92,15 @@ def test_commissioner_reaches_the_gap_map_with_a_password_alone(db: None) -> Non
     assert not TOTPDevice.objects.filter(user=user).exists()
 
 
-def test_practitioner_without_a_second_factor_is_made_to_set_one_up(db: None) -> None:
-    agency = make_agency("clear", AgencyType.PERPETRATOR_SERVICE)
-    user = make_user("new-practitioner", agency, Role.PRACTITIONER, totp=False)
+@pytest.fixture
+def new_starter(persona: Callable[[str], User]) -> User:
+    return newly_joined(persona(Role.PRACTITIONER))
+
+
+def test_practitioner_without_a_second_factor_is_made_to_set_one_up(new_starter: User) -> None:
     client = Client()
 
-    response = give_password(client, user.username)
+    response = give_password(client, new_starter.username)
 
     assert response["Location"] == ENROL_URL
     assert not is_signed_in(client)
@@ -130,18 +133,17 @@ def test_next_on_the_same_site_is_followed_after_sign_in(persona: Callable[[str]
     assert response["Location"] == "/en/services/"
 
 
-def test_next_cannot_send_a_commissioner_off_site(db: None) -> None:
-    agency = make_agency("regional-team", AgencyType.COMMISSIONER)
-    make_user("commissioner", agency, Role.COMMISSIONER, totp=False)
+def test_next_cannot_send_a_commissioner_off_site(persona: Callable[[str], User]) -> None:
+    commissioner = persona(Role.COMMISSIONER)
 
-    response = give_password(Client(), "commissioner", url=f"{LOGIN_URL}?next=https://evil.example/")
+    response = give_password(Client(), commissioner.username, url=f"{LOGIN_URL}?next=https://evil.example/")
 
     assert response["Location"] == GAP_MAP_URL
 
 
 @pytest.mark.parametrize(
     ("username", "password"),
-    [("u" * 10_000, "correct-horse-battery-staple"), ("user-practitioner", "p" * 10_000)],
+    [("u" * 10_000, PASSWORD), ("practitioner", "p" * 10_000)],
     ids=["username", "password"],
 )
 def test_over_long_sign_in_fields_give_a_form_error(
@@ -158,12 +160,12 @@ def test_over_long_sign_in_fields_give_a_form_error(
 
 
 @pytest.mark.parametrize("url", [VERIFY_URL, ENROL_URL])
-def test_over_long_code_gives_a_form_error(db: None, url: str) -> None:
-    agency = make_agency("clear", AgencyType.PERPETRATOR_SERVICE)
-    make_user("with-device", agency, Role.PRACTITIONER, totp=True)
-    make_user("without-device", agency, Role.PRACTITIONER, totp=False)
+def test_over_long_code_gives_a_form_error(
+    persona: Callable[[str], User], new_starter: User, url: str
+) -> None:
+    with_device, without_device = persona(Role.PRACTITIONER), new_starter
     client = Client()
-    give_password(client, "with-device" if url == VERIFY_URL else "without-device")
+    give_password(client, (with_device if url == VERIFY_URL else without_device).username)
 
     response = client.post(url, {"code": "1" * 1_000})
 

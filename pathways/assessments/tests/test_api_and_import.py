@@ -21,17 +21,9 @@ from pathways.assessments.models import Assessment, AssessmentStatus
 from pathways.audit.models import AuditEntry
 from pathways.core.access import Role
 from pathways.core.policy import Actor
-from pathways.factories import sign_in
+from pathways.factories import actor_of, sign_in
 from pathways.people.models import Person
-from pathways.referrals.tests.factories import (
-    CHILD_SCHOOL,
-    PARTNER_ADDRESS,
-    PARTNER_PHONE,
-    actor_of,
-    agency_running,
-    refer,
-    staff,
-)
+from pathways.referrals.tests.factories import CHILD_SCHOOL, PARTNER_ADDRESS, PARTNER_PHONE, refer
 
 pytestmark = pytest.mark.django_db
 
@@ -46,10 +38,11 @@ def answers(yes: int, **extra: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def setup(region: None) -> dict[str, Any]:
-    user = staff("idva", agency_running("rise-team", "victim_service", "rise-cardiff"))
+def setup(cast: dict[str, User]) -> dict[str, Any]:
+    """The demo's IDVA with a person she referred, and CLEAR's facilitator with one of CLEAR's."""
+    user = cast["idva"]
     person = refer(actor_of(user)).person
-    other = staff("elsewhere", agency_running("clear-team", "perpetrator_service", "clear"))
+    other = cast["practitioner"]
     foreign = refer(actor_of(other)).person
     return {
         "user": user,
@@ -91,7 +84,7 @@ def test_start_save_a_draft_complete_and_read_back(setup: dict[str, Any]) -> Non
     )
     assert (
         created["instrument_version"] >= 1
-        and created["agency"] == "rise-team"
+        and created["agency"] == "rise-cardiff"
         and created["assessor"] == "idva"
     )
     answers_url = f"/api/v1/assessments/{created['id']}/answers/"

@@ -5,9 +5,10 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from pathways.accounts.models import User
 from pathways.assessments.models import Assessment, AssessmentStatus
-from pathways.factories import sign_in
-from pathways.referrals.tests.factories import actor_of, agency_running, refer, staff
+from pathways.factories import actor_of, sign_in
+from pathways.referrals.tests.factories import refer
 
 pytestmark = pytest.mark.django_db
 
@@ -15,8 +16,8 @@ QUESTIONS = [f"q{n:02d}" for n in range(1, 25)]
 
 
 @pytest.fixture
-def setup(region: None) -> dict[str, Any]:
-    user = staff("idva", agency_running("rise-team", "victim_service", "rise-cardiff"))
+def setup(cast: dict[str, User]) -> dict[str, Any]:
+    user = cast["idva"]
     person = refer(actor_of(user)).person
     return {"client": sign_in(Client(), user), "person": person}
 

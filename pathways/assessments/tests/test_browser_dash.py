@@ -1,4 +1,4 @@
-"""Browser test: an IDVA completes a DASH in Welsh and sees the result, with axe-core on every page."""
+"""Browser test: the demo's IDVA completes a DASH in Welsh and sees the result, axe-core on every page."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import pytest
 from playwright.sync_api import expect
 from pytest_django.live_server_helper import LiveServer
 
-from pathways.core.access import AgencyType
-from pathways.factories import make_user
+from pathways.accounts.models import User
+from pathways.factories import actor_of
 from pathways.insights.tests import conftest as browser_fixtures
 from pathways.referrals.tests import test_browser_journey as journey
-from pathways.referrals.tests.factories import actor_of, refer
+from pathways.referrals.tests.factories import refer
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("audit_log_flushable", "region")]
 
@@ -25,10 +25,9 @@ QUESTIONS = [f"q{n:02d}" for n in range(1, 25)]
 
 
 def test_a_dash_completed_in_welsh(
-    live_server: LiveServer, sign_in: journey.SignIn, axe: journey.Axe
+    live_server: LiveServer, sign_in: journey.SignIn, axe: journey.Axe, cast_committed: dict[str, User]
 ) -> None:
-    rise = journey.agency("rise", "RISE Cardiff", AgencyType.VICTIM_SERVICE, ["cardiff"], ("rise-cardiff",))
-    idva = make_user("idva", rise, "practitioner")
+    idva = cast_committed["idva"]
     person = refer(actor_of(idva), gender="woman", partner_gender="man").person
     base = live_server.url
     page = sign_in(idva)
@@ -42,7 +41,9 @@ def test_a_dash_completed_in_welsh(
     axe.check(page, "start an assessment (cy)")
     page.locator("#id_instrument").select_option("dash-partner-agency")
     page.locator("#id_context").select_option("intake")
-    page.locator("#id_assessed_on").fill("2026-06-01")
+    page.locator("#id_assessed_on_day").fill("1")
+    page.locator("#id_assessed_on_month").fill("6")
+    page.locator("#id_assessed_on_year").fill("2026")
     with page.expect_navigation():
         page.locator("main form button[type=submit]").click()
     expect(page.locator("#instrument-name")).to_have_text(
@@ -54,7 +55,9 @@ def test_a_dash_completed_in_welsh(
     for n, question in enumerate(QUESTIONS):
         yes = n < 16 and question != "q08"
         page.locator(f"#id_{question}_{0 if yes else 1}").check()
-    page.locator("#id_incident_date").fill("2026-06-01")
+    page.locator("#id_incident_date_day").fill("1")
+    page.locator("#id_incident_date_month").fill("6")
+    page.locator("#id_incident_date_year").fill("2026")
     page.locator("#id_professional_judgement_1").check()
     with page.expect_navigation():
         page.locator("button[name=complete]").click()

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from pathways.accounts.models import User
 from pathways.assessments import services
 from pathways.assessments.marac import MaracInputError, marac_criteria
 from pathways.assessments.models import AssessmentStatus, InstrumentVersion
@@ -16,7 +17,8 @@ from pathways.assessments.selectors import assessments_compare, risk_current
 from pathways.conftest import INSTRUMENT_PATHS
 from pathways.core.datafiles import DataFileError
 from pathways.core.dates import within_months
-from pathways.referrals.tests.factories import actor_of, agency_running, refer, staff
+from pathways.factories import actor_of
+from pathways.referrals.tests.factories import refer
 
 DAY = datetime.date(2026, 6, 1)
 QUESTIONS = [f"q{n:02d}" for n in range(1, 25)]
@@ -77,8 +79,8 @@ def test_a_region_with_a_six_month_window_counts_only_six_months_as_a_repeat() -
 
 
 @pytest.fixture
-def assessor(region: None) -> Any:
-    return actor_of(staff("idva", agency_running("rise-team", "victim_service", "rise-cardiff")))
+def assessor(cast: dict[str, User]) -> Any:
+    return actor_of(cast["idva"])
 
 
 def _dash(yes: int, dont_know: int = 0, **extra: Any) -> dict[str, Any]:
@@ -222,4 +224,4 @@ def test_triage_uses_the_assessed_risk_when_the_referrer_did_not_know_it(assesso
     assert before.tier_needed == "early_intervention"  # risk not known
     assert after.tier_needed == "high_harm"
     assert after.fits[0].service == "drive-cardiff"
-    assert after.fits[0].reasons[0].params["risk"] == "high"
+    assert after.fits[0].reasons[0].code == "tier_needed"

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
+from pathways.accounts.models import User
 from pathways.assessments import services
 from pathways.assessments.models import (
     Assessment,
@@ -20,15 +21,16 @@ from pathways.assessments.recompute import recompute_results
 from pathways.assessments.services import AssessmentError
 from pathways.audit.models import AuditEntry
 from pathways.directory.models import Region
-from pathways.referrals.tests.factories import actor_of, agency_running, refer, staff
+from pathways.factories import actor_of
+from pathways.referrals.tests.factories import refer
 
 DAY = datetime.date(2026, 6, 1)
 QUESTIONS = [f"q{n:02d}" for n in range(1, 25)]
 
 
 @pytest.fixture
-def assessor(region: None) -> Any:
-    return actor_of(staff("idva", agency_running("rise-team", "victim_service", "rise-cardiff")))
+def assessor(cast: dict[str, User]) -> Any:
+    return actor_of(cast["idva"])
 
 
 def _dash(yes: int, callouts: int | None = None) -> dict[str, Any]:

@@ -10,11 +10,12 @@ import pytest
 import yaml
 from django.test import Client
 
+from pathways.accounts.models import User
 from pathways.assessments import services
 from pathways.assessments.models import Assessment, AssessmentStatus, InstrumentVersion
 from pathways.conftest import INSTRUMENT_PATHS
-from pathways.factories import sign_in
-from pathways.referrals.tests.factories import actor_of, agency_running, refer, staff
+from pathways.factories import actor_of, sign_in
+from pathways.referrals.tests.factories import refer
 
 DAY = datetime.date(2026, 6, 1)
 NOT_INSTRUMENTS = services.OTHER_REGION_FILES | {"assessment.yaml"}
@@ -64,8 +65,8 @@ def _shipped_files() -> list[Path]:
 
 
 @pytest.fixture
-def assessor(region: None) -> Any:
-    return actor_of(staff("assessor", agency_running("drive-team", "perpetrator_service", "drive-cardiff")))
+def assessor(cast: dict[str, User]) -> Any:
+    return actor_of(cast["drive"])  # Drive's case manager
 
 
 @pytest.fixture

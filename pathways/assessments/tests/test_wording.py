@@ -9,10 +9,11 @@ import pytest
 import yaml
 from django.test import Client
 
+from pathways.accounts.models import User
 from pathways.assessments.wording import load_wording
 from pathways.core.datafiles import DataFileError
-from pathways.factories import sign_in
-from pathways.referrals.tests.factories import actor_of, agency_running, refer, staff
+from pathways.factories import actor_of, sign_in
+from pathways.referrals.tests.factories import refer
 
 pytestmark = pytest.mark.django_db
 
@@ -27,9 +28,9 @@ def _file(tmp_path: Path, items: dict[str, Any], instrument: str = "dash-partner
     return path
 
 
-def test_the_form_shows_the_operators_wording(region: None, tmp_path: Path) -> None:
+def test_the_form_shows_the_operators_wording(cast: dict[str, User], tmp_path: Path) -> None:
     load_wording(path=_file(tmp_path, {"q02": {"en": "LICENSED WORDING OF QUESTION TWO"}}))
-    user = staff("idva", agency_running("rise-team", "victim_service", "rise-cardiff"))
+    user = cast["idva"]
     person = refer(actor_of(user)).person
     client = sign_in(Client(), user)
     location = client.post(

@@ -46,7 +46,7 @@ def test_bad_search_input_shows_errors_not_a_crash(client_as: Callable[[str], Cl
     )
     assert response.status_code == 200
     page = response.content.decode()
-    assert "There is a problem" in page and "Enter a valid date" in page
+    assert "There is a problem" in page and "must be a real date" in page
 
 
 def test_end_before_start_is_refused(client_as: Callable[[str], Client]) -> None:

@@ -3,21 +3,22 @@ that TRACE, OPTIONS, PUT or DELETE never render (and audit) a page built for GET
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
-from pathways.accounts.models import User
 from pathways.audit.models import AuditEntry
+from pathways.core.access import Role
 from pathways.core.policy import NAMESPACE_RULES, URL_RULES
-from pathways.factories import sign_in
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("method", ["TRACE", "OPTIONS", "PUT", "PATCH", "DELETE"])
-def test_the_audit_pages_answer_only_get(cast: dict[str, User], method: str) -> None:
-    client = sign_in(Client(), cast["auditor"])
+def test_the_audit_pages_answer_only_get(client_as: Callable[[str], Client], method: str) -> None:
+    client = client_as(Role.AUDITOR)
     before = AuditEntry.objects.count()
     for name in ("audit:search", "audit:export"):
         response = client.generic(method, reverse(name))
@@ -29,15 +30,15 @@ def test_the_audit_pages_answer_only_get(cast: dict[str, User], method: str) -> 
 
 @pytest.mark.parametrize("method", ["TRACE", "OPTIONS", "PUT", "DELETE"])
 def test_a_page_with_personal_data_is_not_rendered_for_other_methods(
-    cast: dict[str, User], method: str
+    client_as: Callable[[str], Client], method: str
 ) -> None:
-    client = sign_in(Client(), cast["practitioner"])
+    client = client_as(Role.PRACTITIONER)
     for path in (reverse("referrals:list"), reverse("panels:actions"), "/en/"):
         assert client.generic(method, path).status_code == 405, (path, method)
 
 
-def test_a_form_takes_post_and_a_post_only_url_refuses_get(cast: dict[str, User]) -> None:
-    client = sign_in(Client(), cast["practitioner"])
+def test_a_form_takes_post_and_a_post_only_url_refuses_get(client_as: Callable[[str], Client]) -> None:
+    client = client_as(Role.PRACTITIONER)
     assert client.get(reverse("referrals:new")).status_code == 200
     assert client.put(reverse("referrals:new")).status_code == 405
     assert client.get(reverse("accounts:logout")).status_code == 405
@@ -46,8 +47,10 @@ def test_a_form_takes_post_and_a_post_only_url_refuses_get(cast: dict[str, User]
     assert Client().generic("TRACE", reverse("accounts:login")).status_code == 405
 
 
-def test_the_api_answers_405_in_json_for_a_method_it_does_not_take(cast: dict[str, User]) -> None:
-    client = sign_in(Client(), cast["practitioner"])
+def test_the_api_answers_405_in_json_for_a_method_it_does_not_take(
+    client_as: Callable[[str], Client],
+) -> None:
+    client = client_as(Role.PRACTITIONER)
     response = client.generic("TRACE", "/api/v1/referrals/")
     assert response.status_code == 405 and response.json()["detail"]
     assert client.options("/api/v1/referrals/").status_code == 200  # the API describes itself

@@ -23,11 +23,11 @@ from pathways.accounts.models import Agency, User
 from pathways.assessments.models import Assessment, AssessmentStatus, InstrumentVersion
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
-from pathways.core.access import AgencyType, Role, Side
+from pathways.core.access import Role, Side
 from pathways.core.policy import Actor
 from pathways.directory.choices import ReferralRoute
 from pathways.directory.models import Area, Region, Service, ServiceStatusChange
-from pathways.factories import _password_hash, make_agency, make_user, sign_in
+from pathways.factories import _password_hash, sign_in
 from pathways.panels.choices import (
     ActionStatus,
     AgendaReason,
@@ -90,17 +90,14 @@ def _actor(user: User) -> Actor:
     return Actor(user=user, membership=user.memberships.select_related("agency").get())
 
 
-def _agency(kind: str, *services: str) -> Agency:
-    agency = make_agency(
-        f"qc-{kind}-{next(_numbers)}".replace("_", "-"), kind, ["cardiff", "vale-of-glamorgan"]
-    )
-    if services:
-        agency.services.set(Service.objects.filter(slug__in=services))
-    return agency
+def _agency(user: User) -> Agency:
+    return user.memberships.get().agency
 
 
-def _user(agency: Agency, role: str = Role.PRACTITIONER) -> User:
-    return make_user(f"qc-user-{next(_numbers)}", agency, role)
+@pytest.fixture
+def login(cast_preloaded: None, region: None) -> Callable[[str], User]:
+    """The cast's login by username (the cast is loaded once for the module)."""
+    return lambda username: User.objects.get(username=username)
 
 
 def _users(n: int) -> list[User]:
@@ -168,7 +165,13 @@ def _referrals(
     start = timezone.now() - datetime.timedelta(days=len(path))
     ReferralEvent.objects.bulk_create(
         [
-            ReferralEvent(referral=r, status=s, at=start + datetime.timedelta(days=n), agency=by)
+            ReferralEvent(
+                referral=r,
+                status=s,
+                at=start + datetime.timedelta(days=n),
+                agency=by,
+                service=service if s != Status.RECEIVED else None,
+            )
             for r in made
             for n, s in enumerate(path)
         ]
@@ -269,12 +272,11 @@ def _actions(items: list[AgendaItem], *, agency: Agency, owners: list[User]) -> 
 
 
 @pytest.fixture
-def referrals_made(region: None) -> dict[str, Any]:
-    """A children's services team that refers to CLEAR, CLEAR's team, and the triage record a real
+def referrals_made(login: Callable[[str], User]) -> dict[str, Any]:
+    """Cardiff's children's services referring to CLEAR, CLEAR's facilitator, and the triage record a real
     referral gets, with its reasons naming areas and services (as every list row then shows)."""
-    referrer = _agency(AgencyType.CHILDRENS_SERVICES)
-    clear = _agency(AgencyType.PERPETRATOR_SERVICE, "clear")
-    social_worker, facilitator = _user(referrer), _user(clear)
+    social_worker, facilitator = login("socialworker"), login("practitioner")
+    referrer, clear = _agency(social_worker), _agency(facilitator)
     sample = refer(_actor(social_worker), children=0)
     result, ruleset = referral_triage(referral=sample)
     triage = {**result.snapshot(), "chosen": "clear", "rules_version": ruleset.version}
@@ -300,9 +302,9 @@ def test_referral_list_api(referrals_made: dict[str, Any]) -> None:
     assert_flat(sign_in(Client(), referrals_made["referrer"]), "/api/v1/referrals/", referrals_made["grow"])
 
 
-def test_person_page_lists_relationships_and_referrals(region: None) -> None:
-    team = _agency(AgencyType.CHILDRENS_SERVICES)
-    worker = _user(team)
+def test_person_page_lists_relationships_and_referrals(login: Callable[[str], User]) -> None:
+    worker = login("socialworker")
+    team = _agency(worker)
     (person,) = _people(1, agencies=[team])
 
     def grow(n: int) -> list[str]:
@@ -320,9 +322,9 @@ def test_person_page_lists_relationships_and_referrals(region: None) -> None:
 
 
 @pytest.fixture
-def assessed(region: None) -> dict[str, Any]:
-    team = _agency(AgencyType.VICTIM_SERVICE)
-    worker = _user(team)
+def assessed(login: Callable[[str], User]) -> dict[str, Any]:
+    worker = login("idva")
+    team = _agency(worker)
     (person,) = _people(1, agencies=[team], gender="woman", side=Side.VICTIM)
     return {"client": sign_in(Client(), worker), "actor": _actor(worker), "team": team, "person": person}
 
@@ -360,9 +362,9 @@ def test_assessment_list_api(assessed: dict[str, Any]) -> None:
     assert_flat(assessed["client"], "/api/v1/assessments/", grow)
 
 
-def test_tasks_list_of_reassessments_due(region: None) -> None:
-    clear = _agency(AgencyType.PERPETRATOR_SERVICE, "clear")
-    worker = _user(clear)
+def test_tasks_list_of_reassessments_due(login: Callable[[str], User]) -> None:
+    worker = login("practitioner")
+    clear = _agency(worker)
     service = Service.objects.get(slug="clear")
 
     def grow(n: int) -> list[str]:
@@ -374,9 +376,9 @@ def test_tasks_list_of_reassessments_due(region: None) -> None:
     assert_flat(sign_in(Client(), worker), "/en/referrals/due/", grow)
 
 
-def test_screening_candidates(region: None) -> None:
-    drive = _agency(AgencyType.PERPETRATOR_SERVICE, "drive-cardiff")
-    worker = _user(drive)
+def test_screening_candidates(login: Callable[[str], User]) -> None:
+    worker = login("drive")
+    drive = _agency(worker)
     service = Service.objects.get(slug="drive-cardiff")
 
     def grow(n: int) -> list[str]:
@@ -392,9 +394,9 @@ def test_screening_candidates(region: None) -> None:
 
 
 @pytest.fixture
-def seated() -> User:
-    """A police officer who holds the seats, sees the panels and owns the actions."""
-    return _user(_agency(AgencyType.POLICE))
+def seated(login: Callable[[str], User]) -> User:
+    """The police officer who chairs the panels: holds the seats, sees the panels and owns the actions."""
+    return login("chair")
 
 
 def test_panel_list(region: None, seated: User) -> None:

@@ -17,7 +17,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
+from django.test.client import MULTIPART_CONTENT
 
+from pathways.accounts.models import User
 from pathways.assessments.imports import COLUMNS as DASH_COLUMNS
 from pathways.assessments.imports import DashImportError, import_dash
 from pathways.assessments.models import Assessment
@@ -28,7 +30,7 @@ from pathways.people.models import Person
 from pathways.referrals.imports import COLUMNS as REFERRAL_COLUMNS
 from pathways.referrals.imports import ReferralImportError, import_referrals
 from pathways.referrals.models import Referral
-from pathways.referrals.tests.factories import actor_of, agency_running, refer, staff
+from pathways.referrals.tests.factories import actor_of, refer
 
 pytestmark = pytest.mark.django_db
 
@@ -41,9 +43,14 @@ def _detail(response: Any) -> str:
 
 
 @pytest.fixture
-def social_worker(region: None) -> Client:
-    agency_running("clear-team", "perpetrator_service", "clear")
-    return sign_in(Client(), staff("sw", agency_running("childrens", "childrens_services")))
+def login(cast_preloaded: None, region: None) -> Callable[[str], User]:
+    """The cast's login by username (the cast is loaded once for the module)."""
+    return lambda username: User.objects.get(username=username)
+
+
+@pytest.fixture
+def social_worker(login: Callable[[str], User]) -> Client:
+    return sign_in(Client(), login("socialworker"))
 
 
 def _referral_body(**person: Any) -> dict[str, Any]:
@@ -124,8 +131,8 @@ def test_a_lone_surrogate_escape_that_is_really_an_escaped_backslash_is_accepted
     assert Referral.objects.get().reason.startswith("\\ud800 ")
 
 
-def test_a_null_in_an_assessment_answer_or_its_item_id_is_refused(region: None) -> None:
-    user = staff("idva", agency_running("rise-team", "victim_service", "rise-cardiff"))
+def test_a_null_in_an_assessment_answer_or_its_item_id_is_refused(login: Callable[[str], User]) -> None:
+    user = login("idva")
     client = sign_in(Client(), user)
     person = refer(actor_of(user)).person
     started = client.post(
@@ -182,8 +189,6 @@ def test_a_null_in_the_public_form_is_refused(region: None, client: Client) -> N
 
 
 def test_a_null_in_a_multipart_form_is_refused(social_worker: Client) -> None:
-    from django.test.client import MULTIPART_CONTENT
-
     response = social_worker.post(
         "/en/referrals/new/", {"reason": NUL, "given_name": "Rhys"}, content_type=MULTIPART_CONTENT
     )
@@ -220,7 +225,7 @@ def _referral_row(**values: str) -> dict[str, str]:
 
 
 def test_a_null_in_the_referral_import_names_the_line_and_column(
-    region: None, persona: Callable[[str], Any], tmp_path: Path
+    region: None, persona: Callable[[str], User], tmp_path: Path
 ) -> None:
     actor = actor_of(persona(Role.PRACTITIONER))
     path = _write(
@@ -236,7 +241,7 @@ def test_a_null_in_the_referral_import_names_the_line_and_column(
 
 
 def test_a_null_in_the_referral_import_through_the_command_is_explained(
-    region: None, persona: Callable[[str], Any], tmp_path: Path
+    region: None, persona: Callable[[str], User], tmp_path: Path
 ) -> None:
     user = persona(Role.PRACTITIONER)
     path = _write(
@@ -249,7 +254,7 @@ def test_a_null_in_the_referral_import_through_the_command_is_explained(
 
 
 def test_a_file_saved_as_utf16_without_a_byte_order_mark_is_explained(
-    region: None, persona: Callable[[str], Any], tmp_path: Path
+    region: None, persona: Callable[[str], User], tmp_path: Path
 ) -> None:
     path = tmp_path / "referrals.csv"
     path.write_bytes(",".join(REFERRAL_COLUMNS).encode("utf-16-le") + "\r\n".encode("utf-16-le"))
@@ -258,8 +263,10 @@ def test_a_file_saved_as_utf16_without_a_byte_order_mark_is_explained(
     assert "line 1" in str(refused.value) and "UTF-16" in str(refused.value)
 
 
-def test_a_null_in_the_dash_import_names_the_line_and_column(region: None, tmp_path: Path) -> None:
-    user = staff("idva", agency_running("rise-team", "victim_service", "rise-cardiff"))
+def test_a_null_in_the_dash_import_names_the_line_and_column(
+    login: Callable[[str], User], tmp_path: Path
+) -> None:
+    user = login("idva")
     person = refer(actor_of(user)).person
     row = {column: "" for column in DASH_COLUMNS}
     row.update(

@@ -23,7 +23,7 @@ from pathways.panels.models import Action, Meeting
 from pathways.people.models import Person
 from pathways.police.models import RfgRun
 from pathways.referrals.choices import Status
-from pathways.referrals.models import Referral
+from pathways.referrals.models import Referral, ReferralEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,16 @@ def test_the_demo_has_referrals_at_every_stage_unmet_need_and_histories(region: 
     _load_demo()
     statuses = set(Referral.objects.values_list("status", flat=True))
     assert {Status.RECEIVED, Status.TRIAGED, Status.UNMET_NEED, Status.OFFERED, Status.ACCEPTED} <= statuses
-    assert {Status.WAITING, Status.STARTED, Status.DECLINED, Status.WITHDRAWN, Status.MOVED_ON} <= statuses
+    assert {Status.WAITING, Status.STARTED, Status.WITHDRAWN, Status.MOVED_ON} <= statuses
+    # A decline sends the referral back for another option: it is in the history, with the service.
+    declined = ReferralEvent.objects.filter(status=Status.DECLINED)
+    assert declined.exists() and not declined.filter(service__isnull=True).exists()
+    assert Referral.objects.exclude(declined_by=[]).filter(status=Status.RECEIVED).exists()
+    # Every self-referral reaches the intake team, which has dealt with some and has the rest waiting.
+    assert not Referral.objects.filter(route="self", kind="perpetrator", intake_agency__isnull=True).exists()
+    assert Referral.objects.exclude(intake_outcome="").exists()
+    assert Referral.objects.filter(intake_agency__isnull=False, intake_outcome="").exists()
+    assert Referral.objects.filter(placed_below_need=True).exists()
     assert Referral.objects.filter(transition="step_up").exists()
     assert Referral.objects.filter(transition="step_down").exists()
     assert Referral.objects.filter(route="self", referring_agency__isnull=True).exists()

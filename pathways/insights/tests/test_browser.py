@@ -21,8 +21,7 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, e
 from pytest_django.live_server_helper import LiveServer
 
 from pathways.accounts.models import User
-from pathways.core.access import AgencyType, Role
-from pathways.factories import PASSWORD, make_agency, make_user
+from pathways.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("audit_log_flushable", "region")]
 
@@ -58,9 +57,10 @@ def page(axe_context: BrowserContext) -> Page:
 
 
 @pytest.fixture
-def practitioner(transactional_db: None) -> User:
-    agency = make_agency("clear-cardiff", AgencyType.PERPETRATOR_SERVICE, areas=["cardiff"])
-    return make_user("practitioner-one", agency, Role.PRACTITIONER)
+def practitioner(cast_committed: dict[str, User]) -> User:
+    """The cast's CLEAR practitioner. The live server needs the database committed, so the cast is loaded
+    for each test rather than once for the module."""
+    return cast_committed["practitioner"]
 
 
 # --- helpers ------------------------------------------------------------------------------------------
@@ -260,7 +260,8 @@ def test_practitioner_journey(
     menu.get_by_role("link", name="Your account").click()
     page.wait_for_url(base + "/en/account/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
-    expect(page.locator("main")).to_contain_text(practitioner.username)
+    username_row = page.locator(".govuk-summary-list__row", has=page.locator("dt", has_text="Username"))
+    expect(username_row.locator("dd")).to_have_text(practitioner.username)
     axe.check(page, "account page")
 
     # Sign out posts a form; afterwards a protected page sends the browser back to sign in.

@@ -6,18 +6,21 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
+from pathways.accounts.models import User
 from pathways.core.access import Role
 from pathways.insights.figures import referral_figures
 from pathways.referrals import services
 from pathways.referrals.choices import Status
 from pathways.referrals.models import ReferralEvent
-from pathways.referrals.tests.factories import actor_of, agency_running, refer, staff
+from pathways.referrals.tests.factories import actor_of, refer
 
 pytestmark = pytest.mark.django_db
 
 
-def test_conversion_and_waits_come_from_the_events(region: None, client_as: Callable[[str], Client]) -> None:
-    clear = actor_of(staff("clear-worker", agency_running("clear-team", "perpetrator_service", "clear")))
+def test_conversion_and_waits_come_from_the_events(
+    region: None, persona: Callable[[str], User], client_as: Callable[[str], Client]
+) -> None:
+    clear = actor_of(persona(Role.PRACTITIONER))
     referrals = [
         services.referral_service_choose(actor=None, referral=refer(None), service_slug="clear")
         for _ in range(4)

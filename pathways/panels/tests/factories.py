@@ -1,23 +1,45 @@
-"""Panels, seats, meetings, agenda items and people for the information-sharing and return tests, made
-directly through the models so that they stand apart from the meeting rules."""
+"""The panels' test builders, for tests on the demo's cast and its panels (`pathways.factories`,
+`pathways.demo.cast`): the Cardiff MARAC and the Cardiff and Vale MATAC with the cast's seats and each
+one's next meeting, and the region's other panels, loaded without seats or meetings.
+
+Seats, meetings, attendance and assessments go through the same services the pages use. The `raw_*`
+builders write the tables directly, past the panels' rules, for the tests that need a record those rules
+would not make or that they are not about: an agenda item for a chosen person (no agenda build), a meeting
+already held or closed, attendance without the form. An RFG run is written as the scoring would leave it.
+"""
 
 from __future__ import annotations
 
+import calendar
+import contextlib
 import datetime
-import itertools
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
+from unittest import mock
 
-from pathways.accounts.models import Agency, User
-from pathways.core.access import AgencyType, Role, Side
+from django.conf import settings
+from django.utils import timezone
+
+from pathways.accounts.models import User
+from pathways.assessments import services as assessments
+from pathways.assessments.models import Assessment
+from pathways.core.access import Side
+from pathways.core.policy import Actor
 from pathways.directory.models import Area, Region
-from pathways.factories import actor_of as actor_of  # one definition, used here and by the tests
-from pathways.factories import agency_get_or_make, make_user
-from pathways.panels.choices import AgendaReason, MeetingStatus, MemberRole, PanelKind
+from pathways.factories import agency_of, make_person
+from pathways.panels import services
+from pathways.panels.choices import AgendaReason, MeetingStatus, MemberRole
 from pathways.panels.models import AgendaItem, Attendance, Meeting, Panel, PanelMember
+from pathways.panels.services import base as panels_base
 from pathways.people.choices import RelationshipKind
 from pathways.people.models import Person, PersonAccess, Relationship
+from pathways.police.models import RfgModelVersion, RfgRun, RfgScore
 
-_numbers = itertools.count(1)
+PANELS_FILE = Path(settings.BASE_DIR) / "regions" / "cardiff-and-vale" / "panels.yaml"
+MARAC = "marac-cardiff"  # the demo's MARAC: quorum 3, refers to Drive Cardiff through its screening
+MATAC = "matac-cardiff-and-vale"  # the demo's MATAC: the top 4 RFG scores in each area
+QUESTIONS = [f"q{n:02d}" for n in range(1, 25)]
 
 # A victim's sealed details, distinctive enough that finding them in a page cannot be chance.
 VICTIM_ADDRESS = "Flat 2, 17 Kingfisher Crescent\nLlanrumney\nCardiff\nCF3 4QZ"
@@ -27,58 +49,126 @@ VICTIM_EMAIL = "seren.morgan@example.org"
 CHILD_SCHOOL = "Ysgol Gynradd Glan Morfa"
 
 
-def agency(slug: str, kind: str) -> Agency:
-    return agency_get_or_make(slug, kind, ["cardiff", "vale-of-glamorgan"])
+def meeting_day() -> datetime.date:
+    """10 June of the next year after today whose twelve months before it hold no 29 February, so that
+    "364 days" and "366 days" fall either side of twelve calendar months."""
+    year = timezone.localdate().year + 1
+    while calendar.isleap(year):
+        year += 1
+    return datetime.date(year, 6, 10)
 
 
-def staff(at: Agency, role: str = Role.PRACTITIONER) -> User:
-    return make_user(f"{at.slug}-{role}-{next(_numbers)}".replace("_", "-"), at, role)
+def panels_by_slug() -> dict[str, Panel]:
+    return {panel.slug: panel for panel in Panel.objects.all()}
 
 
-def panel(kind: str = PanelKind.MARAC, **fields: Any) -> Panel:
-    n = next(_numbers)
-    made = Panel.objects.create(
-        region=Region.objects.get(),
-        slug=fields.pop("slug", f"{kind}-{n}"),
-        kind=kind,
-        name_en=fields.pop("name_en", f"{kind.upper()} panel {n}"),
-        name_cy=fields.pop("name_cy", f"Panel {kind.upper()} {n}"),
-        every_days=fields.pop("every_days", 14 if kind == PanelKind.MARAC else 28),
-        **fields,
-    )
-    made.areas.set(Area.objects.filter(slug="cardiff"))
-    return made
+def next_meeting_moved(panel: Panel, held_on: datetime.date) -> Meeting:
+    """The demo's next meeting of the panel, moved to `held_on`, so that a test's dates stand alone."""
+    Meeting.objects.filter(panel=panel).update(held_on=held_on)
+    return panel.meetings.get()
 
 
-def seat(on: Panel, at: Agency, role: str = MemberRole.MEMBER, user: User | None = None) -> PanelMember:
-    """A seat for the agency, held by `user` (a new practitioner there if not given)."""
-    return PanelMember.objects.create(panel=on, agency=at, user=user or staff(at), role=role)
+# --- through the services ---------------------------------------------------------------------------
 
 
-def meeting(on: Panel, held_on: datetime.date, status: str = MeetingStatus.HELD) -> Meeting:
-    return Meeting.objects.create(panel=on, held_on=held_on, status=status)
+def seat(
+    panel: Panel, user: User, role: str = MemberRole.MEMBER, *, deputy: User | None = None
+) -> PanelMember:
+    """A seat on the panel for the user's agency, held by the user (a cast login, most often)."""
+    return services.panel_member_add(panel=panel, agency=agency_of(user), user=user, role=role, deputy=deputy)
 
 
-def item(at: Meeting, who: Person | None = None, **fields: Any) -> AgendaItem:
-    position = fields.pop("position", None) or (at.items.count() + 1)
-    return AgendaItem.objects.create(
-        meeting=at,
-        person=who,
-        position=position,
-        reason=fields.pop("reason", AgendaReason.MARAC_CRITERIA),
-        **fields,
+def seats(panel: Panel, *users: User) -> list[PanelMember]:
+    """A member's seat on the panel for each user (cast logins on a panel the demo seats nobody on)."""
+    return [seat(panel, user) for user in users]
+
+
+def meeting_on(panel: Panel, held_on: datetime.date, actor: Actor) -> Meeting:
+    """The panel's meeting on the day: the one it has, or one scheduled."""
+    return panel.meetings.filter(held_on=held_on).first() or services.meeting_schedule(
+        panel=panel, held_on=held_on, actor=actor
     )
 
 
-def person(**fields: Any) -> Person:
-    """Someone referred for their own behaviour, unless `side` says otherwise."""
-    n = next(_numbers)
-    return Person.objects.create(
-        given_name=fields.pop("given_name", f"Person{n}"),
-        family_name=fields.pop("family_name", "Test"),
-        side=fields.pop("side", Side.PERPETRATOR),
-        **fields,
+@contextlib.contextmanager
+def on_the_day(meeting: Meeting) -> Iterator[None]:
+    """The panels' clock on the meeting's day: attendance is recorded from the day a meeting is held, and
+    the tests' meetings are mostly still to come."""
+    with mock.patch.object(panels_base, "today", return_value=meeting.held_on):
+        yield
+
+
+def present(meeting: Meeting, *users: User, actor: Actor) -> None:
+    """Attendance recorded on the day: the seats the users hold present in person, every other absent."""
+    with on_the_day(meeting):
+        services.meeting_attendance_record(
+            meeting=meeting,
+            attendance={
+                m.pk: (m.user_id in {u.pk for u in users}, False) for m in meeting.panel.members.all()
+            },
+            actor=actor,
+        )
+
+
+def quorate(meeting: Meeting, actor: Actor) -> None:
+    """Everyone on the panel present."""
+    present(meeting, *(m.user for m in meeting.panel.members.select_related("user")), actor=actor)
+
+
+def dash_answers(yes: int, **extra: Any) -> dict[str, Any]:
+    answers: dict[str, Any] = {q: "yes" if n < yes else "no" for n, q in enumerate(QUESTIONS)}
+    if answers["q08"] == "yes":  # keep the stalking follow-up closed: move q08's yes to q24
+        answers["q08"], answers["q24"] = "no", "yes"
+    answers.update({"incident_date": "2026-06-01", "professional_judgement": "no"})
+    answers.update(extra)
+    return answers
+
+
+def assess(assessor: Actor, who: Person, on: datetime.date, *, yes: int = 15, **extra: Any) -> Assessment:
+    """A completed DASH: 14 or more yes answers meets the MARAC criteria (visible high risk)."""
+    draft = assessments.assessment_start(
+        actor=assessor, person=who, instrument_id="dash-partner-agency", context="intake", assessed_on=on
     )
+    return assessments.assessment_save(
+        actor=assessor, assessment=draft, answers=dash_answers(yes, **extra), complete=True
+    )
+
+
+def rfg_run(scores: list[tuple[str, Person | None, str, float]]) -> RfgRun:
+    """A run of the region's RFG scores: (perpetrator reference, person or None, area slug, score); ranks
+    are given per area from the highest score down."""
+    region = Region.objects.get(slug="cardiff-and-vale")
+    model = RfgModelVersion.objects.filter(region=region).first() or RfgModelVersion.objects.create(
+        region=region, version=1, settings={}, file_sha256="test"
+    )
+    day = timezone.localdate()
+    run = RfgRun.objects.create(
+        region=region, model=model, window_start=day - datetime.timedelta(days=365), window_end=day
+    )
+    ranks: dict[str, int] = {}
+    for reference, who, area, score in sorted(scores, key=lambda s: -s[3]):
+        ranks[area] = ranks.get(area, 0) + 1
+        RfgScore.objects.create(
+            run=run,
+            perpetrator_ref=reference,
+            person=who,
+            area=Area.objects.get(slug=area),
+            score=score,
+            recency=score / 4,
+            frequency=score / 4,
+            gravity=score / 4,
+            victims=score / 4,
+            records=3,
+            victim_count=2,
+            harm=10.0,
+            last_on=day,
+            serial=True,
+            rank=ranks[area],
+        )
+    return run
+
+
+# --- people -----------------------------------------------------------------------------------------
 
 
 def victim(**fields: Any) -> Person:
@@ -92,7 +182,7 @@ def victim(**fields: Any) -> Person:
         "phone": VICTIM_PHONE,
         "email": VICTIM_EMAIL,
     }
-    return person(**{**defaults, **fields})
+    return make_person(**{**defaults, **fields})
 
 
 def relate(a: Person, kind: str, b: Person) -> Relationship:
@@ -103,33 +193,30 @@ def partners(perpetrator: Person, partner: Person) -> None:
     relate(perpetrator, RelationshipKind.CURRENT_PARTNER, partner)
 
 
-def table(on: Panel) -> dict[str, User]:
-    """A seat for one agency of each type that sits at panels, and the users who act for them:
-    practitioners, plus a coordinator at the victim service (a role with a stated need for sealed details)
-    and a chair at the police."""
-    users: dict[str, User] = {}
-    for kind in (
-        AgencyType.POLICE,
-        AgencyType.PROBATION,
-        AgencyType.VICTIM_SERVICE,
-        AgencyType.PERPETRATOR_SERVICE,
-        AgencyType.HEALTH,
-        AgencyType.CHILDRENS_SERVICES,
-        AgencyType.HOUSING,
-    ):
-        at = agency(f"{on.slug}-{kind}".replace("_", "-"), kind)
-        users[kind] = staff(at)
-        seat(on, at, user=users[kind])
-    coordination = agency(f"{on.slug}-coordination".replace("_", "-"), AgencyType.VICTIM_SERVICE)
-    users["coordinator"] = staff(coordination, Role.PANEL_COORDINATOR)
-    seat(on, coordination, MemberRole.COORDINATOR, users["coordinator"])
-    chair_at = Agency.objects.get(slug=f"{on.slug}-police")
-    users["chair"] = make_user(f"{on.slug}-chair", chair_at, Role.PANEL_CHAIR)
-    seat(on, chair_at, MemberRole.CHAIR, users["chair"])
-    return users
+def works_with(user: User, who: Person) -> None:
+    """The user's agency works with the person: it may see the record on the sides its type may."""
+    PersonAccess.objects.get_or_create(person=who, agency=agency_of(user), defaults={"reason": "test"})
 
 
-def attended(at: Meeting, *users: User) -> None:
+# --- straight to the tables, past the rules ---------------------------------------------------------
+
+
+def raw_meeting(on: Panel, held_on: datetime.date, status: str = MeetingStatus.HELD) -> Meeting:
+    return Meeting.objects.create(panel=on, held_on=held_on, status=status)
+
+
+def raw_item(at: Meeting, who: Person | None = None, **fields: Any) -> AgendaItem:
+    position = fields.pop("position", None) or (at.items.count() + 1)
+    return AgendaItem.objects.create(
+        meeting=at,
+        person=who,
+        position=position,
+        reason=fields.pop("reason", AgendaReason.MARAC_CRITERIA),
+        **fields,
+    )
+
+
+def raw_attended(at: Meeting, *users: User) -> None:
     """Each user's seat at the meeting's panel recorded as filled by them (as holder or as deputy)."""
     for user in users:
         for member in PanelMember.objects.filter(panel=at.panel_id, user=user):
@@ -142,7 +229,6 @@ def attended(at: Meeting, *users: User) -> None:
             )
 
 
-def works_with(user: User, who: Person) -> None:
-    """The user's agency works with the person: it may see the record on the sides its type may."""
-    agency = user.memberships.get().agency
-    PersonAccess.objects.get_or_create(person=who, agency=agency, defaults={"reason": "test"})
+# The names pathways/core's tests import these by.
+item = raw_item
+attended = raw_attended

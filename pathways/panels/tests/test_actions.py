@@ -1,4 +1,5 @@
-"""Actions from a panel: member agencies only, owners from that agency, due dates, chasing when overdue."""
+"""Actions from a panel: member agencies only, owners from that agency, due dates, chasing when overdue. On
+the region's perpetrator panel, with the demo's chair, probation officer and IDVA seated on it."""
 
 from __future__ import annotations
 
@@ -7,16 +8,17 @@ import datetime
 import pytest
 from django.core.management import call_command
 
+from pathways.accounts.models import Agency, User
 from pathways.audit.models import AuditEntry
-from pathways.core.access import Side
 from pathways.core.policy import Actor
+from pathways.factories import actor_of, agency_of, make_person
 from pathways.panels import selectors, services
-from pathways.panels.choices import ActionStatus
+from pathways.panels.choices import ActionStatus, MemberRole
 from pathways.panels.models import Action, AgendaItem, Panel, PanelMember
-from pathways.panels.tests.meeting_factories import actor_of, agency, load, meeting_day, person, seat, worker
+from pathways.panels.tests import factories as f
 
 pytestmark = pytest.mark.django_db
-DAY = meeting_day()
+DAY = f.meeting_day()
 
 
 def days(n: int) -> datetime.timedelta:
@@ -24,13 +26,17 @@ def days(n: int) -> datetime.timedelta:
 
 
 @pytest.fixture
-def dapp(region: None) -> Panel:
-    return load()["dapp-cardiff-and-vale"]
+def dapp(cast: dict[str, User]) -> Panel:
+    return Panel.objects.get(slug="dapp-cardiff-and-vale")
 
 
 @pytest.fixture
-def members(dapp: Panel) -> list[PanelMember]:
-    return [seat(dapp, slug) for slug in ("police", "probation", "idva")]
+def members(dapp: Panel, cast: dict[str, User]) -> list[PanelMember]:
+    return [
+        f.seat(dapp, cast["chair"], MemberRole.CHAIR),
+        f.seat(dapp, cast["probation"]),
+        f.seat(dapp, cast["idva"]),
+    ]
 
 
 @pytest.fixture
@@ -39,11 +45,16 @@ def chair(members: list[PanelMember]) -> Actor:
 
 
 @pytest.fixture
+def probation(cast: dict[str, User]) -> Agency:
+    return agency_of(cast["probation"])
+
+
+@pytest.fixture
 def item(dapp: Panel, chair: Actor) -> AgendaItem:
     services.nomination_create(
         panel=dapp,
-        person=person(family_name="Canary-Surname", side=Side.PERPETRATOR),
-        agency=agency("police"),
+        person=make_person(family_name="Canary-Surname"),
+        agency=agency_of(chair.user),
         reason="Stalking.",
         actor=chair,
     )
@@ -53,48 +64,54 @@ def item(dapp: Panel, chair: Actor) -> AgendaItem:
     return built
 
 
-def act(item: AgendaItem, chair: Actor, slug: str = "probation", due: int = 7, **extra: object) -> Action:
+def act(item: AgendaItem, chair: Actor, agency: Agency, due: int = 7, **extra: object) -> Action:
     return services.action_create(
-        item=item, description="Visit and review licence conditions.", agency=agency(slug),
+        item=item, description="Visit and review licence conditions.", agency=agency,
         due_on=DAY + days(due), actor=chair, **extra,  # type: ignore[arg-type]
     )  # fmt: skip
 
 
-def test_an_action_goes_to_an_agency_with_a_seat(item: AgendaItem, chair: Actor) -> None:
+def test_an_action_goes_to_an_agency_with_a_seat(
+    item: AgendaItem, chair: Actor, probation: Agency, cast: dict[str, User]
+) -> None:
     with pytest.raises(services.PanelError, match="has no seat on this panel"):
-        act(item, chair, "housing")
+        act(item, chair, agency_of(cast["outsider"]))
     assert not Action.objects.exists()
-    action = act(item, chair)
-    assert (action.agency.slug, action.status, action.owner) == ("probation", ActionStatus.OPEN, None)
+    action = act(item, chair, probation)
+    assert (action.agency.slug, action.status, action.owner) == (
+        "probation-cardiff-vale",
+        ActionStatus.OPEN,
+        None,
+    )
     assert AuditEntry.objects.filter(record_type="panel_action", action="record.created").count() == 1
 
 
 def test_an_actions_owner_works_for_its_agency(
-    item: AgendaItem, chair: Actor, members: list[PanelMember]
+    item: AgendaItem, chair: Actor, probation: Agency, cast: dict[str, User]
 ) -> None:
     with pytest.raises(services.PanelError, match="does not work for"):
-        act(item, chair, owner=members[0].user)  # a police officer owning probation's action
-    officer = worker(agency("probation"))
-    assert act(item, chair, owner=officer).owner == officer
+        act(item, chair, probation, owner=cast["chair"])  # a police officer owning probation's action
+    officer = cast["probation"]
+    assert act(item, chair, probation, owner=officer).owner == officer
 
 
-def test_an_action_cannot_fall_due_before_its_meeting(item: AgendaItem, chair: Actor) -> None:
+def test_an_action_cannot_fall_due_before_its_meeting(
+    item: AgendaItem, chair: Actor, probation: Agency
+) -> None:
     with pytest.raises(services.PanelError, match="before the meeting"):
-        act(item, chair, due=-1)
-    assert act(item, chair, due=0).due_on == DAY
+        act(item, chair, probation, due=-1)
+    assert act(item, chair, probation, due=0).due_on == DAY
     with pytest.raises(services.PanelError, match="what the action is"):
-        services.action_create(
-            item=item, description=" ", agency=agency("probation"), due_on=DAY, actor=chair
-        )
+        services.action_create(item=item, description=" ", agency=probation, due_on=DAY, actor=chair)
 
 
 def test_after_the_minutes_actions_are_fixed_but_their_status_still_moves(
-    item: AgendaItem, chair: Actor
+    item: AgendaItem, chair: Actor, probation: Agency
 ) -> None:
-    action = act(item, chair)
+    action = act(item, chair, probation)
     services.meeting_close(meeting=item.meeting, actor=chair)
     with pytest.raises(services.PanelError, match="minutes of this meeting have been issued"):
-        act(item, chair)
+        act(item, chair, probation)
     done = services.action_update(action=action, status=ActionStatus.DONE, actor=chair)
     assert done.status == ActionStatus.DONE and done.completed_on is not None
     reopened = services.action_update(action=action, status=ActionStatus.OPEN, actor=chair)
@@ -103,22 +120,25 @@ def test_after_the_minutes_actions_are_fixed_but_their_status_still_moves(
         services.action_update(action=action, status="forgotten", actor=chair)
 
 
-def test_overdue_actions_are_listed_by_agency(item: AgendaItem, chair: Actor) -> None:
-    late = act(item, chair, due=1)
-    act(item, chair, "idva", due=1)
-    act(item, chair, due=30)
-    done = act(item, chair, due=1)
+def test_overdue_actions_are_listed_by_agency(
+    item: AgendaItem, chair: Actor, probation: Agency, cast: dict[str, User]
+) -> None:
+    late = act(item, chair, probation, due=1)
+    act(item, chair, agency_of(cast["idva"]), due=1)
+    act(item, chair, probation, due=30)
+    done = act(item, chair, probation, due=1)
     services.action_update(action=done, status=ActionStatus.DONE, actor=chair)
     after = DAY + days(2)
-    assert {a.agency.slug for a in selectors.actions_overdue(today=after)} == {"probation", "idva"}
-    assert list(selectors.actions_overdue(today=after, agency=agency("probation"))) == [late]
+    overdue = {a.agency.slug for a in selectors.actions_overdue(today=after)}
+    assert overdue == {"probation-cardiff-vale", "rise-cardiff"}
+    assert list(selectors.actions_overdue(today=after, agency=probation)) == [late]
     assert list(selectors.actions_overdue(today=DAY + days(1))) == []  # due today is not overdue
-    mine = list(selectors.actions_for_agency(agency=agency("probation")))
+    mine = list(selectors.actions_for_agency(agency=probation))
     assert mine[-1] == done and [a.due_on for a in mine[:2]] == [DAY + days(1), DAY + days(30)]
 
 
-def test_an_overdue_action_is_chased_once_a_day(item: AgendaItem, chair: Actor) -> None:
-    action = act(item, chair, due=1)
+def test_an_overdue_action_is_chased_once_a_day(item: AgendaItem, chair: Actor, probation: Agency) -> None:
+    action = act(item, chair, probation, due=1)
     after = DAY + days(3)
     assert services.actions_chase_overdue_count(today=after, actor=None) == 1
     assert services.actions_chase_overdue_count(today=after, actor=None) == 0
@@ -133,14 +153,19 @@ def test_an_overdue_action_is_chased_once_a_day(item: AgendaItem, chair: Actor) 
 
 
 def test_the_chase_command_prints_counts_and_references_only(
-    item: AgendaItem, chair: Actor, capsys: pytest.CaptureFixture[str]
+    item: AgendaItem,
+    chair: Actor,
+    probation: Agency,
+    cast: dict[str, User],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    first = act(item, chair, due=1)
-    act(item, chair, due=2)
-    act(item, chair, "idva", due=1)
+    first = act(item, chair, probation, due=1)
+    act(item, chair, probation, due=2)
+    act(item, chair, agency_of(cast["idva"]), due=1)
     call_command("chase_actions", "--date", (DAY + days(5)).isoformat())
     out = capsys.readouterr().out
-    assert "probation: 2 overdue action(s) chased" in out and "idva: 1 overdue action(s) chased" in out
+    assert "probation-cardiff-vale: 2 overdue action(s) chased" in out
+    assert "rise-cardiff: 1 overdue action(s) chased" in out
     assert str(first.pk) in out and "Chased 3" in out
     assert "Canary-Surname" not in out and "licence conditions" not in out
     call_command("chase_actions", "--date", (DAY + days(5)).isoformat())

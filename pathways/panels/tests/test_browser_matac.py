@@ -1,4 +1,5 @@
-"""Browser test: a MATAC meeting from agenda to decisions, actions and minutes, on a phone-sized screen.
+"""Browser test: a MATAC meeting from agenda to decisions, actions and minutes, on a phone-sized screen. At
+the demo MATAC's next meeting, as its cast.
 
 The police MATAC coordinator records attendance (quorate), builds the agenda from the latest RFG run (the
 top four in each area), opens the highest-scoring person, records the panel's decision with its reasons
@@ -15,20 +16,16 @@ import datetime
 import re
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import Page, ViewportSize, expect
 from pytest_django.live_server_helper import LiveServer
 
-from pathways.core.access import AgencyType, Role
+from pathways.accounts.models import User
 from pathways.directory.models import Area, Region
-from pathways.factories import make_user
 from pathways.insights.tests import conftest as browser_fixtures
-from pathways.panels import services
-from pathways.panels.choices import MemberRole, PanelKind
 from pathways.panels.models import Panel
+from pathways.panels.tests.factories import MATAC
 from pathways.police.models import RfgModelVersion, RfgRun, RfgScore
 from pathways.referrals.tests import test_browser_journey as journey
-from pathways.referrals.tests.factories import actor_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("audit_log_flushable", "region")]
 
@@ -39,7 +36,6 @@ new_context = journey.new_context
 sign_in = journey.sign_in
 axe = journey.axe
 
-PANELS_FILE = settings.BASE_DIR / "regions" / "cardiff-and-vale" / "panels.yaml"
 PHONE: ViewportSize = {"width": 390, "height": 844}
 MEETING_URL = re.compile(r"/en/panels/meetings/[0-9a-f-]{36}/$")
 ITEM_URL = re.compile(r"/en/panels/items/[0-9a-f-]{36}/$")
@@ -91,37 +87,14 @@ def _check(page: Page, label: str) -> None:
 
 
 def test_a_matac_meeting_from_agenda_to_minutes(
-    live_server: LiveServer, sign_in: journey.SignIn, axe: journey.Axe
+    live_server: LiveServer, sign_in: journey.SignIn, axe: journey.Axe, cast_committed: dict[str, User]
 ) -> None:
     base = live_server.url
     today = datetime.date.today()
     region = Region.objects.get(slug="cardiff-and-vale")
-    police = journey.agency(
-        "south-wales-police", "South Wales Police", AgencyType.POLICE, ["cardiff", "vale-of-glamorgan"]
-    )
-    probation = journey.agency(
-        "probation", "Probation Service", AgencyType.PROBATION, ["cardiff", "vale-of-glamorgan"]
-    )
-    rise = journey.agency("rise-cardiff", "RISE Cardiff", AgencyType.VICTIM_SERVICE, ["cardiff"])
-    drive = journey.agency(
-        "drive-cardiff", "Drive Cardiff", AgencyType.PERPETRATOR_SERVICE, ["cardiff"], ("drive-cardiff",)
-    )
-    coordinator = make_user("lowri", police, Role.PANEL_COORDINATOR)
-    chair = make_user("ceri", police, Role.PANEL_CHAIR)
-    officer = make_user("rhodri", probation, Role.PRACTITIONER)
-    idva = make_user("nia", rise, Role.PRACTITIONER)
-    case_manager = make_user("catrin", drive, Role.PRACTITIONER)
-    services.panels_load(path=PANELS_FILE)
-    matac = Panel.objects.get(region=region, kind=PanelKind.MATAC)
-    for user, agency, role in (
-        (coordinator, police, MemberRole.COORDINATOR),
-        (chair, police, MemberRole.CHAIR),
-        (officer, probation, MemberRole.MEMBER),
-        (idva, rise, MemberRole.MEMBER),
-        (case_manager, drive, MemberRole.MEMBER),
-    ):
-        services.panel_member_add(panel=matac, agency=agency, user=user, role=role)
-    services.meeting_schedule(panel=matac, held_on=today, actor=actor_of(coordinator))
+    matac = Panel.objects.get(slug=MATAC)  # six seats, and its next meeting, a week on in the demo...
+    matac.meetings.filter(held_on__gt=today).update(held_on=today)  # ...is today: attendance opens
+    coordinator, officer = cast_committed["matac"], cast_committed["probation"]
     _rfg_run(region, today)
 
     # 1. The coordinator finds the meeting from the menu, on a phone.
@@ -138,22 +111,25 @@ def test_a_matac_meeting_from_agenda_to_minutes(
     expect(page.locator("#quorum")).to_contain_text("Not recorded yet.")
     axe.check(page, "meeting before attendance")
 
-    # 2. Attendance: police, probation and RISE present, Drive absent. Three agencies: quorate.
+    # 2. Attendance: police, probation and RISE present, Drive and children's services absent. Three
+    # agencies: quorate.
     page.get_by_role("link", name="Record attendance").click()
     axe.check(page, "attendance form")
-    for name, answer in (
-        ("Lowri", "Attended"),
-        ("Ceri", "Attended"),
-        ("Rhodri", "Attended"),
-        ("Nia", "Attended"),
-        ("Catrin", "Did not attend"),
+    for login, answer in (
+        ("matac", "Attended"),
+        ("chair", "Attended"),
+        ("probation", "Attended"),
+        ("idva", "Attended"),
+        ("drive", "Did not attend"),
+        ("socialworker", "Did not attend"),
     ):
+        name = re.escape(cast_committed[login].full_name)
         page.get_by_role("group", name=re.compile(f"^{name},")).get_by_label(answer).check()
     journey.post_with(page, "Save attendance")
     page.wait_for_url(meeting_url)
     expect(journey.success_banner(page)).to_contain_text("The meeting is quorate.")
     expect(page.locator("#quorum")).to_contain_text("Quorate")
-    expect(page.locator("#quorum")).to_contain_text("Not present: Drive Cardiff")
+    expect(page.locator("#quorum")).to_contain_text("Not present: Cardiff Children's Services, Drive Cardiff")
 
     # 3. The agenda: the top four RFG scores in Cardiff and the two in the Vale, highest first.
     journey.post_with(page, "Build the agenda")
@@ -188,21 +164,26 @@ def test_a_matac_meeting_from_agenda_to_minutes(
     page.wait_for_url(item_url)
     expect(journey.success_banner(page)).to_contain_text("The panel's decision is recorded.")
     expect(page.locator("#decision-outcome")).to_have_text("Disrupt")
-    expect(page.locator("#decision")).to_contain_text("Probation Service, RISE Cardiff, South Wales Police")
+    expect(page.locator("#decision")).to_contain_text(
+        "Probation Service, Cardiff and Vale, RISE Cardiff, South Wales Police"
+    )
 
     # 6. An action for probation, due in a fortnight.
     due = today + datetime.timedelta(days=14)
     page.get_by_role("link", name="Add an action").click()
     axe.check(page, "action form")
     page.get_by_label("Action", exact=True).fill("Check licence conditions and share any breach with police.")
-    page.get_by_label("Agency responsible").select_option(label="Probation Service")
-    page.get_by_label("Person responsible (optional)").select_option(label="Rhodri")
-    page.get_by_label("Due").fill(due.isoformat())
+    page.get_by_label("Agency responsible").select_option(label="Probation Service, Cardiff and Vale")
+    page.get_by_label("Person responsible (optional)").select_option(label=officer.full_name)
+    due_on = page.get_by_role("group", name="Due")
+    due_on.get_by_label("Day").fill(str(due.day))
+    due_on.get_by_label("Month").fill(str(due.month))
+    due_on.get_by_label("Year").fill(str(due.year))
     journey.post_with(page, "Add the action")
     page.wait_for_url(item_url)
     actions = page.get_by_role("table", name="Actions")
     expect(actions).to_contain_text("Check licence conditions")
-    expect(actions).to_contain_text("Probation Service")
+    expect(actions).to_contain_text("Probation Service, Cardiff and Vale")
     axe.check(page, "agenda item with its decision and action")
 
     # 7. Close the meeting and issue the minutes.

@@ -13,7 +13,7 @@ from django.urls import reverse
 from pathways.accounts.models import User
 from pathways.audit.choices import AuditAction
 from pathways.audit.models import AuditEntry
-from pathways.factories import actor_of, sign_in
+from pathways.factories import actor_of, agency_of, make_person, sign_in
 from pathways.panels import services
 from pathways.panels.choices import Outcome, PanelKind
 from pathways.panels.models import Action, AgendaItem, Decision, Meeting, RfgNomination
@@ -43,11 +43,11 @@ DISGUISED = [
 def matac_item(cast: dict[str, User]) -> AgendaItem:
     """A man on the demo MATAC whose partner's phone and address are sealed; the meeting is quorate."""
     meeting = Meeting.objects.get(panel__kind=PanelKind.MATAC)
-    man = f.person(given_name="Gethin", family_name="Morgan")
+    man = make_person(given_name="Gethin", family_name="Morgan")
     partner = f.victim(phone=PHONE, address=ADDRESS)
     f.partners(man, partner)
-    item = f.item(meeting, man, reason="rfg")
-    f.attended(meeting, *(m.user for m in meeting.panel.members.all()))
+    item = f.raw_item(meeting, man, reason="rfg")
+    f.raw_attended(meeting, *(m.user for m in meeting.panel.members.all()))
     return item
 
 
@@ -71,7 +71,7 @@ def test_an_action_or_a_referral_in_holding_her_details_is_refused(
     cast: dict[str, User], matac_item: AgendaItem, typed: str
 ) -> None:
     chair = actor_of(cast["chair"])
-    drive = cast["drive"].memberships.get().agency
+    drive = agency_of(cast["drive"])
     with pytest.raises(services.PanelError):
         services.action_create(
             item=matac_item, description=typed, agency=drive, due_on=matac_item.meeting.held_on, actor=chair
@@ -113,7 +113,7 @@ def test_a_detail_sealed_after_it_was_typed_is_withheld_wherever_drive_reads_it(
     services.action_create(
         item=matac_item,
         description="Check he keeps away from Wren Terrace",
-        agency=cast["drive"].memberships.get().agency,
+        agency=agency_of(cast["drive"]),
         due_on=matac_item.meeting.held_on,
         actor=chair,
     )

@@ -1,156 +1,73 @@
-"""Panels from the region's file, members, the meeting schedule and quorum."""
+"""Members, the meeting schedule and quorum, on the demo's panels and with its cast."""
 
 from __future__ import annotations
 
 import datetime
-from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
-from pathways.audit.models import AuditEntry
-from pathways.core.access import Role
-from pathways.core.datafiles import DataFileError
+from pathways.accounts.models import User
 from pathways.core.policy import Actor
+from pathways.factories import actor_of, agency_of, make_staff
 from pathways.panels import selectors, services
 from pathways.panels.choices import MeetingStatus
 from pathways.panels.models import Panel
-from pathways.panels.tests.meeting_factories import (
-    PANELS_FILE,
-    actor_of,
-    agency,
-    load,
-    seat,
-    seated_panel,
-    worker,
-)
+from pathways.panels.tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def panels(region: None) -> dict[str, Panel]:
-    return load()
+def panels(cast: dict[str, User]) -> dict[str, Panel]:
+    return f.panels_by_slug()
 
 
 @pytest.fixture
-def chair(panels: dict[str, Panel]) -> Actor:
-    return actor_of(worker(agency("police-chairs", "police"), Role.PANEL_CHAIR))
+def chair(cast: dict[str, User]) -> Actor:
+    return actor_of(cast["chair"])
 
 
-def test_the_shipped_panels_file_loads_the_regions_panels(panels: dict[str, Panel]) -> None:
-    marac, matac = panels["marac-cardiff"], panels["matac-cardiff-and-vale"]
-    assert (marac.kind, marac.every_days, marac.quorum) == ("marac", 14, 3)
-    assert marac.screening_service is not None and marac.screening_service.slug == "drive-cardiff"
-    assert (matac.every_days, matac.top_n) == (28, 4)
-    assert sorted(a.slug for a in matac.areas.all()) == ["cardiff", "vale-of-glamorgan"]
-    assert panels["daily-cardiff"].every_days == 1
-    assert AuditEntry.objects.filter(record_type="panels", action="region.loaded").exists()
-
-
-def test_loading_again_updates_by_slug_and_retires_panels_left_out(
-    panels: dict[str, Panel], tmp_path: Path
+def test_a_member_must_work_for_the_agency_whose_seat_they_hold(
+    panels: dict[str, Panel], cast: dict[str, User]
 ) -> None:
-    text = PANELS_FILE.read_text(encoding="utf-8")
-    start = text.index("  - slug: dapp-cardiff-and-vale")
-    shorter = tmp_path / "panels.yaml"
-    shorter.write_text(
-        text[:start].replace("every_days: 14          # fortnightly (§5.6)", "every_days: 7"), "utf-8"
-    )
-    services.panels_load(path=shorter)
-    assert Panel.objects.count() == 5
-    assert not Panel.objects.get(slug="dapp-cardiff-and-vale").is_active
-    assert Panel.objects.get(slug="marac-cardiff").every_days == 7
-    assert Panel.objects.get(slug="marac-cardiff").pk == panels["marac-cardiff"].pk
-
-
-def test_a_bad_panels_file_names_the_line_and_changes_nothing(region: None, tmp_path: Path) -> None:
-    bad = tmp_path / "panels.yaml"
-    bad.write_text(
-        "region: cardiff-and-vale\n"
-        "panels:\n"
-        "  - slug: marac-cardiff\n"
-        "    kind: marac\n"
-        "    name: {en: MARAC, cy: MARAC}\n"
-        "    areas: [cardiff, atlantis]\n"
-        "    every_days: 14\n"
-        "    quorum: 3\n"
-        "    screening_service: no-such-service\n"
-        "  - slug: marac-cardiff\n"
-        "    kind: weekly\n"
-        "    name: {en: X, cy: X}\n"
-        "    areas: [cardiff]\n"
-        "    every_days: 0\n"
-        "    quorum: 3\n",
-        "utf-8",
-    )
-    with pytest.raises(DataFileError) as error:
-        services.panels_load(path=bad)
-    text = str(error.value)
-    assert f"{bad}:11" in text and "'weekly' is not allowed" in text
-    assert f"{bad}:14" in text and "every_days" in text
-    assert not Panel.objects.exists()
-    bad.write_text(bad.read_text().replace("weekly", "marac").replace("every_days: 0", "every_days: 1"))
-    bad.write_text(
-        bad.read_text().replace(
-            "  - slug: marac-cardiff\n    kind: marac\n    name: {en: X",
-            "  - slug: other\n    kind: marac\n    name: {en: X",
-        )
-    )
-    with pytest.raises(DataFileError) as error:
-        services.panels_load(path=bad)
-    text = str(error.value)
-    assert f"{bad}:6" in text and "no area 'atlantis'" in text
-    assert f"{bad}:9" in text and "no service 'no-such-service'" in text
-    assert not Panel.objects.exists()
-
-
-def test_the_load_panels_command_reports_what_it_loaded(
-    region: None, capsys: pytest.CaptureFixture[str]
-) -> None:
-    call_command("load_panels", str(PANELS_FILE))
-    assert "5 panel(s)" in capsys.readouterr().out
-
-
-def test_a_member_must_work_for_the_agency_whose_seat_they_hold(panels: dict[str, Panel]) -> None:
-    police, probation = agency("police"), agency("probation")
-    officer = worker(police)
+    marac, officer = panels["marac-cardiff"], cast["matac"]  # at the police, with no seat on the MARAC
+    police, probation = (agency_of(cast[name]) for name in ("chair", "probation"))
     with pytest.raises(services.PanelError, match="does not work for"):
-        services.panel_member_add(
-            panel=panels["marac-cardiff"], agency=probation, user=officer, role="member"
-        )
+        services.panel_member_add(panel=marac, agency=probation, user=officer, role="member")
     with pytest.raises(services.PanelError, match="deputy must also work for"):
         services.panel_member_add(
-            panel=panels["marac-cardiff"],
-            agency=police,
-            user=officer,
-            role="member",
-            deputy=worker(probation),
+            panel=marac, agency=police, user=officer, role="member", deputy=cast["probation"]
         )
     member = services.panel_member_add(
-        panel=panels["marac-cardiff"], agency=police, user=officer, role="chair", deputy=worker(police)
+        panel=marac, agency=police, user=officer, role="chair", deputy=cast["chair"]
     )
-    assert member.deputy is not None
+    assert member.deputy == cast["chair"]
     with pytest.raises(services.PanelError, match="already has a seat"):
-        services.panel_member_add(panel=panels["marac-cardiff"], agency=police, user=officer, role="member")
+        services.panel_member_add(panel=marac, agency=police, user=officer, role="member")
 
 
 def test_meetings_follow_the_panels_cadence(panels: dict[str, Panel], chair: Actor) -> None:
-    marac, today = panels["marac-cardiff"], timezone.localdate()
-    first = services.meeting_schedule(panel=marac, actor=chair)
-    second = services.meeting_schedule(panel=marac, actor=chair)
+    vale, today = panels["marac-vale"], timezone.localdate()  # fortnightly, and not met in the demo
+    first = services.meeting_schedule(panel=vale, actor=chair)
+    second = services.meeting_schedule(panel=vale, actor=chair)
     assert (first.held_on, second.held_on) == (today, today + datetime.timedelta(days=14))
     assert first.status == MeetingStatus.PLANNED
     with pytest.raises(services.PanelError, match="already meets on"):
-        services.meeting_schedule(panel=marac, held_on=second.held_on, actor=chair)
+        services.meeting_schedule(panel=vale, held_on=second.held_on, actor=chair)
+    # The demo MARAC's next meeting is a week on: the one after it is a fortnight after that.
+    marac = panels["marac-cardiff"]
+    demo_next = marac.meetings.get()
+    assert services.meeting_schedule(panel=marac, actor=chair).held_on == demo_next.held_on + (
+        datetime.timedelta(days=14)
+    )
     daily = panels["daily-cardiff"]
     services.meeting_schedule(panel=daily, held_on=today - datetime.timedelta(days=10), actor=chair)
     # A long gap: the next date on the cadence that is not in the past.
     assert services.meeting_schedule(panel=daily, actor=chair).held_on == today
-    matac = panels["matac-cardiff-and-vale"]
-    services.meeting_schedule(panel=matac, held_on=today - datetime.timedelta(days=30), actor=chair)
-    assert services.meeting_schedule(panel=matac, actor=chair).held_on == today + datetime.timedelta(days=26)
+    dapp = panels["dapp-cardiff-and-vale"]  # four-weekly
+    services.meeting_schedule(panel=dapp, held_on=today - datetime.timedelta(days=30), actor=chair)
+    assert services.meeting_schedule(panel=dapp, actor=chair).held_on == today + datetime.timedelta(days=26)
 
 
 def test_an_inactive_panel_is_not_scheduled(panels: dict[str, Panel], chair: Actor) -> None:
@@ -160,42 +77,49 @@ def test_an_inactive_panel_is_not_scheduled(panels: dict[str, Panel], chair: Act
 
 
 def test_quorum_counts_member_agencies_present_in_person_or_by_deputy(
-    panels: dict[str, Panel], chair: Actor
+    panels: dict[str, Panel], chair: Actor, cast: dict[str, User]
 ) -> None:
-    marac = panels["marac-cardiff"]  # quorum 3
-    police = seat(marac, "police", deputy=True)
-    police_too = seat(marac, "police")  # a second seat for the same agency: still one agency
-    idva = seat(marac, "idva")
-    probation = seat(marac, "probation", deputy=True)
-    health = seat(marac, "health")
-    meeting = services.meeting_schedule(panel=marac, actor=chair)
-    services.meeting_attendance_record(
-        meeting=meeting,
-        attendance={police.pk: (True, False), police_too.pk: (True, False), idva.pk: (True, False)},
-        actor=chair,
-    )
+    marac = panels["marac-cardiff"]  # quorum 3, six seats in the demo
+    seats = {m.user.username: m for m in marac.members.select_related("user")}
+    police, idva, probation, drive = (seats[name] for name in ("chair", "idva", "probation", "drive"))
+    police_too = f.seat(marac, cast["matac"])  # a second seat for the same agency: still one agency
+    probation.deputy = make_staff(probation.agency)  # a colleague who can stand in for the officer
+    probation.save(update_fields=["deputy"])
+    meeting = marac.meetings.get()  # the demo's next MARAC
+    with f.on_the_day(meeting):
+        services.meeting_attendance_record(
+            meeting=meeting,
+            attendance={police.pk: (True, False), police_too.pk: (True, False), idva.pk: (True, False)},
+            actor=chair,
+        )
     below = selectors.meeting_quorum(meeting=meeting)
     assert not below.quorate and below.needed == 3
-    assert sorted(a.slug for a in below.present) == ["idva", "police"]
-    assert sorted(a.slug for a in below.missing) == ["health", "probation"]
-    services.meeting_attendance_record(
-        meeting=meeting, attendance={probation.pk: (False, True)}, actor=chair
-    )  # the deputy came
+    assert sorted(a.slug for a in below.present) == ["rise-cardiff", "south-wales-police"]
+    assert sorted(a.slug for a in below.missing) == [
+        "cardiff-childrens-services",
+        "drive-cardiff",
+        "marac-cardiff",
+        "probation-cardiff-vale",
+    ]
+    with f.on_the_day(meeting):
+        services.meeting_attendance_record(
+            meeting=meeting, attendance={probation.pk: (False, True)}, actor=chair
+        )  # the deputy came
     at = selectors.meeting_quorum(meeting=meeting)
     assert at.quorate and len(at.present) == 3
-    services.meeting_attendance_record(meeting=meeting, attendance={idva.pk: (False, False)}, actor=chair)
+    with f.on_the_day(meeting):
+        services.meeting_attendance_record(meeting=meeting, attendance={idva.pk: (False, False)}, actor=chair)
     assert not selectors.meeting_quorum(meeting=meeting).quorate
     assert meeting.__class__.objects.get(pk=meeting.pk).status == MeetingStatus.HELD
-    with pytest.raises(services.PanelError, match="no deputy"):
-        services.meeting_attendance_record(
-            meeting=meeting, attendance={health.pk: (False, True)}, actor=chair
-        )
+    with pytest.raises(services.PanelError, match="no deputy"), f.on_the_day(meeting):
+        services.meeting_attendance_record(meeting=meeting, attendance={drive.pk: (False, True)}, actor=chair)
 
 
-def test_attendance_is_only_for_the_panels_members(panels: dict[str, Panel], chair: Actor) -> None:
-    seated_panel(panels["marac-cardiff"])
-    other = seat(panels["marac-vale"], "vale-police")
-    meeting = services.meeting_schedule(panel=panels["marac-cardiff"], actor=chair)
-    with pytest.raises(services.PanelError, match="Only the panel's members"):
+def test_attendance_is_only_for_the_panels_members(
+    panels: dict[str, Panel], chair: Actor, cast: dict[str, User]
+) -> None:
+    other = f.seat(panels["marac-vale"], cast["matac"])  # a seat on the Vale's MARAC, not Cardiff's
+    meeting = panels["marac-cardiff"].meetings.get()
+    with pytest.raises(services.PanelError, match="Only the panel's members"), f.on_the_day(meeting):
         services.meeting_attendance_record(meeting=meeting, attendance={other.pk: (True, False)}, actor=chair)
     assert not meeting.attendance.exists()

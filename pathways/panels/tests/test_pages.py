@@ -1,5 +1,6 @@
 """The panel pages as the people around the table use them: what each agency sees, what each form does with
-good and bad input, and that every page view is audited."""
+good and bad input, and that every page view is audited. As the demo's cast, at the demo MARAC's next
+meeting."""
 
 from __future__ import annotations
 
@@ -14,20 +15,21 @@ from django.urls import reverse
 
 from pathways.accounts.models import Agency, User
 from pathways.audit.models import AuditEntry
-from pathways.core.access import AgencyType, Role
-from pathways.directory.models import Area, Region
-from pathways.factories import make_agency, make_user, sign_in
+from pathways.core.access import Role
+from pathways.factories import actor_of, agency_of, sign_in
 from pathways.panels import services
-from pathways.panels.choices import ActionStatus, MeetingStatus, MemberRole, Outcome, PanelKind
+from pathways.panels.choices import ActionStatus, MeetingStatus, Outcome
 from pathways.panels.models import Action, AgendaItem, Attendance, Decision, Meeting, Panel, PanelMember
-from pathways.referrals.tests.factories import actor_of, refer
+from pathways.panels.tests import factories as f
+from pathways.referrals.tests.factories import refer
 
 pytestmark = pytest.mark.django_db
 
 
 @dataclass
 class Table:
-    """A MARAC with three member agencies and an outsider, and a meeting today with one person on it."""
+    """The demo MARAC (six seats, quorum three) and its next meeting with one person on it, referred in by
+    the IDVA."""
 
     panel: Panel
     meeting: Meeting
@@ -37,62 +39,33 @@ class Table:
     coordinator: User
     probation: User
     idva: User
-    outsider: User
-
-
-def _panel(kind: str = PanelKind.MARAC, slug: str = "test-marac") -> Panel:
-    panel = Panel.objects.create(
-        region=Region.objects.get(slug="cardiff-and-vale"),
-        slug=slug,
-        kind=kind,
-        name_en="Test MARAC",
-        name_cy="MARAC Prawf",
-        every_days=14,
-        quorum=3,
-    )
-    panel.areas.set(Area.objects.filter(slug="cardiff"))
-    return panel
+    chair_elsewhere: User  # every panel permission, but no seat
 
 
 @pytest.fixture
-def table(region: None) -> Table:
-    police = make_agency("police", AgencyType.POLICE, ["cardiff"])
-    probation_service = make_agency("probation", AgencyType.PROBATION, ["cardiff"])
-    rise = make_agency("rise", AgencyType.VICTIM_SERVICE, ["cardiff"])
-    clear = make_agency("clear", AgencyType.PERPETRATOR_SERVICE, ["cardiff"])
-    chair = make_user("chair", police, Role.PANEL_CHAIR)
-    coordinator = make_user("coordinator", police, Role.PANEL_COORDINATOR)
-    probation = make_user("probation", probation_service, Role.PRACTITIONER)
-    idva = make_user("idva", rise, Role.PRACTITIONER)
-    outsider = make_user("outsider", clear, Role.PANEL_CHAIR)  # every panel permission, but no seat
-    panel = _panel()
-    services.panel_member_add(panel=panel, agency=police, user=chair, role=MemberRole.CHAIR)
-    services.panel_member_add(panel=panel, agency=police, user=coordinator, role=MemberRole.COORDINATOR)
-    services.panel_member_add(panel=panel, agency=probation_service, user=probation)
-    services.panel_member_add(panel=panel, agency=rise, user=idva)
-    meeting = services.meeting_schedule(
-        panel=panel, held_on=datetime.date.today(), actor=actor_of(coordinator)
-    )
+def table(cast: dict[str, User]) -> Table:
+    chair, coordinator, idva = cast["chair"], cast["coordinator"], cast["idva"]
+    panel = Panel.objects.get(slug=f.MARAC)
+    meeting = panel.meetings.get()
     # A victim's case: the MARAC hears the partner of the man referred.
     person = refer(actor_of(idva)).partner
     assert person is not None
     services.nomination_create(
-        panel=panel, person=person, agency=rise, reason="Three incidents in a month.", actor=actor_of(idva)
+        panel=panel,
+        person=person,
+        agency=agency_of(idva),
+        reason="Three incidents in a month.",
+        actor=actor_of(idva),
     )
     [item] = services.agenda_build(meeting=meeting, actor=actor_of(coordinator))
-    return Table(panel, meeting, item, police, chair, coordinator, probation, idva, outsider)
+    police = agency_of(chair)
+    return Table(
+        panel, meeting, item, police, chair, coordinator, cast["probation"], idva, cast["chair-elsewhere"]
+    )
 
 
 def _as(user: User) -> Client:
     return sign_in(Client(), user)
-
-
-def _all_present(table: Table) -> None:
-    services.meeting_attendance_record(
-        meeting=table.meeting,
-        attendance={m.pk: (True, False) for m in table.panel.members.all()},
-        actor=actor_of(table.coordinator),
-    )
 
 
 def _text(response: object) -> str:
@@ -129,23 +102,20 @@ def _action(table: Table, due_on: datetime.date | None = None) -> Action:
 # --- who sees what ----------------------------------------------------------------------------------
 
 
-def test_the_panel_list_shows_only_panels_the_agency_sits_on(table: Table) -> None:
-    _panel(PanelKind.MATAC, "other-panel").members.create(
-        agency=table.outsider.memberships.get().agency, user=table.outsider
-    )
-    text = _text(_as(table.probation).get(reverse("panels:list")))
-    assert "Test MARAC" in text and "Matac" not in text
+def test_the_panel_list_shows_only_panels_the_agency_sits_on(table: Table, cast: dict[str, User]) -> None:
+    matac = Panel.objects.get(slug=f.MATAC)
+    response = _as(table.coordinator).get(reverse("panels:list"))  # a seat on the MARAC only
+    text, seen = _text(response), response.content.decode()
+    assert "Cardiff MARAC" in text and matac.name_en not in text
+    assert reverse("panels:panel_detail", args=[table.panel.pk]) in seen
+    assert reverse("panels:panel_detail", args=[matac.pk]) not in seen
     assert table.meeting.held_on.strftime("%-d") in text
-    assert "Your agency has no seat on any panel." in _text(
-        _as(make_user("nobody", make_agency("nowhere", AgencyType.HEALTH), Role.PRACTITIONER)).get(
-            reverse("panels:list")
-        )
-    )
+    assert "Your agency has no seat on any panel." in _text(_as(cast["outsider"]).get(reverse("panels:list")))
 
 
 def test_every_panel_page_is_not_found_for_an_agency_without_a_seat(table: Table) -> None:
     action = _action(table)
-    member, outsider = _as(table.chair), _as(table.outsider)
+    member, outsider = _as(table.chair), _as(table.chair_elsewhere)
     for path in _pages(table, action):
         assert member.get(path).status_code == 200, path
         assert outsider.get(path).status_code == 404, path
@@ -159,7 +129,7 @@ def test_an_agency_that_loses_its_seat_loses_the_meeting(table: Table) -> None:
     client = _as(table.probation)
     path = reverse("panels:meeting_detail", args=[table.meeting.pk])
     assert client.get(path).status_code == 200
-    PanelMember.objects.filter(user=table.probation).delete()
+    PanelMember.objects.filter(panel=table.panel, user=table.probation).delete()
     assert client.get(path).status_code == 404
 
 
@@ -199,40 +169,52 @@ def test_scheduling_a_meeting_on_a_taken_date_says_so_and_adds_nothing(table: Ta
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/meetings/{meeting.pk}/")
 
 
-def test_attendance_makes_the_meeting_quorate(table: Table) -> None:
+def test_attendance_waits_for_the_meeting_day(table: Table) -> None:
     client = _as(table.coordinator)
-    path = reverse("panels:attendance", args=[table.meeting.pk])
-    members = list(table.panel.members.all())
-    half = {f"member_{m.pk}": "present" for m in members[:2]}
-    response = client.post(path, half)
-    assert response.status_code == 200 and "There is a problem" in _text(response)
+    meeting_page = client.get(reverse("panels:meeting_detail", args=[table.meeting.pk])).content.decode()
+    assert reverse("panels:attendance", args=[table.meeting.pk]) not in meeting_page
+    members = {f"member_{m.pk}": "present" for m in table.panel.members.all()}
+    response = client.post(reverse("panels:attendance", args=[table.meeting.pk]), members)
+    assert "Attendance can be recorded from the day of the meeting" in _text(response)
     assert not Attendance.objects.filter(meeting=table.meeting).exists()
 
-    answers = {f"member_{m.pk}": "present" for m in members}
-    answers[f"member_{members[-1].pk}"] = "absent"
-    response = client.post(path, answers, follow=True)
-    text = _text(response)
-    assert "The meeting is not quorate" in text  # police (two seats) and probation: two agencies of three
-    answers[f"member_{members[-1].pk}"] = "present"
-    text = _text(client.post(path, answers, follow=True))
-    assert "Attendance recorded. The meeting is quorate." in text
-    assert "Quorate" in text and "3 agencies present of 3 needed." in text
 
-
-def test_a_deputy_can_be_recorded_only_for_a_seat_that_names_one(table: Table) -> None:
+def test_attendance_makes_the_meeting_quorate(table: Table, cast: dict[str, User]) -> None:
+    f.seat(table.panel, cast["matac"])  # a second seat for the police
     client = _as(table.coordinator)
     path = reverse("panels:attendance", args=[table.meeting.pk])
-    member = table.panel.members.get(user=table.probation)
+    with f.on_the_day(table.meeting):
+        members = {m.user.username: m for m in table.panel.members.select_related("user")}
+        half = {f"member_{members[name].pk}": "present" for name in ("chair", "matac")}
+        response = client.post(path, half)
+        assert response.status_code == 200 and "There is a problem" in _text(response)
+        assert not Attendance.objects.filter(meeting=table.meeting).exists()
+
+        answers = {f"member_{m.pk}": "absent" for m in members.values()} | half
+        answers[f"member_{members['probation'].pk}"] = "present"
+        response = client.post(path, answers, follow=True)
+        text = _text(response)
+        assert "The meeting is not quorate" in text  # police (two seats) and probation: two agencies of three
+        answers[f"member_{members['idva'].pk}"] = "present"
+        text = _text(client.post(path, answers, follow=True))
+        assert "Attendance recorded. The meeting is quorate." in text
+        assert "Quorate" in text and "3 agencies present of 3 needed." in text
+
+
+def test_a_deputy_can_be_recorded_only_for_a_seat_that_names_one(table: Table, cast: dict[str, User]) -> None:
+    client = _as(table.coordinator)
+    path = reverse("panels:attendance", args=[table.meeting.pk])
+    member = table.panel.members.get(user=table.chair)
     page = client.get(path).content.decode()
     assert f'id="id_member_{member.pk}_1" name="member_{member.pk}" type="radio" value="absent"' in page
-    deputy = make_user("deputy", table.probation.memberships.get().agency, Role.PRACTITIONER)
-    PanelMember.objects.filter(pk=member.pk).update(deputy=deputy)
-    assert "Their deputy, Deputy, attended" in _text(client.get(path))
+    PanelMember.objects.filter(pk=member.pk).update(deputy=cast["matac"])  # at the same force
+    assert "Their deputy, Sergeant Lowri Bevan (MATAC coordinator), attended" in _text(client.get(path))
 
 
 def test_a_meeting_of_a_panel_without_members_is_nobodys_to_build(table: Table) -> None:
     """With no seats no agency owns the meeting: the page is not found, and nothing is built."""
-    meeting = Meeting.objects.create(panel=_panel(slug="empty"), held_on=datetime.date.today())
+    empty = Panel.objects.get(slug="marac-vale")  # the region's, with no seat in the demo
+    meeting = f.raw_meeting(empty, datetime.date.today(), MeetingStatus.PLANNED)
     response = _as(table.coordinator).post(reverse("panels:agenda_build", args=[meeting.pk]))
     assert response.status_code == 404
     assert not AgendaItem.objects.filter(meeting=meeting).exists()
@@ -268,25 +250,26 @@ def test_a_decision_needs_reasons_and_a_quorum(table: Table) -> None:
     assert "not quorate" in _text(response)
     assert not Decision.objects.exists()
 
-    _all_present(table)
+    f.present(table.meeting, table.chair, table.probation, table.idva, actor=actor_of(table.coordinator))
     response = client.post(path, {"outcome": Outcome.SUPPORT, "reasons": "Engages with RISE."}, follow=True)
     text = _text(response)
     assert "The panel's decision is recorded." in text
     assert "Support" in text and "Engages with RISE." in text
-    assert "Police, Probation, Rise" in text  # the agencies present are kept with the decision
+    # The agencies present are kept with the decision.
+    assert "Probation Service, Cardiff and Vale, RISE Cardiff, South Wales Police" in text
 
 
-def test_referring_to_the_limited_service_asks_for_the_screening(table: Table) -> None:
-    _all_present(table)
-    Panel.objects.filter(pk=table.panel.pk).update(
-        screening_service=table.panel.region.services.get(slug="drive-cardiff")
-    )
+def test_referring_to_the_limited_service_makes_the_referral_it_then_screens(table: Table) -> None:
+    f.quorate(table.meeting, actor_of(table.coordinator))
+    assert table.panel.screening_service is not None
+    assert table.panel.screening_service.slug == "drive-cardiff"  # the region's file says so
     client = _as(table.chair)
     path = reverse("panels:decide", args=[table.item.pk])
     assert 'name="screening"' in client.get(path).content.decode()
-    response = client.post(path, {"outcome": Outcome.REFER_SCREENED, "reasons": "Serial."})
-    assert "needs its screening record" in _text(response)
-    assert not Decision.objects.exists()
+    response = client.post(path, {"outcome": Outcome.REFER_SCREENED, "reasons": "Serial."}, follow=True)
+    decision = Decision.objects.get()
+    assert decision.referral is not None and decision.referral.service == table.panel.screening_service
+    assert decision.referral.reference in _text(response)
 
 
 def test_an_action_for_an_agency_shows_on_its_task_list_overdue_first(table: Table) -> None:
@@ -296,7 +279,7 @@ def test_an_action_for_an_agency_shows_on_its_task_list_overdue_first(table: Tab
         {"description": "", "agency": str(table.police.pk), "due_on": "not a date"},
     )
     text = _text(response)
-    assert "Say what needs to be done" in text and "Enter the due date as a real date" in text
+    assert "Say what needs to be done" in text and "Due must be a real date" in text
     assert not Action.objects.exists()
     response = client.post(
         reverse("panels:action_new", args=[table.item.pk]),
@@ -356,9 +339,9 @@ def test_partners_refer_someone_in_with_reasons(table: Table) -> None:
     )
     text = _text(response)
     assert "Referred in for the panel's next meeting." in text
-    assert "Referred in for the next meeting" in text and "Rise" in text
+    assert "Referred in for the next meeting" in text and "RISE Cardiff" in text
     # Someone the agency does not work with cannot be chosen.
-    stranger = refer(actor_of(table.outsider), partner=False, children=0).person
+    stranger = refer(actor_of(table.chair_elsewhere), partner=False, children=0).person
     response = client.post(path, {"person": str(stranger.pk), "reason": "Hearsay."})
     assert "There is a problem" in _text(response)
 
@@ -378,7 +361,7 @@ def test_a_marac_is_not_offered_the_man_an_agency_works_with(table: Table) -> No
 
 
 def test_closing_the_meeting_fixes_the_record_and_issues_the_minutes(table: Table) -> None:
-    _all_present(table)
+    f.quorate(table.meeting, actor_of(table.coordinator))
     services.decision_record(
         item=table.item, outcome=Outcome.DISRUPT, reasons="Serial.", actor=actor_of(table.chair)
     )
@@ -398,19 +381,24 @@ def test_closing_the_meeting_fixes_the_record_and_issues_the_minutes(table: Tabl
 
 
 def test_minutes_in_english_and_welsh_from_the_same_record(table: Table) -> None:
-    _all_present(table)
+    f.quorate(table.meeting, actor_of(table.coordinator))
     services.decision_record(
         item=table.item, outcome=Outcome.DISRUPT, reasons="Serial.", actor=actor_of(table.chair)
     )
     client = _as(table.probation)
     path = reverse("panels:minutes", args=[table.meeting.pk])
     english = client.get(path).content.decode()
-    assert 'id="minutes" lang="en"' in english and "Test MARAC" in english and "Serial." in english
+    # The panel's name where the minutes name the panel (its coordinator's office shares the name).
+    panel_row = '<dd class="govuk-summary-list__value">'
+    assert 'id="minutes" lang="en"' in english and "Serial." in english
+    assert f"{panel_row}Cardiff MARAC (" in english
     assert "Draft" in english
     welsh = client.get(path, {"lang": "cy"}).content.decode()
-    assert 'id="minutes" lang="cy"' in welsh and "MARAC Prawf" in welsh and "Serial." in welsh
+    assert (
+        'id="minutes" lang="cy"' in welsh and f"{panel_row}MARAC Caerdydd (" in welsh and "Serial." in welsh
+    )
     assert 'id="lang-cy" name="lang" type="radio" value="cy" checked' in welsh
     # The Welsh page asks for Welsh minutes unless told otherwise.
     assert 'id="minutes" lang="cy"' in client.get(path.replace("/en/", "/cy/", 1)).content.decode()
     assert client.get(path, {"lang": "fr"}).status_code == 200
-    assert _as(table.outsider).get(path, {"lang": "cy"}).status_code == 404
+    assert _as(table.chair_elsewhere).get(path, {"lang": "cy"}).status_code == 404

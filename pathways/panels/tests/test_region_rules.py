@@ -10,32 +10,23 @@ from typing import Any
 import pytest
 from django.utils import translation
 
+from pathways.accounts.models import User
 from pathways.assessments.services import instruments_load
 from pathways.conftest import REGION_FILE
-from pathways.core.access import Role
+from pathways.core.access import Side
 from pathways.core.datafiles import DataFileError
 from pathways.core.policy import Actor
+from pathways.factories import actor_of, make_person
 from pathways.panels import selectors, services
 from pathways.panels.choices import AgendaReason, MeetingStatus, Outcome
 from pathways.panels.forms import DecisionForm
 from pathways.panels.models import AgendaItem, Meeting, Panel
-from pathways.panels.tests.meeting_factories import (
-    PANELS_FILE,
-    actor_of,
-    agency,
-    assess,
-    load,
-    meeting_day,
-    person,
-    quorate,
-    seat,
-    seated_panel,
-    worker,
-)
+from pathways.panels.tests import factories as f
+from pathways.panels.tests.factories import PANELS_FILE, assess, quorate
 from pathways.panels.tests.test_decisions import decide, drive_screening, item_for
 
 pytestmark = pytest.mark.django_db
-DAY = meeting_day()
+DAY = f.meeting_day()
 ASSESSMENT_FILE = REGION_FILE.with_name("assessment.yaml")
 
 
@@ -52,21 +43,21 @@ def _assessment_settings(tmp_path: Path, old: str, new: str) -> Path:
 
 
 @pytest.fixture
-def panels(region: None) -> dict[str, Panel]:
-    found = load()
-    for slug in ("marac-cardiff", "daily-cardiff"):
-        seated_panel(found[slug])
+def panels(cast: dict[str, User]) -> dict[str, Panel]:
+    """The demo's panels, the MARAC's next meeting on the test's day."""
+    found = f.panels_by_slug()
+    f.next_meeting_moved(found[f.MARAC], DAY)
     return found
 
 
 @pytest.fixture
-def chair(panels: dict[str, Panel]) -> Actor:
-    return actor_of(worker(agency("police-chairs", "police"), Role.PANEL_CHAIR))
+def chair(cast: dict[str, User]) -> Actor:
+    return actor_of(cast["chair"])
 
 
 @pytest.fixture
-def idva(panels: dict[str, Panel]) -> Actor:
-    return actor_of(worker(agency("idva-service", "victim_service"), Role.PRACTITIONER))
+def idva(cast: dict[str, User]) -> Actor:
+    return actor_of(cast["idva"])
 
 
 def test_assessment_settings_without_the_repeat_window_are_refused_naming_the_file_and_the_setting(
@@ -97,9 +88,9 @@ def test_a_shorter_repeat_window_changes_which_cases_the_agenda_and_the_criteria
     panels: dict[str, Panel], chair: Actor, idva: Actor, tmp_path: Path
 ) -> None:
     marac = panels["marac-cardiff"]
-    heard_before = person()  # at a MARAC eight months ago
+    heard_before = make_person(side=Side.VICTIM)  # at a MARAC eight months ago
     _earlier_marac(marac, chair, heard_before, 240)
-    told = person()  # her assessment says her last MARAC referral was eight months ago
+    told = make_person(side=Side.VICTIM)  # her assessment says her last MARAC referral was eight months ago
     instruments_load(
         paths=[_assessment_settings(tmp_path, "repeat_window_months: 12", "repeat_window_months: 6")]
     )
@@ -110,10 +101,7 @@ def test_a_shorter_repeat_window_changes_which_cases_the_agenda_and_the_criteria
     assert "repeat" not in told_assessment.results["marac"]["criteria"]
 
     items = {
-        i.person_id: i
-        for i in services.agenda_build(
-            meeting=services.meeting_schedule(panel=marac, held_on=DAY, actor=chair), actor=chair
-        )
+        i.person_id: i for i in services.agenda_build(meeting=f.meeting_on(marac, DAY, chair), actor=chair)
     }
     assert items[heard_before.pk].repeat is False
     assert items[heard_before.pk].reason == AgendaReason.MARAC_CRITERIA
@@ -123,15 +111,15 @@ def test_with_the_shipped_twelve_months_the_same_cases_are_repeats_and_labelled_
     panels: dict[str, Panel], chair: Actor, idva: Actor
 ) -> None:
     marac = panels["marac-cardiff"]
-    heard_before = person()
+    heard_before = make_person(side=Side.VICTIM)
     _earlier_marac(marac, chair, heard_before, 240)
-    told = person()
+    told = make_person(side=Side.VICTIM)
     assess(idva, heard_before, DAY)
     told_assessment = assess(
         idva, told, DAY, last_marac_referral=(DAY - _days(240)).isoformat(), incident_date=DAY.isoformat()
     )
     assert "repeat" in told_assessment.results["marac"]["criteria"]
-    meeting = services.meeting_schedule(panel=marac, held_on=DAY, actor=chair)
+    meeting = f.meeting_on(marac, DAY, chair)
     items = {i.person_id: i for i in services.agenda_build(meeting=meeting, actor=chair)}
     assert items[heard_before.pk].repeat is True
     assert items[heard_before.pk].reason_label == "Repeat: referred again within 12 months"
@@ -148,28 +136,26 @@ def test_the_label_says_the_regions_own_window(
     panels: dict[str, Panel], chair: Actor, idva: Actor, tmp_path: Path
 ) -> None:
     marac = panels["marac-cardiff"]
-    heard_before = person()
+    heard_before = make_person(side=Side.VICTIM)
     _earlier_marac(marac, chair, heard_before, 30)
     instruments_load(
         paths=[_assessment_settings(tmp_path, "repeat_window_months: 12", "repeat_window_months: 1")]
     )
     assess(idva, heard_before, DAY)
-    (item,) = services.agenda_build(
-        meeting=services.meeting_schedule(panel=marac, held_on=DAY, actor=chair), actor=chair
-    )
+    (item,) = services.agenda_build(meeting=f.meeting_on(marac, DAY, chair), actor=chair)
     assert item.reason_label == "Repeat: referred again within 1 month"
 
 
-def test_the_referral_outcome_names_the_panels_screened_service_in_the_chosen_language(region: None) -> None:
-    marac = load()["marac-cardiff"]
-    members = [seat(marac, slug) for slug in ("police", "idva", "probation")]
-    chair = actor_of(members[0].user)
+def test_the_referral_outcome_names_the_panels_screened_service_in_the_chosen_language(
+    panels: dict[str, Panel], chair: Actor, cast: dict[str, User]
+) -> None:
+    marac = panels[f.MARAC]
     choices = dict(marac.outcome_choices())
     assert choices[Outcome.REFER_SCREENED] == "Refer to Drive Cardiff"
     with translation.override("cy"):
         assert dict(marac.outcome_choices())[Outcome.REFER_SCREENED] == "Atgyfeirio i Drive Caerdydd"
 
-    who, record = drive_screening(taken=True)
+    who, record = drive_screening(cast, taken=True)
     item = item_for(marac, who, chair)
     quorate(item.meeting, chair)
     decision = decide(item, chair, outcome=Outcome.REFER_SCREENED, reasons="High harm.", screening=record)
@@ -178,8 +164,8 @@ def test_the_referral_outcome_names_the_panels_screened_service_in_the_chosen_la
     assert [i.outcome_label for i in minutes.items] == ["Refer to Drive Cardiff"]
 
 
-def test_a_panel_without_a_screened_service_does_not_offer_the_referral(region: None) -> None:
-    daily = load()["daily-cardiff"]
+def test_a_panel_without_a_screened_service_does_not_offer_the_referral(panels: dict[str, Panel]) -> None:
+    daily = panels["daily-cardiff"]
     outcomes = daily.outcome_choices()
     assert Outcome.REFER_SCREENED not in dict(outcomes)
     form = DecisionForm({"outcome": Outcome.REFER_SCREENED, "reasons": "x"}, outcomes=outcomes)

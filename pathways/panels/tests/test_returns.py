@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+from collections.abc import Callable
 
 import pytest
 from django.test import Client
@@ -14,9 +15,9 @@ from pathways.accounts.models import Agency, User
 from pathways.audit.choices import AuditAction
 from pathways.audit.models import AuditEntry
 from pathways.core.access import AgencyType, Role, Side
-from pathways.factories import make_user, sign_in
+from pathways.factories import agency_of, agency_running, make_person, sign_in
 from pathways.panels import returns
-from pathways.panels.choices import AgendaReason, MeetingStatus, MemberRole, PanelKind
+from pathways.panels.choices import AgendaReason, MeetingStatus, MemberRole
 from pathways.panels.models import Panel
 from pathways.panels.returns import Cell, Quarter, ReturnError, suppress
 from pathways.panels.tests import factories as f
@@ -100,10 +101,12 @@ def test_groups_sharing_a_cell_are_made_safe_together() -> None:
 # --- the return on a small quarter ------------------------------------------------------------------
 
 
-def _referrers() -> dict[str, Agency]:
+def _referrers(cast: dict[str, User]) -> dict[str, Agency]:
+    """The police and the victim service of the cast, and a health board (the cast has none)."""
     return {
-        kind: f.agency(f"referrer-{kind}".replace("_", "-"), kind)
-        for kind in (AgencyType.POLICE, AgencyType.VICTIM_SERVICE, AgencyType.HEALTH)
+        AgencyType.POLICE: agency_of(cast["chair"]),
+        AgencyType.VICTIM_SERVICE: agency_of(cast["idva"]),
+        AgencyType.HEALTH: agency_running("cardiff-health-board", AgencyType.HEALTH),
     }
 
 
@@ -113,25 +116,24 @@ def _born(age: int, on: datetime.date) -> datetime.date:
 
 
 @pytest.fixture
-def quarter(region: None) -> tuple[Panel, dict[str, User]]:
-    """13 cases at two meetings held in 2026 Q1, and cases that must not count.
+def quarter(cast: dict[str, User]) -> Panel:
+    """13 cases at two meetings of the demo MARAC held in 2026 Q1, and cases that must not count.
 
     By hand: 7 referred by police, 5 by the IDVA service, 1 by health; 5 repeats; victims 1 to 3 have
     children under 18 (1, 2 and 1 of them: 4 in all); victims 1, 2 and 5 are Black, Asian or racially
     minoritised (victim 4 is White other); victims 6 and 7 are LGBT+; victims 8 to 12 have a disability;
     victim 3 is a man; victim 4 is 17; victim 5's ex-partner is 16.
     """
-    marac = f.panel(PanelKind.MARAC, slug="cardiff-marac")
-    users = f.table(marac)
-    referrers = _referrers()
-    first, second = f.meeting(marac, FIRST), f.meeting(marac, SECOND, MeetingStatus.CLOSED)
+    marac = Panel.objects.get(slug=f.MARAC)
+    referrers = _referrers(cast)
+    first, second = f.raw_meeting(marac, FIRST), f.raw_meeting(marac, SECOND, MeetingStatus.CLOSED)
     referred_by = [AgencyType.POLICE] * 7 + [AgencyType.VICTIM_SERVICE] * 5 + [AgencyType.HEALTH]
     victims = []
     for n in range(13):
         day = FIRST if n < 8 else SECOND
-        victim = f.person(given_name=f"Victim{n + 1}", gender_identity="woman")
+        victim = make_person(given_name=f"Victim{n + 1}", gender_identity="woman")
         victims.append(victim)
-        f.item(
+        f.raw_item(
             first if n < 8 else second,
             victim,
             referring_agency=referrers[referred_by[n]],
@@ -149,7 +151,7 @@ def quarter(region: None) -> tuple[Panel, dict[str, User]]:
         (v[2], _born(15, FIRST)),
     ]
     for parent, born in kids:
-        f.relate(parent, RelationshipKind.PARENT_OF, f.person(date_of_birth=born))
+        f.relate(parent, RelationshipKind.PARENT_OF, make_person(date_of_birth=born))
     Person.objects.filter(pk__in=[v[0].pk, v[4].pk]).update(ethnicity="asian")
     Person.objects.filter(pk=v[1].pk).update(ethnicity="black")
     Person.objects.filter(pk=v[3].pk).update(ethnicity="white_other", date_of_birth=_born(17, FIRST))
@@ -158,20 +160,22 @@ def quarter(region: None) -> tuple[Panel, dict[str, User]]:
     Person.objects.filter(pk__in=[x.pk for x in v[7:12]]).update(has_disability=True)
     Person.objects.filter(pk=v[12].pk).update(has_disability=False)
     Person.objects.filter(pk=v[2].pk).update(gender_identity="man")
-    f.relate(f.person(date_of_birth=_born(16, FIRST)), RelationshipKind.EX_PARTNER, v[4])
-    f.relate(v[5], RelationshipKind.CURRENT_PARTNER, f.person(date_of_birth=_born(40, FIRST)))
+    f.relate(make_person(date_of_birth=_born(16, FIRST)), RelationshipKind.EX_PARTNER, v[4])
+    f.relate(v[5], RelationshipKind.CURRENT_PARTNER, make_person(date_of_birth=_born(40, FIRST)))
 
     # Not counted: a case review, a meeting not held, a meeting in the next quarter, another panel.
-    f.item(first, f.person(), reason=AgendaReason.CASE_REVIEW, referring_agency=referrers[AgencyType.POLICE])
-    f.item(f.meeting(marac, datetime.date(2026, 3, 25), MeetingStatus.PLANNED), f.person())
-    f.item(f.meeting(marac, datetime.date(2026, 4, 8)), f.person())
-    f.item(f.meeting(f.panel(PanelKind.MARAC), FIRST), f.person())
-    f.item(f.meeting(f.panel(PanelKind.MATAC), FIRST), f.person())
-    return marac, users
+    f.raw_item(
+        first, make_person(), reason=AgendaReason.CASE_REVIEW, referring_agency=referrers[AgencyType.POLICE]
+    )
+    f.raw_item(f.raw_meeting(marac, datetime.date(2026, 3, 25), MeetingStatus.PLANNED), make_person())
+    f.raw_item(f.raw_meeting(marac, datetime.date(2026, 4, 8)), make_person())
+    for other in ("marac-vale", f.MATAC):
+        f.raw_item(f.raw_meeting(Panel.objects.get(slug=other), FIRST), make_person())
+    return marac
 
 
-def test_the_return_counts_the_quarter_as_counted_by_hand(quarter: tuple[Panel, dict[str, User]]) -> None:
-    panel, _users = quarter
+def test_the_return_counts_the_quarter_as_counted_by_hand(quarter: Panel) -> None:
+    panel = quarter
     result = returns.marac_return(panel, Q1)
     exact = {key: cell.value for key, cell in result.cells.items()}
     assert result.meetings == [FIRST, SECOND]
@@ -205,9 +209,9 @@ def test_the_return_counts_the_quarter_as_counted_by_hand(quarter: tuple[Panel, 
 
 
 def test_the_export_suppresses_small_numbers_and_what_would_reveal_them(
-    quarter: tuple[Panel, dict[str, User]],
+    quarter: Panel,
 ) -> None:
-    panel, _users = quarter
+    panel = quarter
     rows = list(csv.reader(io.StringIO(returns.marac_return(panel, Q1).to_csv())))
     assert rows[0] == ["measure", "label", "value"]
     exported = {row[0]: row[2] for row in rows[1:]}
@@ -227,16 +231,16 @@ def test_the_export_suppresses_small_numbers_and_what_would_reveal_them(
     assert exported["referrals_housing"] == "0" and exported["meetings"] == "2"
 
 
-def test_an_empty_quarter_gives_zeros_and_no_rates(quarter: tuple[Panel, dict[str, User]]) -> None:
-    panel, _users = quarter
+def test_an_empty_quarter_gives_zeros_and_no_rates(quarter: Panel) -> None:
+    panel = quarter
     result = returns.marac_return(panel, Quarter(2025, 3))
     assert result.cells["cases"].exported == "0" and result.cells["repeat_rate"].exported == ""
     assert result.meetings == []
 
 
-def test_a_return_is_for_a_marac_only(region: None) -> None:
+def test_a_return_is_for_a_marac_only(cast: dict[str, User]) -> None:
     with pytest.raises(ReturnError):
-        returns.marac_return(f.panel(PanelKind.MATAC), Q1)
+        returns.marac_return(Panel.objects.get(slug=f.MATAC), Q1)
 
 
 # --- the page and the download ----------------------------------------------------------------------
@@ -248,10 +252,10 @@ def _url(panel: Panel, **query: str) -> str:
 
 
 def test_the_coordinator_sees_exact_figures_with_the_withheld_cells_marked(
-    quarter: tuple[Panel, dict[str, User]],
+    quarter: Panel, cast: dict[str, User]
 ) -> None:
-    panel, users = quarter
-    response = sign_in(Client(), users["coordinator"]).get(_url(panel, quarter="2026-Q1"))
+    panel = quarter
+    response = sign_in(Client(), cast["coordinator"]).get(_url(panel, quarter="2026-Q1"))
     assert response.status_code == 200
     page = response.content.decode()
     health_row = page[page.index('id="cell-referrals_health"') :].split("</tr>")[0]
@@ -264,31 +268,29 @@ def test_the_coordinator_sees_exact_figures_with_the_withheld_cells_marked(
     assert entry.details["quarter"] == "2026-Q1" and entry.details["export"] == ""
 
 
-def test_the_chair_sees_the_figures_as_they_leave_the_system(quarter: tuple[Panel, dict[str, User]]) -> None:
-    panel, users = quarter
-    page = sign_in(Client(), users["chair"]).get(_url(panel, quarter="2026-Q1")).content.decode()
+def test_the_chair_sees_the_figures_as_they_leave_the_system(quarter: Panel, cast: dict[str, User]) -> None:
+    panel = quarter
+    page = sign_in(Client(), cast["chair"]).get(_url(panel, quarter="2026-Q1")).content.decode()
     health_row = page[page.index('id="cell-referrals_health"') :].split("</tr>")[0]
     assert "&lt;5" in health_row and ">1<" not in health_row
 
 
-def test_the_download_is_suppressed_and_audited(quarter: tuple[Panel, dict[str, User]]) -> None:
-    panel, users = quarter
-    response = sign_in(Client(), users["coordinator"]).get(_url(panel, quarter="2026-Q1", format="csv"))
+def test_the_download_is_suppressed_and_audited(quarter: Panel, cast: dict[str, User]) -> None:
+    panel = quarter
+    response = sign_in(Client(), cast["coordinator"]).get(_url(panel, quarter="2026-Q1", format="csv"))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    assert "marac-return-cardiff-marac-2026-Q1.csv" in response["Content-Disposition"]
+    assert "marac-return-marac-cardiff-2026-Q1.csv" in response["Content-Disposition"]
     exported = {row[0]: row[2] for row in csv.reader(io.StringIO(response.content.decode()))}
     assert exported["referrals_health"] == "<5" and exported["referrals_victim_service"] == "[c]"
     entry = AuditEntry.objects.get(action=AuditAction.RECORD_VIEWED, record_type="marac_return")
     assert entry.details == {"quarter": "2026-Q1", "export": "csv", "suppressed": True}
-    assert entry.actor_username == users["coordinator"].username
+    assert entry.actor_username == "coordinator"
 
 
-def test_a_quarter_that_is_not_offered_is_an_error_not_a_crash(
-    quarter: tuple[Panel, dict[str, User]],
-) -> None:
-    panel, users = quarter
-    client = sign_in(Client(), users["coordinator"])
+def test_a_quarter_that_is_not_offered_is_an_error_not_a_crash(quarter: Panel, cast: dict[str, User]) -> None:
+    panel = quarter
+    client = sign_in(Client(), cast["coordinator"])
     for bad in ("2026-Q9", "nonsense", "1999-Q1"):
         response = client.get(_url(panel, quarter=bad, format="csv"))
         assert response.status_code == 400, bad
@@ -299,11 +301,9 @@ def test_a_quarter_that_is_not_offered_is_an_error_not_a_crash(
     "role", [Role.PRACTITIONER, Role.MANAGER, Role.COMMISSIONER, Role.AUDITOR, Role.ADMINISTRATOR]
 )
 def test_roles_without_the_permission_are_refused_the_return(
-    quarter: tuple[Panel, dict[str, User]], role: str
+    quarter: Panel, persona: Callable[[str], User], role: str
 ) -> None:
-    panel, users = quarter
-    seated = users[AgencyType.POLICE].memberships.get().agency
-    user = make_user(f"no-return-{role}".replace("_", "-"), seated, role)
+    panel, user = quarter, persona(role)
     for query in ({}, {"format": "csv"}):
         response = sign_in(Client(), user).get(_url(panel, **query))
         assert response.status_code == 403, (role, query)
@@ -311,15 +311,13 @@ def test_roles_without_the_permission_are_refused_the_return(
 
 
 def test_a_coordinator_without_a_seat_and_a_non_marac_panel_answer_404(
-    quarter: tuple[Panel, dict[str, User]],
+    quarter: Panel, cast: dict[str, User]
 ) -> None:
-    panel, users = quarter
-    elsewhere = f.agency("other-marac-coordination", AgencyType.VICTIM_SERVICE)
-    stranger = make_user("other-coordinator", elsewhere, Role.PANEL_COORDINATOR)
-    assert sign_in(Client(), stranger).get(_url(panel)).status_code == 404
-    matac = f.panel(PanelKind.MATAC)
-    f.seat(matac, users["coordinator"].memberships.get().agency, MemberRole.COORDINATOR, users["coordinator"])
-    assert sign_in(Client(), users["coordinator"]).get(_url(matac)).status_code == 404
+    panel = quarter
+    assert sign_in(Client(), cast["coordinator-elsewhere"]).get(_url(panel)).status_code == 404
+    matac = Panel.objects.get(slug=f.MATAC)
+    f.seat(matac, cast["coordinator"], MemberRole.COORDINATOR)
+    assert sign_in(Client(), cast["coordinator"]).get(_url(matac)).status_code == 404
 
 
 # --- the diversity fields the return counts ---------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The RFG ranking page: the parts of each score for the agencies at the table, and for nobody else."""
+"""The RFG ranking page: the parts of each score for the agencies at the table, and for nobody else. On the
+demo MATAC, with its cast: the police's MATAC coordinator imports the extract and scores it."""
 
 from __future__ import annotations
 
@@ -14,12 +15,11 @@ from django.utils import translation
 
 from pathways.accounts.models import User
 from pathways.audit.models import AuditEntry
-from pathways.core.access import AgencyType, Role, Side
+from pathways.core.access import Side
 from pathways.directory.models import Region
-from pathways.factories import make_agency, make_user, sign_in
-from pathways.panels.choices import MemberRole, PanelKind
+from pathways.factories import agency_of, sign_in
 from pathways.panels.models import Panel
-from pathways.panels.tests import factories
+from pathways.panels.tests import factories as f
 from pathways.people.models import Person, PersonAccess
 from pathways.police.models import RfgRun
 from pathways.police.rfg import score_region
@@ -39,18 +39,13 @@ class Matac:
 
 
 @pytest.fixture
-def matac(region: None, tmp_path: Path) -> Matac:
-    analyst = police_extracts.analyst()
+def matac(cast: dict[str, User], tmp_path: Path) -> Matac:
+    analyst = police_extracts.analyst(cast)
     load(analyst, tmp_path, extract())
     run = score_region(region=Region.objects.get(), actor=analyst, end=END)
-    panel = factories.panel(PanelKind.MATAC)
-    assert analyst.agency is not None
-    factories.seat(panel, analyst.agency, MemberRole.COORDINATOR, analyst.user)
-    probation = factories.staff(factories.agency("probation-rfg", AgencyType.PROBATION))
-    factories.seat(panel, probation.memberships.get().agency, user=probation)
-    outsider_at = make_agency("elsewhere", AgencyType.POLICE, ["cardiff"])
-    outsider = make_user("outsider-chair", outsider_at, Role.PANEL_CHAIR)  # the permission, but no seat
-    return Matac(panel, run, analyst.user, probation, outsider)
+    panel = Panel.objects.get(slug=f.MATAC)
+    # The chair at another force has the permission, but no seat.
+    return Matac(panel, run, analyst.user, cast["probation"], cast["chair-elsewhere"])
 
 
 def _get(user: User, panel: Panel, language: str = "en") -> tuple[int, str]:
@@ -94,7 +89,7 @@ def test_a_name_is_shown_only_to_an_agency_working_with_the_person(matac: Matac)
     known = Person.objects.create(
         side=Side.PERPETRATOR, given_name="Gethin", family_name="Rowlands", police_reference="SERIAL-1"
     )
-    PersonAccess.objects.create(person=known, agency=matac.probation.memberships.get().agency)
+    PersonAccess.objects.create(person=known, agency=agency_of(matac.probation))
     run = score_region(region=Region.objects.get(), end=END)
     assert run.scores.get(perpetrator_ref="SERIAL-1").person == known
 
@@ -112,21 +107,16 @@ def test_an_agency_without_a_seat_is_told_the_panel_does_not_exist(matac: Matac)
     assert not AuditEntry.objects.filter(record_type="rfg_ranking").exists()
 
 
-@pytest.mark.parametrize("role", [Role.COMMISSIONER, Role.AUDITOR, Role.ADMINISTRATOR])
-def test_roles_without_panel_access_are_refused(matac: Matac, role: str) -> None:
-    at = make_agency(f"other-{role}".replace("_", "-"), AgencyType.OTHER)
-    user = make_user(f"user-{role}".replace("_", "-"), at, role, totp=role != Role.COMMISSIONER)
-    factories.seat(matac.panel, at, user=user)  # even with a seat
+@pytest.mark.parametrize("login", ["commissioner", "auditor", "admin"])
+def test_roles_without_panel_access_are_refused(matac: Matac, cast: dict[str, User], login: str) -> None:
+    user = cast[login]
+    f.seat(matac.panel, user)  # even with a seat
     status, html = _get(user, matac.panel)
     assert status == 403
     assert "SERIAL-0" not in html
 
 
-def test_before_any_scoring_the_page_says_so(region: None) -> None:
-    panel = factories.panel(PanelKind.MATAC)
-    police = factories.agency("swp-empty", AgencyType.POLICE)
-    chair = make_user("empty-chair", police, Role.PANEL_CHAIR)
-    factories.seat(panel, police, MemberRole.CHAIR, chair)
-    status, html = _get(chair, panel)
+def test_before_any_scoring_the_page_says_so(cast: dict[str, User]) -> None:
+    status, html = _get(cast["chair"], Panel.objects.get(slug=f.MATAC))
     assert status == 200
     assert "No RFG scores yet" in html

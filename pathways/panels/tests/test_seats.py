@@ -12,7 +12,7 @@ from django.urls import reverse
 from pathways.accounts.models import User
 from pathways.audit.choices import AuditAction
 from pathways.audit.models import AuditEntry
-from pathways.factories import actor_of, sign_in
+from pathways.factories import actor_of, agency_of, make_staff, sign_in
 from pathways.panels import services
 from pathways.panels.choices import PanelKind
 from pathways.panels.models import AgendaItem, Meeting, Panel, PanelMember
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def marac_item(cast: dict[str, User]) -> AgendaItem:
     meeting = Meeting.objects.get(panel__kind=PanelKind.MARAC, panel__slug="marac-cardiff")
-    return f.item(meeting, f.victim())
+    return f.raw_item(meeting, f.victim())
 
 
 def _papers(user: User, item: AgendaItem, purpose: str = "") -> str:
@@ -66,7 +66,7 @@ def test_only_a_seated_person_who_attended_reads_a_victims_contact_details(
     idva = cast["idva"]
     before = _papers(idva, marac_item, "to plan her safety before the meeting")
     assert f.VICTIM_PHONE not in before  # the meeting has not been held with her in the seat
-    f.attended(marac_item.meeting, idva)
+    f.raw_attended(marac_item.meeting, idva)
     shown = _papers(idva, marac_item, "to plan her safety")
     assert f.VICTIM_PHONE in shown and "Kingfisher Crescent" in shown
     reveals = AuditEntry.objects.filter(action=AuditAction.SEALED_VIEWED, actor_username="idva")
@@ -77,7 +77,7 @@ def test_childrens_services_read_only_the_victims_their_agency_works_with(
     cast: dict[str, User], marac_item: AgendaItem
 ) -> None:
     social_worker = cast["socialworker"]
-    f.attended(marac_item.meeting, social_worker)
+    f.raw_attended(marac_item.meeting, social_worker)
     papers = papers_get(item=marac_item, actor=actor_of(social_worker), reveal_purpose="home visit")
     assert papers.contact is None and not papers.may_reveal_contact
     assert f.VICTIM_PHONE not in _papers(social_worker, marac_item, "home visit")
@@ -90,14 +90,14 @@ def test_a_deputy_who_filled_the_seat_reads_the_papers_and_the_holder_does_not(
     cast: dict[str, User], marac_item: AgendaItem
 ) -> None:
     idva = cast["idva"]
-    rise = idva.memberships.get().agency
-    deputy = f.staff(rise)
+    rise = agency_of(idva)
+    deputy = make_staff(rise)
     PanelMember.objects.filter(panel=marac_item.meeting.panel, user=idva).update(deputy=deputy)
-    f.attended(marac_item.meeting, deputy)
+    f.raw_attended(marac_item.meeting, deputy)
     assert f.VICTIM_PHONE in _papers(deputy, marac_item, "covering for the IDVA")
     assert f.VICTIM_PHONE not in _papers(idva, marac_item, "I was away")
     # A colleague at the same victim service with no seat reads nothing of the panel at all.
-    colleague = f.staff(rise)
+    colleague = make_staff(rise)
     response = sign_in(Client(), colleague).get(reverse("panels:disclose", kwargs={"item_id": marac_item.pk}))
     assert response.status_code == 404
 
@@ -110,7 +110,7 @@ def test_a_victim_is_never_put_on_a_perpetrator_panel(cast: dict[str, User]) -> 
         services.nomination_create(
             panel=matac,
             person=victim,
-            agency=cast["idva"].memberships.get().agency,
+            agency=agency_of(cast["idva"]),
             reason="Fear",
             actor=actor_of(cast["idva"]),
         )

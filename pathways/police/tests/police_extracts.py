@@ -8,8 +8,10 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pathways.accounts.models import User
 from pathways.core.policy import Actor
 from pathways.directory.models import Region
+from pathways.factories import actor_of
 from pathways.police.extracts import COLUMNS, FLAG_COLUMNS, import_police_extract
 from pathways.police.models import PoliceExtract
 
@@ -129,11 +131,6 @@ def load(actor: Actor, folder: Path, rows: list[Row], name: str = "extract.csv")
     )
 
 
-def analyst() -> Actor:
-    """A police analyst: a panel coordinator at the force, whose role imports and scores police data."""
-    from pathways.core.access import AgencyType, Role
-    from pathways.factories import make_agency, make_user
-    from pathways.panels.tests.factories import actor_of
-
-    police = make_agency("swp-rfg", AgencyType.POLICE, ["cardiff", "vale-of-glamorgan"])
-    return actor_of(make_user("rfg-analyst", police, Role.PANEL_COORDINATOR))
+def analyst(cast: dict[str, User]) -> Actor:
+    """The police's MATAC coordinator in the demo's cast, whose role imports and scores police data."""
+    return actor_of(cast["matac"])

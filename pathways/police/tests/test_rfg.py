@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
+from pathways.accounts.models import User
 from pathways.audit.models import AuditEntry
 from pathways.conftest import RFG_FILE
-from pathways.core.access import Side
+from pathways.core.access import Role, Side
 from pathways.core.policy import Actor
 from pathways.directory.models import Area, Region
+from pathways.factories import actor_of
 from pathways.people.models import Person
 from pathways.police.models import RfgModelVersion, RfgRun, RfgScore
 from pathways.police.rfg import (
@@ -27,15 +30,9 @@ from pathways.police.rfg import (
     window_for,
 )
 from pathways.police.rfgfile import RfgFile
-from pathways.police.tests import police_extracts
 from pathways.police.tests.police_extracts import END, Row, days_before, extract, load
 
 pytestmark = pytest.mark.usefixtures("region")
-
-
-@pytest.fixture
-def analyst(region: None) -> Actor:
-    return police_extracts.analyst()
 
 
 def _region() -> Region:
@@ -235,11 +232,8 @@ def test_scores_name_the_person_with_the_reference_and_the_run_is_audited(
     assert entry.details["model_version"] == 1 and entry.details["scored"] == run.scored
 
 
-def test_only_roles_that_handle_police_data_may_score(persona: object, region: None) -> None:
-    from pathways.core.access import Role
-    from pathways.panels.tests.factories import actor_of
-
-    chair = actor_of(persona(Role.PANEL_CHAIR))  # type: ignore[operator]
+def test_only_roles_that_handle_police_data_may_score(persona: Callable[[str], User]) -> None:
+    chair = actor_of(persona(Role.PANEL_CHAIR))
     with pytest.raises(RfgError, match=r"Your role does not let you run RFG scoring\."):
         score_region(region=_region(), actor=chair, end=END)
     assert not RfgRun.objects.exists()
@@ -247,13 +241,13 @@ def test_only_roles_that_handle_police_data_may_score(persona: object, region: N
 
 def test_the_score_command(analyst: Actor, tmp_path: Path) -> None:
     load(analyst, tmp_path, extract())
-    call_command("score_rfg", "--username", "rfg-analyst", "--end", END.isoformat())
+    call_command("score_rfg", "--username", "matac", "--end", END.isoformat())
     run = RfgRun.objects.get()
     assert (run.window_end, run.created_by) == (END, analyst.user)
     with pytest.raises(CommandError, match="--end: '30/06/2025' is not a date"):
-        call_command("score_rfg", "--username", "rfg-analyst", "--end", "30/06/2025")
+        call_command("score_rfg", "--username", "matac", "--end", "30/06/2025")
     with pytest.raises(CommandError, match="has no RFG model version 7"):
-        call_command("score_rfg", "--username", "rfg-analyst", "--model-version", "7")
+        call_command("score_rfg", "--username", "matac", "--model-version", "7")
     assert RfgRun.objects.count() == 1
 
 

@@ -18,10 +18,10 @@ from pathways.accounts.models import Membership, User
 from pathways.audit.choices import AuditAction
 from pathways.audit.models import AuditEntry
 from pathways.core import crypto
-from pathways.core.access import AgencyType, Role
+from pathways.core.access import Role
 from pathways.core.datafiles import DataFileError
 from pathways.core.policy import Actor
-from pathways.factories import make_agency, make_user
+from pathways.factories import actor_of, agency_of, make_user
 from pathways.people.choices import RelationshipKind
 from pathways.people.models import Person, PersonAccess, Relationship
 from pathways.referrals.choices import Status
@@ -87,13 +87,9 @@ def counts() -> dict[str, int]:
     return {model.__name__: model.objects.count() for model in models}
 
 
-def actor_for(user: User) -> Actor:
-    return Actor(user=user, membership=user.memberships.get())
-
-
 @pytest.fixture
 def practitioner(region: None, persona: Callable[[str], User]) -> Actor:
-    return actor_for(persona(Role.PRACTITIONER))
+    return actor_of(persona(Role.PRACTITIONER))
 
 
 @pytest.fixture
@@ -109,7 +105,7 @@ def problems_of(error: pytest.ExceptionInfo[ReferralImportError]) -> set[tuple[i
 
 
 def test_a_good_file_records_every_referral_as_received_for_the_agency(
-    practitioner: Actor, good_file: Path
+    practitioner: Actor, good_file: Path, cast: dict[str, User]
 ) -> None:
     before = counts()
 
@@ -128,10 +124,7 @@ def test_a_good_file_records_every_referral_as_received_for_the_agency(
     assert all(list(r.events.values_list("status", flat=True)) == [Status.RECEIVED] for r in referrals)
     # The agency owns them: its staff see them in their list, another agency's staff do not.
     assert referrals_for(actor=practitioner).count() == 3
-    other = make_user(
-        "other-worker", make_agency("other-service", AgencyType.PERPETRATOR_SERVICE), "practitioner"
-    )
-    assert referrals_for(actor=actor_for(other)).count() == 0
+    assert referrals_for(actor=actor_of(cast["practitioner-elsewhere"])).count() == 0
 
     alex = Referral.objects.select_related("person__area", "partner").get(person__given_name="Alex")
     assert alex.person.date_of_birth is not None and alex.person.date_of_birth.isoformat() == "1985-04-02"
@@ -346,7 +339,7 @@ def test_the_message_lists_the_first_200_problems_and_counts_the_rest(
 def test_a_role_that_cannot_record_referrals_is_refused(
     region: None, persona: Callable[[str], User], good_file: Path
 ) -> None:
-    commissioner = actor_for(persona(Role.COMMISSIONER))
+    commissioner = actor_of(persona(Role.COMMISSIONER))
     before = counts()
     with pytest.raises(PermissionDenied):
         import_referrals(actor=commissioner, path=good_file)
@@ -382,11 +375,10 @@ def test_the_command_refuses_a_role_that_cannot_record_referrals(
     assert Referral.objects.count() == 0
 
 
-def test_the_command_acts_for_the_agency_chosen(region: None, good_file: Path) -> None:
-    first = make_agency("first-service", AgencyType.PERPETRATOR_SERVICE)
-    second = make_agency("second-service", AgencyType.PROBATION)
-    user = make_user("two-hats", first, Role.PRACTITIONER)
-    Membership.objects.create(user=user, agency=second, role=Role.PRACTITIONER)
+def test_the_command_acts_for_the_agency_chosen(cast: dict[str, User], good_file: Path) -> None:
+    # Someone working for two of the cast's agencies, CLEAR and probation: no cast login does.
+    user = make_user("two-hats", agency_of(cast["practitioner"]), Role.PRACTITIONER)
+    Membership.objects.create(user=user, agency=agency_of(cast["probation"]), role=Role.PRACTITIONER)
 
     with pytest.raises(CommandError, match="--membership-agency"):
         call_command("import_referrals", str(good_file), username="two-hats")
@@ -397,8 +389,10 @@ def test_the_command_acts_for_the_agency_chosen(region: None, good_file: Path) -
         "import_referrals",
         str(good_file),
         username="two-hats",
-        membership_agency="second-service",
+        membership_agency="probation-cardiff-vale",
         stdout=out,
     )
     assert "Imported 3 referrals" in out.getvalue()
-    assert set(Referral.objects.values_list("referring_agency__slug", flat=True)) == {"second-service"}
+    assert set(Referral.objects.values_list("referring_agency__slug", flat=True)) == {
+        "probation-cardiff-vale"
+    }

@@ -7,12 +7,13 @@ import pytest
 from django.core import signing
 from django.test import Client, override_settings
 
-from pathways.factories import sign_in
+from pathways.accounts.models import User
+from pathways.factories import NO_CONCERNS, date_fields, sign_in
 from pathways.people.models import Person
 from pathways.referrals.choices import Status
 from pathways.referrals.models import Referral
 from pathways.referrals.public import SALT
-from pathways.referrals.tests.factories import PARTNER_PHONE, agency_running, staff
+from pathways.referrals.tests.factories import PARTNER_PHONE
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +27,7 @@ FORM = {
     "route": "childrens_services",
     "reason": "Shouting at his partner; two children at home.",
     "risk_level": "standard",
+    **NO_CONCERNS,
     "partner_given_name": "Carys",
     "partner_family_name": "Jenkins",
     "partner_gender": "woman",
@@ -38,10 +40,9 @@ FORM = {
 
 
 @pytest.fixture
-def social_worker(region: None) -> Client:
-    agency_running("clear-team", "perpetrator_service", "clear")
-    agency_running("rise-team", "victim_service", "rise-cardiff")
-    return sign_in(Client(), staff("sw", agency_running("childrens", "childrens_services")))
+def social_worker(cast: dict[str, User]) -> Client:
+    """The demo's social worker; CLEAR and RISE, whom the referrals go to, are the cast's agencies."""
+    return sign_in(Client(), cast["socialworker"])
 
 
 def test_referral_form_to_triage_to_choice(social_worker: Client) -> None:
@@ -59,7 +60,7 @@ def test_form_errors_are_shown_and_nothing_is_saved(social_worker: Client) -> No
     bad = {
         **FORM,
         "reason": "",
-        "date_of_birth": "2999-01-01",
+        **date_fields("date_of_birth", "2999-01-01"),
         "partner_phone": "call me",
         "nhs_number": "12",
         "given_name": "x" * 300,
@@ -70,8 +71,8 @@ def test_form_errors_are_shown_and_nothing_is_saved(social_worker: Client) -> No
     page = response.content.decode()
     assert "There is a problem" in page
     for message in (
-        "This field is required",
-        "must be in the past",
+        "Enter why you are referring",
+        "Date of birth must be in the past",
         "Enter a phone number",
         "NHS number",
         "at most 100 characters",
@@ -82,7 +83,7 @@ def test_form_errors_are_shown_and_nothing_is_saved(social_worker: Client) -> No
 
 
 def test_duplicates_are_offered_instead_of_a_second_record(social_worker: Client) -> None:
-    data = {**FORM, "date_of_birth": "1990-02-03"}
+    data = {**FORM, **date_fields("date_of_birth", "1990-02-03")}
     social_worker.post("/en/referrals/new/", data)
     response = social_worker.post("/en/referrals/new/", data)
     assert response.status_code == 200 and "Use the record of Rhys Jenkins" in response.content.decode()
@@ -194,14 +195,17 @@ def _self_form(**overrides: str) -> dict[str, str]:
     }
 
 
-def test_self_referral_gives_a_reference_and_shows_nothing_back(region: None, client: Client) -> None:
-    agency_running("clear-team", "perpetrator_service", "clear")
+def test_self_referral_gives_a_reference_and_shows_nothing_back(
+    cast: dict[str, User], client: Client
+) -> None:
     response = client.post("/cy/referrals/self-referral/", _self_form())
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
     referral = Referral.objects.get(kind="perpetrator")
     assert referral.reference in page and 'lang="cy"' in page
-    for hidden in ("Mari", PARTNER_PHONE, "RISE", "CLEAR", "Dai"):
+    # It names the service that will contact him, and nothing of his partner or of her support.
+    assert "CLEAR" in page.split('id="what-next"')[1]
+    for hidden in ("Mari", PARTNER_PHONE, "RISE", "Dai"):
         assert hidden not in page
     assert referral.service is not None and referral.service.slug == "clear"
     assert Referral.objects.filter(kind="partner_support", linked_referral=referral).exists()

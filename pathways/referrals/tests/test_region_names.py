@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from pathways.accounts.models import User
 from pathways.directory.models import Region, Service
 from pathways.factories import sign_in
-from pathways.referrals.tests.factories import agency_running, staff
 
 pytestmark = pytest.mark.usefixtures("region")
 
@@ -16,10 +16,12 @@ def _referral_page(client: Client) -> str:
     return client.get("/en/referrals/new/").content.decode()
 
 
-def test_the_services_that_need_a_partners_details_are_named_from_the_region_file() -> None:
+def test_the_services_that_need_a_partners_details_are_named_from_the_region_file(
+    cast: dict[str, User],
+) -> None:
     needing = sorted(Service.objects.filter(partner_details_required=True).values_list("name_en", flat=True))
     assert needing  # the shipped file marks CLEAR
-    client = sign_in(Client(), staff("sw", agency_running("childrens", "childrens_services")))
+    client = sign_in(Client(), cast["socialworker"])
     page = _referral_page(client)
     for name in needing:
         assert name in page.split('id="partner-details-services"')[1].split("</div>")[0]

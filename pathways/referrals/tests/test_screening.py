@@ -8,20 +8,23 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from pathways.assessments.models import ScreeningCandidate
+from pathways.accounts.models import User
+from pathways.assessments.models import Assessment, AssessmentStatus, InstrumentVersion, ScreeningCandidate
 from pathways.directory.models import Service
-from pathways.factories import sign_in
+from pathways.factories import actor_of, sign_in
 from pathways.referrals import screening, services
-from pathways.referrals.tests.factories import actor_of, agency_running, refer, staff
+from pathways.referrals.choices import Status
+from pathways.referrals.tests.factories import refer
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.date(2026, 6, 1)
 
 
 @pytest.fixture
-def drive(region: None) -> dict[str, Any]:
-    marac = actor_of(staff("coordinator", agency_running("marac", "other")))
-    worker = staff("drive-worker", agency_running("drive-team", "perpetrator_service", "drive-cardiff"))
+def drive(cast: dict[str, User]) -> dict[str, Any]:
+    """Three MARAC referrals to Drive by the demo's MARAC coordinator, and Drive's case manager."""
+    marac = actor_of(cast["coordinator"])
+    worker = cast["drive"]
     referrals = [
         services.referral_service_choose(
             actor=marac, referral=refer(marac, route="marac", risk="high"), service_slug="drive-cardiff"
@@ -72,8 +75,8 @@ def test_screening_refuses_an_indefensible_record(drive: dict[str, Any], decide:
     assert not ScreeningCandidate.objects.exists()
 
 
-def test_only_the_service_can_screen_its_referrals(drive: dict[str, Any]) -> None:
-    outsider = actor_of(staff("clear-worker", agency_running("clear-team", "perpetrator_service", "clear")))
+def test_only_the_service_can_screen_its_referrals(drive: dict[str, Any], cast: dict[str, User]) -> None:
+    outsider = actor_of(cast["practitioner"])  # CLEAR's facilitator
     with pytest.raises(screening.ScreeningError):
         screening.record_screening(
             actor=outsider, service=drive["service"], places=1, held_on=DAY, decisions={}
@@ -108,9 +111,6 @@ def test_the_screening_page_shows_everyone_side_by_side_and_records(drive: dict[
 
 
 def test_reassessment_falls_due_on_the_region_schedule(drive: dict[str, Any]) -> None:
-    from pathways.assessments.models import Assessment, AssessmentStatus, InstrumentVersion
-    from pathways.referrals.choices import Status
-
     referral = drive["referrals"][0]
     for step in (Status.OFFERED, Status.ACCEPTED, Status.STARTED):
         services.referral_advance(actor=drive["actor"], referral=referral, to=step)

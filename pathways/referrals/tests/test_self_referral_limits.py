@@ -14,10 +14,10 @@ import pytest
 from django.core import signing
 from django.test import Client, override_settings
 
+from pathways.accounts.models import User
 from pathways.referrals.choices import Status
 from pathways.referrals.models import Referral, ReferralEvent
 from pathways.referrals.public import SALT
-from pathways.referrals.tests.factories import agency_running
 
 pytestmark = pytest.mark.django_db
 
@@ -26,9 +26,8 @@ REVIEW = "Check that this is genuine before contacting anyone"
 
 
 @pytest.fixture
-def clear(region: None) -> None:
-    agency_running("clear-team", "perpetrator_service", "clear")
-    agency_running("rise-team", "victim_service", "rise-cardiff")
+def clear(cast: dict[str, User]) -> None:
+    """The demo's agencies, CLEAR's and RISE's among them, whom self-referrals go to."""
 
 
 def form(**overrides: str) -> dict[str, str]:
