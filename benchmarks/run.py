@@ -5,7 +5,8 @@ operation and prints the figures with the target they are measured against.
 
     .venv/bin/python benchmarks/run.py                   # every benchmark, on SQLite
     .venv/bin/python benchmarks/run.py --only triage     # one benchmark (gap_map, triage, import,
-                                                         # recompute, history, rfg, agenda or audit)
+                                                         # recompute, history, people_search, rfg,
+                                                         # agenda or audit)
     .venv/bin/python benchmarks/run.py --only rfg --postgres --incidents 10000000   # one size only
     .venv/bin/python benchmarks/run.py --postgres        # on PostgreSQL
     .venv/bin/python benchmarks/run.py --all-databases   # everything on SQLite, then on PostgreSQL
@@ -253,6 +254,7 @@ def _random_case(rng: random.Random, area_slugs: list[str]) -> Case:
     from pathways.directory.choices import ReferralRoute
     from pathways.referrals.choices import RiskLevel
     from pathways.referrals.triage import Case
+    from pathways.referrals.triagefile import CASE_FACTS
 
     return Case(
         area=rng.choice([*area_slugs, None]),
@@ -267,6 +269,7 @@ def _random_case(rng: random.Random, area_slugs: list[str]) -> Case:
         interpreter_needed=rng.random() < 0.05,
         welsh=rng.random() < 0.1,
         shift_worker=rng.random() < 0.2,
+        facts=frozenset(name for name in CASE_FACTS if rng.random() < 0.15),
     )
 
 
@@ -727,6 +730,51 @@ def bench_history() -> None:
     )
 
 
+PEOPLE_SEARCHED = 100_000
+
+
+def bench_people_search() -> None:
+    """The people search (name, then date of birth) over 100,000 people, three in four of them the
+    searching agency's, through the access policy; the first page and the count, as the page shows."""
+    from pathways.core.policy import Actor
+    from pathways.people.models import Person, PersonAccess
+    from pathways.people.selectors import people_search
+
+    rng = random.Random(20261201)
+    agency, user, people = _assessment_people(rng, PEOPLE_SEARCHED)
+    for person in people:
+        person.date_of_birth = datetime.date(1950, 1, 1) + datetime.timedelta(days=rng.randrange(20_000))
+    Person.objects.bulk_update(people, ["date_of_birth"], batch_size=2000)
+    PersonAccess.objects.bulk_create(
+        [PersonAccess(person=p, agency=agency, reason="bench") for p in people if rng.random() < 0.75],
+        batch_size=2000,
+    )
+    actor = Actor(user=user, membership=user.memberships.select_related("agency").get())  # type: ignore[attr-defined]
+    wanted = rng.sample(people, 40)
+
+    def search(person: Any, by_date: bool) -> int:
+        found = people_search(
+            actor=actor,
+            name=f"{person.given_name} {person.family_name[:3]}",
+            date_of_birth=person.date_of_birth if by_date else None,
+        )
+        return len(list(found[:50])) + found.count()
+
+    for person in wanted[:5]:
+        search(person, False)
+    for label, by_date in (("by name", False), ("by name and date of birth", True)):
+        samples = []
+        for person in wanted:
+            start = time.perf_counter()
+            search(person, by_date)
+            samples.append(time.perf_counter() - start)
+        median, p95 = statistics.median(samples) * 1000, percentile(samples, 0.95) * 1000
+        print(
+            f"people search {label}, {PEOPLE_SEARCHED:,} people: median {median:.1f} ms, p95 {p95:.1f} ms "
+            f"(target: median under 100 ms: {verdict(median < 100)})"
+        )
+
+
 # --- RFG scoring ---------------------------------------------------------------------------------------
 
 INCIDENTS = (1_000_000, 10_000_000)
@@ -1082,6 +1130,7 @@ BENCHMARKS: dict[str, Callable[[argparse.Namespace], None]] = {
     "import": lambda args: bench_import(args.rows),
     "recompute": lambda args: bench_recompute(args.assessments),
     "history": lambda args: bench_history(),
+    "people_search": lambda args: bench_people_search(),
     "rfg": lambda args: bench_rfg(args.incidents),
     # Imported when run: agenda.py imports this module's helpers.
     "agenda": lambda args: __import__("agenda").bench_agenda(),

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pathways.assessments.instrumentfile import Instrument, Item
 from pathways.assessments.models import Context
-from pathways.core.forms import GovukFormMixin
+from pathways.core.forms import DayMonthYearField, GovukFormMixin
 
 SCALES = {
     "yes_no_dk": [("yes", _("Yes")), ("no", _("No")), ("dont_know", _("Don't know"))],
@@ -36,8 +36,8 @@ def words(value: Any) -> str:
 class StartForm(GovukFormMixin, forms.Form):
     instrument = forms.ChoiceField(label=_("Form"))
     context = forms.ChoiceField(label=_("Why it is being done"), choices=Context.choices)
-    assessed_on = forms.DateField(
-        label=_("Date of assessment"), widget=forms.DateInput(attrs={"type": "date"})
+    assessed_on = DayMonthYearField(
+        label=_("Date of assessment"), error_messages={"required": _("Enter the date of the assessment")}
     )
 
     def __init__(self, *args: Any, instruments: list[tuple[str, str]], **kwargs: Any) -> None:
@@ -79,7 +79,7 @@ def _field(item: Item) -> forms.Field:
             max_value=int(item.max) if item.max is not None else None,
         )
     if item.type == "date":
-        return forms.DateField(label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}))
+        return DayMonthYearField(label=label, required=False)
     return forms.CharField(
         label=label,
         help_text=help_text,

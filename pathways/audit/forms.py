@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from pathways.audit.choices import AuditAction
-from pathways.core.forms import GovukFormMixin
+from pathways.core.forms import DayMonthYearField, GovukFormMixin
 
 
 class AuditSearchForm(GovukFormMixin, forms.Form):
@@ -13,10 +13,8 @@ class AuditSearchForm(GovukFormMixin, forms.Form):
         label=_("Action"), required=False, choices=[("", _("Any action")), *AuditAction.choices]
     )
     record = forms.CharField(label=_("Record identifier"), required=False, max_length=64)
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = DayMonthYearField(label=_("From"), required=False)
+    date_to = DayMonthYearField(label=_("To"), required=False)
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}

@@ -34,6 +34,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         (Perm.GAP_MAP_VIEW, "insights:referral_figures", _("Figures")),
         (Perm.DIRECTORY_VIEW, "directory:service_list", _("Services")),
         (Perm.REFERRAL_VIEW, "referrals:list", _("Referrals")),
+        (Perm.PERSON_VIEW, "people:search", _("People")),
         (Perm.ASSESSMENT_CHANGE, "referrals:due", _("Tasks")),
         (Perm.PANEL_CASE_VIEW, "panels:list", _("Panels")),
         (Perm.AUDIT_VIEW, "audit:search", _("Audit log")),

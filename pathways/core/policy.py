@@ -13,7 +13,9 @@ Four layers:
    people holding a seat; each model declares which once (`ACCESS`, see pathways/core/access.py). Anyone
    else is told it does not exist (404), exactly as for a record that really does not exist.
 4. Sealed fields: a partner's or victim's contact details and location, and a child's school, are shown
-   only to roles with a stated need (SEALED_NEED), and every view of them is audited.
+   only to roles with a stated need (SEALED_NEED), and every view of them is audited. The contact
+   details of the person who uses abuse are sealed too, and shown to the agencies working with him, less
+   any that is also his partner's or child's.
 """
 
 from __future__ import annotations
@@ -374,8 +376,13 @@ def has_sealed_need(actor: Actor) -> bool:
 
 
 def can_see_sealed(actor: Actor, record: Model) -> bool:
-    """Sealed fields need the record to be visible, the permission and an agency type with a stated need."""
-    return has_sealed_need(actor) and can_see_record(actor, record, Perm.SEALED_VIEW)
+    """Sealed fields need the record to be visible and the permission, and either an agency type with a
+    stated need or a record on the side of the person who uses abuse: the agencies working with him may
+    contact him (his own details that match a partner's or child's are withheld when shown, see
+    people.sealed.sealed_reveal)."""
+    if not can_see_record(actor, record, Perm.SEALED_VIEW):
+        return False
+    return has_sealed_need(actor) or (allows(actor, Perm.SEALED_VIEW) and side_of(record) == Side.PERPETRATOR)
 
 
 def side_of(record: Model) -> Side | None:
@@ -547,6 +554,7 @@ URL_RULES: dict[str, Rule] = {
     "api:area-list": Rule(Perm.DIRECTORY_VIEW, methods=API_READ),
     "api:gap-map": Rule(Perm.GAP_MAP_VIEW, methods=API_READ),
     "api:schema": Rule(Perm.DIRECTORY_VIEW, methods=API_READ),
+    "people:search": Rule(Perm.PERSON_VIEW),
     "people:detail": Rule(Perm.PERSON_VIEW, methods=FORM),
     "people:reveal": Rule(Perm.PERSON_VIEW, write_perm=Perm.SEALED_VIEW, methods=FORM),
     "assessments:history": Rule(Perm.ASSESSMENT_VIEW),
@@ -558,11 +566,14 @@ URL_RULES: dict[str, Rule] = {
     "referrals:screening_new": Rule(Perm.ASSESSMENT_CHANGE, methods=FORM),
     "referrals:screening_detail": Rule(Perm.ASSESSMENT_VIEW),
     "referrals:list": Rule(Perm.REFERRAL_VIEW),
+    "referrals:intake": Rule(Perm.REFERRAL_VIEW),
+    "referrals:intake_record": Rule(Perm.REFERRAL_VIEW, write_perm=Perm.REFERRAL_CHANGE, methods=POST),
     "referrals:new": Rule(Perm.REFERRAL_CHANGE, methods=FORM),
     "referrals:detail": Rule(Perm.REFERRAL_VIEW),
     "referrals:choose": Rule(Perm.REFERRAL_VIEW, write_perm=Perm.REFERRAL_CHANGE, methods=POST),
     "referrals:advance": Rule(Perm.REFERRAL_VIEW, write_perm=Perm.REFERRAL_CHANGE, methods=POST),
     "referrals:step": Rule(Perm.REFERRAL_CHANGE, methods=FORM),
+    "referrals:correct": Rule(Perm.REFERRAL_CHANGE, methods=FORM),
     "referrals:self_referral": PUBLIC_FORM,
     "referrals:self_referral_done": PUBLIC,
     "api:referral-list": Rule(Perm.REFERRAL_VIEW, write_perm=Perm.REFERRAL_CHANGE, methods=API_FORM),

@@ -88,6 +88,14 @@ AGENCIES = [
         ("clear",),
     ),
     DemoAgency("marac-cardiff", "Cardiff MARAC", "MARAC Caerdydd", AgencyType.OTHER, ("cardiff",)),
+    # The region's intake team (region.yaml `intake.team`): every self-referral and all unmet need.
+    DemoAgency(
+        "cardiff-vale-intake",
+        "Cardiff and Vale Intake Team",
+        "Tîm Derbyn Caerdydd a'r Fro",
+        AgencyType.PERPETRATOR_SERVICE,
+        ("cardiff", "vale-of-glamorgan"),
+    ),
     DemoAgency(
         "vawdasv-regional-team",
         "Cardiff and Vale VAWDASV Regional Team",
@@ -125,6 +133,7 @@ USERS = [
     ),
     DemoUser("probation", "Rhodri Powell (probation officer)", "probation-cardiff-vale", Role.PRACTITIONER),
     DemoUser("drive", "Catrin Owen (Drive case manager)", "drive-cardiff", Role.PRACTITIONER),
+    DemoUser("intake", "Mared Jenkins (intake worker)", "cardiff-vale-intake", Role.PRACTITIONER),
     DemoUser("commissioner", "Rhian Thomas", "vawdasv-regional-team", Role.COMMISSIONER),
     DemoUser("auditor", "Huw Davies", "pathways-governance", Role.AUDITOR),
     DemoUser("admin", "Elin Price", "pathways-governance", Role.ADMINISTRATOR),

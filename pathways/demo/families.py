@@ -57,20 +57,24 @@ class Scene:
     shift: bool | None = None
     new_partner: bool = False  # a later referral names a new partner; the first one named an ex-partner
     nominated_to_matac: bool = False
+    # The questions about behaviour and history (triagefile.CASE_FACTS) answered "yes"; a referrer answers
+    # the rest "no", a self-referral leaves them not known.
+    facts: tuple[str, ...] = ()
 
 
 SW, IDVA, CLEAR, PROBATION, DRIVE = "socialworker", "idva", "practitioner", "probation", "drive"
+SERIAL = ("serial_behaviour",)
 
 SCENES: tuple[Scene, ...] = (
     # The police extract's eight serial perpetrators: odd numbers live in the Vale, even in Cardiff.
-    Scene("probation", PROBATION, risk="high", target="triaged", serial=True),
-    Scene("marac", PROBATION, risk="high", target="started", marac="A", serial=True),
-    Scene("police", PROBATION, risk="medium", target="triaged", serial=True, shift=True),
-    Scene("probation", PROBATION, risk="high", target="withdrawn", serial=True),
-    Scene("court", PROBATION, risk="medium", target="received", serial=True),
-    Scene("marac", SW, risk="high", target="screened", marac="A", serial=True),
-    Scene("police", PROBATION, risk="high", target="triaged", serial=True),
-    Scene("marac", SW, risk="high", target="declined", serial=True, partner="ex_partner"),
+    Scene("probation", PROBATION, risk="high", target="triaged", serial=True, facts=SERIAL),
+    Scene("marac", PROBATION, risk="high", target="started", marac="A", serial=True, facts=SERIAL),
+    Scene("police", PROBATION, risk="medium", target="triaged", serial=True, shift=True, facts=SERIAL),
+    Scene("probation", PROBATION, risk="high", target="withdrawn", serial=True, facts=SERIAL),
+    Scene("court", PROBATION, risk="medium", target="received", serial=True, facts=SERIAL),
+    Scene("marac", SW, risk="high", target="screened", marac="A", serial=True, facts=SERIAL),
+    Scene("police", PROBATION, risk="high", target="triaged", serial=True, facts=SERIAL),
+    Scene("marac", SW, risk="high", target="declined", serial=True, partner="ex_partner", facts=SERIAL),
     # Cardiff families through CLEAR, at every stage, with their partners' support at RISE.
     Scene("childrens_services", SW, target="started", children=2),
     Scene("self", None, target="triaged", partner_target="triaged"),
@@ -99,6 +103,20 @@ SCENES: tuple[Scene, ...] = (
     Scene("cafcass", SW, risk="medium", target="triaged", nominated_to_matac=True),
     Scene("probation", PROBATION, area="vale-of-glamorgan", target="triaged", shift=True),
     Scene("self", None, area="vale-of-glamorgan", target="triaged", language="Bengali"),
+    # What the referrer knows of behaviour and history changes triage: entrenched behaviour at medium risk
+    # needs the medium tier, which Cardiff no longer has, so CLEAR is ruled out and the family-tier service
+    # taken is placed below need; concerns about sexual harm go to the sexual-violence services; Drive
+    # works with high-harm men but usually not with mutual violence, which it is cautioned about.
+    Scene("childrens_services", SW, risk="medium", target="triaged", facts=("entrenched_behaviour",)),
+    Scene(
+        "police",
+        PROBATION,
+        risk="medium",
+        target="triaged",
+        facts=("entrenched_behaviour", "convictions_or_orders"),
+    ),
+    Scene("childrens_services", SW, target="triaged", facts=("sexual_harm_concern",)),
+    Scene("marac", SW, risk="high", target="offered", facts=("mutual_violence",)),
     # Criminal justice programmes, which no demo agency runs: the referral waits with them.
     Scene("court", PROBATION, risk="medium", target="triaged", area="vale-of-glamorgan"),
     Scene("probation", PROBATION, risk="high", target="triaged"),

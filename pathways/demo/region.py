@@ -45,8 +45,9 @@ from pathways.people.models import Person
 from pathways.people.services import PersonInput
 from pathways.referrals import public, screening
 from pathways.referrals import services as referrals
-from pathways.referrals.choices import RiskLevel, Status, Transition
+from pathways.referrals.choices import IntakeOutcome, RiskLevel, Status, Transition
 from pathways.referrals.models import Referral, ReferralEvent
+from pathways.referrals.triagefile import CASE_FACTS
 
 DEFAULT_PEOPLE = 300
 DEFAULT_SEED = 2020  # the year of the review the region comes from
@@ -185,6 +186,10 @@ class _Writer:
             risk_level=scene.risk if scene.route != "self" else RiskLevel.NOT_KNOWN,
             been_to_marac=scene.been_to_marac,
             consent_to_contact=True,
+            facts={
+                name: (True if name in scene.facts else None if scene.referrer is None else False)
+                for name in CASE_FACTS
+            },
             person=self.person_input(family.perpetrator),
             partner=partner,
             children=[self.person_input(child) for child in family.children],
@@ -580,6 +585,25 @@ class _Writer:
         for meeting in upcoming[:1]:
             panels.agenda_build(meeting=meeting, actor=actor)
 
+    def intake(self) -> None:
+        """The intake team has dealt with the older half of its queue, oldest first; the rest waits."""
+        team = _actor("intake")
+        queue = list(Referral.objects.filter(intake_agency=team.agency).order_by("created_at"))
+        outcomes = [
+            (
+                IntakeOutcome.CONTACTED_SIGNPOSTED,
+                "Told him about the Respect Phoneline and the Vale's court programme.",
+            ),
+            (IntakeOutcome.LEFT_WITH_SERVICE, "CLEAR has called him; nothing more needed from intake."),
+            (IntakeOutcome.NOT_REACHED, "Two calls and a text, no answer. Try again next week."),
+            (IntakeOutcome.CONTACTED_REFERRED, "Agreed to a referral to probation's programme."),
+        ]
+        for number, referral in enumerate(queue[: len(queue) // 2]):
+            outcome, note = outcomes[number % len(outcomes)]
+            if outcome == IntakeOutcome.LEFT_WITH_SERVICE and referral.service is None:
+                outcome, note = outcomes[0]
+            referrals.referral_intake_record(actor=team, referral=referral, outcome=outcome, note=note)
+
     def account_change(self) -> None:
         """A role waiting for the second administrator, so that both administrators have something to do."""
         clear = Agency.objects.get(slug="clear-cardiff")
@@ -648,6 +672,7 @@ def load_demo_region(
         writer.matac_meetings()
         for written in writer.written:
             _backdate(written, today)
+        writer.intake()
         writer.account_change()
     return Summary(
         families=len(families),

@@ -28,6 +28,8 @@ class Region(BilingualNameMixin, models.Model):
     # The gap map's windows, from the region file's `gap_map` section.
     funding_ends_within_months = models.PositiveIntegerField(_("funding warning, months ahead"))
     closed_within_months = models.PositiveIntegerField(_("closed services shown, months back"))
+    # The agency (by slug) that takes every self-referral and all unmet need: the file's `intake.team`.
+    intake_team = models.SlugField(_("intake team (agency)"), blank=True)
     file_sha256 = models.CharField(max_length=64, help_text=_("Checksum of the region file last loaded."))
     loaded_at = models.DateTimeField(auto_now=True)
 

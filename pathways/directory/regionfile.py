@@ -120,9 +120,17 @@ class ServiceEntry(Strict):
     )(_no_repeats)
 
 
+class Intake(Strict):
+    """Who takes the referrals no one else would see: every self-referral, and every referral that no
+    service can take (unmet need). The team is an agency, named by its slug; an administrator makes it."""
+
+    team: Slug = Field(description="the slug of the agency that is the region's intake team")
+
+
 class RegionFile(Strict):
     region: RegionInfo
     gap_map: GapMapWindows
+    intake: Intake
     areas: list[AreaEntry] = Field(min_length=1)
     providers: list[ProviderEntry] = Field(min_length=1)
     services: list[ServiceEntry] = Field(min_length=1)

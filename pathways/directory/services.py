@@ -68,6 +68,7 @@ def region_load(*, path: Path, actor: Actor | None = None) -> LoadResult:
             "source": info.source or "",
             "funding_ends_within_months": parsed.gap_map.funding_ends_within_months,
             "closed_within_months": parsed.gap_map.closed_within_months,
+            "intake_team": parsed.intake.team,
             "file_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
         },
     )

@@ -65,6 +65,8 @@ class GapMapView(APIView):
                 "not_stated": _services(cell.not_stated),
                 "recently_closed": _services(cell.recently_closed),
                 "unmet_need": cell.unmet_need,
+                "placed_below_need": cell.placed_below_need,
+                "need_reasons": [{"reason": text, "referrals": n} for text, n in cell.need_reasons],
             }
             for _area, row in result.rows
             for cell in row

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from pathways.core.forms import GovukFormMixin
+from pathways.core.forms import DayMonthYearField, GovukFormMixin
 from pathways.insights.choices import Group
 
 
@@ -12,9 +12,8 @@ class GapMapFilterForm(GovukFormMixin, forms.Form):
         choices=Group.choices,
         widget=forms.CheckboxSelectMultiple,
     )
-    as_at = forms.DateField(
+    as_at = DayMonthYearField(
         label=_("As at"),
         required=False,
-        help_text=_("For example, 2020-09-30. Leave empty for the date the region file describes."),
-        widget=forms.DateInput(attrs={"type": "date", "class": "govuk-input govuk-input--width-10"}),
+        help_text=_("For example, 30 9 2020. Leave empty for the date the region file describes."),
     )

@@ -1,16 +1,18 @@
 """The gap map: for each area and tier, which services are running and where there are none.
 
-Nothing here is personal data. Every figure is computed from the region's service records, so when a
-region edits its file the map changes with it.
+Nothing here is personal data. Every figure is computed from the region's service records and the
+referrals' triage, so when a region edits its file the map changes with it.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -21,6 +23,7 @@ from pathways.directory.models import Area, Region, Service
 from pathways.insights.choices import Group
 from pathways.referrals.choices import Status
 from pathways.referrals.models import Referral
+from pathways.referrals.reasons import Describer
 
 RUNNING = (ServiceStatus.ACTIVE, ServiceStatus.PILOT)
 
@@ -67,6 +70,9 @@ class Cell:
     not_stated: list[Service] = field(default_factory=list)
     recently_closed: list[Service] = field(default_factory=list)
     unmet_need: int = 0
+    placed_below_need: int = 0
+    # Why the services of this tier could not take them: (words, referrals), most common first.
+    need_reasons: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -126,7 +132,7 @@ def gap_map_build(
         if region
         else []
     )
-    unmet = unmet_need_counts(areas=areas, groups=groups)
+    need = need_tallies(areas=areas, groups=groups)
     rows = []
     for area in areas:
         cells = []
@@ -142,7 +148,10 @@ def gap_map_build(
                         cell.not_stated.append(service)
                 elif region is not None and _recently_decommissioned(service, as_at, region):
                     cell.recently_closed.append(service)
-            cell.unmet_need = unmet.get((area.pk, tier), 0)
+            tally = need.get((area.pk, tier))
+            if tally is not None:
+                cell.unmet_need, cell.placed_below_need = tally.unmet, tally.placed_below
+                cell.need_reasons = tally.reasons.most_common()
             cells.append(cell)
         rows.append((area, cells))
     return GapMap(
@@ -174,25 +183,51 @@ PERSON_IN_GROUP: dict[str, Callable[[Mapping[str, Any]], bool]] = {
 }
 
 
-def unmet_need_counts(*, areas: list[Area], groups: list[str]) -> dict[tuple[Any, str], int]:
-    """Referrals recorded as unmet need, by the person's area and the tier they needed, for the groups."""
+@dataclass
+class NeedTally:
+    unmet: int = 0
+    placed_below: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
 
-    rows = Referral.objects.filter(status=Status.UNMET_NEED, person__area__in=areas).values(
-        "person__area",
-        "tier_needed",
-        "person__gender_identity",
-        "partner__gender_identity",
-        "person__interpreter_needed",
-        "person__work_pattern",
-        "person__has_disability",
-        "children_in_family",
+
+def need_tallies(*, areas: list[Area], groups: list[str]) -> dict[tuple[Any, str], NeedTally]:
+    """Need no service met, by the person's area and the tier they needed, for the groups: referrals
+    recorded as unmet need, those placed with a service below the tier needed, and the reasons the
+    services of the tier needed gave (each counted once a referral)."""
+    rows = (
+        Referral.objects.filter(person__area__in=areas)
+        .filter(Q(status=Status.UNMET_NEED) | Q(placed_below_need=True))
+        .values(
+            "status",
+            "unmet_reasons",
+            "person__area",
+            "tier_needed",
+            "person__gender_identity",
+            "partner__gender_identity",
+            "person__interpreter_needed",
+            "person__work_pattern",
+            "person__has_disability",
+            "children_in_family",
+        )
     )
-    counts: dict[tuple[Any, str], int] = {}
+    tallies: dict[tuple[Any, str], NeedTally] = {}
+    describe = Describer()
     for row in rows.iterator():
-        if all(PERSON_IN_GROUP[g](row) for g in groups):
-            key = (row["person__area"], row["tier_needed"])
-            counts[key] = counts.get(key, 0) + 1
-    return counts
+        if not all(PERSON_IN_GROUP[g](row) for g in groups):
+            continue
+        tally = tallies.setdefault((row["person__area"], row["tier_needed"]), NeedTally())
+        if row["status"] == Status.UNMET_NEED:
+            tally.unmet += 1
+        else:
+            tally.placed_below += 1
+        said = {
+            describe(reason)
+            for ruled in row["unmet_reasons"] or []
+            if ruled.get("tier") == row["tier_needed"]
+            for reason in ruled.get("reasons", [])
+        }
+        tally.reasons.update(said or {_("No service of this tier covers the area")})
+    return tallies
 
 
 def _recently_decommissioned(service: Service, as_at: datetime.date, region: Region) -> bool:

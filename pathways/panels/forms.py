@@ -13,12 +13,11 @@ from django.utils.translation import gettext_lazy as _
 
 from pathways.accounts.models import Agency, User
 from pathways.assessments.models import ScreeningRound
-from pathways.core.forms import GovukFormMixin
+from pathways.core.forms import DayMonthYearField, GovukFormMixin
 from pathways.panels.choices import ActionStatus, Outcome
 from pathways.panels.models import Attendance, PanelMember
 from pathways.people.models import Person
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date", "class": "govuk-input govuk-input--width-10"})
 PRESENT, DEPUTY, ABSENT = "present", "deputy", "absent"
 
 
@@ -38,11 +37,10 @@ class ScreeningChoiceField(forms.ModelChoiceField):
 
 
 class MeetingForm(GovukFormMixin, forms.Form):
-    held_on = forms.DateField(
+    held_on = DayMonthYearField(
         label=_("Date of the meeting"),
         required=False,
-        help_text=_("Leave empty for the next date on the panel's schedule."),
-        widget=DATE_WIDGET,
+        help_text=_("Leave empty for the next date on the panel's schedule. For example, 27 3 2027"),
     )
 
 
@@ -100,18 +98,20 @@ class DecisionForm(GovukFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={"required": _("Give the reasons for the decision")},
     )
-    review_on = forms.DateField(
+    review_on = DayMonthYearField(
         label=_("Review the case on (optional)"),
         required=False,
         help_text=_("The case comes back to the panel's agenda for review on or after this date."),
-        widget=DATE_WIDGET,
     )
     screening = ScreeningChoiceField(
-        label=_("Screening record (for the capacity-limited service)"),
+        label=_("Screening record (optional)"),
         queryset=ScreeningRound.objects.none(),
         required=False,
         empty_label=_("None"),
-        help_text=_("The service's screening in which this person was taken."),
+        help_text=_(
+            "If the service has screened them already, the screening in which they were taken. Otherwise "
+            "the decision makes the referral, and the service screens it."
+        ),
     )
 
     def __init__(
@@ -154,13 +154,8 @@ class ActionForm(GovukFormMixin, forms.Form):
         required=False,
         empty_label=_("Nobody named yet"),
     )
-    due_on = forms.DateField(
-        label=_("Due"),
-        widget=DATE_WIDGET,
-        error_messages={
-            "required": _("Enter the date the action is due"),
-            "invalid": _("Enter the due date as a real date"),
-        },
+    due_on = DayMonthYearField(
+        label=_("Due"), error_messages={"required": _("Enter the date the action is due")}
     )
 
     def __init__(self, *args: Any, agencies: QuerySet[Agency], owners: QuerySet[User], **kwargs: Any) -> None:

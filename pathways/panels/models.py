@@ -234,6 +234,11 @@ class Decision(PersonalData, TimeStampedModel):
     screening = models.ForeignKey(
         "assessments.ScreeningRound", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # For a referral to the panel's screened service made without a screening record: the referral the
+    # decision made (or found open already), which the service then screens.
+    referral = models.ForeignKey(
+        "referrals.Referral", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     review_on = models.DateField(_("review the case on"), null=True, blank=True)
     decided_by = models.ManyToManyField(
         "accounts.Agency",

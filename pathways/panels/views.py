@@ -39,6 +39,7 @@ from pathways.panels.models import (
     Panel,
 )
 from pathways.panels.papers import papers_get
+from pathways.panels.services import base as panels_base
 from pathways.people import selectors as people
 
 MINUTES_LANGUAGES = {"en": "English", "cy": "Cymraeg"}
@@ -173,6 +174,7 @@ def _meeting_page(
             "items": items,
             "quorum": selectors.meeting_quorum(meeting=meeting),
             "attendance_recorded": meeting.attendance.exists(),
+            "has_started": meeting.held_on <= panels_base.today(),
             "decided": sum(1 for i in items if _decision(i) is not None),
             "is_open": meeting.status != MeetingStatus.CLOSED,
             "can_change": can_change,

@@ -90,6 +90,9 @@ class Person(PersonalData, TimeStampedModel):
     phone = SealedTextField(_("phone"), null=True, blank=True)
     email = SealedTextField(_("email"), null=True, blank=True)
     school = SealedTextField(_("school"), null=True, blank=True)
+    # How and when it is safe to contact them: for the person who uses abuse, so that a call or a letter
+    # does not reach a partner first. Typed text on his side, so checked for his family's sealed details.
+    contact_arrangements = models.TextField(_("how and when to contact them"), blank=True, max_length=1000)
     agencies = models.ManyToManyField(
         "accounts.Agency",
         through="PersonAccess",

@@ -22,7 +22,7 @@ from pathways.audit.choices import AuditAction
 from pathways.core.access import Side
 from pathways.core.crypto import SealedValueUnreadable, unseal
 from pathways.core.fields import Sealed
-from pathways.core.policy import can_see_sealed
+from pathways.core.policy import can_see_sealed, has_sealed_need
 from pathways.core.readlog import unnoted
 from pathways.core.sealedtext import Marker, markers_from, mentions
 from pathways.people.choices import PARTNER_KINDS, RelationshipKind
@@ -172,6 +172,12 @@ def sealed_reveal(
     """
     if value is None or not (can_see_sealed(actor, record) if allowed is None else allowed):
         return None
+    if isinstance(record, Person) and record.side == Side.PERPETRATOR and not has_sealed_need(actor):
+        # His own details, shown to the services working with him, but never one that is also his
+        # partner's or child's (a shared address after she has left): withheld as if it were not there.
+        protected = markers_by_person([record.pk]).get(record.pk, [])
+        if sealed_details_withhold(value._plain_text(), protected) is None:
+            return None
     audit.entry_record(
         action=AuditAction.SEALED_VIEWED,
         actor=actor,

@@ -84,3 +84,27 @@ def person_possible_duplicates(
     if not same:
         return []
     return list(people_for(actor=actor).filter(same)[:5])
+
+
+def people_search(
+    *, actor: Actor, name: str = "", date_of_birth: datetime.date | None = None, reference: str = ""
+) -> QuerySet[Person]:
+    """The people the actor may see, matched by every word of a name, a date of birth and a police, NHS or
+    social services reference; nothing when nothing is asked. Paged by the caller."""
+    if not (name.strip() or date_of_birth or reference.strip()):
+        return Person.objects.none()
+    found = people_for(actor=actor).select_related("area").order_by("family_name", "given_name", "pk")
+    for word in name.split()[:4]:
+        found = found.filter(
+            Q(given_name__istartswith=word) | Q(family_name__istartswith=word) | Q(known_as__istartswith=word)
+        )
+    if date_of_birth:
+        found = found.filter(date_of_birth=date_of_birth)
+    reference = reference.strip()
+    if reference:
+        found = found.filter(
+            Q(police_reference__iexact=reference)
+            | Q(nhs_number=reference.replace(" ", ""))
+            | Q(social_services_reference__iexact=reference)
+        )
+    return found

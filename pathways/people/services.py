@@ -50,6 +50,7 @@ class PersonInput:
     phone: str = ""
     email: str = ""
     school: str = ""
+    contact_arrangements: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -81,6 +82,7 @@ def person_build(*, data: PersonInput, side: Side, actor: Actor | None) -> Perso
         phone=data.phone or None,
         email=data.email or None,
         school=data.school or None,
+        contact_arrangements=data.contact_arrangements.strip(),
         created_by=user,
         modified_by=user,
     )

@@ -2,15 +2,16 @@ from __future__ import annotations
 
 import uuid
 
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from pathways.core.policy import actor_for, can_see_sealed
 from pathways.people import selectors
-from pathways.people.forms import RevealForm
+from pathways.people.forms import PeopleSearchForm, RevealForm
 from pathways.people.models import SEALED_FIELDS, Person
-from pathways.people.sealed import sealed_reveal
+from pathways.people.sealed import markers_by_person, sealed_reveal
 
 
 @require_http_methods(["GET", "POST"])
@@ -43,6 +44,34 @@ def person_detail(request: HttpRequest, person_id: uuid.UUID, reveal: bool = Fal
             "revealed": revealed,
             "form": form,
             "relationships": selectors.relationships_for(actor=actor, person=person),
+            "markers": markers_by_person([person.pk]).get(person.pk, []),
             "referrals": selectors.person_referrals(actor=actor, person=person),
+        },
+    )
+
+
+def person_search(request: HttpRequest) -> HttpResponse:
+    """Find anyone the reader may see, by name, date of birth or a reference: through the access policy,
+    so a record the reader may not see is not found, exactly as if it were not there."""
+    actor = actor_for(request)
+    form = PeopleSearchForm(request.GET or None)
+    asked = form.cleaned_data if form.is_valid() else {}
+    found = selectors.people_search(
+        actor=actor,
+        name=asked.get("name", ""),
+        date_of_birth=asked.get("date_of_birth"),
+        reference=asked.get("reference", ""),
+    )
+    page = Paginator(found, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "people/search.html",
+        {
+            "form": form,
+            "page": page,
+            "asked": bool(asked and any(asked.values())),
+            "query": query.urlencode(),
         },
     )

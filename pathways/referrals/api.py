@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from typing import Any
 
@@ -12,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from pathways.core.dates import birth_date_problem
 from pathways.core.policy import actor_for
 from pathways.directory.choices import ReferralRoute
 from pathways.directory.models import Area
@@ -27,14 +29,21 @@ from pathways.referrals import selectors, services
 from pathways.referrals.choices import RiskLevel
 from pathways.referrals.models import Referral
 from pathways.referrals.reasons import Describer
+from pathways.referrals.triagefile import CASE_FACTS
 
 PHONE = r"^[0-9 +()-]{6,20}$"
+
+
+def _birth_date(value: datetime.date) -> None:
+    problem = birth_date_problem(value)
+    if problem:
+        raise ValidationError(problem)
 
 
 class PersonIn(serializers.Serializer[Any]):
     given_name = serializers.CharField(max_length=100)
     family_name = serializers.CharField(max_length=100)
-    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    date_of_birth = serializers.DateField(required=False, allow_null=True, validators=[_birth_date])
     gender_identity = serializers.ChoiceField(GenderIdentity.choices, default=GenderIdentity.NOT_KNOWN)
     area = serializers.SlugRelatedField(
         slug_field="slug", queryset=Area.objects.all(), required=False, allow_null=True
@@ -46,6 +55,11 @@ class PersonIn(serializers.Serializer[Any]):
     police_reference = serializers.CharField(max_length=50, required=False, default="")
     nhs_number = serializers.RegexField(r"^\d{10}$", required=False, default="")
     social_services_reference = serializers.CharField(max_length=50, required=False, default="")
+    # Their own contact details, sealed, for the agencies that will work with them.
+    phone = serializers.RegexField(PHONE, required=False, default="")
+    email = serializers.EmailField(required=False, default="")
+    address = serializers.CharField(max_length=500, required=False, default="")
+    contact_arrangements = serializers.CharField(max_length=1000, required=False, default="")
 
 
 class PartnerIn(serializers.Serializer[Any]):
@@ -64,7 +78,7 @@ class PartnerIn(serializers.Serializer[Any]):
 class ChildIn(serializers.Serializer[Any]):
     given_name = serializers.CharField(max_length=100)
     family_name = serializers.CharField(max_length=100)
-    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    date_of_birth = serializers.DateField(required=False, allow_null=True, validators=[_birth_date])
     school = serializers.CharField(max_length=200, required=False, default="")
 
 
@@ -75,6 +89,12 @@ class ReferralIn(serializers.Serializer[Any]):
     risk_level = serializers.ChoiceField(RiskLevel.choices, default=RiskLevel.NOT_KNOWN)
     risk_notes = serializers.CharField(max_length=4000, required=False, default="")
     been_to_marac = serializers.BooleanField(default=False)
+    # The questions about behaviour and history: true, false, or null when not known.
+    entrenched_behaviour = serializers.BooleanField(allow_null=True, default=None)
+    convictions_or_orders = serializers.BooleanField(allow_null=True, default=None)
+    serial_behaviour = serializers.BooleanField(allow_null=True, default=None)
+    mutual_violence = serializers.BooleanField(allow_null=True, default=None)
+    sexual_harm_concern = serializers.BooleanField(allow_null=True, default=None)
     consent_to_contact = serializers.BooleanField(default=False)
     partner = PartnerIn(required=False, allow_null=True)
     children = ChildIn(many=True, required=False, default=list)
@@ -109,7 +129,10 @@ class FitOut(serializers.Serializer[Any]):
 
 class RuledOutOut(serializers.Serializer[Any]):
     service = serializers.CharField()
-    reason = serializers.CharField()
+    tier = serializers.CharField()
+    reasons = serializers.ListField(
+        child=serializers.CharField(), help_text="Every reason, not only the first."
+    )
 
 
 class TriageOut(serializers.Serializer[Any]):
@@ -148,7 +171,8 @@ def _triage_out(snapshot: dict[str, Any] | None, describe: Describer | None = No
             for o in snapshot.get("fits", [])
         ],
         "ruled_out": [
-            {"service": r["service"], "reason": describe(r["reason"])} for r in snapshot.get("ruled_out", [])
+            {"service": r["service"], "tier": r["tier"], "reasons": [describe(x) for x in r["reasons"]]}
+            for r in snapshot.get("ruled_out", [])
         ],
         "tier_needed": snapshot.get("tier_needed"),
     }
@@ -207,6 +231,7 @@ class ReferralListCreate(APIView):
             risk_notes=data["risk_notes"],
             been_to_marac=data["been_to_marac"],
             consent_to_contact=data["consent_to_contact"],
+            facts={name: data[name] for name in CASE_FACTS},
             person=PersonInput(**data["person"]),
             partner=partner,
             children=[PersonInput(area=data["person"].get("area"), **c) for c in data["children"]],

@@ -35,3 +35,13 @@ CLOSED = (Status.DECLINED, Status.WITHDRAWN, Status.UNMET_NEED, Status.MOVED_ON)
 class Transition(models.TextChoices):
     STEP_UP = "step_up", _("Step up")
     STEP_DOWN = "step_down", _("Step down")
+
+
+class IntakeOutcome(models.TextChoices):
+    """What the region's intake team did with a self-referral or with unmet need."""
+
+    CONTACTED_SIGNPOSTED = "contacted_signposted", _("Contacted them and told them of other help")
+    CONTACTED_REFERRED = "contacted_referred", _("Contacted them and referred them on")
+    LEFT_WITH_SERVICE = "left_with_service", _("Left with the service it was sent to")
+    NOT_REACHED = "not_reached", _("Tried and could not reach them")
+    NOT_SAFE = "not_safe", _("Did not contact them: it would not be safe")

@@ -44,6 +44,7 @@ from pathways.referrals.services import (
     referral_event_build,
     referral_reference_random,
 )
+from pathways.referrals.triagefile import CASE_FACTS
 
 # Rows built and written together; each INSERT carries at most INSERT_BATCH rows, which keeps every
 # statement well under PostgreSQL's 65,535 parameters.
@@ -62,10 +63,15 @@ COLUMNS = (
     "police_reference",
     "nhs_number",
     "social_services_reference",
+    "phone",
+    "email",
+    "address",
+    "contact_arrangements",
     "route",
     "reason",
     "risk_level",
     "been_to_marac",
+    *CASE_FACTS,
     "consent_to_contact",
     "partner_given_name",
     "partner_family_name",
@@ -84,6 +90,7 @@ REFERENCE_MAX = 50
 REASON_MAX = 4000
 EMAIL_MAX = 254
 ADDRESS_MAX = 500
+CONTACT_ARRANGEMENTS_MAX = 1000
 PHONE = re.compile(r"^[0-9 +()-]{6,20}$")
 NHS_NUMBER = re.compile(r"^\d{3} ?\d{3} ?\d{4}$")
 YES, NO = frozenset({"yes"}), frozenset({"no", ""})
@@ -128,10 +135,14 @@ class _Row(NamedTuple):
     police_reference: str
     nhs_number: str
     social_services_reference: str
+    # Their own contact details (sealed when stored) and how it is safe to use them.
+    contact: tuple[str, str, str, str]
     route: str
     reason: str
     risk_level: str
     been_to_marac: bool
+    # The questions about behaviour and history, in triagefile.CASE_FACTS order: True, False or None.
+    facts: tuple[bool | None, ...]
     consent_to_contact: bool
     children_in_family: bool
     partner: _Partner | None
@@ -194,6 +205,17 @@ class _RowChecker(RowChecker[_Row]):
             expected=f"{self.value(column)!r} is not allowed; expected yes, no, or empty",
         )
 
+    def _yes_no_not_known(self, column: str) -> bool | None:
+        """Yes, no, or not known (an empty cell, or "not known")."""
+        got = self.value(column).lower()
+        if got in ("", "not known", "not_known", "unknown"):
+            return None
+        if got not in YES and got not in NO:
+            self.problem(
+                column, f"{self.value(column)!r} is not allowed; expected yes, no, not known, or empty"
+            )
+        return got in YES
+
     def _area(self) -> Area | None:
         slug = self.value("area")
         if not slug:
@@ -209,21 +231,27 @@ class _RowChecker(RowChecker[_Row]):
             self.problem("nhs_number", "is not an NHS number; expected 10 digits, like 485 777 3456")
         return got.replace(" ", "")
 
-    def _partner(self) -> _Partner | None:
-        given = self.text("partner_given_name", NAME_MAX)
-        family = self.text("partner_family_name", NAME_MAX)
-        gender = self.choice("partner_gender", GENDERS, GenderIdentity.NOT_KNOWN.value)
-        phone = self.value("partner_phone")
+    def _phone_and_email(self, prefix: str) -> tuple[str, str]:
+        phone = self.value(f"{prefix}phone")
         if phone and not PHONE.match(phone):
-            self.problem("partner_phone", "is not a phone number; use 6 to 20 digits, spaces, +, ( ) or -")
-        email = self.value("partner_email")
+            self.problem(f"{prefix}phone", "is not a phone number; use 6 to 20 digits, spaces, +, ( ) or -")
+        email = self.value(f"{prefix}email")
         if len(email) > EMAIL_MAX:
-            self.problem("partner_email", f"is {len(email)} characters long; at most {EMAIL_MAX} are allowed")
+            self.problem(
+                f"{prefix}email", f"is {len(email)} characters long; at most {EMAIL_MAX} are allowed"
+            )
         elif email:
             try:
                 validate_email(email)
             except ValidationError:
-                self.problem("partner_email", "is not an email address; expected one like name@example.org")
+                self.problem(f"{prefix}email", "is not an email address; expected one like name@example.org")
+        return phone, email
+
+    def _partner(self) -> _Partner | None:
+        given = self.text("partner_given_name", NAME_MAX)
+        family = self.text("partner_family_name", NAME_MAX)
+        gender = self.choice("partner_gender", GENDERS, GenderIdentity.NOT_KNOWN.value)
+        phone, email = self._phone_and_email("partner_")
         address = self.text("partner_address", ADDRESS_MAX)
         if not (given or family):
             if any(self.value(c) for c in PARTNER_DETAILS):
@@ -258,6 +286,11 @@ class _RowChecker(RowChecker[_Row]):
             police_reference=self.text("police_reference", REFERENCE_MAX),
             nhs_number=self._nhs_number(),
             social_services_reference=self.text("social_services_reference", REFERENCE_MAX),
+            contact=(
+                *self._phone_and_email(""),
+                self.text("address", ADDRESS_MAX),
+                self.text("contact_arrangements", CONTACT_ARRANGEMENTS_MAX),
+            ),
             route=route,
             reason=self.text(
                 "reason", REASON_MAX, required="why the person is referred (up to 4,000 characters)"
@@ -265,6 +298,7 @@ class _RowChecker(RowChecker[_Row]):
             risk_level=self.choice("risk_level", RISK_LEVELS, RiskLevel.NOT_KNOWN.value),
             # As for a referral made on the form: a referral from MARAC has been to MARAC.
             been_to_marac=self._yes_no("been_to_marac") or route == ReferralRoute.MARAC,
+            facts=tuple(self._yes_no_not_known(name) for name in CASE_FACTS),
             consent_to_contact=self._yes_no("consent_to_contact"),
             children_in_family=self._yes_no("children_in_family"),
             partner=self._partner(),
@@ -323,6 +357,10 @@ def _write_batch(actor: Actor, rows: list[_Row], references: list[str], note: st
                 police_reference=row.police_reference,
                 nhs_number=row.nhs_number,
                 social_services_reference=row.social_services_reference,
+                phone=row.contact[0],
+                email=row.contact[1],
+                address=row.contact[2],
+                contact_arrangements=row.contact[3],
             ),
             side=Side.PERPETRATOR,
             actor=actor,
@@ -354,6 +392,7 @@ def _write_batch(actor: Actor, rows: list[_Row], references: list[str], note: st
                 reason=row.reason,
                 risk_level=row.risk_level,
                 been_to_marac=row.been_to_marac,
+                facts=dict(zip(CASE_FACTS, row.facts, strict=True)),
                 consent_to_contact=row.consent_to_contact,
                 children_in_family=row.children_in_family,
             ),

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -9,17 +13,19 @@ from pathways.core.access import Ownership
 from pathways.core.models import TimeStampedModel, VersionedDataFile
 from pathways.core.readlog import PersonalData
 from pathways.directory.choices import ReferralRoute
-from pathways.referrals.choices import ReferralKind, RiskLevel, Status, Transition
+from pathways.referrals.choices import IntakeOutcome, ReferralKind, RiskLevel, Status, Transition
 
 
 class Referral(PersonalData, TimeStampedModel):
     """A request for a service for one person. Its history is its events; its status is the latest one.
 
-    It belongs to the agency that made it and to the agencies running the service it was sent to, on the
-    side of the family of the person it is for.
+    It belongs to the agency that made it, to the agencies running the service it was sent to and to the
+    region's intake team when it is in its queue, on the side of the family of the person it is for.
     """
 
-    ACCESS = Ownership(agencies=("referring_agency", "service__agencies"), side="person__side")
+    ACCESS = Ownership(
+        agencies=("referring_agency", "service__agencies", "intake_agency"), side="person__side"
+    )
 
     reference = models.CharField(_("reference"), max_length=20, unique=True)
     kind = models.CharField(
@@ -47,6 +53,17 @@ class Referral(PersonalData, TimeStampedModel):
     risk_level = models.CharField(_("known risk"), max_length=20, choices=RiskLevel.choices)
     risk_notes = models.TextField(_("what is known of the risk"), blank=True, max_length=4000)
     been_to_marac = models.BooleanField(_("has been to MARAC"), default=False)
+    # What the referrer knows of the person's behaviour and history: yes, no, or not known (empty). A
+    # "yes" changes triage as the region's triage rules say (`case_facts`).
+    entrenched_behaviour = models.BooleanField(_("behaviour is entrenched"), null=True, blank=True)
+    convictions_or_orders = models.BooleanField(
+        _("previous convictions or court orders"), null=True, blank=True
+    )
+    serial_behaviour = models.BooleanField(_("has abused more than one partner"), null=True, blank=True)
+    mutual_violence = models.BooleanField(
+        _("mutual or counter-allegations of violence"), null=True, blank=True
+    )
+    sexual_harm_concern = models.BooleanField(_("concerns about sexual harm"), null=True, blank=True)
     consent_to_contact = models.BooleanField(_("consents to be contacted"), default=False)
     children_in_family = models.BooleanField(_("children in the family"), default=False)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED)
@@ -70,6 +87,13 @@ class Referral(PersonalData, TimeStampedModel):
         help_text=_("What triage showed when the service was chosen: options and reasons."),
     )
     unmet_reasons = models.JSONField(default=list, blank=True)
+    # Services that declined the person: triage rules each out when the referral comes back.
+    declined_by = models.JSONField(default=list, blank=True)
+    placed_below_need = models.BooleanField(
+        _("placed below need"),
+        default=False,
+        help_text=_("Sent to a service of a lower tier than the one needed, which had no place for them."),
+    )
     linked_referral = models.ForeignKey(
         "self",
         null=True,
@@ -87,16 +111,33 @@ class Referral(PersonalData, TimeStampedModel):
         help_text=_("For a step up or down: the referral to the service the person is moving from."),
     )
     transition = models.CharField(max_length=20, choices=Transition.choices, blank=True)
+    awaiting_court = models.BooleanField(_("waiting for a court hearing"), default=False)
     handover_note = models.TextField(_("handover note"), blank=True, max_length=4000)
     referred_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The region's intake team, for a self-referral or unmet need: it sees the referral in its queue and
+    # records what it did (`intake_outcome`), so that nobody who asked for help is left uncontacted.
+    intake_agency = models.ForeignKey(
+        "accounts.Agency",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="intake_referrals",
+        verbose_name=_("intake team"),
+    )
+    intake_outcome = models.CharField(
+        _("what the intake team did"), max_length=24, choices=IntakeOutcome.choices, blank=True
+    )
+    intake_note = models.TextField(_("intake team's note"), blank=True, max_length=2000)
+    intake_done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["status", "service"]),
             models.Index(fields=["status", "tier_needed"]),
+            models.Index(fields=["intake_agency", "intake_outcome"]),
             # Lists show the newest first: without it each list sorts every referral to find them.
             models.Index(fields=["-created_at"], name="referral_newest_first"),
         ]
@@ -112,7 +153,8 @@ class ReferralEvent(PersonalData):
     """One step in a referral's life: who moved it to which status, when, and why."""
 
     ACCESS = Ownership(
-        agencies=("referral__referring_agency", "referral__service__agencies"), side="referral__person__side"
+        agencies=("referral__referring_agency", "referral__service__agencies", "referral__intake_agency"),
+        side="referral__person__side",
     )
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
@@ -124,10 +166,17 @@ class ReferralEvent(PersonalData):
     agency = models.ForeignKey(
         "accounts.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The service the referral was with at this step: a referral a service declines goes back for
+    # another option, and its figures must still count the decline against the service that made it.
+    service = models.ForeignKey(
+        "directory.Service", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     note = models.TextField(blank=True, max_length=2000)
 
     class Meta:
         ordering = ["at", "pk"]
+        # The figures count each service's steps by the service they were taken with.
+        indexes = [models.Index(fields=["status", "service"], name="event_status_service")]
 
     def __str__(self) -> str:
         return f"{self.referral_id} {self.status} {self.at}"
@@ -145,3 +194,68 @@ class TriageRuleSet(VersionedDataFile):
 
     def __str__(self) -> str:
         return f"{self.region} v{self.version}"
+
+
+class Correction(PersonalData):
+    """One field corrected on a referral or on a record it is about: who, when, what it was and became.
+
+    A correction to the partner's record is on her side of the family and is seen only where her record
+    is; a sealed field's old and new values are never kept, only that it changed."""
+
+    ACCESS = Ownership(
+        agencies=("referral__referring_agency", "referral__service__agencies", "referral__intake_agency"),
+        side="side",
+    )
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="corrections")
+    record = models.CharField(
+        max_length=10,
+        choices=[("person", _("The person")), ("partner", _("The partner")), ("referral", _("The referral"))],
+    )
+    side = models.CharField(max_length=12)
+    field = models.CharField(max_length=40)
+    before = models.TextField(blank=True)
+    after = models.TextField(blank=True)
+    at = models.DateTimeField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    agency = models.ForeignKey(
+        "accounts.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.referral_id} {self.record}.{self.field}"
+
+    def _model_field(self) -> models.Field[Any, Any] | None:
+        model: type[models.Model] = (
+            Referral if self.record == "referral" else apps.get_model("people", "Person")
+        )
+        try:
+            return model._meta.get_field(self.field)  # type: ignore[return-value]
+        except FieldDoesNotExist:
+            return None
+
+    @property
+    def field_label(self) -> str:
+        field = self._model_field()
+        return str(field.verbose_name) if field is not None else self.field
+
+    def _label(self, value: str) -> str:
+        field = self._model_field()
+        if field is not None and field.choices:
+            return str(dict(field.flatchoices).get(value, value))
+        if value in ("True", "False", "None") and isinstance(field, models.BooleanField):
+            return str({"True": _("Yes"), "False": _("No"), "None": _("Not known")}[value])
+        return value
+
+    @property
+    def before_label(self) -> str:
+        return self._label(self.before)
+
+    @property
+    def after_label(self) -> str:
+        return self._label(self.after)

@@ -22,10 +22,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from pathways.accounts.models import Agency
 from pathways.core.forms import GovukFormMixin
 from pathways.core.throttle import address_key, allow, charge, client_address, network_key
 from pathways.directory.choices import ReferralRoute
-from pathways.directory.models import Area, Region
+from pathways.directory.models import Area, Region, Service
 from pathways.people.choices import GenderIdentity, PreferredLanguage, RelationshipKind
 from pathways.people.services import PersonInput
 from pathways.referrals import services
@@ -40,13 +41,37 @@ SALT = "pathways.self-referral"
 logger = logging.getLogger(__name__)
 
 
+SOMEWHERE_ELSE = "elsewhere"
+
+
 class SelfReferralForm(GovukFormMixin, forms.Form):
-    given_name = forms.CharField(label=gettext_lazy("Your first name"), max_length=100)
-    family_name = forms.CharField(label=gettext_lazy("Your last name"), max_length=100)
-    gender_identity = forms.ChoiceField(label=gettext_lazy("Your gender"), choices=GenderIdentity.choices)
-    area = forms.ChoiceField(label=gettext_lazy("Where you live"))
+    given_name = forms.CharField(
+        label=gettext_lazy("Your first name"),
+        max_length=100,
+        error_messages={"required": gettext_lazy("Enter your first name")},
+    )
+    family_name = forms.CharField(
+        label=gettext_lazy("Your last name"),
+        max_length=100,
+        error_messages={"required": gettext_lazy("Enter your last name")},
+    )
+    # None of these starts chosen: each decides which services can take the person.
+    gender_identity = forms.ChoiceField(
+        label=gettext_lazy("Your gender"),
+        choices=GenderIdentity.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": gettext_lazy("Select your gender")},
+    )
+    area = forms.ChoiceField(
+        label=gettext_lazy("Where you live"),
+        widget=forms.RadioSelect,
+        error_messages={"required": gettext_lazy("Select where you live")},
+    )
     preferred_language = forms.ChoiceField(
-        label=gettext_lazy("Language you would like to use"), choices=PreferredLanguage.choices
+        label=gettext_lazy("Language you would like to use"),
+        choices=PreferredLanguage.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": gettext_lazy("Select the language you would like to use")},
     )
     phone = forms.RegexField(
         label=gettext_lazy("Your phone number"),
@@ -55,6 +80,13 @@ class SelfReferralForm(GovukFormMixin, forms.Form):
         error_messages={"invalid": gettext_lazy("Enter a phone number using digits, spaces and + only.")},
     )
     email = forms.EmailField(label=gettext_lazy("Your email address"), max_length=254, required=False)
+    contact_arrangements = forms.CharField(
+        label=gettext_lazy("When and how is it safe to contact you?"),
+        max_length=1000,
+        required=False,
+        help_text=gettext_lazy("For example, text first, or only after 6pm."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     reason = forms.CharField(
         label=gettext_lazy("What would you like help with?"),
         max_length=4000,
@@ -86,7 +118,7 @@ class SelfReferralForm(GovukFormMixin, forms.Form):
         area = self.fields["area"]
         assert isinstance(area, forms.ChoiceField)
         area.choices = [(a.slug, a.name) for a in Area.objects.filter(in_region=True)] + [
-            ("", _("Somewhere else"))
+            (SOMEWHERE_ELSE, _("Somewhere else"))
         ]
         self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
         if not self.is_bound:
@@ -114,7 +146,7 @@ class SelfReferralForm(GovukFormMixin, forms.Form):
 
     def referral_input(self) -> ReferralInput:
         data = self.cleaned_data
-        area = Area.objects.filter(slug=data["area"]).first() if data.get("area") else None
+        area = Area.objects.filter(slug=data["area"]).first() if data.get("area") != SOMEWHERE_ELSE else None
         partner = None
         if data.get("partner_given_name"):
             partner = PartnerInput(
@@ -138,6 +170,7 @@ class SelfReferralForm(GovukFormMixin, forms.Form):
                 preferred_language=data["preferred_language"],
                 phone=data.get("phone", ""),
                 email=data.get("email", ""),
+                contact_arrangements=data.get("contact_arrangements", ""),
             ),
             partner=partner,
             children_in_family=bool(data.get("has_children")),
@@ -223,7 +256,13 @@ def self_referral(request: HttpRequest) -> HttpResponse:
             response["Retry-After"] = str(HOUR - int(time.time()) % HOUR)
             return response
         referral = submit_self_referral(form.referral_input(), review_note=admission.review_note)
-        request.session["self_referral_reference"] = referral.reference
+        # What the confirmation page may say of it: the reference, the service it went to and the team
+        # that will contact them, by key, so that the page names them in the language it is read in.
+        request.session["self_referral"] = {
+            "reference": referral.reference,
+            "service": str(referral.service.pk) if referral.service else None,
+            "intake": str(referral.intake_agency_id) if referral.intake_agency_id else None,
+        }
         return redirect("referrals:self_referral_done")
     return render(request, "referrals/self_referral.html", page)
 
@@ -237,13 +276,15 @@ def submit_self_referral(data: ReferralInput, *, review_note: str = "") -> servi
     try:
         result, _ruleset = services.referral_triage(referral=referral)
         if result.fits:
-            services.referral_service_choose(
+            referral = services.referral_service_choose(
                 actor=None, referral=referral, service_slug=result.fits[0].service
             )
         else:
-            services.referral_unmet_need_record(actor=None, referral=referral)
+            referral = services.referral_unmet_need_record(actor=None, referral=referral)
     except services.ReferralError:
         pass  # no triage rules loaded: the referral stays "received" for staff to triage
+    # Every self-referral reaches the intake team too, whether or not a service took it.
+    services.referral_intake_send(referral=referral)
     if review_note:
         received = ReferralEvent.objects.filter(
             Q(referral=referral) | Q(referral__linked_referral=referral), status=Status.RECEIVED
@@ -255,5 +296,12 @@ def submit_self_referral(data: ReferralInput, *, review_note: str = "") -> servi
 
 
 def self_referral_done(request: HttpRequest) -> HttpResponse:
-    reference = request.session.pop("self_referral_reference", None)
-    return render(request, "referrals/self_referral_done.html", {"reference": reference})
+    """What happens next, truthfully: which service has the request, and who will contact them."""
+    sent: dict[str, Any] = request.session.pop("self_referral", None) or {}
+    service = Service.objects.filter(pk=sent["service"]).first() if sent.get("service") else None
+    team = Agency.objects.filter(pk=sent["intake"]).first() if sent.get("intake") else None
+    return render(
+        request,
+        "referrals/self_referral_done.html",
+        {"reference": sent.get("reference"), "service": service, "team": team},
+    )

@@ -24,6 +24,17 @@ def _relationship(value: str) -> str:
     }.get(value, value)
 
 
+def case_fact_label(name: str) -> str:
+    """A question about the person's behaviour and history, answered "yes", as a reader says it."""
+    return {
+        "entrenched_behaviour": _("Their behaviour is entrenched"),
+        "convictions_or_orders": _("They have previous convictions or court orders"),
+        "serial_behaviour": _("They have abused more than one partner"),
+        "mutual_violence": _("There are mutual or counter-allegations of violence"),
+        "sexual_harm_concern": _("There are concerns about sexual harm"),
+    }.get(name, name)
+
+
 class Describer:
     """Caches the names it needs, so that a list of reasons costs two queries, not one each."""
 
@@ -59,6 +70,7 @@ class Describer:
         tiers, risks = dict(Tier.choices), dict(RiskLevel.choices)
         routes, statuses = dict(ReferralRoute.choices), dict(ServiceStatus.choices)
         texts = {
+            "declined": lambda: _("Declined this referral already"),
             "not_running": lambda: (
                 _("Not running: %(status)s") % {"status": statuses.get(p.get("status"), "")}
             ),
@@ -86,6 +98,19 @@ class Describer:
                 _("No places free (%(capacity)s places, all taken)") % {"capacity": p["capacity"]}
             ),
             "no_interpreters": lambda: _("Does not arrange interpreters"),
+            "case_fact": lambda: (
+                _("%(fact)s: %(tier)s services are not for this")
+                % {"fact": case_fact_label(p["fact"]), "tier": str(tiers.get(p["tier"], "")).lower()}
+            ),
+            "case_fact_caution": lambda: (
+                _("%(fact)s: this service may not take it; check with them before you choose it")
+                % {"fact": case_fact_label(p["fact"])}
+            ),
+            "tier_needed": lambda: _("%(tier)s is the tier needed") % {"tier": tiers.get(p["tier"], "")},
+            "below_need": lambda: (
+                _("Below the tier needed (%(needed)s): choosing it records that need as unmet")
+                % {"needed": str(tiers.get(p["needed"], "")).lower()}
+            ),
             "tier_suits": lambda: (
                 _("%(tier)s suits %(risk)s risk")
                 % {"tier": tiers.get(p["tier"], ""), "risk": str(risks.get(p["risk"], "")).lower()}

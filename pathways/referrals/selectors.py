@@ -5,14 +5,19 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Max, QuerySet
+from django.db.models import Max, Q, QuerySet
+from django.utils.translation import gettext as _
 
+from pathways.accounts.models import Agency
 from pathways.assessments.models import Assessment, AssessmentStatus
 from pathways.assessments.services import assessment_settings_for
-from pathways.core.policy import Actor, Perm, get_for_actor, visible_to
+from pathways.core.policy import Actor, Perm, allows, get_for_actor, visible_to
+from pathways.directory.models import Region, Service
 from pathways.people.models import Person
-from pathways.referrals.choices import Status
-from pathways.referrals.models import Referral
+from pathways.referrals.choices import Status, Transition
+from pathways.referrals.models import Correction, Referral, ReferralEvent
+from pathways.referrals.reasons import case_fact_label
+from pathways.referrals.triagefile import CASE_FACTS
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,22 @@ class PartnerReferralSummary:
     status: str
     status_label: str
     service: str
+
+
+@dataclass(frozen=True)
+class CaseFactAnswer:
+    name: str
+    label: str
+    answer: str
+
+
+def referral_case_facts(*, referral: Referral) -> list[CaseFactAnswer]:
+    """The referrer's answers to the questions about behaviour and history, in the reader's language."""
+    answers = {True: _("Yes"), False: _("No"), None: _("Not known")}
+    return [
+        CaseFactAnswer(name=name, label=case_fact_label(name), answer=str(answers[getattr(referral, name)]))
+        for name in CASE_FACTS
+    ]
 
 
 def partner_referrals_summary(*, referral: Referral) -> list[PartnerReferralSummary]:
@@ -45,6 +66,133 @@ def referrals_for(*, actor: Actor) -> QuerySet[Referral]:
         Referral.objects.select_related("person", "service", "referring_agency"),
         Perm.REFERRAL_VIEW,
     )
+
+
+def services_to_screen(*, actor: Actor) -> list[Service]:
+    """The services the actor's agency runs that have referrals waiting for it to choose whom to take."""
+    if actor.agency is None or not allows(actor, Perm.ASSESSMENT_CHANGE):
+        return []
+    return list(
+        Service.objects.filter(
+            agencies=actor.agency, referrals__status__in=(Status.TRIAGED, Status.OFFERED)
+        ).distinct()
+    )
+
+
+def agency_is_intake_team(*, agency: Agency | None) -> bool:
+    """Whether a region names the agency as its intake team (region file, `intake.team`)."""
+    return agency is not None and Region.objects.filter(intake_team=agency.slug).exists()
+
+
+def intake_queue(*, actor: Actor) -> tuple[list[Referral], list[Referral]]:
+    """The intake team's referrals: those waiting for it to record what it did, oldest first (the longest
+    wait at the top), and the latest fifty it has dealt with. Empty for an agency that is no intake team."""
+    if actor.agency is None:
+        return [], []
+    mine = referrals_for(actor=actor).filter(intake_agency=actor.agency).select_related("person__area")
+    waiting = list(mine.filter(intake_outcome="").order_by("created_at"))
+    done = list(mine.exclude(intake_outcome="").order_by("-intake_done_at")[:50])
+    return waiting, done
+
+
+@dataclass(frozen=True)
+class StepLink:
+    """The other end of a step up or down, as the referral's page shows it."""
+
+    reference: str
+    transition: str
+    service: str
+    status: str
+    events: list[ReferralEvent]
+
+
+def referral_step_links(*, referral: Referral) -> tuple[StepLink | None, list[StepLink]]:
+    """The referral a step was made from, with its history (what the step carries to the next service,
+    whether or not that service could see the referral before), and the step referrals made from this
+    one, with theirs. Both ends are the same person's, on his side of the family."""
+
+    def link(other: Referral, transition: str) -> StepLink:
+        return StepLink(
+            reference=other.reference,
+            transition=str(dict(Transition.choices).get(transition, "")),
+            service=other.service.name if other.service else "",
+            status=other.get_status_display(),
+            events=list(other.events.select_related("by", "agency")),
+        )
+
+    previous = referral.previous_referral
+    before = link(previous, referral.transition) if previous is not None else None
+    after = [
+        link(n, n.transition)
+        for n in referral.next_referrals.select_related("service").order_by("created_at")
+    ]
+    return before, after
+
+
+def referral_corrections(*, actor: Actor, referral: Referral) -> list[Correction]:
+    """The corrections made to the referral and its people that the actor may see: one to the partner's
+    record only where her record may be seen."""
+    return list(
+        visible_to(actor, Correction.objects.filter(referral=referral), Perm.REFERRAL_VIEW).select_related(
+            "by", "agency"
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ReferralRow:
+    referral: Referral
+    # The person's name where the reader may see the person's record; otherwise only the reference.
+    name: str
+
+
+def referral_search(
+    *, actor: Actor, query: str = "", status: str = "", service: str = "", mine: bool | None = None
+) -> QuerySet[Referral]:
+    """The referrals the actor may see, newest first, narrowed by a name or reference, a status, a
+    service (slug), and whether the actor's agency made them. Paged by the caller: never cut short."""
+    found = referrals_for(actor=actor).select_related("person__area").order_by("-created_at", "pk")
+    if query:
+        words = query.split()
+        for word in words[:4]:
+            found = found.filter(
+                Q(reference__icontains=word)
+                | Q(person__given_name__icontains=word, person__in=_visible_people(actor))
+                | Q(person__family_name__icontains=word, person__in=_visible_people(actor))
+                | Q(person__known_as__icontains=word, person__in=_visible_people(actor))
+            )
+    if status in Status.values:
+        found = found.filter(status=status)
+    if service:
+        found = found.filter(service__slug=service)
+    if mine is not None and actor.agency is not None:
+        found = (
+            found.filter(referring_agency=actor.agency)
+            if mine
+            else found.exclude(referring_agency=actor.agency)
+        )
+    return found
+
+
+def services_seen(*, actor: Actor) -> list[Service]:
+    """The services of the referrals the actor may see, to filter the list by."""
+    return list(
+        Service.objects.filter(pk__in=referrals_for(actor=actor).values("service")).order_by("name_en")
+    )
+
+
+def _visible_people(actor: Actor) -> QuerySet[Person]:
+    return visible_to(actor, Person.objects.all(), Perm.PERSON_VIEW).only("pk")
+
+
+def referral_rows(*, actor: Actor, referrals: list[Referral]) -> list[ReferralRow]:
+    """Rows for a page of referrals, with the names the reader may see: one query for the whole page."""
+    visible = set(
+        visible_to(
+            actor, Person.objects.filter(pk__in={r.person_id for r in referrals}), Perm.PERSON_VIEW
+        ).values_list("pk", flat=True)
+    )
+    return [ReferralRow(r, r.person.display_name if r.person_id in visible else "") for r in referrals]
 
 
 def referral_get(*, actor: Actor, referral_id: uuid.UUID) -> Referral:

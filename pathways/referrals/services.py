@@ -7,13 +7,18 @@ and writes the audit entry; pages, the API, the CSV import and the self-referral
 from __future__ import annotations
 
 import datetime
+import functools
 import secrets
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Model
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from pathways.accounts.models import Agency
@@ -25,14 +30,21 @@ from pathways.core.datafiles import load_versioned
 from pathways.core.policy import Actor, may_take_step, runs_service
 from pathways.core.sealedtext import Marker, markers_from
 from pathways.directory.choices import ReferralRoute
-from pathways.directory.models import Region, Service
+from pathways.directory.models import Area, Region, Service
 from pathways.directory.services import region_loaded
 from pathways.people.choices import GenderIdentity, PreferredLanguage, RelationshipKind, WorkPattern
 from pathways.people.models import Person, Relationship
 from pathways.people.sealed import markers_by_person, sealed_details_refuse
 from pathways.people.services import PersonInput, person_access_grant, person_create, relationship_create
-from pathways.referrals.choices import HOLDING_A_PLACE, ReferralKind, RiskLevel, Status, Transition
-from pathways.referrals.models import Referral, ReferralEvent, TriageRuleSet
+from pathways.referrals.choices import (
+    HOLDING_A_PLACE,
+    IntakeOutcome,
+    ReferralKind,
+    RiskLevel,
+    Status,
+    Transition,
+)
+from pathways.referrals.models import Correction, Referral, ReferralEvent, TriageRuleSet
 from pathways.referrals.reasons import Describer
 from pathways.referrals.triage import (
     PERSON_TO_SERVICE_GENDER,
@@ -42,7 +54,7 @@ from pathways.referrals.triage import (
     facts_from,
     triage,
 )
-from pathways.referrals.triagefile import TriageRules
+from pathways.referrals.triagefile import CASE_FACTS, TriageRules
 
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out over the phone
 
@@ -148,6 +160,26 @@ def _relationship_type(person: Person, partner: Person | None) -> str | None:
     return "same_sex" if person.gender_identity == partner.gender_identity else "opposite_sex"
 
 
+# Facts about a person that apps above this one know (the police data's serial flag), named in the setting
+# TRIAGE_FACT_SOURCES so that triage can use them without this layer importing that one. Each source
+# gives the names of the case facts (triagefile.CASE_FACTS) it knows to be true of the person.
+TriageFactSource = Callable[[Person], set[str]]
+
+
+@functools.cache
+def _fact_sources() -> tuple[TriageFactSource, ...]:
+    return tuple(import_string(path) for path in settings.TRIAGE_FACT_SOURCES)
+
+
+def triage_case_facts(*, referral: Referral) -> frozenset[str]:
+    """The questions about behaviour and history answered "yes", by the referrer or by what another
+    service's data knows of the person."""
+    known = {name for name in CASE_FACTS if getattr(referral, name)}
+    for source in _fact_sources():
+        known |= source(referral.person) & set(CASE_FACTS)
+    return frozenset(known)
+
+
 def triage_case(*, referral: Referral) -> Case:
     person, partner = referral.person, referral.partner
     has_partner_details = partner is not None and any(
@@ -170,6 +202,8 @@ def triage_case(*, referral: Referral) -> Case:
         interpreter_needed=person.interpreter_needed,
         welsh=person.preferred_language == PreferredLanguage.WELSH,
         shift_worker=person.work_pattern == WorkPattern.SHIFT_WORK,
+        facts=triage_case_facts(referral=referral),
+        declined=frozenset(referral.declined_by or ()),
     )
 
 
@@ -210,6 +244,9 @@ class ReferralInput:
     risk_notes: str = ""
     been_to_marac: bool = False
     consent_to_contact: bool = False
+    # The answers to the questions about behaviour and history, by name (triagefile.CASE_FACTS): True,
+    # False, or None when not known; a question left out is not known.
+    facts: Mapping[str, bool | None] = field(default_factory=dict)
     person: PersonInput | None = None
     existing_person: Person | None = None
     partner: PartnerInput | None = None
@@ -232,6 +269,7 @@ def referral_event_build(
         at=at or timezone.now(),
         by_id=actor.user.pk if actor and actor.user.is_authenticated else None,
         agency_id=actor.agency.pk if actor and actor.agency else None,
+        service_id=referral.service_id,
         note=note[:2000],
     )
 
@@ -255,7 +293,11 @@ def referral_input_check_sealed(*, actor: Actor | None, data: ReferralInput) -> 
     """ReferralError, naming the field, when the reason or what is known of the risk holds the sealed
     details given for the partner or a child (or held for an existing person's family)."""
     sealed_details_refuse(
-        fields={"reason": data.reason, "risk_notes": data.risk_notes},
+        fields={
+            "reason": data.reason,
+            "risk_notes": data.risk_notes,
+            "contact_arrangements": data.person.contact_arrangements if data.person else "",
+        },
         markers=_markers_for_input(data),
         actor=actor,
         record_type="referral",
@@ -272,7 +314,7 @@ def referral_build(
     Keys are set by id, which costs much less than the related-object descriptors when an import builds
     tens of thousands."""
     user_id = actor.user.pk if actor and actor.user.is_authenticated else None
-    return Referral(
+    referral = Referral(
         reference=reference,
         kind=ReferralKind.PERPETRATOR,
         person_id=person.pk,
@@ -291,6 +333,9 @@ def referral_build(
         created_by_id=user_id,
         modified_by_id=user_id,
     )
+    for name in CASE_FACTS:
+        setattr(referral, name, data.facts.get(name))
+    return referral
 
 
 @transaction.atomic
@@ -360,12 +405,16 @@ def referral_service_choose(*, actor: Actor | None, referral: Referral, service_
     option = next((o for o in result.fits if o.service == service_slug), None)
     if option is None:
         ruled = next((r for r in result.ruled_out if r.service == service_slug), None)
-
-        why = Describer()({"code": ruled.reason.code, "params": ruled.reason.params}) if ruled else ""
+        describe = Describer()
+        why = " ".join(f"{describe(asdict(r))}." for r in ruled.reasons) if ruled else ""
         raise ReferralError(_("That service cannot take this referral. %(why)s") % {"why": why})
     service = Service.objects.select_related("partner_support_service").get(slug=service_slug)
     referral.service = service
     referral.status = Status.TRIAGED
+    # A service of a lower tier than the one needed is still unmet need at the tier needed.
+    referral.placed_below_need = option.tier != result.tier_needed
+    referral.tier_needed = result.tier_needed
+    referral.unmet_reasons = result.snapshot()["ruled_out"] if referral.placed_below_need else []
     referral.triage = {
         **result.snapshot(),
         "chosen": service_slug,
@@ -445,6 +494,7 @@ def referral_unmet_need_record(*, actor: Actor | None, referral: Referral) -> Re
     }
     referral.save()
     _event(referral, Status.UNMET_NEED, actor)
+    referral_intake_send(referral=referral)
     audit.entry_record(
         action=AuditAction.RECORD_CHANGED,
         actor=actor,
@@ -454,6 +504,62 @@ def referral_unmet_need_record(*, actor: Actor | None, referral: Referral) -> Re
             "status": Status.UNMET_NEED,
             "tier_needed": result.tier_needed,
         },
+    )
+    return referral
+
+
+# --- the region's intake team --------------------------------------------------------------------------
+
+
+def _refuse_sealed(*, referral: Referral, actor: Actor | None, fields: Mapping[str, str]) -> None:
+    """ReferralError naming the field when text typed about this referral holds a sealed detail of the
+    person's family (nothing is saved; the attempt is audited)."""
+    sealed_details_refuse(
+        fields=fields,
+        markers=referral_sealed_markers(referral=referral),
+        actor=actor,
+        record_type="referral",
+        record_id=referral.pk,
+        error=ReferralError,
+    )
+
+
+def referral_intake_send(*, referral: Referral) -> Agency | None:
+    """Put a self-referral, or a referral no service can take, in the queue of the region's intake team
+    (region file, `intake.team`), which may then see it and the person's record. None, and nothing sent,
+    when the region names no team or its agency has not been made yet."""
+    region = referral_region(referral=referral)
+    team = Agency.objects.filter(slug=region.intake_team).first() if region and region.intake_team else None
+    if team is None or referral.intake_agency_id == team.pk:
+        return team
+    referral.intake_agency = team
+    referral.save(update_fields=["intake_agency", "modified_at"])
+    person_access_grant(person=referral.person, agency=team, reason=f"intake {referral.reference}")
+    return team
+
+
+@transaction.atomic
+def referral_intake_record(*, actor: Actor, referral: Referral, outcome: str, note: str) -> Referral:
+    """The intake team records what it did. Its note is typed on his side, so it is checked for his
+    family's sealed details; the history keeps every record made."""
+    referral = _locked(referral)
+    if actor.agency is None or referral.intake_agency_id != actor.agency.pk:
+        raise ReferralError(_("Only the region's intake team records what was done with this referral."))
+    if outcome not in IntakeOutcome.values:
+        raise ReferralError(_("Select what was done."), "outcome")
+    _refuse_sealed(referral=referral, actor=actor, fields={"note": note})
+    referral.intake_outcome, referral.intake_note = outcome, note.strip()
+    referral.intake_done_at = timezone.now()
+    referral.modified_by = actor.user
+    referral.save()
+    label = dict(IntakeOutcome.choices)[outcome]
+    _event(referral, referral.status, actor, note=f"Intake: {label}")
+    audit.entry_record(
+        action=AuditAction.RECORD_CHANGED,
+        actor=actor,
+        record_type="referral",
+        record_id=referral.pk,
+        details={"intake_outcome": outcome},
     )
     return referral
 
@@ -479,14 +585,7 @@ def referral_next_steps(*, actor: Actor, referral: Referral) -> list[str]:
 
 def referral_advance(*, actor: Actor, referral: Referral, to: str, note: str = "") -> Referral:
     """Move the referral to its next status, with a note (required to decline or withdraw)."""
-    sealed_details_refuse(
-        fields={"note": note},
-        markers=referral_sealed_markers(referral=referral),
-        actor=actor,
-        record_type="referral",
-        record_id=referral.pk,
-        error=ReferralError,
-    )
+    _refuse_sealed(referral=referral, actor=actor, fields={"note": note})
     return _advance(actor=actor, referral=referral, to=to, note=note)
 
 
@@ -510,6 +609,8 @@ def _advance(*, actor: Actor, referral: Referral, to: str, note: str) -> Referra
         record_id=referral.pk,
         details={"status": to},
     )
+    if to == Status.DECLINED:
+        _return_after_decline(referral=referral, actor=actor)
     previous = referral.previous_referral
     if to == Status.STARTED and previous is not None and previous.status in HOLDING_A_PLACE:
         # The person stays with the current service until the next one starts.
@@ -519,33 +620,59 @@ def _advance(*, actor: Actor, referral: Referral, to: str, note: str) -> Referra
     return referral
 
 
+def _return_after_decline(*, referral: Referral, actor: Actor) -> None:
+    """A service's decline sends the referral back to whoever made it (and, for a self-referral or unmet
+    need, the intake team) to choose another option or record unmet need; triage rules the declining
+    service out from then on."""
+    declined = referral.service
+    assert declined is not None
+    referral.declined_by = [*referral.declined_by, declined.slug]
+    referral.status = Status.RECEIVED
+    referral.service = None
+    referral.triage, referral.tier_needed, referral.unmet_reasons = {}, "", []
+    referral.placed_below_need = False
+    referral.save()
+    _event(referral, Status.RECEIVED, actor, note=declined.name_en)
+    if referral.route == ReferralRoute.SELF or referral.referring_agency_id is None:
+        referral_intake_send(referral=referral)
+
+
 def referral_step(
-    *, actor: Actor, referral: Referral, transition: str, risk_level: str, handover_note: str
+    *,
+    actor: Actor,
+    referral: Referral,
+    transition: str,
+    risk_level: str,
+    handover_note: str,
+    been_to_marac: bool = False,
+    awaiting_court: bool = False,
 ) -> Referral:
     """Step up or down: a new referral for the same person that carries the history and a handover note.
 
     The current service keeps the person (its referral stays as it is) until the new one starts.
     """
-    sealed_details_refuse(
-        fields={"handover_note": handover_note},
-        markers=referral_sealed_markers(referral=referral),
-        actor=actor,
-        record_type="referral",
-        record_id=referral.pk,
-        error=ReferralError,
-    )
+    _refuse_sealed(referral=referral, actor=actor, fields={"handover_note": handover_note})
     return _step(
         actor=actor,
         referral=referral,
         transition=transition,
         risk_level=risk_level,
         handover_note=handover_note,
+        been_to_marac=been_to_marac,
+        awaiting_court=awaiting_court,
     )
 
 
 @transaction.atomic
 def _step(
-    *, actor: Actor, referral: Referral, transition: str, risk_level: str, handover_note: str
+    *,
+    actor: Actor,
+    referral: Referral,
+    transition: str,
+    risk_level: str,
+    handover_note: str,
+    been_to_marac: bool,
+    awaiting_court: bool,
 ) -> Referral:
     referral = _locked(referral)
     if transition not in Transition.values:
@@ -568,16 +695,21 @@ def _step(
         referring_agency=actor.agency,
         reason=handover_note,
         risk_level=risk_level,
-        been_to_marac=referral.been_to_marac,
+        # Heard at MARAC before or since: either way a MARAC-only service may take it.
+        been_to_marac=referral.been_to_marac or been_to_marac,
+        awaiting_court=awaiting_court,
         consent_to_contact=referral.consent_to_contact,
         children_in_family=referral.children_in_family,
+        **{name: getattr(referral, name) for name in CASE_FACTS},
         previous_referral=referral,
         transition=transition,
         handover_note=handover_note,
         referred_by=actor.user,
         created_by=actor.user,
     )
-    _event(new, Status.RECEIVED, actor, note=f"{transition} from {referral.reference}")
+    # Each history names the other: the step shows on the referral it was made from, too.
+    _event(new, Status.RECEIVED, actor, note=referral.reference)
+    _event(referral, referral.status, actor, note=new.reference)
     audit.entry_record(
         action=AuditAction.RECORD_CREATED,
         actor=actor,
@@ -586,3 +718,226 @@ def _step(
         details={"transition": transition, "from": str(referral.pk)},
     )
     return new
+
+
+# --- corrections ---------------------------------------------------------------------------------------
+
+# What a correction may change: on the person and on the partner's record, and on the referral.
+PERSON_FIELDS = (
+    "given_name",
+    "family_name",
+    "known_as",
+    "pronouns",
+    "date_of_birth",
+    "gender_identity",
+    "gender_self_described",
+    "area",
+    "preferred_language",
+    "other_language",
+    "interpreter_needed",
+    "work_pattern",
+    "access_needs",
+    "contact_arrangements",
+)
+SEALED_CONTACT = ("phone", "email", "address")
+REFERRAL_FIELDS = ("route", "reason", "risk_level", "risk_notes", "been_to_marac", *CASE_FACTS)
+
+
+@dataclass(frozen=True)
+class TriageChange:
+    """What re-running triage after a correction changed for one referral."""
+
+    reference: str
+    fits_before: tuple[str, ...]
+    fits_after: tuple[str, ...]
+    tier_before: str
+    tier_after: str
+    returned: bool  # it was unmet need, a service now fits, and it is back for a choice
+    chosen_ruled_out: str  # the service it was sent to, when the correction rules that service out
+
+    @property
+    def changed(self) -> bool:
+        return (
+            self.fits_before != self.fits_after
+            or self.tier_before != self.tier_after
+            or self.returned
+            or bool(self.chosen_ruled_out)
+        )
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Area):
+        return value.slug
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+@transaction.atomic
+def referral_correct(
+    *,
+    actor: Actor,
+    referral: Referral,
+    person: Mapping[str, object],
+    partner: Mapping[str, object] | None,
+    details: Mapping[str, object],
+) -> list[TriageChange]:
+    """Correct the referral's details, the person's and (where the actor may see it) the partner's. Each
+    changed field is kept with who changed it and what it was, the audit entry names the fields, and
+    triage is run again for the referrals the change could alter; what it changed is returned. A sealed
+    contact detail left empty is kept as it is. Nothing is saved if typed text holds a sealed detail."""
+    referral = _locked(referral)
+    if referral.status in (Status.WITHDRAWN, Status.MOVED_ON):
+        raise ReferralError(_("A referral that is closed cannot be corrected: make a new one."))
+    typed_partner = {k: str(v) for k, v in (partner or {}).items() if k in SEALED_CONTACT and v}
+    sealed_details_refuse(
+        fields={
+            "reason": str(details.get("reason", referral.reason)),
+            "risk_notes": str(details.get("risk_notes", referral.risk_notes)),
+            "contact_arrangements": str(person.get("contact_arrangements", "")),
+        },
+        markers=list(
+            dict.fromkeys([*referral_sealed_markers(referral=referral), *markers_from(**typed_partner)])
+        ),
+        actor=actor,
+        record_type="referral",
+        record_id=referral.pk,
+        error=ReferralError,
+    )
+    before = {r.pk: (r.status, r.triage or {}, _fits_now(r)) for r in _affected(referral)}
+    now = timezone.now()
+    corrections: list[Correction] = []
+    targets: list[tuple[str, Model, Mapping[str, object], tuple[str, ...]]] = [
+        ("person", referral.person, person, PERSON_FIELDS + SEALED_CONTACT),
+        ("referral", referral, details, REFERRAL_FIELDS),
+    ]
+    if partner is not None and referral.partner is not None:
+        targets.append(("partner", referral.partner, partner, PERSON_FIELDS + SEALED_CONTACT))
+    for record, target, changes, allowed in targets:
+        changed = []
+        for name in allowed:
+            if name not in changes:
+                continue
+            value = changes[name]
+            if name in SEALED_CONTACT:
+                if not value:
+                    continue  # left empty: kept as it is
+                setattr(target, name, value)
+                corrections.append(_correction(referral, record, target, name, "", "", actor, now))
+            elif getattr(target, name) != value:
+                old = getattr(target, name)
+                setattr(target, name, value)
+                corrections.append(
+                    _correction(referral, record, target, name, _shown(old), _shown(value), actor, now)
+                )
+            else:
+                continue
+            changed.append(name)
+        if changed:
+            target.save()
+            audit.entry_record(
+                action=AuditAction.RECORD_CHANGED,
+                actor=actor,
+                record_type=record if record == "referral" else "person",
+                record_id=target.pk,
+                details={"corrected": changed, "referral": str(referral.pk)},
+            )
+    Correction.objects.bulk_create(corrections)
+    return [_retriage(r, *before[r.pk], actor=actor) for r in _affected(referral)]
+
+
+def _correction(
+    referral: Referral,
+    record: str,
+    target: Model,
+    name: str,
+    old: str,
+    new: str,
+    actor: Actor,
+    at: datetime.datetime,
+) -> Correction:
+    side = getattr(target, "side", None) or referral.person.side
+    return Correction(
+        referral=referral,
+        record=record,
+        side=side,
+        field=name,
+        before=old,
+        after=new,
+        at=at,
+        by=actor.user if actor.user.is_authenticated else None,
+        agency=actor.agency,
+    )
+
+
+def _affected(referral: Referral) -> list[Referral]:
+    """The person's referrals whose triage a correction could change: not yet started anywhere."""
+    return list(
+        Referral.objects.filter(
+            person_id=referral.person_id,
+            kind=ReferralKind.PERPETRATOR,
+            status__in=(Status.RECEIVED, Status.UNMET_NEED, Status.TRIAGED),
+        )
+        .select_related("person__area", "partner", "service")
+        .order_by("created_at")
+    )
+
+
+def _fits_now(referral: Referral) -> tuple[tuple[str, ...], str]:
+    """What triage says of the referral as it stands: the services that fit, and the tier needed."""
+    try:
+        result, _ruleset = referral_triage(referral=referral)
+    except ReferralError:
+        return (), ""
+    return tuple(o.service for o in result.fits), result.tier_needed
+
+
+def _retriage(
+    referral: Referral,
+    status: str,
+    snapshot: dict[str, Any],
+    was: tuple[tuple[str, ...], str],
+    *,
+    actor: Actor,
+) -> TriageChange:
+    try:
+        result, ruleset = referral_triage(referral=referral)
+    except ReferralError:
+        return TriageChange(referral.reference, (), (), "", "", False, "")
+    (fits_before, tier_before), fits_after = was, tuple(o.service for o in result.fits)
+    returned, chosen_ruled_out = False, ""
+    if status == Status.UNMET_NEED and result.fits:
+        referral.status, referral.triage, referral.tier_needed, referral.unmet_reasons = (
+            Status.RECEIVED,
+            {},
+            "",
+            [],
+        )
+        referral.save()
+        _event(referral, Status.RECEIVED, actor, note="correction")
+        returned = True
+    elif status in (Status.UNMET_NEED, Status.TRIAGED):
+        chosen = snapshot.get("chosen")
+        referral.triage = {
+            **result.snapshot(),
+            "chosen": chosen,
+            "rules_version": ruleset.version,
+            "at": timezone.now().isoformat(),
+        }
+        referral.tier_needed = result.tier_needed
+        if status == Status.UNMET_NEED:
+            referral.unmet_reasons = result.snapshot()["ruled_out"]
+        elif chosen and chosen not in fits_after:
+            chosen_ruled_out = referral.service.name if referral.service else chosen
+        referral.save()
+    return TriageChange(
+        referral.reference,
+        fits_before,
+        fits_after,
+        tier_before,
+        result.tier_needed,
+        returned,
+        chosen_ruled_out,
+    )

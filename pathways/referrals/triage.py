@@ -1,5 +1,5 @@
 """Triage: for one referral, every service that could take the person, ranked with reasons, and every
-service ruled out with its reason.
+service ruled out with every reason it cannot take them.
 
 Pure functions over plain data, so that a region of hundreds of services triages in well under a
 millisecond per service, and so that the same facts give the same answer every time. Reasons are kept as
@@ -58,6 +58,10 @@ class Case:
     interpreter_needed: bool
     welsh: bool
     shift_worker: bool
+    # The questions about behaviour and history answered "yes" (triagefile.CASE_FACTS).
+    facts: frozenset[str] = frozenset()
+    # Services that have declined this referral once already.
+    declined: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,7 @@ class Option:
 class RuledOut:
     service: str
     tier: str
-    reason: Reason
+    reasons: list[Reason]
 
 
 @dataclass
@@ -98,40 +102,83 @@ class TriageResult:
         }
 
 
-def _ruled_out(service: ServiceFacts, case: Case, rules: TriageRules) -> Reason | None:
-    """The first reason the service cannot take this case, or None."""
+@dataclass(frozen=True)
+class Needs:
+    """What the case's risk and answers make of the tiers: those that suit it, best first, and what each
+    answered question rules out or cautions about."""
+
+    suitable: tuple[str, ...]
+    ruled_out_by: Mapping[str, tuple[str, ...]]
+    cautioned_by: Mapping[str, tuple[str, ...]]
+    considered: frozenset[str]
+
+    @classmethod
+    def of(cls, case: Case, rules: TriageRules) -> Needs:
+        first: list[str] = []
+        ruled_out_by: dict[str, list[str]] = {}
+        cautioned_by: dict[str, list[str]] = {}
+        for name, fact in rules.case_facts.items():
+            if name not in case.facts:
+                continue
+            first += [t.value for t in fact.needs_first if t.value not in first]
+            for tier in fact.rules_out:
+                ruled_out_by.setdefault(tier.value, []).append(name)
+            for tier in fact.cautions:
+                cautioned_by.setdefault(tier.value, []).append(name)
+        by_risk = [t.value for t in rules.risk_tiers[case.risk_level]]  # type: ignore[index]
+        suitable = tuple(dict.fromkeys(t for t in [*first, *by_risk] if t not in ruled_out_by))
+        return cls(
+            suitable=suitable,
+            ruled_out_by={t: tuple(n) for t, n in ruled_out_by.items()},
+            cautioned_by={t: tuple(n) for t, n in cautioned_by.items()},
+            considered=frozenset({t.value for t in rules.tiers_considered} | set(first)),
+        )
+
+    @property
+    def tier_needed(self) -> str | None:
+        return self.suitable[0] if self.suitable else None
+
+
+def _ruled_out(service: ServiceFacts, case: Case, rules: TriageRules, needs: Needs) -> list[Reason]:
+    """Every reason the service cannot take this case; empty when it can."""
+    reasons = []
+    if service.slug in case.declined:
+        reasons.append(Reason("declined"))
     if service.status not in (ServiceStatus.ACTIVE, ServiceStatus.PILOT):
-        return Reason("not_running", {"status": service.status})
+        reasons.append(Reason("not_running", {"status": service.status}))
     if case.area is not None and case.area not in service.areas:
-        return Reason("wrong_area", {"area": case.area})
+        reasons.append(Reason("wrong_area", {"area": case.area}))
     if service.genders is not None and case.gender is not None and case.gender not in service.genders:
-        return Reason("gender", {"gender": case.gender})
+        reasons.append(Reason("gender", {"gender": case.gender}))
     if (
         service.relationship_types is not None
         and case.relationship_type is not None
         and case.relationship_type not in service.relationship_types
     ):
-        return Reason("relationship", {"relationship": case.relationship_type})
+        reasons.append(Reason("relationship", {"relationship": case.relationship_type}))
     if case.age is not None and (
         (service.age_min is not None and case.age < service.age_min)
         or (service.age_max is not None and case.age > service.age_max)
     ):
-        return Reason("age", {"min": service.age_min, "max": service.age_max})
+        reasons.append(Reason("age", {"min": service.age_min, "max": service.age_max}))
     if service.referral_routes and not _route_accepted(service, case):
         if tuple(service.referral_routes) == ("marac",):
-            return Reason("marac_only")
-        return Reason("route", {"route": case.route})
+            reasons.append(Reason("marac_only"))
+        else:
+            reasons.append(Reason("route", {"route": case.route}))
     if service.children_required and not case.has_children:
-        return Reason("needs_children")
+        reasons.append(Reason("needs_children"))
     if service.partner_details_required and not case.has_partner_details:
-        return Reason("needs_partner_details")
-    if service.tier not in rules.risk_tiers[case.risk_level]:  # type: ignore[index]
-        return Reason("risk", {"risk": case.risk_level, "tier": service.tier})
+        reasons.append(Reason("needs_partner_details"))
+    facts = needs.ruled_out_by.get(service.tier, ())
+    reasons += [Reason("case_fact", {"fact": fact, "tier": service.tier}) for fact in facts]
+    if not facts and service.tier not in needs.suitable:
+        reasons.append(Reason("risk", {"risk": case.risk_level, "tier": service.tier}))
     if rules.capacity_rule_out and service.capacity is not None and service.places_held >= service.capacity:
-        return Reason("full", {"capacity": service.capacity})
+        reasons.append(Reason("full", {"capacity": service.capacity}))
     if case.interpreter_needed and service.languages is not None and "interpreter" not in service.languages:
-        return Reason("no_interpreters")
-    return None
+        reasons.append(Reason("no_interpreters"))
+    return reasons
 
 
 def _route_accepted(service: ServiceFacts, case: Case) -> bool:
@@ -140,13 +187,15 @@ def _route_accepted(service: ServiceFacts, case: Case) -> bool:
     )
 
 
-def _option(service: ServiceFacts, case: Case, rules: TriageRules) -> Option:
+def _option(service: ServiceFacts, case: Case, rules: TriageRules, needs: Needs) -> Option:
     weights = rules.weights
-    suitable = [t.value for t in rules.risk_tiers[case.risk_level]]  # type: ignore[index]
-    position = suitable.index(service.tier)
+    position = needs.suitable.index(service.tier)
     score = weights.tier_position[position] if position < len(weights.tier_position) else 0.0
-    reasons = [Reason("tier_suits", {"tier": service.tier, "risk": case.risk_level, "rank": position + 1})]
-    cautions = []
+    if position == 0:
+        reasons = [Reason("tier_needed", {"tier": service.tier})]
+    else:
+        reasons = [Reason("below_need", {"tier": service.tier, "needed": needs.suitable[0]})]
+    cautions = [Reason("case_fact_caution", {"fact": f}) for f in needs.cautioned_by.get(service.tier, ())]
     if case.area is not None:
         reasons.append(Reason("covers_area", {"area": case.area}))
     else:
@@ -190,22 +239,23 @@ def _option(service: ServiceFacts, case: Case, rules: TriageRules) -> Option:
 
 
 def triage(case: Case, services: Iterable[ServiceFacts], rules: TriageRules) -> TriageResult:
-    considered = {t.value for t in rules.tiers_considered}
+    needs = Needs.of(case, rules)
     fits: list[Option] = []
     ruled_out: list[RuledOut] = []
     not_considered = 0
     for service in services:
-        if service.tier not in considered or service.kind != ServiceKind.PERPETRATOR_INTERVENTION:
+        if service.tier not in needs.considered or service.kind != ServiceKind.PERPETRATOR_INTERVENTION:
             not_considered += 1
             continue
-        reason = _ruled_out(service, case, rules)
-        if reason is None:
-            fits.append(_option(service, case, rules))
+        reasons = _ruled_out(service, case, rules, needs)
+        if reasons:
+            ruled_out.append(RuledOut(service.slug, service.tier, reasons))
         else:
-            ruled_out.append(RuledOut(service.slug, service.tier, reason))
+            fits.append(_option(service, case, rules, needs))
     fits.sort(key=lambda o: (-o.score, o.service))
     ruled_out.sort(key=lambda r: (r.tier, r.service))
-    tier_needed = rules.risk_tiers[case.risk_level][0].value  # type: ignore[index]
+    # Every tier ruled out by what is known still leaves the tier the risk itself points to.
+    tier_needed = needs.tier_needed or rules.risk_tiers[case.risk_level][0].value  # type: ignore[index]
     return TriageResult(fits, ruled_out, tier_needed, not_considered)
 
 

@@ -21,12 +21,31 @@ class Weights(Strict):
     not_stated: float = Field(le=0)
 
 
+class CaseFact(Strict):
+    """What a "yes" to one question about the person's behaviour and history does to triage."""
+
+    rules_out: list[Tier]
+    needs_first: list[Tier]
+    cautions: list[Tier]
+
+
+# The questions a referral answers about the person's behaviour and history. Each must have a rule.
+CASE_FACTS = (
+    "entrenched_behaviour",
+    "convictions_or_orders",
+    "serial_behaviour",
+    "mutual_violence",
+    "sexual_harm_concern",
+)
+
+
 class TriageRules(Strict):
     region: str
     tiers_considered: list[Tier] = Field(min_length=1)
     risk_tiers: dict[RiskLevel, list[Tier]]
+    case_facts: dict[str, CaseFact]
     weights: Weights
-    capacity_rule_out: bool = True
+    capacity_rule_out: bool
 
     @model_validator(mode="after")
     def _every_risk_level_and_tier(self) -> TriageRules:
@@ -41,4 +60,12 @@ class TriageRules(Strict):
                 raise ValueError(
                     f"risk_tiers.{level.value} names {', '.join(outside)}, which is not in tiers_considered"
                 )
+        missing = [name for name in CASE_FACTS if name not in self.case_facts]
+        if missing:
+            raise ValueError(f"case_facts needs a rule for {', '.join(missing)}")
+        unknown = [name for name in self.case_facts if name not in CASE_FACTS]
+        if unknown:
+            raise ValueError(
+                f"case_facts.{unknown[0]} is not a question triage asks; use one of {', '.join(CASE_FACTS)}"
+            )
         return self

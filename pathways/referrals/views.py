@@ -4,6 +4,7 @@ import uuid
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,23 +12,59 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pathways.core.policy import Perm, actor_for, allows, can_see_record, runs_service
-from pathways.directory.choices import ServiceStatus
+from pathways.directory.choices import ServiceStatus, Tier
 from pathways.directory.models import Service
 from pathways.people import selectors as people
 from pathways.people.models import Person
 from pathways.referrals import selectors, services
 from pathways.referrals.choices import Status
-from pathways.referrals.forms import AdvanceForm, ChooseServiceForm, ReferralForm, StepForm
+from pathways.referrals.forms import (
+    AdvanceForm,
+    ChooseServiceForm,
+    CorrectionForm,
+    IntakeForm,
+    ReferralForm,
+    ReferralSearchForm,
+    StepForm,
+)
 from pathways.referrals.models import Referral
 from pathways.referrals.reasons import Describer
+
+PAGE_SIZE = 50
 
 
 def referral_list(request: HttpRequest) -> HttpResponse:
     actor = actor_for(request)
-    referrals = selectors.referrals_for(actor=actor).order_by("-created_at")[:200]
-    mine = [r for r in referrals if actor.agency and r.referring_agency_id == actor.agency.pk]
-    received = [r for r in referrals if r not in mine]
-    return render(request, "referrals/list.html", {"mine": mine, "received": received})
+    search = ReferralSearchForm(request.GET or None, services=selectors.services_seen(actor=actor))
+    wanted = search.cleaned_data if search.is_valid() else {}
+    whose = wanted.get("whose") or ""
+    found = selectors.referral_search(
+        actor=actor,
+        query=wanted.get("q", ""),
+        status=wanted.get("status", ""),
+        service=wanted.get("service", ""),
+        mine={"mine": True, "received": False}.get(whose),
+    )
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    intake_team = selectors.agency_is_intake_team(agency=actor.agency)
+    waiting = selectors.intake_queue(actor=actor)[0] if intake_team else []
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "referrals/list.html",
+        {
+            "search": search,
+            "page": page,
+            "rows": selectors.referral_rows(actor=actor, referrals=list(page.object_list)),
+            "query": query.urlencode(),
+            "intake_team": intake_team,
+            "intake_waiting": len(waiting),
+            # Only a role that may refer is offered the button: the rest would meet a refusal.
+            "may_refer": allows(actor, Perm.REFERRAL_CHANGE),
+            "to_screen": selectors.services_to_screen(actor=actor),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -123,7 +160,7 @@ def _describe(snapshot: dict[str, Any] | None) -> dict[str, Any] | None:
             {
                 **r,
                 "name": names[r["service"]].name if r["service"] in names else r["service"],
-                "reason_text": describe(r["reason"]),
+                "reasons_text": [describe(reason) for reason in r["reasons"]],
             }
             for r in snapshot.get("ruled_out", [])
         ],
@@ -146,6 +183,7 @@ def referral_detail(request: HttpRequest, referral_id: uuid.UUID) -> HttpRespons
     person = referral.person
     partner = referral.partner
     partner_visible = partner is not None and can_see_record(actor, _with_agencies(partner), Perm.PERSON_VIEW)
+    step_from, steps_to = selectors.referral_step_links(referral=referral)
     steps = (
         services.referral_next_steps(actor=actor, referral=referral)
         if allows(actor, Perm.REFERRAL_CHANGE)
@@ -169,10 +207,22 @@ def referral_detail(request: HttpRequest, referral_id: uuid.UUID) -> HttpRespons
             "events": referral.events.select_related("by", "agency"),
             "triage": triage,
             "triage_error": triage_error,
+            "case_facts": selectors.referral_case_facts(referral=referral),
+            "tier_needed": dict(Tier.choices).get((triage or {}).get("tier_needed") or referral.tier_needed),
             "choose_form": choose_form,
             "advance_form": AdvanceForm(initial={"to": steps[0]}) if steps else None,
             "steps": steps,
             "step_form": StepForm() if can_step else None,
+            "may_correct": allows(actor, Perm.REFERRAL_CHANGE)
+            and referral.status not in (Status.WITHDRAWN, Status.MOVED_ON),
+            "corrections": selectors.referral_corrections(actor=actor, referral=referral),
+            "step_from": step_from,
+            "steps_to": steps_to,
+            "intake_form": IntakeForm(initial={"outcome": referral.intake_outcome or None})
+            if actor.agency is not None
+            and referral.intake_agency_id == actor.agency.pk
+            and allows(actor, Perm.REFERRAL_CHANGE)
+            else None,
             "status_labels": dict(Status.choices),
         },
     )
@@ -240,3 +290,68 @@ def referral_step(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
             )
             return redirect(new)
     return render(request, "referrals/step.html", {"form": form, "referral": referral})
+
+
+@require_http_methods(["GET", "POST"])
+def referral_correct(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
+    """Correct what was recorded: the person's details, the partner's where the actor may see her record,
+    and the referral's own; triage runs again and the page says what that changed."""
+    actor = actor_for(request)
+    referral = selectors.referral_get(actor=actor, referral_id=referral_id)
+    partner = referral.partner
+    partner_visible = partner is not None and can_see_record(actor, _with_agencies(partner), Perm.PERSON_VIEW)
+    form = CorrectionForm(request.POST or None, referral=referral, partner_visible=partner_visible)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changes = services.referral_correct(
+                actor=actor,
+                referral=referral,
+                person=form.person_changes(),
+                partner=form.partner_changes(),
+                details=form.detail_changes(),
+            )
+        except services.ReferralError as error:
+            form.add_error(error.field if error.field in form.fields else None, str(error))
+        else:
+            messages.success(request, _("Corrections saved."))
+            for line in _triage_change_lines(changes):
+                messages.info(request, line)
+            return redirect(referral)
+    return render(request, "referrals/new.html", {"form": form, "referral": referral})
+
+
+def _triage_change_lines(changes: list[services.TriageChange]) -> list[str]:
+    names = dict(
+        Service.objects.filter(
+            slug__in={s for c in changes for s in (*c.fits_before, *c.fits_after)}
+        ).values_list("slug", "name_en")
+    )
+    tiers = dict(Tier.choices)
+    lines = []
+    for change in changes:
+        if not change.changed:
+            lines.append(_("Triage ran again for %(ref)s: nothing changed.") % {"ref": change.reference})
+            continue
+        listed = [names.get(s, s) for s in change.fits_after]
+        before = [names.get(s, s) for s in change.fits_before]
+        lines.append(
+            _("Triage ran again for %(ref)s. Services that could take them: %(now)s (before: %(before)s).")
+            % {
+                "ref": change.reference,
+                "now": ", ".join(listed) or _("none"),
+                "before": ", ".join(before) or _("none"),
+            }
+        )
+        if change.tier_before != change.tier_after:
+            lines.append(
+                _("Tier needed: %(now)s (before: %(before)s).")
+                % {"now": tiers.get(change.tier_after, "-"), "before": tiers.get(change.tier_before, "-")}
+            )
+        if change.returned:
+            lines.append(_("It was unmet need; a service can take it now, so choose one."))
+        if change.chosen_ruled_out:
+            lines.append(
+                _("%(service)s, which it was sent to, can no longer take it: tell them, or withdraw it.")
+                % {"service": change.chosen_ruled_out}
+            )
+    return lines

@@ -15,7 +15,9 @@ from django.views.decorators.http import require_http_methods
 from pathways.assessments.models import ScreeningRound
 from pathways.core.policy import Perm, actor_for, get_for_actor, runs_service
 from pathways.directory.models import Service
-from pathways.referrals import screening, selectors
+from pathways.people.sealed import markers_by_person
+from pathways.referrals import screening, selectors, services
+from pathways.referrals.forms import IntakeForm
 
 
 @require_http_methods(["GET", "POST"])
@@ -62,6 +64,7 @@ def screening_new(request: HttpRequest, service_slug: str) -> HttpResponse:
         {
             "service": service,
             "people": people,
+            "markers": markers_by_person([c.referral.person_id for c in people]),
             "errors": errors,
             "post": request.POST,
             "today": datetime.date.today().isoformat(),
@@ -92,3 +95,34 @@ def due(request: HttpRequest) -> HttpResponse:
     actor = actor_for(request)
     tasks = selectors.reassessments_due(actor=actor, today=datetime.date.today())
     return render(request, "referrals/due.html", {"tasks": tasks})
+
+
+@require_http_methods(["GET"])
+def intake(request: HttpRequest) -> HttpResponse:
+    """The region's intake team's queue: every self-referral and all unmet need, until it records what
+    it did."""
+    waiting, done = selectors.intake_queue(actor=actor_for(request))
+    return render(request, "referrals/intake.html", {"waiting": waiting, "done": done})
+
+
+@require_http_methods(["POST"])
+def intake_record(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
+    actor = actor_for(request)
+    referral = selectors.referral_get(actor=actor, referral_id=referral_id)
+    form = IntakeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.referral_intake_record(
+                actor=actor,
+                referral=referral,
+                outcome=form.cleaned_data["outcome"],
+                note=form.cleaned_data["note"],
+            )
+        except services.ReferralError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Recorded. The referral has left the intake queue."))
+            return redirect("referrals:intake")
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect(referral)

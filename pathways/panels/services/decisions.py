@@ -7,6 +7,7 @@ import datetime
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from pathways.assessments.models import (
@@ -14,15 +15,14 @@ from pathways.assessments.models import (
     ScreeningRound,
 )
 from pathways.audit.choices import AuditAction
+from pathways.directory.choices import ReferralRoute
 from pathways.panels import selectors
-from pathways.panels.choices import (
-    Outcome,
-)
-from pathways.panels.models import (
-    AgendaItem,
-    Decision,
-    Panel,
-)
+from pathways.panels.choices import Outcome, PanelKind
+from pathways.panels.models import AgendaItem, Decision, Panel
+from pathways.people.models import Person
+from pathways.referrals.choices import HOLDING_A_PLACE, RiskLevel, Status
+from pathways.referrals.models import Referral
+from pathways.referrals.services import ReferralError, ReferralInput, referral_create, referral_service_choose
 
 if TYPE_CHECKING:
     from pathways.core.policy import Actor
@@ -37,6 +37,8 @@ from pathways.panels.services.base import (
 
 
 def _check_screening(item: AgendaItem, panel: Panel, screening: ScreeningRound | None) -> None:
+    """A referral to the screened service is for a known person; a screening record given with it must be
+    the service's, and one in which this person was taken."""
     service = panel.screening_service
     if service is None:
         raise PanelError(_("This panel does not refer to a service with limited places."))
@@ -49,13 +51,7 @@ def _check_screening(item: AgendaItem, panel: Panel, screening: ScreeningRound |
             % {"service": service.name}
         )
     if screening is None:
-        raise PanelError(
-            _(
-                "Referring someone to %(service)s needs its screening record: "
-                "choose the screening in which this person was taken."
-            )
-            % {"service": service.name}
-        )
+        return  # the decision makes the referral, which the service screens afterwards
     if screening.service_id != service.pk:
         raise PanelError(
             _("That screening was for another service, not %(service)s.") % {"service": service.name}
@@ -67,6 +63,42 @@ def _check_screening(item: AgendaItem, panel: Panel, screening: ScreeningRound |
         raise PanelError(
             _("This person was not taken in that screening for %(service)s.") % {"service": service.name}
         )
+
+
+def _refer_to_screened_service(*, item: AgendaItem, panel: Panel, actor: Actor) -> Referral:
+    """The referral of the item's person (for a victim's case, the partner who harms her) to the panel's
+    screened service, made now, or the one already open there. Its reason is the panel's name and date
+    only: the panel's own reasons are about her case and never reach his side."""
+    service = panel.screening_service
+    assert service is not None
+    people = selectors.item_referral_people(item=item)
+    if not people:
+        raise PanelError(
+            _("No one who harms her is on record, so there is no one to refer to %(service)s.")
+            % {"service": service.name}
+        )
+    open_one = Referral.objects.filter(
+        person_id__in=people, service=service, status__in=(Status.RECEIVED, *HOLDING_A_PLACE)
+    ).first()
+    if open_one is not None:
+        return open_one
+    person = Person.objects.get(pk=people[0])
+    meeting = item.meeting
+    try:
+        made = referral_create(
+            actor=actor,
+            data=ReferralInput(
+                route=ReferralRoute.MARAC,
+                reason=_("Referred by %(panel)s on %(date)s.")
+                % {"panel": panel.name, "date": date_format(meeting.held_on, "j F Y")},
+                risk_level=RiskLevel.HIGH if panel.kind == PanelKind.MARAC else RiskLevel.NOT_KNOWN,
+                been_to_marac=panel.kind == PanelKind.MARAC,
+                existing_person=person,
+            ),
+        )
+        return referral_service_choose(actor=actor, referral=made, service_slug=service.slug)
+    except ReferralError as error:
+        raise PanelError(str(error)) from error
 
 
 def decision_record(
@@ -116,6 +148,8 @@ def decision_record(
         decision.reasons = reasons
         decision.review_on = review_on
         decision.screening = screening
+        if outcome in SCREENED_OUTCOMES and screening is None:
+            decision.referral = _refer_to_screened_service(item=item, panel=panel, actor=actor)
         decision.modified_by = actor.user
         decision.save()
         decision.decided_by.set(quorum.present)

@@ -65,9 +65,15 @@ def meeting_attendance_record(
 ) -> None:
     """Record who attended: member pk -> (present, by_deputy), where present means the seat was filled and
     by_deputy that the deputy filled it (which counts as present). Members not given stay as they were.
-    Recording attendance marks the meeting as held."""
+    Recording attendance marks the meeting as held, so it is refused before the meeting's day."""
     meeting = meeting_locked(meeting=meeting)
     meeting_refuse_if_closed(meeting=meeting)
+    if meeting.held_on > base.today():
+        # Recording attendance marks it held: a meeting still to come cannot have been.
+        raise PanelError(
+            _("Attendance can be recorded from the day of the meeting, %(date)s.")
+            % {"date": date_format(meeting.held_on, "j F Y")}
+        )
     members = {str(m.pk): m for m in meeting.panel.members.select_related("agency")}
     unknown = [pk for pk in attendance if str(pk) not in members]
     if unknown:
