@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import (
     Http404,
     HttpRequest,
@@ -306,13 +306,19 @@ def owned_by(actor: Actor, model: type[Model]) -> Q:
     return (by_agency | by_seat) & side
 
 
-def visible_to(actor: Actor, queryset: QuerySet[M], perm: Perm) -> QuerySet[M]:
-    """The records of the queryset the actor may see with `perm`, by the model's ownership declaration."""
+def visible_to(actor: Actor, queryset: QuerySet[M], perm: Perm, *, per_row: bool = False) -> QuerySet[M]:
+    """The records of the queryset the actor may see with `perm`, by the model's ownership declaration.
+
+    `per_row` is for a search whose own conditions pick a few rows out of many: the database then checks
+    each row it finds, rather than first listing every record the actor may see."""
     if not allows(actor, perm) or actor.agency is None:
         return queryset.none()
     owned = owned_by(actor, queryset.model)
+    mine = queryset.model._default_manager.filter(owned)
+    if per_row:
+        return queryset.filter(Exists(mine.filter(pk=OuterRef("pk"))))
     # A subquery on primary keys, not .distinct(), so that callers can still order and annotate freely.
-    return queryset.filter(pk__in=queryset.model._default_manager.filter(owned).values("pk"))
+    return queryset.filter(pk__in=mine.values("pk"))
 
 
 def get_for_actor(actor: Actor, queryset: QuerySet[M], perm: Perm, **lookup: Any) -> M:

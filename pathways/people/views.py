@@ -63,6 +63,7 @@ def person_search(request: HttpRequest) -> HttpResponse:
         reference=asked.get("reference", ""),
     )
     page = Paginator(found, 50).get_page(request.GET.get("page"))
+    shown = selectors.people_by_id(ids=list(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -71,6 +72,7 @@ def person_search(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
+            "people": shown,
             "asked": bool(asked and any(asked.values())),
             "query": query.urlencode(),
         },
