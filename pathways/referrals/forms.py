@@ -518,3 +518,16 @@ class ReferralSearchForm(GovukFormMixin, forms.Form):
         field = self.fields["service"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [("", _("Any service")), *((s.slug, s.name) for s in services)]
+
+
+class ScreeningForm(GovukFormMixin, forms.Form):
+    """The places a service has and the day it chose whom to take; who is taken is posted per referral."""
+
+    places = forms.IntegerField(
+        label=_("Places available"),
+        min_value=0,
+        max_value=1000,
+        error_messages=_required(_("Enter the number of places available")),
+        widget=forms.NumberInput(attrs={"class": "govuk-input govuk-input--width-4"}),
+    )
+    held_on = DayMonthYearField(label=_("Date"), error_messages=_required(_("Enter the date")))

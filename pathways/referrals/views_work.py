@@ -17,7 +17,7 @@ from pathways.core.policy import Perm, actor_for, get_for_actor, runs_service
 from pathways.directory.models import Service
 from pathways.people.sealed import markers_by_person
 from pathways.referrals import screening, selectors, services
-from pathways.referrals.forms import IntakeForm
+from pathways.referrals.forms import IntakeForm, ScreeningForm
 
 
 @require_http_methods(["GET", "POST"])
@@ -28,14 +28,10 @@ def screening_new(request: HttpRequest, service_slug: str) -> HttpResponse:
         raise Http404
     people = screening.candidates(service)
     errors: list[str] = []
+    form = ScreeningForm(request.POST or None, initial={"held_on": datetime.date.today()})
     if request.method == "POST":
-        try:
-            places = int(request.POST.get("places", ""))
-            held_on = datetime.date.fromisoformat(request.POST.get("held_on", ""))
-            if places < 0 or places > 1000:
-                raise ValueError
-        except ValueError:
-            errors.append(_("Enter the number of places and the date, like 2026-11-27."))
+        if not form.is_valid():
+            errors += [str(e) for field_errors in form.errors.values() for e in field_errors]
         else:
             decisions = {
                 str(c.referral.pk): (
@@ -48,8 +44,8 @@ def screening_new(request: HttpRequest, service_slug: str) -> HttpResponse:
                 made = screening.record_screening(
                     actor=actor,
                     service=service,
-                    places=places,
-                    held_on=held_on,
+                    places=form.cleaned_data["places"],
+                    held_on=form.cleaned_data["held_on"],
                     decisions=decisions,
                     notes=request.POST.get("notes", "")[:4000],
                 )
@@ -64,6 +60,7 @@ def screening_new(request: HttpRequest, service_slug: str) -> HttpResponse:
         {
             "service": service,
             "people": people,
+            "form": form,
             "markers": markers_by_person([c.referral.person_id for c in people]),
             "errors": errors,
             "post": request.POST,

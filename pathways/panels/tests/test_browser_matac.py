@@ -105,6 +105,13 @@ def test_a_matac_meeting_from_agenda_to_minutes(
     page.get_by_role("link", name=matac.name_en).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(matac.name_en)
     axe.check(page, "MATAC panel")
+    # The RFG ranking's twelve columns stay inside the page, on a laptop and on a phone.
+    page.goto(f"{base}/en/panels/{matac.pk}/rfg/")
+    for viewport in ({"width": 1280, "height": 800}, PHONE):
+        page.set_viewport_size(viewport)  # type: ignore[arg-type]
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), viewport
+    axe.check(page, "RFG ranking (phone)")
+    page.go_back()
     page.get_by_role("table", name="Meetings").get_by_role("link").first.click()
     page.wait_for_url(MEETING_URL)
     meeting_url = page.url
