@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "pathways.assessments",
     "pathways.police",
     "pathways.panels",
+    "pathways.work",
     "pathways.insights",
     "pathways.demo",
 ]

@@ -21,6 +21,7 @@ urlpatterns += i18n_patterns(
     path("referrals/", include("pathways.referrals.urls")),
     path("assessments/", include("pathways.assessments.urls")),
     path("panels/", include("pathways.panels.urls")),
+    path("work/", include("pathways.work.urls")),
     path("audit/", include("pathways.audit.urls")),
     path("admin/", admin_site.urls),
     prefix_default_language=True,

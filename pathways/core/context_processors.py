@@ -33,6 +33,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         (Perm.GAP_MAP_VIEW, "insights:gap_map", _("Gap map")),
         (Perm.GAP_MAP_VIEW, "insights:referral_figures", _("Figures")),
         (Perm.DIRECTORY_VIEW, "directory:service_list", _("Services")),
+        (Perm.REFERRAL_VIEW, "work:home", _("Your work")),
         (Perm.REFERRAL_VIEW, "referrals:list", _("Referrals")),
         (Perm.PERSON_VIEW, "people:search", _("People")),
         (Perm.ASSESSMENT_CHANGE, "referrals:due", _("Tasks")),

@@ -572,6 +572,7 @@ URL_RULES: dict[str, Rule] = {
     "referrals:screening_new": Rule(Perm.ASSESSMENT_CHANGE, methods=FORM),
     "referrals:screening_detail": Rule(Perm.ASSESSMENT_VIEW),
     "referrals:list": Rule(Perm.REFERRAL_VIEW),
+    "work:home": Rule(Perm.REFERRAL_VIEW),
     "referrals:intake": Rule(Perm.REFERRAL_VIEW),
     "referrals:intake_record": Rule(Perm.REFERRAL_VIEW, write_perm=Perm.REFERRAL_CHANGE, methods=POST),
     "referrals:new": Rule(Perm.REFERRAL_CHANGE, methods=FORM),

@@ -10,8 +10,8 @@ from pathways.core.access import Role
 # The page each role lands on after signing in: where its work waits. Commissioners (and anyone else)
 # start from the gap map.
 FIRST_PAGES = {
-    Role.PRACTITIONER: "referrals:list",
-    Role.MANAGER: "referrals:list",
+    Role.PRACTITIONER: "work:home",
+    Role.MANAGER: "work:home",
     Role.PANEL_COORDINATOR: "panels:list",
     Role.PANEL_CHAIR: "panels:list",
     Role.AUDITOR: "audit:search",

@@ -26,6 +26,8 @@ PROFILE_URL = "/en/account/"
 PASSWORD_URL = "/en/account/password/"
 GAP_MAP_URL = "/en/insights/gap-map/"
 REFERRALS_URL = "/en/referrals/"
+# Where a practitioner starts: their work (new referrals, tasks, panel meetings).
+WORK_URL = "/en/work/"
 ADMIN_URL = "/en/admin/"
 
 WRONG_CREDENTIALS = "Enter a correct username and password. Both are case-sensitive."

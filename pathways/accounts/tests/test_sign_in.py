@@ -16,6 +16,7 @@ from pathways.accounts.tests.helpers import (
     LOGIN_URL,
     REFERRALS_URL,
     VERIFY_URL,
+    WORK_URL,
     WRONG_CREDENTIALS,
     current_code,
     give_code,
@@ -46,7 +47,7 @@ def test_password_alone_leads_to_the_code_page_and_not_to_the_gap_map(
     assert "Enter your code" in page_text(client.get(VERIFY_URL))
 
 
-def test_valid_code_after_the_password_opens_the_referrals_a_practitioner_works_on(
+def test_valid_code_after_the_password_opens_the_work_waiting_for_a_practitioner(
     persona: Callable[[str], User],
 ) -> None:
     user = persona(Role.PRACTITIONER)
@@ -56,7 +57,8 @@ def test_valid_code_after_the_password_opens_the_referrals_a_practitioner_works_
     response = give_code(client, current_code(TOTPDevice.objects.get(user=user)))
 
     assert response.status_code == 302
-    assert response["Location"] == REFERRALS_URL
+    assert response["Location"] == WORK_URL
+    assert client.get(WORK_URL).status_code == 200
     assert client.get(REFERRALS_URL).status_code == 200
     assert client.get(GAP_MAP_URL).status_code == 200
 
@@ -120,7 +122,7 @@ def test_next_cannot_send_a_user_off_site_after_sign_in(
     response = give_code(client, current_code(TOTPDevice.objects.get(user=user)))
 
     assert response.status_code == 302
-    assert response["Location"] == REFERRALS_URL
+    assert response["Location"] == WORK_URL
 
 
 def test_next_on_the_same_site_is_followed_after_sign_in(persona: Callable[[str], User]) -> None:

@@ -184,8 +184,8 @@ def test_practitioner_journey(
     axe.check(page, "code page")
     page.get_by_label("Code", exact=True).fill(current_code(practitioner))
     page.get_by_role("button", name="Continue").click()
-    # A practitioner starts from the referrals they work on; the gap map is one link away.
-    page.wait_for_url(base + "/en/referrals/")
+    # A practitioner starts from their work; the gap map is one link away.
+    page.wait_for_url(base + "/en/work/")
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Gap map").click()
     page.wait_for_url(base + GAP_MAP)
     expect(page.get_by_role("heading", level=1)).to_have_text("Gap map")
@@ -337,7 +337,7 @@ def test_the_app_works_under_its_csp(live_server: LiveServer, browser: Browser, 
         sign_in_with_password(page, base, practitioner)
         page.get_by_label("Code", exact=True).fill(current_code(practitioner))
         page.get_by_role("button", name="Continue").click()
-        page.wait_for_url(base + "/en/referrals/")
+        page.wait_for_url(base + "/en/work/")
         page.goto(base + GAP_MAP)
 
         # GOV.UK Frontend's module script ran (it marks the components it starts).
