@@ -14,7 +14,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from pathways.accounts import services
 from pathways.accounts.backup_codes import backup_code_digest
 from pathways.accounts.models import User
-from pathways.accounts.tests.helpers import REFERRALS_URL, VERIFY_URL, give_code, give_password
+from pathways.accounts.tests.helpers import VERIFY_URL, WORK_URL, give_code, give_password
 from pathways.core.access import Role
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 def _signs_in_with(user: User, code: str) -> bool:
     client = Client()
     assert give_password(client, user.username)["Location"] == VERIFY_URL
-    return give_code(client, code).get("Location") == REFERRALS_URL
+    return give_code(client, code).get("Location") == WORK_URL
 
 
 def test_no_backup_code_is_stored_as_it_is_shown(persona: Callable[[str], User]) -> None:

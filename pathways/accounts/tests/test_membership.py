@@ -12,7 +12,7 @@ from pathways.accounts.models import Agency, Membership, User
 from pathways.accounts.tests.helpers import (
     CHOOSE_URL,
     GAP_MAP_URL,
-    REFERRALS_URL,
+    WORK_URL,
     current_code,
     give_code,
     give_password,
@@ -56,8 +56,8 @@ def test_choosing_one_of_your_roles_signs_you_in_as_it(two_roles: User) -> None:
 
     response = client.post(CHOOSE_URL, {"membership": str(chosen.pk)})
 
-    assert response["Location"] == REFERRALS_URL
-    page = client.get(REFERRALS_URL)
+    assert response["Location"] == WORK_URL
+    page = client.get(WORK_URL)
     assert page.status_code == 200
     assert "Signed in as Dafydd Morgan (CLEAR facilitator), Manager at RISE Cardiff" in page_text(page)
     assert AuditEntry.objects.filter(

@@ -18,8 +18,8 @@ from pathways.accounts.tests.helpers import (
     BACKUP_CODES_URL,
     ENROL_URL,
     PROFILE_URL,
-    REFERRALS_URL,
     VERIFY_URL,
+    WORK_URL,
     WRONG_CODE,
     current_code,
     give_code,
@@ -72,7 +72,7 @@ def test_a_code_cannot_be_used_twice(persona: Callable[[str], User]) -> None:
     user = persona(Role.PRACTITIONER)
     code = current_code(TOTPDevice.objects.get(user=user))
     first = _after_password(user)
-    assert give_code(first, code)["Location"] == REFERRALS_URL
+    assert give_code(first, code)["Location"] == WORK_URL
 
     second = _after_password(user)
     response = give_code(second, code)
@@ -88,7 +88,7 @@ def test_backup_code_works_once_only(persona: Callable[[str], User]) -> None:
     codes = services.backup_codes_replace(user=user)
     first = _after_password(user)
 
-    assert give_code(first, codes[0].upper())["Location"] == REFERRALS_URL
+    assert give_code(first, codes[0].upper())["Location"] == WORK_URL
     assert is_signed_in(first)
     assert StaticToken.objects.filter(device__user=user).count() == len(codes) - 1
 
@@ -99,7 +99,7 @@ def test_backup_code_works_once_only(persona: Callable[[str], User]) -> None:
     assert not is_signed_in(second)
     # The other codes are still good, once the pause after the refused one has passed.
     _let_throttle_pass(StaticDevice.objects.get(user=user))
-    assert give_code(second, codes[1])["Location"] == REFERRALS_URL
+    assert give_code(second, codes[1])["Location"] == WORK_URL
 
 
 def test_repeated_wrong_codes_pause_checking_even_for_the_right_code(
@@ -117,7 +117,7 @@ def test_repeated_wrong_codes_pause_checking_even_for_the_right_code(
     assert WRONG_CODE in page_text(refused)
     assert not is_signed_in(client)
     _let_throttle_pass(device)
-    assert give_code(client, current_code(device))["Location"] == REFERRALS_URL
+    assert give_code(client, current_code(device))["Location"] == WORK_URL
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ from pathways.accounts.tests.helpers import (
     BACKUP_CODES_URL,
     ENROL_URL,
     GAP_MAP_URL,
-    REFERRALS_URL,
     VERIFY_URL,
+    WORK_URL,
     current_code,
     give_code,
     give_password,
@@ -45,7 +45,7 @@ def test_key_changes_when_the_code_is_accepted(persona: Callable[[str], User]) -
     assert give_password(client, user.username)["Location"] == VERIFY_URL
     before = session_cookie(client)
 
-    assert give_code(client, current_code(TOTPDevice.objects.get(user=user)))["Location"] == REFERRALS_URL
+    assert give_code(client, current_code(TOTPDevice.objects.get(user=user)))["Location"] == WORK_URL
 
     _key_learnt_before_the_second_factor_is_useless(before, client)
 
@@ -57,7 +57,7 @@ def test_key_changes_when_a_backup_code_is_accepted(persona: Callable[[str], Use
     give_password(client, user.username)
     before = session_cookie(client)
 
-    assert give_code(client, codes[0])["Location"] == REFERRALS_URL
+    assert give_code(client, codes[0])["Location"] == WORK_URL
 
     _key_learnt_before_the_second_factor_is_useless(before, client)
 
