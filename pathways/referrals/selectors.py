@@ -153,14 +153,15 @@ def referral_search(
     service (slug), and whether the actor's agency made them. Paged by the caller: never cut short."""
     found = referrals_for(actor=actor).select_related("person__area").order_by("-created_at", "pk")
     if query:
-        words = query.split()
-        for word in words[:4]:
-            found = found.filter(
-                Q(reference__icontains=word)
-                | Q(person__given_name__icontains=word, person__in=_visible_people(actor))
-                | Q(person__family_name__icontains=word, person__in=_visible_people(actor))
-                | Q(person__known_as__icontains=word, person__in=_visible_people(actor))
+        # A name finds a referral only where the reader may see the person; a reference always does.
+        visible = Q(person__in=_visible_people(actor))
+        for word in query.split()[:4]:
+            named = (
+                Q(person__given_name__icontains=word)
+                | Q(person__family_name__icontains=word)
+                | Q(person__known_as__icontains=word)
             )
+            found = found.filter(Q(reference__icontains=word) | (named & visible))
     if status in Status.values:
         found = found.filter(status=status)
     if service:

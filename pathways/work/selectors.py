@@ -36,12 +36,8 @@ class Work:
 
     @property
     def empty(self) -> bool:
-        return (
-            not any(
-                (self.new_referrals, self.to_choose, self.intake_waiting, self.reassessments, self.actions)
-            )
-            and not self.meetings
-        )
+        waiting = (self.new_referrals, self.to_choose, self.intake_waiting, self.reassessments)
+        return not any((*waiting, self.actions, self.meetings))
 
 
 def work_for(*, actor: Actor, today: datetime.date) -> Work:
