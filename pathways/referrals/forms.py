@@ -462,6 +462,11 @@ class CorrectionForm(ReferralForm):
         }
 
 
+def _answer(value: bool | None) -> str:
+    """A recorded answer as its radio: nothing recorded is "Not known" (core.forms.ANSWER_OF)."""
+    return "not_known" if value is None else "yes" if value else "no"
+
+
 def _recorded(referral: Referral, partner_visible: bool) -> dict[str, Any]:
     person = referral.person
     initial: dict[str, Any] = {name: getattr(person, name) for name in PERSON_FIELDS if name not in ("area",)}
@@ -477,7 +482,8 @@ def _recorded(referral: Referral, partner_visible: bool) -> dict[str, Any]:
             "risk_notes": referral.risk_notes,
             "been_to_marac": referral.been_to_marac,
             "consent_to_contact": referral.consent_to_contact,
-            **{name: getattr(referral, name) for name in CASE_FACTS},
+            # Left unchosen, a "Not known" would have to be answered again before anything could be saved.
+            **{name: _answer(getattr(referral, name)) for name in CASE_FACTS},
         }
     )
     partner = referral.partner

@@ -99,13 +99,15 @@ AXE_RUN = """(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})
 class Axe:
     """axe-core on each page: `axe.check(page, "label")`, then `axe.assert_clean()` at the end of the test.
 
-    Every page's serious and critical violations are printed as soon as they are found and collected, so
-    that one run names every problem on every page rather than stopping at the first page with one.
+    Every page's serious and critical violations (or, with `every_impact`, all of them) are printed as soon
+    as they are found and collected, so that one run names every problem on every page rather than stopping
+    at the first page with one.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, every_impact: bool = False) -> None:
         self.checked: list[str] = []
         self.reports: list[str] = []
+        self.every_impact = every_impact
 
     def check(self, page: Page, label: str) -> None:
         page.wait_for_load_state("load")
@@ -113,11 +115,12 @@ class Axe:
             page.add_script_tag(path=str(AXE_JS))
         violations: list[dict[str, Any]] = page.evaluate(AXE_RUN, AXE_TAGS)
         self.checked.append(label)
-        serious = [v for v in violations if v["impact"] in ("serious", "critical")]
-        if not serious:
+        reported = [v for v in violations if self.every_impact or v["impact"] in ("serious", "critical")]
+        if not reported:
             return
-        lines = [f"axe: {len(serious)} serious/critical violation(s) on {label} ({page.url}):"]
-        for v in serious:
+        kind = "" if self.every_impact else " serious/critical"
+        lines = [f"axe: {len(reported)}{kind} violation(s) on {label} ({page.url}):"]
+        for v in reported:
             lines.append(f"  {v['id']} [{v['impact']}] {v['help']} ({v['helpUrl']})")
             for node in v["nodes"]:
                 lines.append(f"    {node['target']}: {node['html'][:160]}")

@@ -95,6 +95,17 @@ def test_a_correction_that_holds_her_details_is_refused_whole(cast: dict[str, Us
     assert referral.person.given_name == "Iwan" and not referral.corrections.exists()
 
 
+def test_an_answer_of_not_known_comes_back_chosen_on_the_correction_form(cast: dict[str, User]) -> None:
+    social_worker = sign_in(Client(), cast["socialworker"])
+    social_worker.post(
+        "/en/referrals/new/", {**FORM, "partner_gender": "woman", "mutual_violence": "not_known"}
+    )
+    referral = Referral.objects.get(kind="perpetrator")
+    form = social_worker.get(f"/en/referrals/{referral.pk}/correct/").content.decode()
+    assert 'name="mutual_violence" type="radio" value="not_known" checked' in form
+    assert 'name="serial_behaviour" type="radio" value="no" checked' in form
+
+
 def test_a_decline_sends_the_referral_back_and_rules_that_service_out(cast: dict[str, User]) -> None:
     social_worker = sign_in(Client(), cast["socialworker"])
     social_worker.post("/en/referrals/new/", {**FORM, "partner_gender": "woman"})
