@@ -16,3 +16,10 @@ class ChangeStatus(models.TextChoices):
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class ApiClientStatus(models.TextChoices):
+    WAITING = "waiting", _("Role waiting for approval")
+    ACTIVE = "active", _("Active")
+    NO_ROLE = "no_role", _("No role")
+    REVOKED = "revoked", _("Revoked")

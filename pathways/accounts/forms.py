@@ -8,6 +8,7 @@ from pathways.accounts.choices import ChangeKind
 from pathways.accounts.models import Agency, User
 from pathways.core.access import Role
 from pathways.core.forms import GovukFormMixin
+from pathways.core.policy import API_CLIENT_ROLES, API_SCOPES
 
 
 class LoginForm(GovukFormMixin, forms.Form):
@@ -135,3 +136,68 @@ class DecisionForm(GovukFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Kept with the decision, for example why you rejected it."),
     )
+
+
+class ApiClientForm(GovukFormMixin, forms.Form):
+    """Registering another agency's system; its role waits for a second administrator."""
+
+    name = forms.CharField(
+        label=_("System name"),
+        max_length=200,
+        help_text=_("As the agency calls it, for example South Wales Police case system."),
+        error_messages={"required": _("Enter the system's name")},
+    )
+    agency = forms.ModelChoiceField(
+        label=_("Agency it acts for"),
+        queryset=Agency.objects.filter(is_active=True),
+        empty_label=_("Choose the agency"),
+        error_messages={"required": _("Choose the agency the system acts for")},
+    )
+    role = forms.ChoiceField(
+        label=_("Role it acts under"),
+        choices=[(r.value, r.label) for r in API_CLIENT_ROLES],
+        widget=forms.RadioSelect,
+        help_text=_("What the role may see and do is what the system may, within its tokens' scopes."),
+        error_messages={"required": _("Select the role the system acts under")},
+    )
+    contact = forms.CharField(
+        label=_("Who runs it"),
+        max_length=200,
+        help_text=_("A team and an email address to call when the system misbehaves."),
+        error_messages={"required": _("Enter who runs the system")},
+    )
+    reason = forms.CharField(
+        label=_("Why does it need access?"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The administrator who approves the role will read this."),
+        error_messages={"required": _("Enter why the system needs access")},
+    )
+
+
+class ApiTokenForm(GovukFormMixin, forms.Form):
+    scopes = forms.MultipleChoiceField(
+        label=_("What may the token do?"),
+        choices=[(str(p), label) for p, label in API_SCOPES.items()],
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Give only what the system needs. Its role limits it whatever is chosen here."),
+        error_messages={"required": _("Select what the token may do")},
+    )
+    days = forms.IntegerField(
+        label=_("Days until it expires"),
+        min_value=1,
+        max_value=365,
+        help_text=_("From 1 to 365. Issue a new token before this one expires."),
+        error_messages={
+            "required": _("Enter the number of days until the token expires"),
+            "min_value": _("A token lasts at least 1 day"),
+            "max_value": _("A token lasts at most 365 days"),
+            "invalid": _("Enter the number of days as a whole number, like 90"),
+        },
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["days"].widget.attrs.update(
+            {"class": "govuk-input govuk-input--width-3", "inputmode": "numeric"}
+        )

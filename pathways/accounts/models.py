@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from django.contrib.auth.models import AbstractUser
@@ -10,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from pathways.accounts.choices import ChangeKind, ChangeStatus
+from pathways.accounts.choices import ApiClientStatus, ChangeKind, ChangeStatus
 from pathways.core.access import AgencyType, Role
 
 
@@ -133,3 +134,81 @@ class AccountChange(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == ChangeStatus.PENDING
+
+
+class ApiClient(models.Model):
+    """Another agency's system that uses the API as that agency: a police or probation case system posting
+    referrals, say. It acts through an account of its own that has no password and cannot sign in; the
+    account's role is given as anyone's is, by one administrator asking and a second approving."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="api_client")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="api_clients")
+    name = models.CharField(_("system name"), max_length=200)
+    contact = models.CharField(_("who runs it"), max_length=200)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["agency__name_en", "name"]
+        verbose_name = _("API client")
+        verbose_name_plural = _("API clients")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:api_client_detail", kwargs={"client_id": self.pk})
+
+    @property
+    def status(self) -> ApiClientStatus:
+        """Read from what `api_clients_listed` prefetches."""
+        if self.revoked_at is not None:
+            return ApiClientStatus.REVOKED
+        membership = next((m for m in self.user.memberships.all() if m.agency_id == self.agency_id), None)
+        if membership is not None and membership.is_active:
+            return ApiClientStatus.ACTIVE
+        pending = getattr(self.user, "pending_changes", None)
+        if pending is None:
+            pending = list(self.user.account_changes.filter(status=ChangeStatus.PENDING))
+        return ApiClientStatus.WAITING if pending else ApiClientStatus.NO_ROLE
+
+    @property
+    def role_label(self) -> str:
+        membership = next((m for m in self.user.memberships.all() if m.agency_id == self.agency_id), None)
+        if membership is not None:
+            return membership.get_role_display()
+        pending = getattr(self.user, "pending_changes", None) or []
+        return pending[0].get_role_display() if pending else ""
+
+
+class ApiToken(models.Model):
+    """A credential for an API client. Only a digest of the secret is kept: the secret is shown once, to the
+    administrator who issues it. Every token expires, and can be revoked at once by any administrator."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(ApiClient, on_delete=models.PROTECT, related_name="tokens")
+    # The public part of the token, which names it in lists and in the audit log.
+    prefix = models.CharField(max_length=16, unique=True)
+    digest = models.CharField(max_length=64)
+    scopes = models.JSONField(_("what it may do"), default=list)
+    expires_at = models.DateTimeField(_("expires"))
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return self.prefix
+
+    def is_usable(self, now: datetime.datetime | None = None) -> bool:
+        return self.revoked_at is None and self.expires_at > (now or timezone.now())
+

@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from pathways.accounts.choices import ChangeStatus
-from pathways.accounts.models import AccountChange, Membership, User
+from pathways.accounts.models import AccountChange, ApiClient, ApiToken, Membership, User
 from pathways.core.access import Role
-from pathways.core.policy import Actor, Perm, allows, role_reaches_personal_data
+from pathways.core.policy import API_SCOPES, Actor, Perm, allows, role_reaches_personal_data
 
 
 def memberships_active(*, user: User) -> list[Membership]:
@@ -66,3 +67,26 @@ def account_change_get(*, actor: Actor, change_id: uuid.UUID) -> AccountChange:
         )
     except AccountChange.DoesNotExist as exc:
         raise Http404 from exc
+
+
+def api_clients_listed() -> QuerySet[ApiClient]:
+    """Every API client with its tokens and its account's roles, for the administrators' list."""
+    return ApiClient.objects.select_related("agency", "user").prefetch_related(
+        Prefetch("tokens", queryset=ApiToken.objects.order_by("-created_at")),
+        Prefetch("user__memberships", queryset=Membership.objects.filter(is_active=True)),
+        Prefetch(
+            "user__account_changes",
+            queryset=AccountChange.objects.filter(status=ChangeStatus.PENDING),
+            to_attr="pending_changes",
+        ),
+    )
+
+
+def api_client_get(*, client_id: uuid.UUID) -> ApiClient:
+    return get_object_or_404(api_clients_listed(), pk=client_id)
+
+
+def api_token_scope_labels(*, token: ApiToken) -> list[str]:
+    """What the token may do, in the reader's language."""
+    labels = {str(perm): label for perm, label in API_SCOPES.items()}
+    return [str(labels.get(scope, scope)) for scope in token.scopes]

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+import hashlib
+import hmac
 import secrets
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,11 +20,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pathways.accounts.backup_codes import backup_code_candidates, backup_code_digest
 from pathways.accounts.choices import ChangeKind, ChangeStatus
-from pathways.accounts.models import AccountChange, Agency, Membership, User
+from pathways.accounts.models import AccountChange, Agency, ApiClient, ApiToken, Membership, User
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
 from pathways.core.access import Role
-from pathways.core.policy import Actor, Perm, allows, role_reaches_personal_data
+from pathways.core.policy import API_CLIENT_ROLES, API_SCOPES, Actor, Perm, allows, role_reaches_personal_data
 
 BACKUP_CODE_COUNT = 10
 # Unambiguous letters and digits, so that a temporary password can be read out over the phone.
@@ -219,6 +224,9 @@ def _audit_change(actor: Actor, change: AccountChange, step: str) -> None:
 
 def _validate_change(*, user: User, kind: str, agency: Agency | None, role: str) -> None:
     """What makes a change impossible whoever asks for it; checked when asked for and again when approved."""
+    client = ApiClient.objects.filter(user=user).first()
+    if client is not None:
+        _validate_client_change(client=client, kind=kind, agency=agency, role=role)
     if kind == ChangeKind.GRANT_ROLE:
         if agency is None or not role:
             raise AccountChangeRefused(_("Choose the agency and the role to give."))
@@ -421,3 +429,190 @@ def account_change_refusal_record(
             record_id=record_id,
             details={"change": "refused", "kind": kind, "why": refusal.code},
         )
+
+
+# --- API clients ---------------------------------------------------------------------------------------
+
+TOKEN_DAYS_MAX = 365
+_TOKEN_START = "pw_"  # noqa: S105 (the start every token has, not a secret)
+
+
+def _validate_client_change(*, client: ApiClient, kind: str, agency: Agency | None, role: str) -> None:
+    """An API client's account signs in with tokens alone and acts only for its own agency."""
+    if client.revoked_at is not None:
+        raise AccountChangeRefused(
+            _("%(client)s has been revoked: register the system again.") % {"client": client.name},
+            status=409,
+            code="revoked",
+        )
+    if kind in (ChangeKind.RESET_PASSWORD, ChangeKind.RESET_SECOND_FACTOR):
+        raise AccountChangeRefused(
+            _("%(client)s is an API client: it has no password or second sign-in step. Issue it a new token.")
+            % {"client": client.name},
+            code="api_client",
+        )
+    if kind == ChangeKind.GRANT_ROLE and (agency != client.agency or role not in API_CLIENT_ROLES):
+        raise AccountChangeRefused(
+            _("An API client can only be a practitioner, manager or commissioner at its own agency."),
+            code="api_client",
+        )
+
+
+def _client_username(name: str) -> str:
+    base = "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")[:40] or "system"
+    return f"api-{base}-{secrets.token_hex(3)}"
+
+
+@transaction.atomic
+def api_client_register(
+    *, actor: Actor, name: str, agency: Agency, role: str, contact: str, reason: str
+) -> ApiClient:
+    """Register another agency's system. It can do nothing until a second administrator approves its role
+    (the account change this asks for) and an administrator issues it a token."""
+    _require_administrator(actor)
+    user = User(username=_client_username(name), full_name=name, is_active=True)
+    user.set_unusable_password()
+    user.save()
+    client = ApiClient.objects.create(
+        user=user, agency=agency, name=name, contact=contact, created_by=actor.user
+    )
+    audit.entry_record(
+        action=AuditAction.ADMIN_CHANGE,
+        actor=actor,
+        record_type="accounts.apiclient",
+        record_id=client.pk,
+        details={"change": "registered", "agency": agency.slug, "role": role},
+    )
+    account_change_request(
+        actor=actor, user=user, kind=ChangeKind.GRANT_ROLE, reason=reason, agency=agency, role=role
+    )
+    return client
+
+
+def _digest(secret: str) -> str:
+    # The secret is 256 random bits, so a plain digest cannot be reversed by guessing.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_issue(
+    *, actor: Actor, client: ApiClient, scopes: list[str], days: int, known: tuple[str, str] | None = None
+) -> tuple[ApiToken, str]:
+    """A new token for `client`, with the whole token returned once: only its digest is kept.
+
+    `known` (a prefix and a secret) is for the demo alone, which prints its token beside its logins."""
+    _require_administrator(actor)
+    client = ApiClient.objects.select_for_update().get(pk=client.pk)
+    if client.revoked_at is not None:
+        raise AccountChangeRefused(
+            _("%(client)s has been revoked: it cannot be given a token.") % {"client": client.name},
+            status=409,
+            code="revoked",
+        )
+    if not scopes or any(s not in API_SCOPES for s in scopes):
+        raise AccountChangeRefused(_("Choose what the token may do."), code="scopes")
+    if not 1 <= days <= TOKEN_DAYS_MAX:
+        raise AccountChangeRefused(
+            _("A token lasts from 1 to %(days)d days.") % {"days": TOKEN_DAYS_MAX}, code="days"
+        )
+    if known is not None and not settings.DEMO_MODE:
+        raise RuntimeError("Only the demo issues a token it already knows.")
+    prefix, secret = known or (secrets.token_hex(6), secrets.token_urlsafe(32))
+    token = ApiToken.objects.create(
+        client=client,
+        prefix=prefix,
+        digest=_digest(secret),
+        scopes=sorted(set(scopes)),
+        expires_at=timezone.now() + datetime.timedelta(days=days),
+        created_by=actor.user,
+    )
+    audit.entry_record(
+        action=AuditAction.ADMIN_CHANGE,
+        actor=actor,
+        record_type="accounts.apitoken",
+        record_id=token.pk,
+        details={
+            "change": "token_issued",
+            "client": str(client.pk),
+            "token": prefix,
+            "scopes": token.scopes,
+            "expires": token.expires_at.date().isoformat(),
+        },
+    )
+    return token, f"{_TOKEN_START}{prefix}.{secret}"
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: Actor, token: ApiToken) -> ApiToken:
+    """Stops the token at once. Taking access away never waits for a second administrator."""
+    _require_administrator(actor)
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.revoked_by = actor.user
+        token.save(update_fields=["revoked_at", "revoked_by"])
+        audit.entry_record(
+            action=AuditAction.ADMIN_CHANGE,
+            actor=actor,
+            record_type="accounts.apitoken",
+            record_id=token.pk,
+            details={"change": "token_revoked", "client": str(token.client_id), "token": token.prefix},
+        )
+    return token
+
+
+@transaction.atomic
+def api_client_revoke(*, actor: Actor, client: ApiClient) -> ApiClient:
+    """Stops the system for good: every token revoked, its account turned off, anything waiting withdrawn."""
+    _require_administrator(actor)
+    client = ApiClient.objects.select_for_update().select_related("user").get(pk=client.pk)
+    if client.revoked_at is not None:
+        return client
+    now = timezone.now()
+    for token in client.tokens.filter(revoked_at__isnull=True):
+        api_token_revoke(actor=actor, token=token)
+    client.revoked_at, client.revoked_by = now, actor.user
+    client.save(update_fields=["revoked_at", "revoked_by"])
+    client.user.is_active = False
+    client.user.save(update_fields=["is_active"])
+    AccountChange.objects.filter(user=client.user, status=ChangeStatus.PENDING).update(
+        status=ChangeStatus.WITHDRAWN, decided_by=F("requested_by"), decided_at=now
+    )
+    audit.entry_record(
+        action=AuditAction.ADMIN_CHANGE,
+        actor=actor,
+        record_type="accounts.apiclient",
+        record_id=client.pk,
+        details={"change": "revoked"},
+    )
+    return client
+
+
+def api_token_authenticate(*, presented: str) -> ApiToken | None:
+    """The usable token `presented` is, or None: unknown, mistyped, expired, revoked, or its client's."""
+    if not presented.startswith(_TOKEN_START) or "." not in presented:
+        return None
+    prefix, _dot, secret = presented[len(_TOKEN_START) :].partition(".")
+    token = ApiToken.objects.select_related("client__user", "client__agency").filter(prefix=prefix).first()
+    if token is None or not hmac.compare_digest(token.digest, _digest(secret)):
+        return None
+    now = timezone.now()
+    if not token.is_usable(now) or token.client.revoked_at is not None or not token.client.user.is_active:
+        return None
+    # One write a minute at most: enough to show when a token was last used.
+    if token.last_used_at is None or now - token.last_used_at > datetime.timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token
+
+
+def api_token_refusal_record(*, presented: str) -> None:
+    """A refused token is audited by its prefix alone: the secret is never written anywhere."""
+    prefix = (
+        presented[len(_TOKEN_START) :].partition(".")[0][:16] if presented.startswith(_TOKEN_START) else ""
+    )
+    audit.entry_record(
+        action=AuditAction.API_TOKEN_REFUSED,
+        record_type="accounts.apitoken",
+        details={"token": prefix},
+    )

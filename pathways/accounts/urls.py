@@ -15,4 +15,7 @@ urlpatterns = [
     path("account-changes/", views.change_list_view, name="change_list"),
     path("account-changes/new/", views.change_new_view, name="change_new"),
     path("account-changes/<uuid:change_id>/", views.change_detail_view, name="change_detail"),
+    path("api-clients/", views.api_client_list_view, name="api_client_list"),
+    path("api-clients/new/", views.api_client_new_view, name="api_client_new"),
+    path("api-clients/<uuid:client_id>/", views.api_client_detail_view, name="api_client_detail"),
 ]

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -27,6 +27,8 @@ from pathways.accounts import selectors, services
 from pathways.accounts.choices import ChangeKind, ChangeStatus
 from pathways.accounts.forms import (
     AccountChangeForm,
+    ApiClientForm,
+    ApiTokenForm,
     CodeForm,
     DecisionForm,
     EnrolForm,
@@ -432,3 +434,97 @@ def change_detail_view(request: HttpRequest, change_id: uuid.UUID) -> HttpRespon
         },
         status=status,
     )
+
+
+# --- API clients: other agencies' systems ------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def api_client_list_view(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/api_client_list.html", {"clients": selectors.api_clients_listed()})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def api_client_new_view(request: HttpRequest) -> HttpResponse:
+    form = ApiClientForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                client = services.api_client_register(actor=actor_for(request), **form.cleaned_data)
+            except services.AccountChangeRefused as refusal:
+                form.add_error(None, refusal.message)
+                status = refusal.status
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "%(client)s is registered. Its role is waiting for another administrator "
+                        "to approve it."
+                    )
+                    % {"client": client.name},
+                )
+                return redirect(client)
+    return render(request, "accounts/api_client_new.html", {"form": form}, status=status)
+
+
+@never_cache
+@sensitive_post_parameters()
+@require_http_methods(["GET", "POST"])
+def api_client_detail_view(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+    actor = actor_for(request)
+    client = selectors.api_client_get(client_id=client_id)
+    form = ApiTokenForm(request.POST if request.POST.get("action") == "issue" else None)
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "issue":
+                status = 400
+                if form.is_valid():
+                    token, secret = services.api_token_issue(
+                        actor=actor,
+                        client=client,
+                        scopes=form.cleaned_data["scopes"],
+                        days=form.cleaned_data["days"],
+                    )
+                    # Shown on this answer alone: only the digest is kept, so it cannot be shown again.
+                    return render(
+                        request,
+                        "accounts/api_token_issued.html",
+                        {"client": client, "token": token, "secret": secret},
+                    )
+            elif action == "revoke_token":
+                token = get_object_or_404(client.tokens.all(), pk=_uuid_or_none(request.POST.get("token")))
+                services.api_token_revoke(actor=actor, token=token)
+                messages.success(request, _("Token %(token)s is revoked.") % {"token": token.prefix})
+                return redirect(client)
+            elif action == "revoke_client":
+                services.api_client_revoke(actor=actor, client=client)
+                messages.success(request, _("%(client)s is revoked.") % {"client": client.name})
+                return redirect(client)
+            else:
+                return HttpResponse(status=400)
+        except services.AccountChangeRefused as refusal:
+            form.add_error(None, refusal.message)
+            status = refusal.status
+    tokens = [
+        {"token": token, "scopes": selectors.api_token_scope_labels(token=token)}
+        for token in client.tokens.all()
+    ]
+    return render(
+        request,
+        "accounts/api_client_detail.html",
+        {"client": client, "form": form, "tokens": tokens, "now": timezone.now()},
+        status=status,
+    )
+
+
+def _uuid_or_none(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value or "")
+    except ValueError:
+        return None

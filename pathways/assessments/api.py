@@ -21,6 +21,7 @@ from pathways.assessments import selectors, services
 from pathways.assessments.engine import VALUES, AnswerProblem, check_answers
 from pathways.assessments.instrumentfile import Instrument
 from pathways.assessments.models import Assessment, AssessmentStatus, Context, InstrumentVersion
+from pathways.core.api import IDEMPOTENCY_PARAMETER, idempotent_create
 from pathways.core.policy import actor_for
 from pathways.core.sealedtext import Marker
 from pathways.people import selectors as people
@@ -262,8 +263,22 @@ class AssessmentListCreate(APIView):
         )
         return Response([summary_out(a) for a in found])
 
-    @extend_schema(request=StartIn, responses={201: AssessmentOut, 400: ErrorOut, 404: ErrorOut})
+    @extend_schema(
+        request=StartIn,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={201: AssessmentOut, 400: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    )
     def post(self, request: Request) -> Response:
+        return idempotent_create(
+            request,
+            endpoint="assessments",
+            create=lambda: self._create(request),
+            replay=lambda record_id: Response(
+                assessment_out(selectors.assessment_get(actor=actor_for(request), assessment_id=record_id))
+            ),
+        )
+
+    def _create(self, request: Request) -> tuple[Response, uuid.UUID | None]:
         body = StartIn(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -278,8 +293,8 @@ class AssessmentListCreate(APIView):
                 assessed_on=data["assessed_on"],
             )
         except services.AssessmentError as error:
-            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
-        return Response(assessment_out(assessment), status=status.HTTP_201_CREATED)
+            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST), None
+        return Response(assessment_out(assessment), status=status.HTTP_201_CREATED), assessment.pk
 
 
 class AssessmentDetail(APIView):

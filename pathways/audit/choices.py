@@ -13,6 +13,7 @@ class AuditAction(models.TextChoices):
     BACKUP_CODE_USED = "auth.backup_code_used", _("Backup code used")
     PASSWORD_CHANGED = "auth.password_changed", _("Password changed")
     MEMBERSHIP_CHOSEN = "auth.membership_chosen", _("Acting role chosen")
+    API_TOKEN_REFUSED = "auth.api_token_refused", _("API token refused")
     RECORD_VIEWED = "record.viewed", _("Record viewed")
     SEALED_VIEWED = "record.sealed_viewed", _("Sealed details viewed")
     RECORD_CREATED = "record.created", _("Record created")

@@ -101,6 +101,8 @@ def entry_record(
     """
     user = actor.user if actor else None
     agency = actor.agency if actor else None
+    if actor is not None and actor.api_token:
+        details = {**(details or {}), "api_token": actor.api_token}
     authenticated = user is not None and user.is_authenticated
     # Everything that does not depend on the chain is prepared before the head's row lock is taken: every
     # audited request waits for that lock, so it is held for the insert and the update alone.

@@ -51,3 +51,22 @@ class ThrottleWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key[:8]}@{self.window}: {self.count}"
+
+
+class IdempotencyKey(models.Model):
+    """A create the API has made under a client's `Idempotency-Key`, so that a retry with the same key is
+    answered with the record made the first time instead of a second one. Only the key, a digest of the
+    request and the record's id are kept: the answer is made again, through the policy, when replayed."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    endpoint = models.CharField(max_length=64)
+    request_digest = models.CharField(max_length=64)
+    record_id = models.UUIDField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_idempotency_key_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint}: {self.key}"

@@ -39,6 +39,7 @@ from django.http import (
 )
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework.permissions import BasePermission
 
 from pathways.core.access import AgencyType, Ownership, Role, Side
@@ -201,6 +202,26 @@ NON_PERSONAL_PERMISSIONS = frozenset(
 )
 
 
+# --- API clients -----------------------------------------------------------------------------------
+
+# What an API token may be given: the permissions the API's endpoints ask for. A token's permissions are
+# these, as chosen when it is issued, within its client's role; pages never take a token.
+API_SCOPES: dict[Perm, Any] = {
+    Perm.DIRECTORY_VIEW: gettext_lazy("Read the service directory"),
+    Perm.GAP_MAP_VIEW: gettext_lazy("Read the gap map"),
+    Perm.PERSON_VIEW: gettext_lazy("Read the people in its referrals"),
+    Perm.PERSON_CHANGE: gettext_lazy("Record people in new referrals"),
+    Perm.REFERRAL_VIEW: gettext_lazy("Read its agency's referrals"),
+    Perm.REFERRAL_CHANGE: gettext_lazy("Make referrals and choose services"),
+    Perm.ASSESSMENT_VIEW: gettext_lazy("Read assessments"),
+    Perm.ASSESSMENT_CHANGE: gettext_lazy("Start and complete assessments"),
+    Perm.SEALED_VIEW: gettext_lazy("See the contact details its role may see"),
+}
+# The roles another agency's system may act under: casework and commissioning, never the panels' seats,
+# the audit log or administration.
+API_CLIENT_ROLES = (Role.PRACTITIONER, Role.MANAGER, Role.COMMISSIONER)
+
+
 def role_reaches_personal_data(role: str) -> bool:
     """Whether a role's permissions reach anyone's personal record; a role the policy does not know does.
 
@@ -217,6 +238,10 @@ class Actor:
 
     user: User
     membership: Membership | None
+    # A request made with an API token: what the token may do (a subset of the role's permissions) and the
+    # token's public prefix, which every audit entry of the request names. None and "" for everyone else.
+    scopes: frozenset[Perm] | None = None
+    api_token: str = ""
 
     @property
     def role(self) -> str | None:
@@ -236,7 +261,8 @@ class Actor:
             or not membership.agency.is_active
         ):
             return frozenset()
-        return ROLE_PERMISSIONS.get(membership.role, frozenset())
+        permissions = ROLE_PERMISSIONS.get(membership.role, frozenset())
+        return permissions if self.scopes is None else permissions & self.scopes
 
 
 def requires_second_factor(user: User) -> bool:
@@ -549,6 +575,9 @@ URL_RULES: dict[str, Rule] = {
     "accounts:change_list": Rule(Perm.ACCOUNTS_MANAGE),
     "accounts:change_new": Rule(Perm.ACCOUNTS_MANAGE, methods=FORM),
     "accounts:change_detail": Rule(Perm.ACCOUNTS_MANAGE, methods=FORM),
+    "accounts:api_client_list": Rule(Perm.ACCOUNTS_MANAGE),
+    "accounts:api_client_new": Rule(Perm.ACCOUNTS_MANAGE, methods=FORM),
+    "accounts:api_client_detail": Rule(Perm.ACCOUNTS_MANAGE, methods=FORM),
     "directory:service_list": Rule(Perm.DIRECTORY_VIEW),
     "directory:service_detail": Rule(Perm.DIRECTORY_VIEW),
     "insights:gap_map": Rule(Perm.GAP_MAP_VIEW),
@@ -626,8 +655,14 @@ def actor_for(request: HttpRequest) -> Actor:
     membership; made again only when signing in or choosing a role has changed who is acting."""
     actor: Actor | None = getattr(request, "actor", None)
     membership = getattr(request, "membership", None)
+    token = getattr(request, "api_token", None)
     if actor is None or actor.user is not request.user or actor.membership is not membership:
-        actor = Actor(user=request.user, membership=membership)  # type: ignore[arg-type]
+        actor = Actor(
+            user=request.user,  # type: ignore[arg-type]
+            membership=membership,
+            scopes=frozenset(Perm(s) for s in token.scopes) if token is not None else None,
+            api_token=token.prefix if token is not None else "",
+        )
         request.actor = actor  # type: ignore[attr-defined]
     return actor
 
@@ -668,7 +703,9 @@ def check_request(request: HttpRequest) -> HttpResponse | None:
         if _is_api(request):
             return JsonResponse({"detail": _("Sign in to use the API.")}, status=401)
         return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
-    if rule.second_factor and requires_second_factor(user) and not second_factor_done(user):
+    # A token is the API client's whole credential: its account has no password and no second factor.
+    by_token = getattr(request, "api_token", None) is not None
+    if rule.second_factor and not by_token and requires_second_factor(user) and not second_factor_done(user):
         if _is_api(request):
             return JsonResponse({"detail": _("Complete the second sign-in step first.")}, status=403)
         return redirect("accounts:verify")

@@ -12,10 +12,12 @@ from django.conf import settings
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from pathways.accounts.models import Agency, Membership, User
+from pathways.accounts import services as accounts
+from pathways.accounts.choices import ChangeStatus
+from pathways.accounts.models import AccountChange, Agency, ApiClient, Membership, User
 from pathways.accounts.services import backup_codes_replace
 from pathways.core.access import AgencyType, Role
-from pathways.core.policy import Actor
+from pathways.core.policy import Actor, Perm
 from pathways.directory.models import Area, Service
 from pathways.panels import services as panels
 from pathways.panels.choices import MemberRole
@@ -217,3 +219,60 @@ def load_demo_panels() -> None:
         coordinator = panel.members.select_related("user").get(role=MemberRole.COORDINATOR).user
         actor = Actor(user=coordinator, membership=coordinator.memberships.select_related("agency").get())
         panels.meeting_schedule(panel=panel, held_on=today + datetime.timedelta(days=7), actor=actor)
+
+
+# The demo's API clients: the police case system, approved and with a token the demo prints, and the
+# probation case system, registered by one administrator and waiting for the other to approve its role.
+DEMO_API_TOKEN_PREFIX = "demo0police0"  # noqa: S105 - the public part, printed for the demo
+
+
+def demo_api_token() -> str:
+    if not settings.DEMO_MODE:
+        raise RuntimeError("The demo's token exists only in demo mode.")
+    secret = hashlib.sha256(b"pathways-demo:api-token").hexdigest()
+    return f"pw_{DEMO_API_TOKEN_PREFIX}.{secret}"
+
+
+@transaction.atomic
+def load_demo_api_clients() -> str:
+    """The demo's API clients, once; answers the police system's token."""
+    token = demo_api_token()
+    if ApiClient.objects.exists():
+        return token
+    admin, admin2 = (
+        Actor(user=u, membership=u.memberships.select_related("agency").get())
+        for u in (User.objects.get(username="admin"), User.objects.get(username="admin2"))
+    )
+    police = accounts.api_client_register(
+        actor=admin,
+        name="South Wales Police case system",
+        agency=Agency.objects.get(slug="south-wales-police"),
+        role=Role.PRACTITIONER,
+        contact="Force digital services, digital.services@south-wales.police.example",
+        reason="Officers refer men from domestic abuse incidents from the force's own case system.",
+    )
+    change = AccountChange.objects.get(user=police.user, status=ChangeStatus.PENDING)
+    accounts.account_change_approve(actor=admin2, change=change)
+    prefix, _dot, secret = token[3:].partition(".")
+    accounts.api_token_issue(
+        actor=admin,
+        client=police,
+        scopes=[
+            Perm.DIRECTORY_VIEW,
+            Perm.PERSON_VIEW,
+            Perm.PERSON_CHANGE,
+            Perm.REFERRAL_VIEW,
+            Perm.REFERRAL_CHANGE,
+        ],
+        days=90,
+        known=(prefix, secret),
+    )
+    accounts.api_client_register(
+        actor=admin,
+        name="Probation case system",
+        agency=Agency.objects.get(slug="probation-cardiff-vale"),
+        role=Role.PRACTITIONER,
+        contact="Probation digital team, digital@probation.example",
+        reason="Probation officers refer from supervision without typing the case in twice.",
+    )
+    return token

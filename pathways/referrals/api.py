@@ -6,6 +6,7 @@ import datetime
 import uuid
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -13,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from pathways.core.api import IDEMPOTENCY_PARAMETER, idempotent_create
 from pathways.core.dates import birth_date_problem
 from pathways.core.policy import actor_for
 from pathways.directory.choices import ReferralRoute
@@ -27,6 +29,7 @@ from pathways.people.choices import (
 from pathways.people.services import PersonInput
 from pathways.referrals import selectors, services
 from pathways.referrals.choices import RiskLevel
+from pathways.referrals.forms import ReferralForm
 from pathways.referrals.models import Referral
 from pathways.referrals.reasons import Describer
 from pathways.referrals.triagefile import CASE_FACTS
@@ -40,18 +43,31 @@ def _birth_date(value: datetime.date) -> None:
         raise ValidationError(problem)
 
 
+def _as_form(name: str) -> dict[str, Any]:
+    """The referral form's message for a missing answer, so that the API and the form say the same."""
+    field = ReferralForm.base_fields[name]
+    message = field.error_messages.get("required")
+    if name == "partner_gender":
+        message = _("Select the partner's gender, or Not known")
+    return {"required": message, "null": message}
+
+
 class PersonIn(serializers.Serializer[Any]):
     given_name = serializers.CharField(max_length=100)
     family_name = serializers.CharField(max_length=100)
     date_of_birth = serializers.DateField(required=False, allow_null=True, validators=[_birth_date])
-    gender_identity = serializers.ChoiceField(GenderIdentity.choices, default=GenderIdentity.NOT_KNOWN)
+    gender_identity = serializers.ChoiceField(
+        GenderIdentity.choices, error_messages=_as_form("gender_identity")
+    )
     area = serializers.SlugRelatedField(
         slug_field="slug", queryset=Area.objects.all(), required=False, allow_null=True
     )
-    preferred_language = serializers.ChoiceField(PreferredLanguage.choices, default=PreferredLanguage.ENGLISH)
+    preferred_language = serializers.ChoiceField(
+        PreferredLanguage.choices, error_messages=_as_form("preferred_language")
+    )
     interpreter_needed = serializers.BooleanField(default=False)
     has_disability = serializers.BooleanField(required=False, allow_null=True, default=None)
-    work_pattern = serializers.ChoiceField(WorkPattern.choices, default=WorkPattern.NOT_KNOWN)
+    work_pattern = serializers.ChoiceField(WorkPattern.choices, error_messages=_as_form("work_pattern"))
     police_reference = serializers.CharField(max_length=50, required=False, default="")
     nhs_number = serializers.RegexField(r"^\d{10}$", required=False, default="")
     social_services_reference = serializers.CharField(max_length=50, required=False, default="")
@@ -65,7 +81,9 @@ class PersonIn(serializers.Serializer[Any]):
 class PartnerIn(serializers.Serializer[Any]):
     given_name = serializers.CharField(max_length=100)
     family_name = serializers.CharField(max_length=100)
-    gender_identity = serializers.ChoiceField(GenderIdentity.choices, default=GenderIdentity.NOT_KNOWN)
+    gender_identity = serializers.ChoiceField(
+        GenderIdentity.choices, error_messages=_as_form("partner_gender")
+    )
     relationship = serializers.ChoiceField(
         list(PARTNER_KINDS),
         default=RelationshipKind.CURRENT_PARTNER,
@@ -86,15 +104,22 @@ class ReferralIn(serializers.Serializer[Any]):
     person = PersonIn()
     route = serializers.ChoiceField(ReferralRoute.choices)
     reason = serializers.CharField(max_length=4000)
-    risk_level = serializers.ChoiceField(RiskLevel.choices, default=RiskLevel.NOT_KNOWN)
+    risk_level = serializers.ChoiceField(RiskLevel.choices, error_messages=_as_form("risk_level"))
     risk_notes = serializers.CharField(max_length=4000, required=False, default="")
-    been_to_marac = serializers.BooleanField(default=False)
-    # The questions about behaviour and history: true, false, or null when not known.
-    entrenched_behaviour = serializers.BooleanField(allow_null=True, default=None)
-    convictions_or_orders = serializers.BooleanField(allow_null=True, default=None)
-    serial_behaviour = serializers.BooleanField(allow_null=True, default=None)
-    mutual_violence = serializers.BooleanField(allow_null=True, default=None)
-    sexual_harm_concern = serializers.BooleanField(allow_null=True, default=None)
+    been_to_marac = serializers.BooleanField(error_messages=_as_form("been_to_marac"))
+    # The questions about behaviour and history: true, false, or null when not known; each must be sent,
+    # as each must be answered on the form, because triage turns on them.
+    entrenched_behaviour = serializers.BooleanField(
+        allow_null=True, error_messages=_as_form("entrenched_behaviour")
+    )
+    convictions_or_orders = serializers.BooleanField(
+        allow_null=True, error_messages=_as_form("convictions_or_orders")
+    )
+    serial_behaviour = serializers.BooleanField(allow_null=True, error_messages=_as_form("serial_behaviour"))
+    mutual_violence = serializers.BooleanField(allow_null=True, error_messages=_as_form("mutual_violence"))
+    sexual_harm_concern = serializers.BooleanField(
+        allow_null=True, error_messages=_as_form("sexual_harm_concern")
+    )
     consent_to_contact = serializers.BooleanField(default=False)
     partner = PartnerIn(required=False, allow_null=True)
     children = ChildIn(many=True, required=False, default=list)
@@ -212,8 +237,22 @@ class ReferralListCreate(APIView):
         describe = Describer()
         return Response([referral_out(r, describe=describe) for r in referrals])
 
-    @extend_schema(request=ReferralIn, responses={201: ReferralOut})
+    @extend_schema(
+        request=ReferralIn,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={201: ReferralOut, 422: OpenApiResponse(description="Idempotency-Key reused")},
+    )
     def post(self, request: Request) -> Response:
+        return idempotent_create(
+            request,
+            endpoint="referrals",
+            create=lambda: self._create(request),
+            replay=lambda record_id: Response(
+                referral_out(selectors.referral_get(actor=actor_for(request), referral_id=record_id))
+            ),
+        )
+
+    def _create(self, request: Request) -> tuple[Response, uuid.UUID | None]:
         body = ReferralIn(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -243,13 +282,16 @@ class ReferralListCreate(APIView):
             # The refusal's own audit entry (a sealed detail typed into the reason, say) is kept: nothing
             # else was written.
             body_errors = {error.field: [str(error)]} if error.field else {}
-            return Response({"detail": str(error), "errors": body_errors}, status=status.HTTP_400_BAD_REQUEST)
+            return (
+                Response({"detail": str(error), "errors": body_errors}, status=status.HTTP_400_BAD_REQUEST),
+                None,
+            )
         try:
             result, ruleset = services.referral_triage(referral=referral)
             triage = {**result.snapshot(), "rules_version": ruleset.version}
         except services.ReferralError:
             triage = None
-        return Response(referral_out(referral, triage), status=status.HTTP_201_CREATED)
+        return Response(referral_out(referral, triage), status=status.HTTP_201_CREATED), referral.pk
 
 
 class ReferralDetail(APIView):

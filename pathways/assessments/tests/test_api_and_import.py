@@ -462,3 +462,23 @@ def test_the_command_imports_or_explains(setup: dict[str, Any], tmp_path: Path) 
     with pytest.raises(CommandError, match="no active user"):
         call_command("import_dash", str(good), "--username", "nobody")
     assert Assessment.objects.count() == 1
+
+
+def test_a_retried_start_with_the_same_idempotency_key_starts_one_assessment(setup: dict[str, Any]) -> None:
+    client, person = setup["client"], setup["person"]
+    body = {
+        "person": str(person.pk),
+        "instrument": "dash-partner-agency",
+        "context": "intake",
+        "assessed_on": "2026-06-01",
+    }
+
+    def post(key: str) -> Any:
+        return client.post("/api/v1/assessments/", body, content_type=JSON, HTTP_IDEMPOTENCY_KEY=key)
+
+    first, again = post("dash-2026-06-01"), post("dash-2026-06-01")
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true" and again.json()["id"] == first.json()["id"]
+    assert Assessment.objects.filter(person=person).count() == 1
+    assert post("dash-2026-06-02").status_code == 201
+    assert Assessment.objects.filter(person=person).count() == 2

@@ -14,7 +14,7 @@ register = template.Library()
 def error_anchor(field: BoundField) -> str:
     """The id an error summary links to: the field's input, a date's first box, a radio group's first
     radio (GOV.UK error summary: each link moves focus to the field)."""
-    if field.widget_type == "radioselect":
+    if field.widget_type in ("radioselect", "checkboxselectmultiple"):
         return f"{field.auto_id}_0"
     return field.id_for_label or field.auto_id or ""
 

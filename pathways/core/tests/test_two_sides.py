@@ -22,6 +22,7 @@ from pathways.referrals import services as referrals
 from pathways.referrals.choices import ReferralKind, Status
 from pathways.referrals.models import Referral
 from pathways.referrals.selectors import PartnerReferralSummary
+from pathways.referrals.tests.factories import api_answered
 
 pytestmark = pytest.mark.django_db
 
@@ -32,25 +33,27 @@ HER_NOTE = "Canary note from RISE: safe to call after 6pm."
 
 
 def _referral_body(**extra: Any) -> dict[str, Any]:
-    return {
-        "person": {
-            "given_name": "Rhys",
-            "family_name": "Jenkins",
-            "gender_identity": "man",
-            "area": "cardiff",
-        },
-        "route": "self",
-        "reason": "Shouting and controlling money.",
-        "risk_level": "standard",
-        "partner": {
-            "given_name": "Carys",
-            "family_name": "Jenkins",
-            "gender_identity": "woman",
-            "phone": HER_PHONE,
-            "address": HER_ADDRESS,
-        },
-        **extra,
-    }
+    return api_answered(
+        {
+            "person": {
+                "given_name": "Rhys",
+                "family_name": "Jenkins",
+                "gender_identity": "man",
+                "area": "cardiff",
+            },
+            "route": "self",
+            "reason": "Shouting and controlling money.",
+            "risk_level": "standard",
+            "partner": {
+                "given_name": "Carys",
+                "family_name": "Jenkins",
+                "gender_identity": "woman",
+                "phone": HER_PHONE,
+                "address": HER_ADDRESS,
+            },
+            **extra,
+        }
+    )
 
 
 def _refer_through_the_api(user: User, service: str, **extra: Any) -> Referral:

@@ -30,7 +30,7 @@ from pathways.people.models import Person
 from pathways.referrals.imports import COLUMNS as REFERRAL_COLUMNS
 from pathways.referrals.imports import ReferralImportError, import_referrals
 from pathways.referrals.models import Referral
-from pathways.referrals.tests.factories import actor_of, refer
+from pathways.referrals.tests.factories import actor_of, api_answered, refer
 
 pytestmark = pytest.mark.django_db
 
@@ -54,18 +54,20 @@ def social_worker(login: Callable[[str], User]) -> Client:
 
 
 def _referral_body(**person: Any) -> dict[str, Any]:
-    return {
-        "person": {
-            "given_name": "Rhys",
-            "family_name": "Jenkins",
-            "gender_identity": "man",
-            "area": "cardiff",
-            **person,
-        },
-        "route": "childrens_services",
-        "reason": "Shouting at his partner.",
-        "risk_level": "standard",
-    }
+    return api_answered(
+        {
+            "person": {
+                "given_name": "Rhys",
+                "family_name": "Jenkins",
+                "gender_identity": "man",
+                "area": "cardiff",
+                **person,
+            },
+            "route": "childrens_services",
+            "reason": "Shouting at his partner.",
+            "risk_level": "standard",
+        }
+    )
 
 
 # --- query strings and addresses -----------------------------------------------------------------------

@@ -20,6 +20,7 @@ from pathways.panels.models import Action, AgendaItem, Decision, Meeting, RfgNom
 from pathways.panels.tests import factories as f
 from pathways.referrals import services as referrals
 from pathways.referrals.models import Referral
+from pathways.referrals.tests.factories import api_answered
 
 pytestmark = pytest.mark.django_db
 
@@ -153,6 +154,7 @@ def test_a_referral_reason_or_note_holding_the_partners_details_is_refused(cast:
             "address": ADDRESS,
         },
     }
+    body = api_answered(body)
     refused = social_worker.post("/api/v1/referrals/", body, content_type="application/json")
     assert refused.status_code == 400 and "reason" in refused.json()["errors"]
     assert not Referral.objects.exists()

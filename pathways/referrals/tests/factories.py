@@ -12,6 +12,7 @@ from pathways.factories import make_user
 from pathways.people.services import PersonInput
 from pathways.referrals.models import Referral
 from pathways.referrals.services import PartnerInput, ReferralInput, referral_create
+from pathways.referrals.triagefile import CASE_FACTS
 
 PARTNER_PHONE = "07700 900555"
 PARTNER_ADDRESS = "12 Canary Wharf Road, Cardiff"
@@ -60,3 +61,24 @@ def refer(
             **extra,
         ),
     )
+
+
+def api_answered(body: dict[str, Any]) -> dict[str, Any]:
+    """An API referral body with every answer the API requires, as the form does, filled in where the test
+    gives none: not known, English, not heard at MARAC."""
+    person = {
+        "gender_identity": "not_known",
+        "preferred_language": "en",
+        "work_pattern": "not_known",
+        **body.get("person", {}),
+    }
+    answered = {
+        "risk_level": "not_known",
+        "been_to_marac": False,
+        **{fact: None for fact in CASE_FACTS},
+        **body,
+        "person": person,
+    }
+    if body.get("partner"):
+        answered["partner"] = {"gender_identity": "not_known", **body["partner"]}
+    return answered

@@ -13,7 +13,7 @@ from pathways.people.models import Person
 from pathways.referrals.choices import Status
 from pathways.referrals.models import Referral
 from pathways.referrals.public import SALT
-from pathways.referrals.tests.factories import PARTNER_PHONE
+from pathways.referrals.tests.factories import PARTNER_PHONE, api_answered
 
 pytestmark = pytest.mark.django_db
 
@@ -121,7 +121,7 @@ def test_api_creates_triages_and_chooses(social_worker: Client) -> None:
         },
         "children": [{"given_name": "Ffion", "family_name": "Jenkins"}],
     }
-    response = social_worker.post("/api/v1/referrals/", body, content_type="application/json")
+    response = social_worker.post("/api/v1/referrals/", api_answered(body), content_type="application/json")
     assert response.status_code == 201, response.content
     created = response.json()
     assert created["status"] == "received" and created["triage"]["fits"][0]["service"] == "clear"
@@ -165,6 +165,31 @@ def test_api_refuses_bad_bodies_with_reasons_and_changes_nothing(social_worker: 
     assert response.status_code == 400
     assert response.json()["detail"]
     assert not Referral.objects.exists()
+
+
+def test_the_api_asks_for_every_answer_the_form_does_in_the_forms_words(social_worker: Client) -> None:
+    body = {
+        "person": {"given_name": "Rhys", "family_name": "Jenkins", "area": "cardiff"},
+        "route": "childrens_services",
+        "reason": "API referral",
+        "partner": {"given_name": "Carys", "family_name": "Jenkins"},
+    }
+    response = social_worker.post("/api/v1/referrals/", body, content_type="application/json")
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert errors["person"]["gender_identity"] == ["Select their gender, or Not known"]
+    assert errors["person"]["preferred_language"] == ["Select their preferred language"]
+    assert errors["person"]["work_pattern"] == ["Select their work pattern, or Not known"]
+    assert errors["partner"]["gender_identity"] == ["Select the partner's gender, or Not known"]
+    assert errors["risk_level"] == ["Select the known risk, or Not known"]
+    assert errors["been_to_marac"] == ["Select whether the case has been heard at MARAC"]
+    assert errors["sexual_harm_concern"] == [
+        "Select whether there are concerns about sexual harm, or Not known"
+    ]
+    assert not Referral.objects.exists()
+    # Null is an answer for the questions about behaviour: "not known".
+    answered = social_worker.post("/api/v1/referrals/", api_answered(body), content_type="application/json")
+    assert answered.status_code == 201, answered.content
 
 
 def test_api_refuses_malformed_json(social_worker: Client) -> None:

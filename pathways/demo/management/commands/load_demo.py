@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from pathways.accounts.models import User
 from pathways.assessments.services import instruments_load
 from pathways.core.policy import Actor
-from pathways.demo.cast import DEMO_PASSWORD, load_demo_accounts
+from pathways.demo.cast import DEMO_PASSWORD, load_demo_accounts, load_demo_api_clients
 from pathways.demo.police import load_demo_police_data
 from pathways.demo.region import DEFAULT_PEOPLE, DEFAULT_SEED, load_demo_region
 from pathways.directory.models import Region
@@ -69,6 +69,11 @@ class Command(BaseCommand):
         )
         for user in users:
             self.stdout.write(f"  {user.username:<13} {user.role:<18} {user.full_name}")
+        token = load_demo_api_clients()
+        self.stdout.write(
+            "The API (http://127.0.0.1:8000/api/v1/docs/) as the police case system:\n"
+            f"  curl -H 'Authorization: Bearer {token}' http://127.0.0.1:8000/api/v1/referrals/"
+        )
         self.stdout.write(
             "Second factor: the demo accounts share no phone, so print a user's current code with\n"
             "  .venv/bin/python manage.py demo_code USERNAME\n"
