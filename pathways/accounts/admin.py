@@ -28,10 +28,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, reverse
 from django.utils.translation import gettext_lazy as _
-from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from pathways.accounts.models import Agency, Membership, User
+from pathways.accounts.models import Agency, AuthenticatorApp, BackupCodeSet, Membership, User
 from pathways.accounts.selectors import account_changes_pending
 from pathways.accounts.services import membership_direct_change_problem, reactivation_needs_approval
 from pathways.audit import services as audit
@@ -64,6 +62,14 @@ class PathwaysAdminSite(admin.AdminSite):
 
     def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         return redirect("accounts:login")
+
+    def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[Any]:
+        # django-axes names its app in English only.
+        apps = super().get_app_list(request, app_label)
+        for app in apps:
+            if app["app_label"] == "axes":
+                app["name"] = _("Sign-in lockouts")
+        return apps
 
     def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> TemplateResponse:
         waiting = account_changes_pending().count()
@@ -269,17 +275,29 @@ class MembershipAdmin(PolicyAdmin):
         return _may_manage(request) and not (obj is not None and _is_own(request, obj.user_id))
 
 
-@admin.register(TOTPDevice, site=admin_site)
+@admin.register(AuthenticatorApp, site=admin_site)
 class SecondFactorAdmin(PolicyAdmin):
     """To be seen, not changed (every field is read-only) and not deleted: a reset is asked for on the
     account changes pages and made when a second administrator approves it. The owner then sets up a new
     device at their next sign-in."""
 
-    list_display = ["user", "name", "confirmed"]
-    fields = ["user", "name", "confirmed"]
-    readonly_fields = ["user", "name", "confirmed"]
+    list_display = ["device_user", "device_name", "device_confirmed"]
+    fields = ["device_user", "device_name", "device_confirmed"]
+    readonly_fields = ["device_user", "device_name", "device_confirmed"]
     can_add = False
     can_delete = False
+
+    @admin.display(description=_("Account"), ordering="user__username")
+    def device_user(self, device: Any) -> str:
+        return str(device.user)
+
+    @admin.display(description=_("Name"))
+    def device_name(self, device: Any) -> str:
+        return str(device.name)
+
+    @admin.display(description=_("Set up"), boolean=True)
+    def device_confirmed(self, device: Any) -> bool:
+        return bool(device.confirmed)
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False
@@ -288,7 +306,7 @@ class SecondFactorAdmin(PolicyAdmin):
         return False
 
 
-@admin.register(StaticDevice, site=admin_site)
+@admin.register(BackupCodeSet, site=admin_site)
 class BackupCodesAdmin(SecondFactorAdmin):
     pass
 

@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pathways.accounts.choices import ApiClientStatus, ChangeKind, ChangeStatus
 from pathways.core.access import AgencyType, Role
@@ -18,7 +20,7 @@ from pathways.core.access import AgencyType, Role
 class User(AbstractUser):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     full_name = models.CharField(_("full name"), max_length=200, blank=True)
-    password_changed_at = models.DateTimeField(null=True, blank=True)
+    password_changed_at = models.DateTimeField(_("password changed"), null=True, blank=True)
 
     REQUIRED_FIELDS = ["email"]
 
@@ -32,7 +34,7 @@ class Agency(models.Model):
     `agency.services`."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    slug = models.SlugField(unique=True)
+    slug = models.SlugField(_("short name"), unique=True)
     name_en = models.CharField(_("name (English)"), max_length=200)
     name_cy = models.CharField(_("name (Welsh)"), max_length=200)
     type = models.CharField(_("type"), max_length=32, choices=AgencyType.choices)
@@ -55,8 +57,12 @@ class Membership(models.Model):
     """A user's role in one agency. A user acts for one membership at a time (chosen after login)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="memberships")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("account")
+    )
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("agency")
+    )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -212,3 +218,18 @@ class ApiToken(models.Model):
     def is_usable(self, now: datetime.datetime | None = None) -> bool:
         return self.revoked_at is None and self.expires_at > (now or timezone.now())
 
+
+# django-otp's devices as the admin shows them: the same rows, named in English and Welsh (django-otp's own
+# names are not translatable).
+class AuthenticatorApp(TOTPDevice):
+    class Meta:
+        proxy = True
+        verbose_name = _("authenticator app")
+        verbose_name_plural = _("authenticator apps")
+
+
+class BackupCodeSet(StaticDevice):
+    class Meta:
+        proxy = True
+        verbose_name = _("set of backup codes")
+        verbose_name_plural = _("sets of backup codes")

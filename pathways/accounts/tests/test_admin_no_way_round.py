@@ -8,11 +8,9 @@ import pytest
 from axes.models import AccessAttempt
 from django.test import Client, RequestFactory
 from django.utils import timezone
-from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pathways.accounts.admin import admin_site
-from pathways.accounts.models import AccountChange, Agency, Membership, User
+from pathways.accounts.models import AccountChange, Agency, AuthenticatorApp, BackupCodeSet, Membership, User
 from pathways.accounts.tests.helpers import ADMIN_URL, give_password, page_text
 from pathways.core.access import Role
 from pathways.factories import sign_in
@@ -207,9 +205,9 @@ def test_reactivating_an_account_with_personal_data_needs_approval(browser: Clie
     assert not User.objects.get(pk=idva.pk).is_active
 
 
-@pytest.mark.parametrize("model", [TOTPDevice, StaticDevice])
+@pytest.mark.parametrize("model", [AuthenticatorApp, BackupCodeSet])
 def test_second_factor_devices_cannot_be_deleted_in_the_admin(
-    browser: Client, idva: User, model: type[TOTPDevice] | type[StaticDevice]
+    browser: Client, idva: User, model: type[AuthenticatorApp] | type[BackupCodeSet]
 ) -> None:
     device = model.objects.get(user=idva)
     base = f"{ADMIN_URL}{model._meta.app_label}/{model._meta.model_name}/"
@@ -250,11 +248,11 @@ def test_every_registered_admin_guards_access_and_second_factors(admin: User, id
         "accounts.User",
         "accounts.Agency",
         "accounts.Membership",
-        "otp_totp.TOTPDevice",
-        "otp_static.StaticDevice",
+        "accounts.AuthenticatorApp",
+        "accounts.BackupCodeSet",
         "axes.AccessAttempt",
     }
-    for model in (TOTPDevice, StaticDevice):
+    for model in (AuthenticatorApp, BackupCodeSet):
         model_admin = admin_site._registry[model]
         device = model.objects.get(user=idva)
         assert not model_admin.has_add_permission(request)

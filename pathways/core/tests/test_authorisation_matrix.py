@@ -80,7 +80,7 @@ def _sample(route: str, variant: str, own: dict[str, str], foreign: dict[str, st
         return {"slug": "no-such-thing", "content_type_id": "1"}.get(name, str(uuid.uuid4()))
 
     path = re.sub(r"<(?:\w+:)?(?P<name>\w+)>", fill, route)
-    path = path.replace("^(?P<app_label>accounts|otp_totp|otp_static|axes)/$", "accounts/")
+    path = path.replace("^(?P<app_label>accounts|axes)/$", "accounts/")
     path = path.replace("(?P<url>.*)$", "no-such-page/")
     path = "/" + path.lstrip("^").rstrip("$")
     if route.endswith("admin/autocomplete/"):
