@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -367,12 +369,51 @@ class AdvanceForm(GovukFormMixin, forms.Form):
     )
 
 
+# The step form's answer for a step that makes a new referral rather than linking one the person has.
+NEW_REFERRAL = "new"
+
+
+class ExistingReferralField(forms.ChoiceField):
+    """Radios for the person's referrals a step may link to, and "Make a new referral". Any referral's id
+    is taken as given: whether it may be linked is the service's to say, and one the actor may not see is
+    not found, as everywhere else."""
+
+    def valid_value(self, value: str) -> bool:
+        if value == NEW_REFERRAL:
+            return True
+        try:
+            uuid.UUID(value)
+        except ValueError:
+            return False
+        return True
+
+
+def _step_option_label(referral: Referral) -> str:
+    return _("%(reference)s, %(service)s: %(status)s") % {
+        "reference": referral.reference,
+        "service": referral.service.name if referral.service else _("no service chosen yet"),
+        "status": referral.get_status_display(),
+    }
+
+
 class StepForm(GovukFormMixin, forms.Form):
+    """The step up or down. Given the person's other open referrals the actor may see (`existing`), it
+    asks whether the step goes to one of them or makes a new referral, with none chosen to start with."""
+
     transition = forms.ChoiceField(
         label=_("Step"),
         choices=Transition.choices,
         widget=forms.RadioSelect,
         error_messages=_required(_("Select step up or step down")),
+    )
+    existing = ExistingReferralField(
+        label=_("Which referral does the step go to?"),
+        help_text=_(
+            "The person already has these open referrals. Link the step to the one with the service they "
+            "are moving to, rather than referring them twice."
+        ),
+        widget=forms.RadioSelect,
+        error_messages=_required(_("Select the referral the step goes to, or Make a new referral")),
     )
     risk_level = forms.ChoiceField(
         label=_("Risk now"),
@@ -392,6 +433,27 @@ class StepForm(GovukFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         error_messages=_required(_("Enter a handover note for the next service")),
     )
+
+    def __init__(self, *args: Any, existing: Sequence[Referral] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if existing:
+            field = self.fields["existing"]
+            assert isinstance(field, ExistingReferralField)
+            field.choices = [
+                *((str(r.pk), _step_option_label(r)) for r in existing),
+                (NEW_REFERRAL, _("Make a new referral")),
+            ]
+        else:
+            del self.fields["existing"]
+
+    def existing_id(self) -> uuid.UUID | None:
+        """The referral the step is to be linked to; None for a new referral."""
+        chosen = self.cleaned_data.get("existing") or NEW_REFERRAL
+        return None if chosen == NEW_REFERRAL else uuid.UUID(chosen)
+
+    def step_values(self) -> dict[str, Any]:
+        """What the step carries, as `referral_step` takes it."""
+        return {k: v for k, v in self.cleaned_data.items() if k != "existing"}
 
 
 class IntakeForm(GovukFormMixin, forms.Form):

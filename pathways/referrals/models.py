@@ -182,6 +182,47 @@ class ReferralEvent(PersonalData):
         return f"{self.referral_id} {self.status} {self.at}"
 
 
+class LinkedStep(PersonalData):
+    """A step up or down onto a referral the person already had open with another service, rather than a
+    new one. What the step carried is kept here, not on the referral it went to, whose own details (its
+    referrer's known risk, its court wait) stay as its referrer recorded them."""
+
+    ACCESS = Ownership(
+        agencies=(
+            "from_referral__referring_agency",
+            "from_referral__service__agencies",
+            "to_referral__referring_agency",
+            "to_referral__service__agencies",
+            "to_referral__intake_agency",
+        ),
+        side="to_referral__person__side",
+    )
+
+    from_referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="linked_steps_out")
+    to_referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="linked_steps_in")
+    transition = models.CharField(max_length=20, choices=Transition.choices)
+    risk_level = models.CharField(_("risk at the step"), max_length=20, choices=RiskLevel.choices)
+    been_to_marac = models.BooleanField(_("has been to MARAC"), default=False)
+    awaiting_court = models.BooleanField(_("waiting for a court hearing"), default=False)
+    handover_note = models.TextField(_("handover note"), max_length=4000)
+    at = models.DateTimeField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    agency = models.ForeignKey(
+        "accounts.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["from_referral", "to_referral"], name="one_link_per_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_referral_id} -> {self.to_referral_id}"
+
+
 class TriageRuleSet(VersionedDataFile):
     """A version of a region's triage rules. Each triage keeps the version it used."""
 

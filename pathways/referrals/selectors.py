@@ -14,8 +14,8 @@ from pathways.assessments.services import assessment_settings_for
 from pathways.core.policy import Actor, Perm, allows, get_for_actor, visible_to
 from pathways.directory.models import Region, Service
 from pathways.people.models import Person
-from pathways.referrals.choices import Status, Transition
-from pathways.referrals.models import Correction, Referral, ReferralEvent
+from pathways.referrals.choices import CLOSED, Status, Transition
+from pathways.referrals.models import Correction, LinkedStep, Referral, ReferralEvent
 from pathways.referrals.reasons import case_fact_label
 from pathways.referrals.triagefile import CASE_FACTS
 
@@ -97,36 +97,82 @@ def intake_queue(*, actor: Actor) -> tuple[list[Referral], list[Referral]]:
 
 @dataclass(frozen=True)
 class StepLink:
-    """The other end of a step up or down, as the referral's page shows it."""
+    """The other end of a step up or down, as the referral's page shows it. `linked`: the step went to a
+    referral the person already had rather than making one; what it carried is then shown with it (a step
+    that made a referral carries it in that referral's own details)."""
 
     reference: str
     transition: str
     service: str
     status: str
     events: list[ReferralEvent]
+    linked: bool = False
+    handover_note: str = ""
+    risk_level: str = ""
+    been_to_marac: bool = False
+    awaiting_court: bool = False
 
 
-def referral_step_links(*, referral: Referral) -> tuple[StepLink | None, list[StepLink]]:
-    """The referral a step was made from, with its history (what the step carries to the next service,
-    whether or not that service could see the referral before), and the step referrals made from this
-    one, with theirs. Both ends are the same person's, on his side of the family."""
+def referral_step_links(*, referral: Referral) -> tuple[list[StepLink], list[StepLink]]:
+    """The referrals steps were made from, with their histories (what a step carries to the next service,
+    whether or not that service could see the referral before), and the referrals steps from this one went
+    to, with theirs: those the steps made and those the person already had that they were linked to. Every
+    end is the same person's, on his side of the family."""
+    transitions = dict(Transition.choices)
 
-    def link(other: Referral, transition: str) -> StepLink:
+    def link(other: Referral, transition: str, step: LinkedStep | None = None, note: str = "") -> StepLink:
         return StepLink(
             reference=other.reference,
-            transition=str(dict(Transition.choices).get(transition, "")),
+            transition=str(transitions.get(transition, "")),
             service=other.service.name if other.service else "",
             status=other.get_status_display(),
             events=list(other.events.select_related("by", "agency")),
+            linked=step is not None,
+            handover_note=step.handover_note if step is not None else note,
+            risk_level=step.get_risk_level_display() if step is not None else "",
+            been_to_marac=step is not None and step.been_to_marac,
+            awaiting_court=step is not None and step.awaiting_court,
         )
 
     previous = referral.previous_referral
-    before = link(previous, referral.transition) if previous is not None else None
-    after = [
-        link(n, n.transition)
-        for n in referral.next_referrals.select_related("service").order_by("created_at")
+    made_from = [link(previous, referral.transition, note=referral.handover_note)] if previous else []
+    before = made_from + [
+        link(s.from_referral, s.transition, s)
+        for s in referral.linked_steps_in.select_related("from_referral__service")
     ]
+    made = referral.next_referrals.select_related("service").order_by("created_at")
+    linked = referral.linked_steps_out.select_related("to_referral__service")
+    after = [link(n, n.transition) for n in made] + [link(s.to_referral, s.transition, s) for s in linked]
     return before, after
+
+
+def referral_step_linked_ids(*, referral: Referral) -> set[uuid.UUID]:
+    """The referrals already at the other end of a step with this one, either way: a step is not linked
+    back to them."""
+    ids: set[uuid.UUID] = {
+        *referral.next_referrals.values_list("pk", flat=True),
+        *referral.linked_steps_out.values_list("to_referral_id", flat=True),
+        *referral.linked_steps_in.values_list("from_referral_id", flat=True),
+    }
+    if referral.previous_referral_id is not None:
+        ids.add(referral.previous_referral_id)
+    return ids
+
+
+def referral_step_options(*, actor: Actor, referral: Referral) -> list[Referral]:
+    """The person's other open referrals the actor may see, which a step up or down from this one may be
+    linked to rather than referring him twice: none with this referral's own service, and none already at
+    the other end of a step with it."""
+    return list(
+        referrals_for(actor=actor)
+        .filter(person_id=referral.person_id)
+        .exclude(pk=referral.pk)
+        .exclude(status__in=CLOSED)
+        # A step goes to another service; a referral still waiting for a service's choice may be linked.
+        .exclude(service__isnull=False, service=referral.service)
+        .exclude(pk__in=referral_step_linked_ids(referral=referral))
+        .order_by("created_at", "pk")
+    )
 
 
 def referral_corrections(*, actor: Actor, referral: Referral) -> list[Correction]:

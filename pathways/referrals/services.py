@@ -27,7 +27,7 @@ from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
 from pathways.core.access import Side
 from pathways.core.datafiles import load_versioned
-from pathways.core.policy import Actor, may_take_step, runs_service
+from pathways.core.policy import Actor, Perm, get_for_actor, may_take_step, runs_service
 from pathways.core.sealedtext import Marker, markers_from
 from pathways.directory.choices import ReferralRoute
 from pathways.directory.models import Area, Region, Service
@@ -37,6 +37,7 @@ from pathways.people.models import Person, Relationship
 from pathways.people.sealed import markers_by_person, sealed_details_refuse
 from pathways.people.services import PersonInput, person_access_grant, person_create, relationship_create
 from pathways.referrals.choices import (
+    CLOSED,
     HOLDING_A_PLACE,
     IntakeOutcome,
     ReferralKind,
@@ -44,8 +45,9 @@ from pathways.referrals.choices import (
     Status,
     Transition,
 )
-from pathways.referrals.models import Correction, Referral, ReferralEvent, TriageRuleSet
+from pathways.referrals.models import Correction, LinkedStep, Referral, ReferralEvent, TriageRuleSet
 from pathways.referrals.reasons import Describer
+from pathways.referrals.selectors import referral_step_linked_ids
 from pathways.referrals.triage import (
     PERSON_TO_SERVICE_GENDER,
     Case,
@@ -611,13 +613,21 @@ def _advance(*, actor: Actor, referral: Referral, to: str, note: str) -> Referra
     )
     if to == Status.DECLINED:
         _return_after_decline(referral=referral, actor=actor)
-    previous = referral.previous_referral
-    if to == Status.STARTED and previous is not None and previous.status in HOLDING_A_PLACE:
-        # The person stays with the current service until the next one starts.
+    if to == Status.STARTED:
+        # The person stays with the current service until the next one starts: the one a step made, or
+        # the one he already had that a step was linked to.
+        linked = [s.from_referral for s in referral.linked_steps_in.select_related("from_referral")]
+        for previous in (referral.previous_referral, *linked):
+            if previous is not None:
+                _move_on(previous, to=referral, actor=actor)
+    return referral
+
+
+def _move_on(previous: Referral, *, to: Referral, actor: Actor) -> None:
+    if previous.status in HOLDING_A_PLACE:
         previous.status = Status.MOVED_ON
         previous.save(update_fields=["status", "modified_at"])
-        _event(previous, Status.MOVED_ON, actor, note=referral.reference)
-    return referral
+        _event(previous, Status.MOVED_ON, actor, note=to.reference)
 
 
 def _return_after_decline(*, referral: Referral, actor: Actor) -> None:
@@ -646,12 +656,20 @@ def referral_step(
     handover_note: str,
     been_to_marac: bool = False,
     awaiting_court: bool = False,
+    existing: Referral | None = None,
 ) -> Referral:
-    """Step up or down: a new referral for the same person that carries the history and a handover note.
+    """Step up or down: a new referral for the same person that carries the history and a handover note,
+    or, with `existing`, the same step linked to a referral the person already has open with another
+    service (one the actor may see), so that he is not referred twice. Returns the referral stepped to.
 
-    The current service keeps the person (its referral stays as it is) until the new one starts.
+    The current service keeps the person (its referral stays as it is) until the next one starts; a
+    referral linked to that has already started takes him at once. Http404 for an `existing` the actor
+    may not see, as for any record not theirs.
     """
     _refuse_sealed(referral=referral, actor=actor, fields={"handover_note": handover_note})
+    if existing is not None:
+        # Read again through the policy: what the actor may not see, they cannot link to either.
+        existing = get_for_actor(actor, Referral.objects.all(), Perm.REFERRAL_VIEW, pk=existing.pk)
     return _step(
         actor=actor,
         referral=referral,
@@ -660,6 +678,7 @@ def referral_step(
         handover_note=handover_note,
         been_to_marac=been_to_marac,
         awaiting_court=awaiting_court,
+        existing=existing,
     )
 
 
@@ -673,20 +692,38 @@ def _step(
     handover_note: str,
     been_to_marac: bool,
     awaiting_court: bool,
+    existing: Referral | None,
 ) -> Referral:
-    referral = _locked(referral)
+    if existing is not None:
+        # Both rows locked, always in the same order, so that two steps between the same referrals
+        # wait for each other rather than deadlock.
+        locked = {r.pk: _locked(r) for r in sorted((referral, existing), key=lambda r: str(r.pk))}
+        referral, existing = locked[referral.pk], locked[existing.pk]
+    else:
+        referral = _locked(referral)
     if transition not in Transition.values:
         raise ReferralError(_("Choose step up or step down."))
+    if risk_level not in RiskLevel.values:
+        raise ReferralError(_("Choose the risk now, or Not known."), "risk_level")
     if referral.status not in (Status.ACCEPTED, Status.WAITING, Status.STARTED) or not runs_service(
         actor, referral.service
     ):
         raise ReferralError(_("Only the service working with the person can step them up or down."))
     if not handover_note.strip():
         raise ReferralError(_("Write a handover note for the next service."))
-    if referral.next_referrals.exclude(
-        status__in=(Status.WITHDRAWN, Status.DECLINED, Status.UNMET_NEED)
-    ).exists():
+    if _step_under_way(referral):
         raise ReferralError(_("A step up or down is already under way for this referral."))
+    if existing is not None:
+        return _link(
+            actor=actor,
+            referral=referral,
+            existing=existing,
+            transition=transition,
+            risk_level=risk_level,
+            handover_note=handover_note,
+            been_to_marac=been_to_marac,
+            awaiting_court=awaiting_court,
+        )
     new = Referral.objects.create(
         reference=referral_reference_new(),
         person=referral.person,
@@ -718,6 +755,76 @@ def _step(
         details={"transition": transition, "from": str(referral.pk)},
     )
     return new
+
+
+def _step_under_way(referral: Referral) -> bool:
+    """Whether a step from the referral is still going somewhere: a step referral, or a referral it was
+    linked to, that has not closed."""
+    gone_nowhere = (Status.WITHDRAWN, Status.DECLINED, Status.UNMET_NEED)
+    return (
+        referral.next_referrals.exclude(status__in=gone_nowhere).exists()
+        or referral.linked_steps_out.exclude(to_referral__status__in=gone_nowhere).exists()
+    )
+
+
+def _link(
+    *,
+    actor: Actor,
+    referral: Referral,
+    existing: Referral,
+    transition: str,
+    risk_level: str,
+    handover_note: str,
+    been_to_marac: bool,
+    awaiting_court: bool,
+) -> Referral:
+    if existing.person_id != referral.person_id or existing.pk == referral.pk:
+        raise ReferralError(
+            _("A step can be linked only to another referral of the same person."), "existing"
+        )
+    if existing.status in CLOSED:
+        # A closed referral stays closed: its service has finished with him or never took him.
+        raise ReferralError(
+            _("Referral %(reference)s is closed (“%(status)s”): make a new referral instead.")
+            % {"reference": existing.reference, "status": existing.get_status_display()},
+            "existing",
+        )
+    if existing.service_id is not None and existing.service_id == referral.service_id:
+        raise ReferralError(_("That referral is with this service: a step goes to another one."), "existing")
+    if existing.pk in referral_step_linked_ids(referral=referral):
+        raise ReferralError(_("That referral is already linked with this one by a step."), "existing")
+    step = LinkedStep.objects.create(
+        from_referral=referral,
+        to_referral=existing,
+        transition=transition,
+        risk_level=risk_level,
+        been_to_marac=been_to_marac,
+        awaiting_court=awaiting_court,
+        handover_note=handover_note,
+        at=timezone.now(),
+        by=actor.user if actor.user.is_authenticated else None,
+        agency=actor.agency,
+    )
+    changed: dict[str, object] = {}
+    if been_to_marac and not existing.been_to_marac:
+        # Heard at MARAC since it was made: a MARAC-only service may take it now.
+        existing.been_to_marac = True
+        existing.save(update_fields=["been_to_marac", "modified_at"])
+        changed["been_to_marac"] = True
+    # Each history names the other, as for a step that makes a new referral.
+    _event(existing, existing.status, actor, note=referral.reference)
+    _event(referral, referral.status, actor, note=existing.reference)
+    if existing.status == Status.STARTED:
+        _move_on(referral, to=existing, actor=actor)
+        changed["moved_on"] = str(referral.pk)
+    audit.entry_record(
+        action=AuditAction.RECORD_CHANGED,
+        actor=actor,
+        record_type="referral",
+        record_id=existing.pk,
+        details={"transition": transition, "from": str(referral.pk), "linked_step": step.pk, **changed},
+    )
+    return existing
 
 
 # --- corrections ---------------------------------------------------------------------------------------

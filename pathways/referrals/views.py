@@ -273,23 +273,41 @@ def referral_advance(request: HttpRequest, referral_id: uuid.UUID) -> HttpRespon
 def referral_step(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
     actor = actor_for(request)
     referral = selectors.referral_get(actor=actor, referral_id=referral_id)
-    form = StepForm(request.POST or None)
+    options = selectors.referral_step_options(actor=actor, referral=referral)
+    form = StepForm(request.POST or None, existing=options)
     if request.method == "POST" and form.is_valid():
+        chosen = form.existing_id()
+        # A referral the actor may not see is not found, as it would be anywhere else.
+        existing = selectors.referral_get(actor=actor, referral_id=chosen) if chosen else None
         try:
-            new = services.referral_step(actor=actor, referral=referral, **form.cleaned_data)
+            target = services.referral_step(
+                actor=actor, referral=referral, existing=existing, **form.step_values()
+            )
         except services.ReferralError as error:
             form.add_error(error.field if error.field in form.fields else None, str(error))
         else:
-            messages.success(
-                request,
-                _(
-                    "Step referral %(reference)s made. The person stays with this service until "
-                    "the next one starts."
-                )
-                % {"reference": new.reference},
-            )
-            return redirect(new)
-    return render(request, "referrals/step.html", {"form": form, "referral": referral})
+            messages.success(request, _step_done(referral=referral, target=target, linked=existing))
+            return redirect(target)
+    return render(
+        request, "referrals/step.html", {"form": form, "referral": referral, "has_options": bool(options)}
+    )
+
+
+def _step_done(*, referral: Referral, target: Referral, linked: Referral | None) -> str:
+    if linked is None:
+        return _(
+            "Step referral %(reference)s made. The person stays with this service until the next one starts."
+        ) % {"reference": target.reference}
+    referral.refresh_from_db(fields=["status"])
+    if referral.status == Status.MOVED_ON:
+        return _(
+            "The step is recorded on referral %(reference)s, which has started: %(from)s is marked as "
+            "moved to that service."
+        ) % {"reference": target.reference, "from": referral.reference}
+    return _(
+        "The step is recorded on referral %(reference)s. The person stays with this service until that "
+        "one starts."
+    ) % {"reference": target.reference}
 
 
 @require_http_methods(["GET", "POST"])

@@ -5,7 +5,8 @@ A social worker refers a man; triage ranks CLEAR first and says why Drive is rul
 refers his partner to RISE. RISE's IDVA sees the partner's contact details (with a purpose given); CLEAR sees
 the man's referral but none of the partner's or child's sealed details, and the partner's record is "not
 found" for it. A police officer's referral that nothing fits is recorded as unmet need, and the
-commissioner sees it on the gap map. axe-core checks every page on the way.
+commissioner sees it on the gap map. CLEAR links a step up to the man's open referral to Drive rather
+than referring him twice. axe-core checks every page on the way.
 
 Chromium, the live-server database fixture and the axe helper are those of the gap-map browser test.
 """
@@ -22,11 +23,13 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from pathways.accounts.models import User
-from pathways.factories import PASSWORD, agency_of, make_staff
+from pathways.factories import PASSWORD, actor_of, agency_of, make_staff
 from pathways.insights.tests import conftest as gap_map_browser_fixtures
 from pathways.insights.tests.test_browser import TIMEOUT_MS, Axe, current_code
-from pathways.referrals import public
+from pathways.referrals import public, services
+from pathways.referrals.choices import Status
 from pathways.referrals.models import Referral
+from pathways.referrals.tests.factories import refer
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("audit_log_flushable", "region")]
 
@@ -402,5 +405,72 @@ def test_public_self_referral(
     page.goto(base + "/cy/referrals/self-referral/")
     expect(page.locator("html")).to_have_attribute("lang", "cy")
     axe.check(page, "self-referral form (Welsh)")
+
+    axe.assert_clean()
+
+
+def test_step_up_linked_to_the_referral_he_already_has(
+    live_server: LiveServer, sign_in: SignIn, axe: Axe, cast_committed: dict[str, User]
+) -> None:
+    """CLEAR steps a man up while CLEAR's own MARAC referral of him to Drive is open: the step page offers
+    that referral, nothing chosen, and linking it makes no second referral; Drive reads the handover."""
+    base = live_server.url
+    sw, clear = actor_of(cast_committed["socialworker"]), actor_of(cast_committed["practitioner"])
+    original = services.referral_service_choose(actor=sw, referral=refer(sw), service_slug="clear")
+    for status in (Status.OFFERED, Status.ACCEPTED, Status.STARTED):
+        original = services.referral_advance(actor=clear, referral=original, to=status)
+    marac = services.referral_create(
+        actor=clear,
+        data=services.ReferralInput(
+            route="marac",
+            reason="MARAC action: referred to Drive.",
+            risk_level="high",
+            been_to_marac=True,
+            existing_person=original.person,
+        ),
+    )
+    existing = services.referral_service_choose(actor=clear, referral=marac, service_slug="drive-cardiff")
+    handover = "Risk has risen since MARAC; Drive already has his referral."
+
+    page = sign_in(cast_committed["practitioner"])
+    page.goto(base + original.get_absolute_url())
+    page.get_by_role("link", name="Step up or step down to another service").click()
+    page.wait_for_url(base + f"/en/referrals/{original.pk}/step/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Step up or step down")
+    where = page.get_by_role("group", name="Which referral does the step go to?", exact=True)
+    option = where.get_by_label(f"{existing.reference}, Drive Cardiff: Sent to a service", exact=True)
+    expect(option).not_to_be_checked()
+    expect(where.get_by_label("Make a new referral", exact=True)).not_to_be_checked()
+    axe.check(page, "step page (an existing referral to choose)")
+
+    choose(page, "Step", "Step up")
+    choose(page, "Risk now", "High")
+    choose(page, "Has the case been heard at MARAC?", "Yes")
+    page.get_by_label("Handover note for the next service").fill(handover)
+    post_with(page, "Record the step")
+    expect(page).to_have_title(re.compile(r"^Error: Step up or step down"))
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("Select the referral the step goes to, or Make a new referral")
+    expect(summary.get_by_role("link")).to_have_attribute("href", "#id_existing_0")
+    axe.check(page, "step page (no referral chosen)")
+
+    option.check()
+    post_with(page, "Record the step")
+    page.wait_for_url(base + existing.get_absolute_url())
+    expect(success_banner(page)).to_contain_text(f"The step is recorded on referral {existing.reference}")
+    expect(page.locator("#step-from")).to_contain_text(original.reference)
+    expect(page.locator("#step-from")).to_contain_text(handover)
+    axe.check(page, "referral detail (a step linked to it)")
+    assert Referral.objects.filter(person=original.person).count() == 2  # no second referral
+
+    page.goto(base + original.get_absolute_url())
+    expect(page.locator("#step-to")).to_contain_text(f"Linked to referral {existing.reference}")
+    axe.check(page, "referral detail (the step linked from it)")
+
+    page = sign_in(cast_committed["drive"])
+    page.goto(base + existing.get_absolute_url())
+    expect(page.locator("#step-from")).to_contain_text(handover)
+    expect(page.locator("#history-before")).to_contain_text("Started")
+    axe.check(page, "referral detail (Drive, the step linked to its referral)")
 
     axe.assert_clean()
