@@ -384,52 +384,65 @@ def _ascii(name: str) -> str:
 
 def _write_import_file(path: Path, rows: int, rng: random.Random) -> None:
     """One row for each of the demo's first `rows` families: the person using abuse and, in a third of the
-    rows, their partner, as the planner made them; how often a cell is left empty, and what the planner
-    does not give (references, route, reason, risk), are drawn here."""
+    rows, their partner, as the planner made them; how often an optional cell is left empty, and what the
+    planner does not give (references, route, reason, risk and the other answers the form requires), are
+    drawn here. Written by column name, so that the file follows the importer's columns."""
     from pathways.directory.choices import ReferralRoute
     from pathways.directory.models import Area
     from pathways.people.choices import WorkPattern
     from pathways.referrals.choices import RiskLevel
     from pathways.referrals.imports import COLUMNS
+    from pathways.referrals.triagefile import CASE_FACTS
 
     others = list(Area.objects.filter(in_region=False).values_list("slug", flat=True))
     with path.open("w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(COLUMNS)
+        writer = csv.DictWriter(out, fieldnames=COLUMNS, restval="")
+        writer.writeheader()
         for n, planned in enumerate(planned_families(rows)):
             person = planned.perpetrator
             partner = planned.partner if rng.random() < 1 / 3 else None
-            writer.writerow(
-                [
-                    person.given_name,
-                    person.family_name,
-                    person.born.isoformat() if rng.random() < 0.9 else "",
-                    person.gender,
-                    rng.choices([person.area, rng.choice(others), ""], weights=[85, 5, 10])[0],
-                    rng.choices(["en", "cy", "other"], weights=[85, 10, 5])[0],
-                    rng.choices(["no", "yes", ""], weights=[60, 5, 35])[0],
-                    rng.choice([*WorkPattern.values, ""]),
-                    f"SWP/{rng.randint(2019, 2025)}/{n:06d}" if rng.random() < 0.6 else "",
-                    f"{rng.randint(400, 999)} {rng.randint(100, 999)} {rng.randint(1000, 9999)}"
-                    if rng.random() < 0.3
-                    else "",
-                    f"SS-{rng.randint(10000, 99999)}" if rng.random() < 0.2 else "",
-                    rng.choice(ReferralRoute.values),
-                    rng.choice(REASONS).format(who=person.given_name, day=f"{rng.randint(1, 28)} May 2025"),
-                    rng.choice([*RiskLevel.values, ""]),
-                    rng.choice(["yes", "no", ""]),
-                    rng.choice(["yes", "no", ""]),
-                    partner.given_name if partner else "",
-                    partner.family_name if partner else "",
-                    partner.gender if partner else "",
-                    partner.phone if partner and rng.random() < 0.8 else "",
-                    f"{_ascii(partner.given_name)}.{_ascii(partner.family_name)}{n}@example.org"
-                    if partner and rng.random() < 0.5
-                    else "",
-                    partner.address if partner and rng.random() < 0.7 else "",
-                    rng.choice(["yes", "no", ""]),
-                ]
-            )
+            row = {
+                "given_name": person.given_name,
+                "family_name": person.family_name,
+                "date_of_birth": person.born.isoformat() if rng.random() < 0.9 else "",
+                "gender_identity": person.gender,
+                "area": rng.choices([person.area, rng.choice(others), "not_known"], weights=[85, 5, 10])[0],
+                "preferred_language": rng.choices(["en", "cy", "other"], weights=[85, 10, 5])[0],
+                "interpreter_needed": rng.choices(["no", "yes", ""], weights=[60, 5, 35])[0],
+                "work_pattern": rng.choice(WorkPattern.values),
+                "police_reference": f"SWP/{rng.randint(2019, 2025)}/{n:06d}" if rng.random() < 0.6 else "",
+                "nhs_number": f"{rng.randint(400, 999)} {rng.randint(100, 999)} {rng.randint(1000, 9999)}"
+                if rng.random() < 0.3
+                else "",
+                "social_services_reference": f"SS-{rng.randint(10000, 99999)}" if rng.random() < 0.2 else "",
+                "route": rng.choice(ReferralRoute.values),
+                "reason": rng.choice(REASONS).format(
+                    who=person.given_name, day=f"{rng.randint(1, 28)} May 2025"
+                ),
+                "risk_level": rng.choice(RiskLevel.values),
+                "been_to_marac": rng.choice(["yes", "no"]),
+                **{
+                    fact: rng.choices(["yes", "no", "not_known"], weights=[30, 30, 40])[0]
+                    for fact in CASE_FACTS
+                },
+                "consent_to_contact": rng.choice(["yes", "no", ""]),
+                "children_in_family": rng.choice(["yes", "no", ""]),
+            }
+            if partner:
+                row.update(
+                    {
+                        "partner_given_name": partner.given_name,
+                        "partner_family_name": partner.family_name,
+                        "partner_gender": partner.gender,
+                        "partner_phone": partner.phone if rng.random() < 0.8 else "",
+                        "partner_email": f"{_ascii(partner.given_name)}.{_ascii(partner.family_name)}{n}"
+                        "@example.org"
+                        if rng.random() < 0.5
+                        else "",
+                        "partner_address": partner.address if rng.random() < 0.7 else "",
+                    }
+                )
+            writer.writerow(row)
 
 
 def bench_import(rows: int = IMPORT_ROWS) -> None:

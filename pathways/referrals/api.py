@@ -59,8 +59,12 @@ class PersonIn(serializers.Serializer[Any]):
     gender_identity = serializers.ChoiceField(
         GenderIdentity.choices, error_messages=_as_form("gender_identity")
     )
+    # Null is the form's "Not known"; leaving it out is not an answer.
     area = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Area.objects.all(), required=False, allow_null=True
+        slug_field="slug",
+        queryset=Area.objects.all(),
+        allow_null=True,
+        error_messages={"required": _as_form("area")["required"]},
     )
     preferred_language = serializers.ChoiceField(
         PreferredLanguage.choices, error_messages=_as_form("preferred_language")

@@ -7,6 +7,10 @@ line numbers as a spreadsheet shows them, the header being line 1) and nothing i
 second pass builds the records batch by batch and writes them all in one transaction, with one audit
 entry for the whole file.
 
+What the form makes its user answer, the file must answer too: an empty cell never stands for English,
+no or not known, which would decide for the person who made the file. Problems with such a cell say what
+the form says ("select the known risk, or not_known").
+
 Problems name the line and column but never repeat names, contact details or other personal data, so
 that they can be shown on a terminal or logged safely.
 """
@@ -81,8 +85,22 @@ COLUMNS = (
     "partner_address",
     "children_in_family",
 )
-# A file must have these columns; any other column may be left out, which is the same as leaving it empty.
-REQUIRED_COLUMNS = ("given_name", "family_name", "gender_identity", "route", "reason")
+# A file must have these columns, and every row an answer in them, as the referral form must be answered:
+# where the form offers Not known, not_known is an answer, but an empty cell is not. Any other column may
+# be left out, which is the same as leaving it empty.
+REQUIRED_COLUMNS = (
+    "given_name",
+    "family_name",
+    "gender_identity",
+    "area",
+    "preferred_language",
+    "work_pattern",
+    "route",
+    "reason",
+    "risk_level",
+    "been_to_marac",
+    *CASE_FACTS,
+)
 
 # The same limits as the model fields and the referral form.
 NAME_MAX = 100
@@ -94,6 +112,25 @@ CONTACT_ARRANGEMENTS_MAX = 1000
 PHONE = re.compile(r"^[0-9 +()-]{6,20}$")
 NHS_NUMBER = re.compile(r"^\d{3} ?\d{3} ?\d{4}$")
 YES, NO = frozenset({"yes"}), frozenset({"no", ""})
+MARAC_ANSWERS = {"yes": True, "no": False}
+NOT_KNOWN = ("not_known", "not known")
+FACT_ANSWERS = {"yes": True, "no": False, "not_known": None, "not known": None, "unknown": None}
+# What to select when one of the answers the form requires is empty or not allowed: the form's own error
+# messages (ReferralForm), with the value a file gives for Not known.
+SELECT = {
+    "gender_identity": "select their gender, or not_known",
+    "area": "select where they live, or not_known",
+    "preferred_language": "select their preferred language",
+    "work_pattern": "select their work pattern, or not_known",
+    "risk_level": "select the known risk, or not_known",
+    "been_to_marac": "select whether the case has been heard at MARAC",
+    "entrenched_behaviour": "select whether their behaviour is entrenched, or not_known",
+    "convictions_or_orders": "select whether they have previous convictions or court orders, or not_known",
+    "serial_behaviour": "select whether they have abused more than one partner, or not_known",
+    "mutual_violence": "select whether there are mutual or counter-allegations of violence, or not_known",
+    "sexual_harm_concern": "select whether there are concerns about sexual harm, or not_known",
+    "partner_gender": "select the partner's gender, or not_known",
+}
 PARTNER_DETAILS = ("partner_gender", "partner_phone", "partner_email", "partner_address")
 EVENT_NOTE = "imported from {name}"
 ACCESS_REASON = "referral import"
@@ -150,7 +187,11 @@ class _Row(NamedTuple):
 
 def _choices(values: Iterable[str]) -> dict[str, str]:
     """Lower-cased value -> the one shared string for it, so 100,000 rows share a handful of strings."""
-    return {str(v).lower(): str(v) for v in values}
+    choices = {str(v).lower(): str(v) for v in values}
+    if "not_known" in choices:
+        # As the form words it: the same explicit answer.
+        choices["not known"] = choices["not_known"]
+    return choices
 
 
 GENDERS = _choices(GenderIdentity.values)
@@ -205,24 +246,42 @@ class _RowChecker(RowChecker[_Row]):
             expected=f"{self.value(column)!r} is not allowed; expected yes, no, or empty",
         )
 
-    def _yes_no_not_known(self, column: str) -> bool | None:
-        """Yes, no, or not known (an empty cell, or "not known")."""
+    def _refuse(self, column: str, allowed: Iterable[str]) -> None:
+        got = self.value(column)
+        shown = f"{got!r} is not allowed" if got else "is empty"
+        self.problem(column, f"{shown}; {SELECT[column]} (one of: {', '.join(dict.fromkeys(allowed))})")
+
+    def _answer(self, column: str, allowed: dict[str, str]) -> str:
+        """The shared string for the choice in the cell, which must hold one: an empty cell is refused."""
+        canonical = allowed.get(self.value(column).lower())
+        if canonical is None:
+            self._refuse(column, allowed.values())
+            return ""
+        return canonical
+
+    def _been_to_marac(self) -> bool:
+        answer = MARAC_ANSWERS.get(self.value("been_to_marac").lower())
+        if answer is None:
+            self._refuse("been_to_marac", MARAC_ANSWERS)
+            return False
+        return answer
+
+    def _fact(self, column: str) -> bool | None:
+        """Yes, no, or not known; an empty cell is refused."""
         got = self.value(column).lower()
-        if got in ("", "not known", "not_known", "unknown"):
+        if got not in FACT_ANSWERS:
+            self._refuse(column, ("yes", "no", "not_known"))
             return None
-        if got not in YES and got not in NO:
-            self.problem(
-                column, f"{self.value(column)!r} is not allowed; expected yes, no, not known, or empty"
-            )
-        return got in YES
+        return FACT_ANSWERS[got]
 
     def _area(self) -> Area | None:
         slug = self.value("area")
-        if not slug:
+        if slug.lower() in NOT_KNOWN:
             return None
         area = self.areas.get(slug) or self.areas.get(slug.lower())
         if area is None:
-            self.problem("area", f"{slug!r} is not a known area; expected one of {self.area_list}, or empty")
+            shown = f"{slug!r} is not a known area" if slug else "is empty"
+            self.problem("area", f"{shown}; {SELECT['area']} (one of: {self.area_list}, not_known)")
         return area
 
     def _nhs_number(self) -> str:
@@ -250,10 +309,12 @@ class _RowChecker(RowChecker[_Row]):
     def _partner(self) -> _Partner | None:
         given = self.text("partner_given_name", NAME_MAX)
         family = self.text("partner_family_name", NAME_MAX)
-        gender = self.choice("partner_gender", GENDERS, GenderIdentity.NOT_KNOWN.value)
+        # Needed once the row names a partner; without a name, any value is a stray partner detail.
+        named = bool(given or family)
+        gender = self._answer("partner_gender", GENDERS) if named or self.value("partner_gender") else ""
         phone, email = self._phone_and_email("partner_")
         address = self.text("partner_address", ADDRESS_MAX)
-        if not (given or family):
+        if not named:
             if any(self.value(c) for c in PARTNER_DETAILS):
                 self.problem(
                     "partner_given_name",
@@ -278,11 +339,11 @@ class _RowChecker(RowChecker[_Row]):
                 future="a date of birth must be in the past",
                 early="enter a real date of birth",
             ),
-            gender_identity=self.choice("gender_identity", GENDERS, None),
+            gender_identity=self._answer("gender_identity", GENDERS),
             area=self._area(),
-            preferred_language=self.choice("preferred_language", LANGUAGES, PreferredLanguage.ENGLISH.value),
+            preferred_language=self._answer("preferred_language", LANGUAGES),
             interpreter_needed=self._yes_no("interpreter_needed"),
-            work_pattern=self.choice("work_pattern", WORK_PATTERNS, WorkPattern.NOT_KNOWN.value),
+            work_pattern=self._answer("work_pattern", WORK_PATTERNS),
             police_reference=self.text("police_reference", REFERENCE_MAX),
             nhs_number=self._nhs_number(),
             social_services_reference=self.text("social_services_reference", REFERENCE_MAX),
@@ -295,10 +356,10 @@ class _RowChecker(RowChecker[_Row]):
             reason=self.text(
                 "reason", REASON_MAX, required="why the person is referred (up to 4,000 characters)"
             ),
-            risk_level=self.choice("risk_level", RISK_LEVELS, RiskLevel.NOT_KNOWN.value),
+            risk_level=self._answer("risk_level", RISK_LEVELS),
             # As for a referral made on the form: a referral from MARAC has been to MARAC.
-            been_to_marac=self._yes_no("been_to_marac") or route == ReferralRoute.MARAC,
-            facts=tuple(self._yes_no_not_known(name) for name in CASE_FACTS),
+            been_to_marac=self._been_to_marac() or route == ReferralRoute.MARAC,
+            facts=tuple(self._fact(name) for name in CASE_FACTS),
             consent_to_contact=self._yes_no("consent_to_contact"),
             children_in_family=self._yes_no("children_in_family"),
             partner=self._partner(),

@@ -68,6 +68,7 @@ def api_answered(body: dict[str, Any]) -> dict[str, Any]:
     gives none: not known, English, not heard at MARAC."""
     person = {
         "gender_identity": "not_known",
+        "area": None,
         "preferred_language": "en",
         "work_pattern": "not_known",
         **body.get("person", {}),

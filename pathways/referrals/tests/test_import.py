@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.utils import translation
 
 from pathways.accounts.models import Membership, User
 from pathways.audit.choices import AuditAction
@@ -25,24 +26,38 @@ from pathways.factories import actor_of, agency_of, make_user
 from pathways.people.choices import RelationshipKind
 from pathways.people.models import Person, PersonAccess, Relationship
 from pathways.referrals.choices import Status
-from pathways.referrals.imports import COLUMNS, ReferralImportError, import_referrals
+from pathways.referrals.forms import ReferralForm
+from pathways.referrals.imports import COLUMNS, REQUIRED_COLUMNS, ReferralImportError, import_referrals
 from pathways.referrals.models import Referral, ReferralEvent
 from pathways.referrals.selectors import referrals_for
+from pathways.referrals.triagefile import CASE_FACTS
 
 pytestmark = pytest.mark.django_db
 
 PARTNER_PHONE = "07700 900123"
 PARTNER_EMAIL = "sam.jones@example.org"
 PARTNER_ADDRESS = "14 Canary Street, Barry"
+NAMED_PARTNER = {"partner_given_name": "Sam", "partner_family_name": "Jones", "partner_gender": "woman"}
 
 
 def referral_row(**values: str) -> dict[str, str]:
+    """A row answering every question the form makes its user answer."""
     return {
         "given_name": "Alex",
         "family_name": "Morgan",
         "gender_identity": "man",
+        "area": "not_known",
+        "preferred_language": "en",
+        "work_pattern": "regular_hours",
         "route": "police",
         "reason": "Police attended a domestic incident at the family home.",
+        "risk_level": "standard",
+        "been_to_marac": "no",
+        "entrenched_behaviour": "yes",
+        "convictions_or_orders": "no",
+        "serial_behaviour": "not_known",
+        "mutual_violence": "no",
+        "sexual_harm_concern": "no",
         **values,
     }
 
@@ -68,7 +83,13 @@ GOOD_ROWS = [
         children_in_family="yes",
     ),
     referral_row(given_name="Bryn", family_name="Evans", route="gp_health", area="vale-of-glamorgan"),
-    referral_row(given_name="Chris", family_name="Price", gender_identity="not_known", route="marac"),
+    referral_row(
+        given_name="Chris",
+        family_name="Price",
+        gender_identity="not_known",
+        route="marac",
+        been_to_marac="no",
+    ),
 ]
 
 
@@ -142,6 +163,11 @@ def test_a_good_file_records_every_referral_as_received_for_the_agency(
         person=alex.person, other=alex.partner, kind=RelationshipKind.CURRENT_PARTNER
     ).exists()
     assert Referral.objects.get(person__given_name="Chris").been_to_marac  # came from MARAC
+    assert (alex.entrenched_behaviour, alex.convictions_or_orders, alex.serial_behaviour) == (
+        True,
+        False,
+        None,
+    )
     for person in (alex.person, *(r.person for r in referrals)):
         assert PersonAccess.objects.filter(person=person, agency=practitioner.agency).exists()
     # The importing perpetrator service never owns the partner's record: she is on the victim side.
@@ -171,27 +197,30 @@ def test_a_good_file_records_every_referral_as_received_for_the_agency(
 def test_columns_may_come_in_any_order_and_optional_ones_may_be_left_out(
     practitioner: Actor, tmp_path: Path
 ) -> None:
-    path = write_csv(
-        tmp_path / "short.csv",
-        [
-            {
-                "reason": "Disclosed at GP.",
-                "route": "GP_Health",
-                "gender_identity": "Woman",
-                "family_name": "Hughes",
-                "given_name": "Dana",
-            }
-        ],
-        columns=["reason", "route", "gender_identity", "family_name", "given_name"],
+    row = referral_row(
+        given_name="Dana",
+        family_name="Hughes",
+        gender_identity="Woman",
+        preferred_language="CY",
+        route="GP_Health",
+        risk_level="High",
+        been_to_marac="Yes",
+        entrenched_behaviour="No",
     )
+    path = write_csv(tmp_path / "short.csv", [row], columns=list(reversed(row)))
     assert import_referrals(actor=practitioner, path=path).referrals == 1
     referral = Referral.objects.select_related("person").get(person__given_name="Dana")
     assert (referral.route, referral.person.gender_identity, referral.risk_level) == (
         "gp_health",
         "woman",
-        "not_known",
+        "high",
     )
-    assert referral.person.preferred_language == "en"
+    assert (referral.person.preferred_language, referral.been_to_marac, referral.entrenched_behaviour) == (
+        "cy",
+        True,
+        False,
+    )
+    assert (referral.partner, referral.person.date_of_birth, referral.person.area) == (None, None, None)
 
 
 def test_a_byte_order_mark_is_handled(practitioner: Actor, tmp_path: Path) -> None:
@@ -224,7 +253,7 @@ def test_every_problem_is_listed_by_line_and_column_and_nothing_is_written(
             referral_row(route="bus", reason="", date_of_birth="2999-01-01"),  # line 3
             GOOD_ROWS[2],  # line 4
             referral_row(  # line 5
-                area="atlantis", partner_given_name="Sam", partner_family_name="Jones", partner_email="sam@"
+                area="atlantis", **NAMED_PARTNER, partner_email="sam@"
             ),
         ],
     )
@@ -275,10 +304,143 @@ def test_partner_details_without_a_name_and_bad_values_are_refused(
         (3, "interpreter_needed"),
         (3, "nhs_number"),
         (3, "partner_family_name"),
+        (3, "partner_gender"),
         (3, "partner_phone"),
     }
     # Problems never repeat personal data such as a phone number.
     assert "call me" not in str(error.value) and "900123" not in str(error.value)
+
+
+# The answers the form requires, and what the problem with an empty cell says.
+GENDERS = "man, woman, non_binary, self_described, not_known"
+EMPTY_ANSWER = {
+    "gender_identity": f"select their gender, or not_known (one of: {GENDERS})",
+    "preferred_language": "select their preferred language (one of: en, cy, other)",
+    "work_pattern": (
+        "select their work pattern, or not_known (one of: regular_hours, shift_work, not_working, not_known)"
+    ),
+    "risk_level": "select the known risk, or not_known (one of: standard, medium, high, not_known)",
+    "been_to_marac": "select whether the case has been heard at MARAC (one of: yes, no)",
+    "entrenched_behaviour": (
+        "select whether their behaviour is entrenched, or not_known (one of: yes, no, not_known)"
+    ),
+    "convictions_or_orders": (
+        "select whether they have previous convictions or court orders, or not_known "
+        "(one of: yes, no, not_known)"
+    ),
+    "serial_behaviour": (
+        "select whether they have abused more than one partner, or not_known (one of: yes, no, not_known)"
+    ),
+    "mutual_violence": (
+        "select whether there are mutual or counter-allegations of violence, or not_known "
+        "(one of: yes, no, not_known)"
+    ),
+    "sexual_harm_concern": (
+        "select whether there are concerns about sexual harm, or not_known (one of: yes, no, not_known)"
+    ),
+    "partner_gender": f"select the partner's gender, or not_known (one of: {GENDERS})",
+}
+
+
+def form_says(column: str) -> str:
+    """What the referral form says when the question is not answered, as the file's problem words it."""
+    with translation.override("en"):
+        form = ReferralForm(data={"partner_given_name": "Sam", "partner_family_name": "Jones"})
+        message = str(form.errors[column][0])
+    return (message[0].lower() + message[1:]).replace("Not known", "not_known")
+
+
+@pytest.mark.parametrize("column", list(EMPTY_ANSWER))
+def test_an_empty_answer_is_refused_with_what_the_form_says_and_nothing_is_written(
+    practitioner: Actor, tmp_path: Path, column: str
+) -> None:
+    path = write_csv(
+        tmp_path / "unanswered.csv",
+        [referral_row(**NAMED_PARTNER), referral_row(**{**NAMED_PARTNER, column: ""})],
+    )
+    before = counts()
+
+    with pytest.raises(ReferralImportError) as error:
+        import_referrals(actor=practitioner, path=path)
+
+    assert str(error.value) == f"line 3, column {column}: is empty; {EMPTY_ANSWER[column]}"
+    assert EMPTY_ANSWER[column].startswith(form_says(column) + " (one of: ")
+    assert counts() == before
+
+
+def test_not_known_is_an_answer(practitioner: Actor, tmp_path: Path) -> None:
+    questions = ["gender_identity", "work_pattern", "risk_level", *CASE_FACTS, "partner_gender"]
+    path = write_csv(
+        tmp_path / "not-known.csv",
+        [
+            referral_row(
+                **dict.fromkeys(questions, "not_known"), partner_given_name="Sam", partner_family_name="Jones"
+            ),
+            # As the form shows it, in any case.
+            referral_row(
+                **dict.fromkeys(questions, "Not known"),
+                given_name="Bryn",
+                partner_given_name="Jo",
+                partner_family_name="Evans",
+            ),
+        ],
+    )
+
+    assert import_referrals(actor=practitioner, path=path).referrals == 2
+
+    for referral in Referral.objects.select_related("person", "partner"):
+        assert (referral.person.gender_identity, referral.person.work_pattern, referral.risk_level) == (
+            "not_known",
+            "not_known",
+            "not_known",
+        )
+        assert referral.partner is not None and referral.partner.gender_identity == "not_known"
+        assert [getattr(referral, name) for name in CASE_FACTS] == [None] * len(CASE_FACTS)
+        assert (referral.person.preferred_language, referral.been_to_marac) == ("en", False)
+
+
+def test_a_wrong_answer_says_what_to_select(practitioner: Actor, tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "wrong.csv",
+        [referral_row(risk_level="severe", mutual_violence="maybe", been_to_marac="not_known")],
+    )
+    with pytest.raises(ReferralImportError) as error:
+        import_referrals(actor=practitioner, path=path)
+    assert str(error.value).splitlines() == [
+        f"line 2, column risk_level: 'severe' is not allowed; {EMPTY_ANSWER['risk_level']}",
+        f"line 2, column been_to_marac: 'not_known' is not allowed; {EMPTY_ANSWER['been_to_marac']}",
+        f"line 2, column mutual_violence: 'maybe' is not allowed; {EMPTY_ANSWER['mutual_violence']}",
+    ]
+
+
+def test_a_partner_named_in_a_file_without_the_partner_gender_column_is_refused(
+    practitioner: Actor, tmp_path: Path
+) -> None:
+    columns = [c for c in COLUMNS if c != "partner_gender"]
+    path = write_csv(
+        tmp_path / "no-gender.csv",
+        [referral_row(), referral_row(partner_given_name="Sam", partner_family_name="Jones")],
+        columns=columns,
+    )
+    before = counts()
+    with pytest.raises(ReferralImportError) as error:
+        import_referrals(actor=practitioner, path=path)
+    assert str(error.value) == f"line 3, column partner_gender: is empty; {EMPTY_ANSWER['partner_gender']}"
+    assert counts() == before
+
+
+@pytest.mark.parametrize("column", [c for c in REQUIRED_COLUMNS if c in EMPTY_ANSWER])
+def test_a_file_without_a_column_the_form_requires_is_refused(
+    practitioner: Actor, tmp_path: Path, column: str
+) -> None:
+    row = referral_row()
+    del row[column]
+    path = write_csv(tmp_path / "short.csv", [row], columns=list(row))
+    before = counts()
+    with pytest.raises(ReferralImportError) as error:
+        import_referrals(actor=practitioner, path=path)
+    assert str(error.value) == f"line 1: required column(s) missing: {column}"
+    assert counts() == before
 
 
 def test_unknown_columns_are_named(practitioner: Actor, tmp_path: Path) -> None:
@@ -297,7 +459,7 @@ def test_unknown_columns_are_named(practitioner: Actor, tmp_path: Path) -> None:
         (",".join(COLUMNS).encode() + b"\r\n", "no referrals"),
         ("given_name,family_name\r\nSi\u00e2n,Davies\r\n".encode("latin-1"), "not UTF-8"),
         (b"Alex,Morgan,man,police,Referred\r\n", "is not a header row"),
-        (b"given_name,family_name,gender_identity,route,reason,reason\r\n", "appears more than once"),
+        ((",".join(REQUIRED_COLUMNS) + ",reason\r\n").encode(), "appears more than once"),
         (b"given_name;family_name;gender_identity;route;reason\r\n", "separated by ';'"),
     ],
     ids=["empty", "header-only", "not-utf8", "no-header", "duplicated-header", "semicolons"],

@@ -169,7 +169,7 @@ def test_api_refuses_bad_bodies_with_reasons_and_changes_nothing(social_worker: 
 
 def test_the_api_asks_for_every_answer_the_form_does_in_the_forms_words(social_worker: Client) -> None:
     body = {
-        "person": {"given_name": "Rhys", "family_name": "Jenkins", "area": "cardiff"},
+        "person": {"given_name": "Rhys", "family_name": "Jenkins"},
         "route": "childrens_services",
         "reason": "API referral",
         "partner": {"given_name": "Carys", "family_name": "Jenkins"},
@@ -178,6 +178,7 @@ def test_the_api_asks_for_every_answer_the_form_does_in_the_forms_words(social_w
     assert response.status_code == 400
     errors = response.json()["errors"]
     assert errors["person"]["gender_identity"] == ["Select their gender, or Not known"]
+    assert errors["person"]["area"] == ["Select where they live, or Not known"]
     assert errors["person"]["preferred_language"] == ["Select their preferred language"]
     assert errors["person"]["work_pattern"] == ["Select their work pattern, or Not known"]
     assert errors["partner"]["gender_identity"] == ["Select the partner's gender, or Not known"]
