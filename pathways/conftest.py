@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.db import transaction
 from django.test import Client
+from django.utils import translation
 
 from pathways.accounts.models import User
 from pathways.assessments.services import instruments_load
@@ -48,6 +49,14 @@ def _region_load() -> None:
     triage_rules_load(path=TRIAGE_FILE)
     instruments_load(paths=INSTRUMENT_PATHS)
     load_rfg_model(path=RFG_FILE)
+
+
+@pytest.fixture(autouse=True)
+def _language_reset() -> Iterator[None]:
+    """A test that requested a Welsh page leaves Welsh active in the thread (LocaleMiddleware activates
+    it and nothing deactivates it); the next test's messages must not depend on the one before."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(scope="session")

@@ -45,3 +45,20 @@ class IntakeOutcome(models.TextChoices):
     LEFT_WITH_SERVICE = "left_with_service", _("Left with the service it was sent to")
     NOT_REACHED = "not_reached", _("Tried and could not reach them")
     NOT_SAFE = "not_safe", _("Did not contact them: it would not be safe")
+
+
+class EventKind(models.TextChoices):
+    """What a step in a referral's history records besides a note someone typed: kept as a kind and its
+    facts (a reference, a service's names, a file name), so that each reader sees it in their language."""
+
+    SERVICE_CHOSEN = "service_chosen", _("Service chosen")
+    PARTNER_LINKED = "partner_linked", _("Partner's referral")
+    INTAKE = "intake", _("Intake team")
+    MOVED_ON = "moved_on", _("Moved on")
+    DECLINED = "declined", _("Declined")
+    STEPPED_FROM = "stepped_from", _("Step from")
+    STEPPED_TO = "stepped_to", _("Step to")
+    LINKED_FROM = "linked_from", _("Step linked from")
+    LINKED_TO = "linked_to", _("Step linked to")
+    CORRECTED = "corrected", _("Corrected")
+    IMPORTED = "imported", _("Imported")

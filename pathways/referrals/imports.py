@@ -40,7 +40,7 @@ from pathways.directory.models import Area
 from pathways.people.choices import GenderIdentity, PreferredLanguage, RelationshipKind, WorkPattern
 from pathways.people.models import Person, PersonAccess, Relationship
 from pathways.people.services import PersonInput, person_build
-from pathways.referrals.choices import RiskLevel, Status
+from pathways.referrals.choices import EventKind, RiskLevel, Status
 from pathways.referrals.models import Referral, ReferralEvent
 from pathways.referrals.services import (
     ReferralInput,
@@ -132,7 +132,6 @@ SELECT = {
     "partner_gender": "select the partner's gender, or not_known",
 }
 PARTNER_DETAILS = ("partner_gender", "partner_phone", "partner_email", "partner_address")
-EVENT_NOTE = "imported from {name}"
 ACCESS_REASON = "referral import"
 
 
@@ -391,7 +390,7 @@ def _references(count: int, used: set[str]) -> list[str]:
     return fresh
 
 
-def _write_batch(actor: Actor, rows: list[_Row], references: list[str], note: str) -> int:
+def _write_batch(actor: Actor, rows: list[_Row], references: list[str], imported: dict[str, str]) -> int:
     """Build and insert one batch; returns how many partners it created.
 
     Foreign keys are set by id (`person_id=...`), which is much cheaper than through the related-object
@@ -463,7 +462,14 @@ def _write_batch(actor: Actor, rows: list[_Row], references: list[str], note: st
         )
         referrals.append(referral)
         events.append(
-            referral_event_build(referral=referral, status=Status.RECEIVED, actor=actor, note=note, at=now)
+            referral_event_build(
+                referral=referral,
+                status=Status.RECEIVED,
+                actor=actor,
+                kind=EventKind.IMPORTED,
+                detail=imported,
+                at=now,
+            )
         )
     # The importing agency works with the partners only where its type may see the victim side.
     access = [
@@ -510,13 +516,13 @@ def _import(actor: Actor, path: Path) -> ImportResult:
     checker = _RowChecker(name, header, {a.slug: a for a in Area.objects.all()})
     rows = checker.check_all(records, file=file, error=ReferralImportError, what="referrals")
 
-    note = EVENT_NOTE.format(name=name)[:2000]
+    imported = {"file": name[:200]}
     used: set[str] = set()
     partners = 0
     with transaction.atomic():
         for start in range(0, len(rows), BATCH_SIZE):
             batch = rows[start : start + BATCH_SIZE]
-            partners += _write_batch(actor, batch, _references(len(batch), used), note)
+            partners += _write_batch(actor, batch, _references(len(batch), used), imported)
         total = len(rows)
         audit.entry_record(
             action=AuditAction.RECORD_CREATED,

@@ -7,13 +7,14 @@ from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from pathways.core.access import Ownership
 from pathways.core.models import TimeStampedModel, VersionedDataFile
 from pathways.core.readlog import PersonalData
 from pathways.directory.choices import ReferralRoute
-from pathways.referrals.choices import IntakeOutcome, ReferralKind, RiskLevel, Status, Transition
+from pathways.referrals.choices import EventKind, IntakeOutcome, ReferralKind, RiskLevel, Status, Transition
 
 
 class Referral(PersonalData, TimeStampedModel):
@@ -171,7 +172,11 @@ class ReferralEvent(PersonalData):
     service = models.ForeignKey(
         "directory.Service", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # What someone typed (a reason to decline, say), as they typed it.
     note = models.TextField(blank=True, max_length=2000)
+    # What Pathways records of the step, shown in the reader's language (`note_shown`).
+    kind = models.CharField(max_length=20, choices=EventKind.choices, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["at", "pk"]
@@ -180,6 +185,42 @@ class ReferralEvent(PersonalData):
 
     def __str__(self) -> str:
         return f"{self.referral_id} {self.status} {self.at}"
+
+    def note_shown(self) -> str:
+        """The step's note in the reader's language: what Pathways recorded, then what was typed."""
+        detail = self.detail or {}
+        reference = detail.get("reference", "")
+        service = (detail.get("service_cy") if get_language() == "cy" else "") or detail.get("service_en", "")
+        texts: dict[str, Any] = {
+            EventKind.SERVICE_CHOSEN: service,
+            EventKind.PARTNER_LINKED: _("linked to %(reference)s") % {"reference": reference},
+            EventKind.INTAKE: _("Intake: %(outcome)s")
+            % {"outcome": dict(IntakeOutcome.choices).get(detail.get("outcome", ""), "")},
+            EventKind.MOVED_ON: _("moved on to %(reference)s") % {"reference": reference},
+            EventKind.DECLINED: _("declined by %(service)s") % {"service": service},
+            EventKind.STEPPED_FROM: _("step from %(reference)s") % {"reference": reference},
+            EventKind.STEPPED_TO: _("step to %(reference)s") % {"reference": reference},
+            EventKind.LINKED_FROM: _("step linked from %(reference)s") % {"reference": reference},
+            EventKind.LINKED_TO: _("step linked to %(reference)s") % {"reference": reference},
+            EventKind.CORRECTED: _("corrected"),
+            EventKind.IMPORTED: _("imported from %(file)s") % {"file": detail.get("file", "")},
+        }
+        said = texts.get(self.kind, "")
+        review = detail.get("review")
+        if review:
+            message = (
+                _(
+                    "Check that this is genuine before contacting anyone: more than %(mark)s self-referrals "
+                    "had arrived from the same network this hour when it was sent."
+                )
+                if review.get("where") == "network"
+                else _(
+                    "Check that this is genuine before contacting anyone: more than %(mark)s self-referrals "
+                    "had arrived in all this hour when it was sent."
+                )
+            )
+            review = message % {"mark": review.get("mark", "")}
+        return "; ".join(str(part) for part in (said, self.note, review) if part)
 
 
 class LinkedStep(PersonalData):

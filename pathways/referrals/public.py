@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
@@ -185,7 +185,8 @@ class Admission:
     """Whether a valid self-referral is taken, and if so the note asking staff to check it first."""
 
     refused: bool = False
-    review_note: str = ""
+    # Why the referral's history asks for a check that it is genuine: which mark was passed.
+    review: dict[str, Any] = field(default_factory=dict)
 
 
 def admit_self_referral(*, address: str) -> Admission:
@@ -216,8 +217,8 @@ def admit_self_referral(*, address: str) -> Admission:
     network = charge(f"self-referral-network:{network_key(address)}", window_seconds=HOUR)
     everyone = charge("self-referral-all", window_seconds=HOUR)
     marks = (
-        (everyone, settings.SELF_REFERRALS_PER_HOUR, "in all"),
-        (network, settings.SELF_REFERRALS_PER_NETWORK_PER_HOUR, "from the same network"),
+        (everyone, settings.SELF_REFERRALS_PER_HOUR, "all"),
+        (network, settings.SELF_REFERRALS_PER_NETWORK_PER_HOUR, "network"),
     )
     for count, mark, where in marks:
         if count > mark:
@@ -225,14 +226,9 @@ def admit_self_referral(*, address: str) -> Admission:
                 logger.warning(
                     "More than %d self-referrals %s this hour; the next ones are marked for review.",
                     mark,
-                    where,
+                    "from the same network" if where == "network" else "in all",
                 )
-            return Admission(
-                review_note=(
-                    f"Check that this is genuine before contacting anyone: more than {mark} "
-                    f"self-referrals had arrived {where} this hour when it was sent."
-                )
-            )
+            return Admission(review={"where": where, "mark": mark})
     return Admission()
 
 
@@ -255,7 +251,7 @@ def self_referral(request: HttpRequest) -> HttpResponse:
             response = render(request, "referrals/self_referral.html", {**page, "refused": True}, status=429)
             response["Retry-After"] = str(HOUR - int(time.time()) % HOUR)
             return response
-        referral = submit_self_referral(form.referral_input(), review_note=admission.review_note)
+        referral = submit_self_referral(form.referral_input(), review=admission.review)
         # What the confirmation page may say of it: the reference, the service it went to and the team
         # that will contact them, by key, so that the page names them in the language it is read in.
         request.session["self_referral"] = {
@@ -268,9 +264,9 @@ def self_referral(request: HttpRequest) -> HttpResponse:
 
 
 @transaction.atomic
-def submit_self_referral(data: ReferralInput, *, review_note: str = "") -> services.Referral:
+def submit_self_referral(data: ReferralInput, *, review: dict[str, Any] | None = None) -> services.Referral:
     """Record it and send it to the best-ranked service that takes self-referrals, or record unmet need.
-    All or nothing: a failure leaves no half-made referral. A `review_note` is added to the history of
+    All or nothing: a failure leaves no half-made referral. A `review` is added to the history of
     the referral and of the partner's referral made with it."""
     referral = services.referral_create(actor=None, data=data)
     try:
@@ -285,13 +281,13 @@ def submit_self_referral(data: ReferralInput, *, review_note: str = "") -> servi
         pass  # no triage rules loaded: the referral stays "received" for staff to triage
     # Every self-referral reaches the intake team too, whether or not a service took it.
     services.referral_intake_send(referral=referral)
-    if review_note:
+    if review:
         received = ReferralEvent.objects.filter(
             Q(referral=referral) | Q(referral__linked_referral=referral), status=Status.RECEIVED
         )
         for event in received:
-            event.note = "; ".join(filter(None, (event.note, review_note)))[:2000]
-            event.save(update_fields=["note"])
+            event.detail = {**event.detail, "review": review}
+            event.save(update_fields=["detail"])
     return referral
 
 

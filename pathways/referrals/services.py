@@ -39,6 +39,7 @@ from pathways.people.services import PersonInput, person_access_grant, person_cr
 from pathways.referrals.choices import (
     CLOSED,
     HOLDING_A_PLACE,
+    EventKind,
     IntakeOutcome,
     ReferralKind,
     RiskLevel,
@@ -263,8 +264,11 @@ def referral_event_build(
     actor: Actor | None,
     note: str = "",
     at: datetime.datetime | None = None,
+    kind: str = "",
+    detail: dict[str, Any] | None = None,
 ) -> ReferralEvent:
-    """An unsaved step in a referral's history, by the actor (and their agency) now or `at`."""
+    """An unsaved step in a referral's history, by the actor (and their agency) now or `at`: `note` as a
+    person typed it, `kind` and `detail` what Pathways records of it (ReferralEvent.note_shown)."""
     return ReferralEvent(
         referral_id=referral.pk,
         status=status,
@@ -273,11 +277,32 @@ def referral_event_build(
         agency_id=actor.agency.pk if actor and actor.agency else None,
         service_id=referral.service_id,
         note=note[:2000],
+        kind=kind,
+        detail=detail or {},
     )
 
 
-def _event(referral: Referral, status: str, actor: Actor | None, note: str = "") -> None:
-    referral_event_build(referral=referral, status=status, actor=actor, note=note).save(force_insert=True)
+def _event(
+    referral: Referral,
+    status: str,
+    actor: Actor | None,
+    note: str = "",
+    *,
+    kind: str = "",
+    detail: dict[str, Any] | None = None,
+) -> None:
+    referral_event_build(
+        referral=referral, status=status, actor=actor, note=note, kind=kind, detail=detail
+    ).save(force_insert=True)
+
+
+def _named(service: Service) -> dict[str, str]:
+    """A service's names as a step's history keeps them."""
+    return {"service_en": service.name_en, "service_cy": service.name_cy}
+
+
+def _about(other: Referral) -> dict[str, str]:
+    return {"reference": other.reference}
 
 
 def referral_create(*, actor: Actor | None, data: ReferralInput) -> Referral:
@@ -425,7 +450,7 @@ def referral_service_choose(*, actor: Actor | None, referral: Referral, service_
     }
     referral.modified_by = actor.user if actor and actor.user.is_authenticated else None
     referral.save()
-    _event(referral, Status.TRIAGED, actor, note=service.name_en)
+    _event(referral, Status.TRIAGED, actor, kind=EventKind.SERVICE_CHOSEN, detail=_named(service))
     for agency in Agency.objects.filter(services=service):
         person_access_grant(person=referral.person, agency=agency, reason=f"referral {referral.reference}")
     audit.entry_record(
@@ -460,8 +485,8 @@ def _refer_partner(*, actor: Actor | None, referral: Referral, support: Service)
         linked_referral=referral,
         referred_by=referral.referred_by,
     )
-    _event(partner_referral, Status.RECEIVED, actor, note=f"linked to {referral.reference}")
-    _event(partner_referral, Status.TRIAGED, actor, note=support.name_en)
+    _event(partner_referral, Status.RECEIVED, actor, kind=EventKind.PARTNER_LINKED, detail=_about(referral))
+    _event(partner_referral, Status.TRIAGED, actor, kind=EventKind.SERVICE_CHOSEN, detail=_named(support))
     for agency in Agency.objects.filter(services=support):
         person_access_grant(
             person=partner, agency=agency, reason=f"partner referral {partner_referral.reference}"
@@ -554,8 +579,7 @@ def referral_intake_record(*, actor: Actor, referral: Referral, outcome: str, no
     referral.intake_done_at = timezone.now()
     referral.modified_by = actor.user
     referral.save()
-    label = dict(IntakeOutcome.choices)[outcome]
-    _event(referral, referral.status, actor, note=f"Intake: {label}")
+    _event(referral, referral.status, actor, kind=EventKind.INTAKE, detail={"outcome": outcome})
     audit.entry_record(
         action=AuditAction.RECORD_CHANGED,
         actor=actor,
@@ -627,7 +651,7 @@ def _move_on(previous: Referral, *, to: Referral, actor: Actor) -> None:
     if previous.status in HOLDING_A_PLACE:
         previous.status = Status.MOVED_ON
         previous.save(update_fields=["status", "modified_at"])
-        _event(previous, Status.MOVED_ON, actor, note=to.reference)
+        _event(previous, Status.MOVED_ON, actor, kind=EventKind.MOVED_ON, detail=_about(to))
 
 
 def _return_after_decline(*, referral: Referral, actor: Actor) -> None:
@@ -642,7 +666,7 @@ def _return_after_decline(*, referral: Referral, actor: Actor) -> None:
     referral.triage, referral.tier_needed, referral.unmet_reasons = {}, "", []
     referral.placed_below_need = False
     referral.save()
-    _event(referral, Status.RECEIVED, actor, note=declined.name_en)
+    _event(referral, Status.RECEIVED, actor, kind=EventKind.DECLINED, detail=_named(declined))
     if referral.route == ReferralRoute.SELF or referral.referring_agency_id is None:
         referral_intake_send(referral=referral)
 
@@ -745,8 +769,8 @@ def _step(
         created_by=actor.user,
     )
     # Each history names the other: the step shows on the referral it was made from, too.
-    _event(new, Status.RECEIVED, actor, note=referral.reference)
-    _event(referral, referral.status, actor, note=new.reference)
+    _event(new, Status.RECEIVED, actor, kind=EventKind.STEPPED_FROM, detail=_about(referral))
+    _event(referral, referral.status, actor, kind=EventKind.STEPPED_TO, detail=_about(new))
     audit.entry_record(
         action=AuditAction.RECORD_CREATED,
         actor=actor,
@@ -812,8 +836,8 @@ def _link(
         existing.save(update_fields=["been_to_marac", "modified_at"])
         changed["been_to_marac"] = True
     # Each history names the other, as for a step that makes a new referral.
-    _event(existing, existing.status, actor, note=referral.reference)
-    _event(referral, referral.status, actor, note=existing.reference)
+    _event(existing, existing.status, actor, kind=EventKind.LINKED_FROM, detail=_about(referral))
+    _event(referral, referral.status, actor, kind=EventKind.LINKED_TO, detail=_about(existing))
     if existing.status == Status.STARTED:
         _move_on(referral, to=existing, actor=actor)
         changed["moved_on"] = str(referral.pk)
@@ -1023,7 +1047,7 @@ def _retriage(
             [],
         )
         referral.save()
-        _event(referral, Status.RECEIVED, actor, note="correction")
+        _event(referral, Status.RECEIVED, actor, kind=EventKind.CORRECTED)
         returned = True
     elif status in (Status.UNMET_NEED, Status.TRIAGED):
         chosen = snapshot.get("chosen")

@@ -127,8 +127,8 @@ def test_linking_a_step_to_his_drive_referral_makes_no_new_one_and_both_historie
         True,
     )
     assert step.handover_note == HANDOVER and step.agency == clear.agency
-    assert list(existing.events.values_list("note", flat=True))[-1] == original.reference
-    assert list(original.events.values_list("note", flat=True))[-1] == existing.reference
+    assert existing.events.reverse()[0].note_shown() == f"step linked from {original.reference}"
+    assert original.events.reverse()[0].note_shown() == f"step linked to {existing.reference}"
     original.refresh_from_db()
     existing.refresh_from_db()
     assert (original.status, existing.status) == (Status.STARTED, Status.TRIAGED)  # nobody moved yet
