@@ -2,6 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
 from pathways.assessments import api as assessments_api
+from pathways.core import views as core_views
 from pathways.directory import api as directory_api
 from pathways.insights import api as insights_api
 from pathways.referrals import api as referrals_api
@@ -35,4 +36,5 @@ urlpatterns = [
     ),
     path("instruments/", assessments_api.InstrumentList.as_view(), name="instrument-list"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", core_views.api_docs, name="docs"),
 ]

@@ -299,7 +299,11 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Pathways API",
-    "DESCRIPTION": "Service directory and gap map for a region's domestic abuse perpetrator services.",
+    "DESCRIPTION": (
+        "Referrals with their triage, assessments, the service directory and the gap map of a region's "
+        "services for people who use domestic abuse. Other agencies' systems call it as API clients with "
+        "bearer tokens an administrator issues."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",

@@ -129,7 +129,7 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": (
+            "description": _(
                 "A token an administrator issues to an API client (another agency's system): "
                 "Authorization: Bearer pw_<prefix>.<secret>. It expires, can be revoked at once, and may do "
                 "only what its scopes allow within its client's role."

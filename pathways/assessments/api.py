@@ -10,6 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -255,7 +256,13 @@ def answer_problems(instrument: Instrument, answers: Any, *, complete: bool) -> 
 class AssessmentListCreate(APIView):
     """Assessments of people your agency works with, newest first (GET, at most 500), or start one (POST)."""
 
-    @extend_schema(responses={200: AssessmentSummaryOut(many=True)})
+    @extend_schema(
+        summary=gettext_lazy("List assessments"),
+        description=gettext_lazy(
+            "Assessments of people your agency works with, newest first (at most 500), without their answers."
+        ),
+        responses={200: AssessmentSummaryOut(many=True)},
+    )
     def get(self, request: Request) -> Response:
         actor = actor_for(request)
         found = list(
@@ -264,6 +271,11 @@ class AssessmentListCreate(APIView):
         return Response([summary_out(a) for a in found])
 
     @extend_schema(
+        summary=gettext_lazy("Start an assessment"),
+        description=gettext_lazy(
+            "Starts a draft assessment of a person your agency works with, on the current version of the "
+            "instrument. Save its answers, and complete it, with Save or complete an assessment."
+        ),
         request=StartIn,
         parameters=[IDEMPOTENCY_PARAMETER],
         responses={201: AssessmentOut, 400: ErrorOut, 404: ErrorOut, 422: ErrorOut},
@@ -298,7 +310,14 @@ class AssessmentListCreate(APIView):
 
 
 class AssessmentDetail(APIView):
-    @extend_schema(responses={200: AssessmentOut, 404: ErrorOut})
+    @extend_schema(
+        summary=gettext_lazy("Get an assessment"),
+        description=gettext_lazy(
+            "One assessment with its answers and, once it is completed, its results. Its narrative and "
+            "sources are withheld where they hold a sealed detail of the person's partner or child."
+        ),
+        responses={200: AssessmentOut, 404: ErrorOut},
+    )
     def get(self, request: Request, assessment_id: uuid.UUID) -> Response:
         actor = actor_for(request)
         assessment = selectors.assessment_get(actor=actor, assessment_id=assessment_id)
@@ -313,7 +332,14 @@ class AssessmentAnswers(APIView):
     """
 
     @extend_schema(
-        request=AnswersIn, responses={200: AssessmentOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+        summary=gettext_lazy("Save or complete an assessment"),
+        description=gettext_lazy(
+            "Saves a draft's answers, or completes it (`complete: true`), which computes the results. "
+            "Answers that do not fit the assessment's instrument version are refused (400) with every "
+            "problem; a completed assessment cannot change (409): correct it with a new version instead."
+        ),
+        request=AnswersIn,
+        responses={200: AssessmentOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     )
     def post(self, request: Request, assessment_id: uuid.UUID) -> Response:
         actor = actor_for(request)
@@ -362,7 +388,14 @@ class AssessmentAnswers(APIView):
 class PersonAssessments(APIView):
     """A person's assessments, newest first, and their current risk level with the assessment it is from."""
 
-    @extend_schema(responses={200: PersonAssessmentsOut, 404: ErrorOut})
+    @extend_schema(
+        summary=gettext_lazy("List a person's assessments"),
+        description=gettext_lazy(
+            "A person's assessments, newest first, and their current risk level with the assessment it is "
+            "from."
+        ),
+        responses={200: PersonAssessmentsOut, 404: ErrorOut},
+    )
     def get(self, request: Request, person_id: uuid.UUID) -> Response:
         actor = actor_for(request)
         person = people.person_get(actor=actor, person_id=person_id)
@@ -383,7 +416,14 @@ class PersonAssessments(APIView):
 class InstrumentList(APIView):
     """The latest loaded version of each instrument, with its items (ids, types and neutral labels)."""
 
-    @extend_schema(responses={200: InstrumentOut(many=True)})
+    @extend_schema(
+        summary=gettext_lazy("List instruments"),
+        description=gettext_lazy(
+            "The latest loaded version of each instrument, with its items: their ids, types, neutral labels "
+            "and allowed answers."
+        ),
+        responses={200: InstrumentOut(many=True)},
+    )
     def get(self, request: Request) -> Response:
         latest: dict[str, InstrumentVersion] = {}
         for version in InstrumentVersion.objects.order_by("instrument", "-version"):

@@ -9,7 +9,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -34,7 +36,7 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     type=str,
     location=OpenApiParameter.HEADER,
     required=False,
-    description=(
+    description=gettext_lazy(
         "Any unique string (a UUID, say) naming this create. Sent again with the same request, the answer "
         "is the record made the first time, with the header Idempotent-Replayed: true, and nothing new is "
         "made; sent with a different request it is refused (422)."
@@ -99,3 +101,16 @@ def idempotent_create(
                 record_id=record_id,
             )
         return response
+
+
+class ApiError(serializers.Serializer[Any]):
+    """An error, as every endpoint answers one (see `exception_handler`)."""
+
+    detail = serializers.CharField(help_text=gettext_lazy("What went wrong, in words."))
+    errors = serializers.DictField(  # type: ignore[assignment]
+        required=False,
+        help_text=gettext_lazy(
+            "When the request body has problems: the messages for each field, by field name, nested as "
+            "the body is."
+        ),
+    )

@@ -2,26 +2,40 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 from django.urls.base import translate_url
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from pathways.core.policy import Perm, actor_for, allows, requires_second_factor, second_factor_done
+from pathways.core.policy import (
+    Perm,
+    actor_for,
+    allows,
+    requires_second_factor,
+    rule_for,
+    second_factor_done,
+)
+
+# Each language is named in itself, as language switchers should be.
+LANGUAGE_NAMES = {"en": "English", "cy": "Cymraeg"}
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     current = get_language() or "en"
-    # Each language is named in itself, as language switchers should be.
-    names = {"en": "English", "cy": "Cymraeg"}
     language_links = []
-    for code in names:
+    for code, name in LANGUAGE_NAMES.items():
         if code != current:
             url = translate_url(request.get_full_path(), code)
             # A path that does not resolve (say, a 404 under /fr/) cannot be translated: offer the start page.
-            language_links.append((code, names[code], url if url != request.get_full_path() else f"/{code}/"))
-    context: dict[str, Any] = {"language_links": language_links, "nav_items": [], "acting_as": None}
+            language_links.append((code, name, url if url != request.get_full_path() else f"/{code}/"))
+    context: dict[str, Any] = {
+        "language_links": language_links,
+        "nav_items": [],
+        "acting_as": None,
+        "api_docs_url": None,
+    }
     user = getattr(request, "user", None)
     membership = getattr(request, "membership", None)
     if user is None or not user.is_authenticated or membership is None:
@@ -54,4 +68,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         }
     )
     context["acting_as"] = membership
+    docs = rule_for("api:docs")
+    if docs is not None and (docs.perm is None or allows(actor, docs.perm)):
+        # The API's addresses carry no language prefix: the page is asked for in the reader's language.
+        language = "" if current == settings.LANGUAGE_CODE else f"?lang={current}"
+        context["api_docs_url"] = reverse("api:docs") + language
     return context

@@ -589,6 +589,8 @@ URL_RULES: dict[str, Rule] = {
     "api:area-list": Rule(Perm.DIRECTORY_VIEW, methods=API_READ),
     "api:gap-map": Rule(Perm.GAP_MAP_VIEW, methods=API_READ),
     "api:schema": Rule(Perm.DIRECTORY_VIEW, methods=API_READ),
+    # The schema as a page: whoever may read the schema may read it.
+    "api:docs": Rule(Perm.DIRECTORY_VIEW),
     "people:search": Rule(Perm.PERSON_VIEW),
     "people:detail": Rule(Perm.PERSON_VIEW, methods=FORM),
     "people:reveal": Rule(Perm.PERSON_VIEW, write_perm=Perm.SEALED_VIEW, methods=FORM),

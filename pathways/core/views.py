@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from pathways.core import apidocs
 from pathways.core.access import Role
+from pathways.core.context_processors import LANGUAGE_NAMES
 
 # The page each role lands on after signing in: where its work waits. Commissioners (and anyone else)
 # start from the gap map.
@@ -29,6 +34,20 @@ def home(request: HttpRequest) -> HttpResponse:
         membership = getattr(request, "membership", None)
         return redirect(first_page(membership.role if membership else None))
     return render(request, "core/home.html")
+
+
+def api_docs(request: HttpRequest) -> HttpResponse:
+    """The API's reference, built from its OpenAPI document. The address has no language prefix (it sits
+    with the API), so the language is chosen by `?lang=`, as the schema's own view does."""
+    asked = request.GET.get("lang", "")
+    language = asked if asked in LANGUAGE_NAMES else translation.get_language() or settings.LANGUAGE_CODE
+    here = reverse("api:docs")
+    links = [(code, name, f"{here}?lang={code}") for code, name in LANGUAGE_NAMES.items() if code != language]
+    with translation.override(language):
+        reference = apidocs.api_reference(schema=apidocs.api_schema())
+        response = render(request, "core/api_docs.html", {"api": reference, "language_links": links})
+    response.headers["Content-Language"] = language
+    return response
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

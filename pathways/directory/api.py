@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
+from pathways.core.api import ApiError
 from pathways.directory import selectors
 from pathways.directory.choices import ServiceStatus, Tier
 from pathways.directory.models import Area, Provider, Service
@@ -89,11 +91,26 @@ def _choice(request: Request, name: str, allowed: list[str]) -> str | None:
 
 
 @extend_schema(
+    summary=gettext_lazy("List services"),
+    description=gettext_lazy(
+        "Services in the directory, with every field the region file gives. Filter by tier, area or "
+        "status; an unknown value is refused (400) with the values allowed."
+    ),
     parameters=[
-        OpenApiParameter("tier", str, enum=Tier.values),
-        OpenApiParameter("area", str, description="Area slug"),
-        OpenApiParameter("status", str, enum=ServiceStatus.values),
-    ]
+        OpenApiParameter(
+            "tier", str, enum=Tier.values, description=gettext_lazy("Only services of this tier.")
+        ),
+        OpenApiParameter(
+            "area", str, description=gettext_lazy("Only services in this area, by its slug (see List areas).")
+        ),
+        OpenApiParameter(
+            "status",
+            str,
+            enum=ServiceStatus.values,
+            description=gettext_lazy("Only services with this status."),
+        ),
+    ],
+    responses={200: ServiceSerializer(many=True), 400: ApiError},
 )
 class ServiceList(generics.ListAPIView[Service]):
     """Services in the directory, with every field the region file gives."""
@@ -111,6 +128,13 @@ class ServiceList(generics.ListAPIView[Service]):
         ).prefetch_related("history")
 
 
+@extend_schema(
+    summary=gettext_lazy("Get a service"),
+    description=gettext_lazy(
+        "One service in the directory, by its slug, with every field the region file gives."
+    ),
+    responses={200: ServiceSerializer, 404: ApiError},
+)
 class ServiceDetail(generics.RetrieveAPIView[Service]):
     serializer_class = ServiceSerializer
     lookup_field = "slug"
@@ -119,6 +143,13 @@ class ServiceDetail(generics.RetrieveAPIView[Service]):
         return selectors.services_find().prefetch_related("history")
 
 
+@extend_schema(
+    summary=gettext_lazy("List areas"),
+    description=gettext_lazy(
+        "The areas of the region and of its neighbours, named in English and Welsh, and whether each is in "
+        "the region."
+    ),
+)
 class AreaList(generics.ListAPIView[Area]):
     serializer_class = AreaSerializer
     queryset = Area.objects.all()

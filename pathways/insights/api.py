@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
@@ -9,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from pathways.core.api import ApiError
 from pathways.insights.choices import Group
 from pathways.insights.selectors import gap_map_build
 
@@ -26,23 +28,67 @@ class GapMapView(APIView):
     """For each area and tier, the running services that take every chosen group, and the gaps."""
 
     @extend_schema(
+        summary=gettext_lazy("Get the gap map"),
+        description=gettext_lazy(
+            "For each area and tier, the running services that take every chosen group, and the gaps, with "
+            "the referrals that found no service or were placed below the tier needed, and why. `flags` "
+            "names services whose funding ends soon or that closed recently. An unknown group or a "
+            "malformed date is refused (400)."
+        ),
         parameters=[
-            OpenApiParameter("group", str, many=True, enum=Group.values, explode=True),
             OpenApiParameter(
-                "as_at", str, description="YYYY-MM-DD; defaults to the date the region file describes"
+                "group",
+                str,
+                many=True,
+                enum=Group.values,
+                explode=True,
+                description=gettext_lazy(
+                    "A group the services must take. Repeat it for several groups: a service then counts "
+                    "only if it takes them all (`group=women&group=lgbtq`)."
+                ),
+            ),
+            OpenApiParameter(
+                "as_at",
+                str,
+                description=gettext_lazy(
+                    "The date to measure from, YYYY-MM-DD; by default the date the region file describes."
+                ),
             ),
         ],
-        responses=inline_serializer(
-            "GapMap",
-            {
-                "region": serializers.CharField(allow_null=True),
-                "as_at": serializers.DateField(),
-                "groups": serializers.ListField(child=serializers.CharField()),
-                "cells": serializers.ListField(child=serializers.DictField()),
-                "flags": serializers.ListField(child=serializers.DictField()),
-                "findings": serializers.ListField(child=serializers.CharField()),
-            },
-        ),
+        responses={
+            200: inline_serializer(
+                "GapMap",
+                {
+                    "region": serializers.CharField(allow_null=True),
+                    "as_at": serializers.DateField(),
+                    "groups": serializers.ListField(child=serializers.CharField()),
+                    "cells": serializers.ListField(
+                        child=serializers.DictField(),
+                        help_text=gettext_lazy(
+                            "One for each area and tier: `area`, `tier`, `state` (`gap`, `thin` or "
+                            "`covered`), `services` (the running services that take every chosen group), "
+                            "`not_stated` (those whose region file does not say), `recently_closed`, "
+                            "`unmet_need` and `placed_below_need` (numbers of referrals) and `need_reasons` "
+                            "(each a `reason` with its number of `referrals`)."
+                        ),
+                    ),
+                    "flags": serializers.ListField(
+                        child=serializers.DictField(),
+                        help_text=gettext_lazy(
+                            "Each a `service`, a `kind` (`funding_ends`, `funding_ended` or "
+                            "`decommissioned`) and the date it happens or happened, `on`."
+                        ),
+                    ),
+                    "findings": serializers.ListField(
+                        child=serializers.CharField(),
+                        help_text=gettext_lazy(
+                            "What the map shows, in sentences; none when groups are chosen."
+                        ),
+                    ),
+                },
+            ),
+            400: ApiError,
+        },
     )
     def get(self, request: Request) -> Response:
         query = GapMapQuery(

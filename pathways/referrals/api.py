@@ -6,6 +6,7 @@ import datetime
 import uuid
 from typing import Any
 
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -14,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from pathways.core.api import IDEMPOTENCY_PARAMETER, idempotent_create
+from pathways.core.api import IDEMPOTENCY_PARAMETER, ApiError, idempotent_create
 from pathways.core.dates import birth_date_problem
 from pathways.core.policy import actor_for
 from pathways.directory.choices import ReferralRoute
@@ -228,7 +229,14 @@ def referral_out(
 class ReferralListCreate(APIView):
     """Referrals your agency made or received (GET), or make one (POST); the answer includes triage."""
 
-    @extend_schema(responses={200: ReferralOut(many=True)})
+    @extend_schema(
+        summary=gettext_lazy("List referrals"),
+        description=gettext_lazy(
+            "Referrals your agency made or received, newest first (at most 500), each with its history "
+            "and triage. The list names no person."
+        ),
+        responses={200: ReferralOut(many=True)},
+    )
     def get(self, request: Request) -> Response:
         actor = actor_for(request)
         # The list names no person or agency: only the service is joined.
@@ -242,9 +250,21 @@ class ReferralListCreate(APIView):
         return Response([referral_out(r, describe=describe) for r in referrals])
 
     @extend_schema(
+        summary=gettext_lazy("Make a referral"),
+        description=gettext_lazy(
+            "Records the referral, the person referred and, when given, his partner and children, then "
+            "runs triage and answers with it: the services that could take him, ranked with their reasons, "
+            "those ruled out with every reason, and the tier needed (`triage` is null when triage could not "
+            "run). A reason or risk note that holds a partner's or child's sealed details is refused "
+            "(400), naming the field."
+        ),
         request=ReferralIn,
         parameters=[IDEMPOTENCY_PARAMETER],
-        responses={201: ReferralOut, 422: OpenApiResponse(description="Idempotency-Key reused")},
+        responses={
+            201: ReferralOut,
+            400: ApiError,
+            422: OpenApiResponse(ApiError, description="Idempotency-Key reused"),
+        },
     )
     def post(self, request: Request) -> Response:
         return idempotent_create(
@@ -299,7 +319,14 @@ class ReferralListCreate(APIView):
 
 
 class ReferralDetail(APIView):
-    @extend_schema(responses={200: ReferralOut})
+    @extend_schema(
+        summary=gettext_lazy("Get a referral"),
+        description=gettext_lazy(
+            "One referral your agency made or received, with its history and triage. Another agency's "
+            "referral answers 404, as one that does not exist."
+        ),
+        responses={200: ReferralOut, 404: ApiError},
+    )
     def get(self, request: Request, referral_id: uuid.UUID) -> Response:
         actor = actor_for(request)
         referral = selectors.referral_get(actor=actor, referral_id=referral_id)
@@ -310,7 +337,20 @@ class ReferralChoose(APIView):
     """Send a received referral to one of the services triage offered, or record unmet need."""
 
     @extend_schema(
-        request=ChooseIn, responses={200: ReferralOut, 409: OpenApiResponse(description="Not possible now")}
+        summary=gettext_lazy("Choose a service for a referral"),
+        description=gettext_lazy(
+            "Sends a received referral to one of the services triage offered (`service`, its slug), or "
+            "records that no service can take it (`unmet_need: true`): give one of the two. Choosing a "
+            "service with a linked partner-support service refers the partner to it too. A referral that "
+            "cannot take this step now is refused (409)."
+        ),
+        request=ChooseIn,
+        responses={
+            200: ReferralOut,
+            400: ApiError,
+            404: ApiError,
+            409: OpenApiResponse(ApiError, description=gettext_lazy("Not possible now.")),
+        },
     )
     def post(self, request: Request, referral_id: uuid.UUID) -> Response:
         actor = actor_for(request)
