@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "pathways.assessments",
     "pathways.police",
     "pathways.panels",
+    "pathways.cases",
     "pathways.work",
     "pathways.insights",
     "pathways.demo",
@@ -125,6 +126,7 @@ INSTALLED_APPS = [
 # What other apps know of a person that changes triage (referrals.services.triage_case_facts): the police
 # data's serial flag. Named here because triage sits below those apps in the layers.
 TRIAGE_FACT_SOURCES = ["pathways.police.selectors.person_triage_facts"]
+REFERRAL_STARTED = ["pathways.cases.services.case_open_from_referral"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

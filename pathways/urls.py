@@ -22,6 +22,7 @@ urlpatterns += i18n_patterns(
     path("assessments/", include("pathways.assessments.urls")),
     path("panels/", include("pathways.panels.urls")),
     path("work/", include("pathways.work.urls")),
+    path("cases/", include("pathways.cases.urls")),
     path("audit/", include("pathways.audit.urls")),
     path("admin/", admin_site.urls),
     prefix_default_language=True,

@@ -49,6 +49,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         (Perm.DIRECTORY_VIEW, "directory:service_list", _("Services")),
         (Perm.REFERRAL_VIEW, "work:home", _("Your work")),
         (Perm.REFERRAL_VIEW, "referrals:list", _("Referrals")),
+        (Perm.CASE_VIEW, "cases:caseload", _("Cases")),
         (Perm.PERSON_VIEW, "people:search", _("People")),
         (Perm.ASSESSMENT_CHANGE, "referrals:due", _("Tasks")),
         (Perm.PANEL_CASE_VIEW, "panels:list", _("Panels")),

@@ -29,6 +29,8 @@ from pathways.accounts.models import Agency, User
 from pathways.accounts.services import account_change_request
 from pathways.assessments import services as assessments
 from pathways.assessments.models import Assessment, Context
+from pathways.cases import services as cases
+from pathways.cases.models import Case, CaseEvent
 from pathways.core.access import Role
 from pathways.core.policy import Actor
 from pathways.demo.answers import answers_for
@@ -643,6 +645,18 @@ def _backdate(written: _Written, today: datetime.date) -> None:
         times = [e.at for e in events if e.referral_id == referral_id]
         if times:
             Referral.objects.filter(pk=referral_id).update(created_at=times[0], modified_at=times[-1])
+        # A case opened the day its referral started.
+        started = [e.at for e in events if e.referral_id == referral_id and e.status == Status.STARTED]
+        if started:
+            Case.objects.filter(referral_id=referral_id).update(opened_at=started[0])
+            CaseEvent.objects.filter(case__referral_id=referral_id).update(at=started[0])
+
+
+def _case_managers() -> None:
+    """CLEAR's manager manages its cases; Drive's and the support services' have none named yet."""
+    manager = _actor("manager")
+    for case in Case.objects.filter(service__slug="clear").select_related("worker"):
+        cases.case_assign(actor=manager, case=case, worker=case.worker, manager=manager.user)
 
 
 def demo_families_loaded() -> bool:
@@ -674,6 +688,7 @@ def load_demo_region(
             _backdate(written, today)
         writer.intake()
         writer.account_change()
+        _case_managers()
     return Summary(
         families=len(families),
         people=sum(f.people for f in families),

@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import transaction
@@ -172,6 +172,18 @@ TriageFactSource = Callable[[Person], set[str]]
 @functools.cache
 def _fact_sources() -> tuple[TriageFactSource, ...]:
     return tuple(import_string(path) for path in settings.TRIAGE_FACT_SOURCES)
+
+
+# What happens when a referral starts with a service, in the layers above this one (the service's case is
+# opened: pathways.cases), named in settings.REFERRAL_STARTED so that this layer need not import them.
+# Each is called with the referral and the actor, inside the transaction that starts it.
+class ReferralStarted(Protocol):
+    def __call__(self, *, referral: Referral, actor: Actor | None) -> object: ...
+
+
+@functools.cache
+def _started_hooks() -> tuple[ReferralStarted, ...]:
+    return tuple(import_string(path) for path in settings.REFERRAL_STARTED)
 
 
 def triage_case_facts(*, referral: Referral) -> frozenset[str]:
@@ -638,6 +650,8 @@ def _advance(*, actor: Actor, referral: Referral, to: str, note: str) -> Referra
     if to == Status.DECLINED:
         _return_after_decline(referral=referral, actor=actor)
     if to == Status.STARTED:
+        for started in _started_hooks():
+            started(referral=referral, actor=actor)
         # The person stays with the current service until the next one starts: the one a step made, or
         # the one he already had that a step was linked to.
         linked = [s.from_referral for s in referral.linked_steps_in.select_related("from_referral")]

@@ -21,10 +21,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from pathways.accounts.models import Agency, Membership, User
 from pathways.assessments.models import Assessment, InstrumentVersion
+from pathways.cases.models import Case
 from pathways.core.access import Role, Side
 from pathways.core.policy import ROLE_PERMISSIONS, SIGNING_IN, rule_for
 from pathways.core.tests.conftest_helpers import login_password_only
-from pathways.directory.models import Region
+from pathways.directory.models import Region, Service
 from pathways.panels.choices import AgendaReason, PanelKind
 from pathways.panels.models import Action, AgendaItem, Meeting, Panel, PanelMember
 from pathways.people.models import Person, PersonAccess
@@ -65,7 +66,7 @@ FOREIGN = "foreign"
 OTHER_SIDE = "other-side"
 # Records on a side of a family (a panel's meeting is about no one; an action is its agency's, whichever
 # side the case is on).
-SIDED_KWARGS = ("referral_id", "person_id", "assessment_id", "item_id")
+SIDED_KWARGS = ("referral_id", "person_id", "assessment_id", "item_id", "case_id")
 
 
 def _sample(route: str, variant: str, own: dict[str, str], foreign: dict[str, str] | None = None) -> str:
@@ -96,6 +97,7 @@ RECORD_KWARGS = (
     "meeting_id",
     "item_id",
     "action_id",
+    "case_id",
 )
 
 
@@ -154,8 +156,18 @@ def _own_objects(user: User) -> dict[str, str]:
         "referral_id": str(referral.pk),
         "person_id": str(referral.person.pk),
         "assessment_id": str(_assessment_of(referral.person, user, agency).pk),
+        "case_id": str(_case_of(referral.person, agency).pk),
         **_panel_objects(agency, user, referral.person),
     }
+
+
+def _case_of(person: Person, agency: Agency, *, not_run_by: Agency | None = None) -> Case:
+    """A case about `person` at a service `agency` runs (for an agency that runs none, at one that
+    `not_run_by` does not run: no one at such an agency may read cases)."""
+    others = Service.objects.exclude(agencies=not_run_by) if not_run_by is not None else Service.objects.all()
+    service = agency.services.first() or others.first()
+    assert service is not None
+    return Case.objects.create(person=person, service=service)
 
 
 def _other_side_objects(user: User, owned: dict[str, str]) -> dict[str, str]:
@@ -183,6 +195,7 @@ def _other_side_objects(user: User, owned: dict[str, str]) -> dict[str, str]:
         "person_id": str(victim.pk),
         "assessment_id": str(_assessment_of(victim, user, agency).pk),
         "item_id": str(item.pk),
+        "case_id": str(_case_of(victim, agency).pk),
     }
 
 
@@ -198,6 +211,7 @@ def _foreign_objects(user: User) -> dict[str, str]:
         "referral_id": str(referral.pk),
         "person_id": str(referral.person.pk),
         "assessment_id": str(_assessment_of(referral.person, counterpart, other).pk),
+        "case_id": str(_case_of(referral.person, other, not_run_by=user.memberships.get().agency).pk),
         **_panel_objects(other, counterpart, referral.person),
     }
 

@@ -1,0 +1,116 @@
+"""A case: the work of one service with one person, from the day his referral starts with it."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from pathways.cases.choices import CaseEventKind, CaseStatus
+from pathways.core.access import Ownership
+from pathways.core.readlog import PersonalData
+
+
+class Case(PersonalData):
+    """One person's case with one service. It belongs to the agencies that run the service: the referrer
+    reads the referral, not the casework."""
+
+    ACCESS = Ownership(agencies=("service__agencies",), side="person__side")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="cases", verbose_name=_("person")
+    )
+    service = models.ForeignKey(
+        "directory.Service", on_delete=models.PROTECT, related_name="cases", verbose_name=_("service")
+    )
+    # The referral the case was opened from.
+    referral = models.OneToOneField(
+        "referrals.Referral",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="case",
+        verbose_name=_("referral"),
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=CaseStatus.choices, default=CaseStatus.OPEN, db_index=True
+    )
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases_worked",
+        verbose_name=_("case worker"),
+    )
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases_managed",
+        verbose_name=_("case manager"),
+    )
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "service"],
+                condition=Q(status=CaseStatus.OPEN),
+                name="one_open_case_per_person_per_service",
+            )
+        ]
+        indexes = [models.Index(fields=["worker", "status"], name="case_worker_status")]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+
+    def __str__(self) -> str:
+        return f"{self.service_id}: {self.person_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("cases:detail", kwargs={"case_id": self.pk})
+
+
+class CaseEvent(PersonalData):
+    """One step in a case's history: who did what, when, kept as a kind and its facts."""
+
+    ACCESS = Ownership(agencies=("case__service__agencies",), side="case__person__side")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=CaseEventKind.choices)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    agency = models.ForeignKey(
+        "accounts.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind}"
+
+    def shown(self) -> str:
+        """What the step records, in the reader's language."""
+        detail = self.detail or {}
+        if self.kind == CaseEventKind.OPENED and detail.get("reference"):
+            return _("from referral %(reference)s") % {"reference": detail["reference"]}
+        if self.kind == CaseEventKind.ASSIGNED:
+            nobody = _("nobody yet")
+            return _("case worker %(worker)s, manager %(manager)s") % {
+                "worker": detail.get("worker") or nobody,
+                "manager": detail.get("manager") or nobody,
+            }
+        return ""

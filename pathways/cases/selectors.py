@@ -1,0 +1,99 @@
+"""Reads of cases, each through the access policy: a case belongs to the agencies running its service."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+
+from pathways.accounts.models import Membership, User
+from pathways.cases.choices import CaseStatus
+from pathways.cases.models import Case, CaseEvent
+from pathways.core.access import Role
+from pathways.core.policy import Actor, Perm, get_for_actor, visible_to
+from pathways.people.models import Person
+
+# Who may hold a case: the practitioners and managers of the agencies running its service.
+CASE_WORKER_ROLES = (Role.PRACTITIONER, Role.MANAGER)
+PAGE_SIZE = 50
+
+
+def cases_for(*, actor: Actor) -> QuerySet[Case]:
+    return visible_to(actor, Case.objects.all(), Perm.CASE_VIEW)
+
+
+def case_get(*, actor: Actor, case_id: uuid.UUID) -> Case:
+    return get_for_actor(
+        actor,
+        Case.objects.select_related("person", "service", "referral", "worker", "manager"),
+        Perm.CASE_VIEW,
+        pk=case_id,
+    )
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    case: Case
+    # The person's name where the reader may see the person's record; otherwise only the reference.
+    name: str
+
+
+def caseload(*, actor: Actor, whose: str, page: str | int | None = 1) -> tuple[list[CaseRow], Page[Case]]:
+    """A page of the actor's own open cases (`whose="mine"`) or their agency's (`"team"`), oldest first,
+    with the names the reader may see: the same few queries however many there are."""
+    found = cases_for(actor=actor).filter(status=CaseStatus.OPEN)
+    if whose == "mine":
+        found = found.filter(worker=actor.user)
+    elif actor.agency is not None:
+        found = found.filter(service__agencies=actor.agency)
+    ordered = found.select_related("person", "service", "referral", "worker", "manager").order_by(
+        "opened_at", "pk"
+    )
+    shown = Paginator(ordered, PAGE_SIZE).get_page(page)
+    cases = list(shown.object_list)
+    people = Person.objects.filter(pk__in={c.person_id for c in cases})
+    visible = set(visible_to(actor, people, Perm.PERSON_VIEW).values_list("pk", flat=True))
+    return [CaseRow(c, c.person.display_name if c.person_id in visible else "") for c in cases], shown
+
+
+def caseload_counts(*, actor: Actor) -> dict[str, int]:
+    """How many open cases the actor holds, and their agency."""
+    open_cases = cases_for(actor=actor).filter(status=CaseStatus.OPEN)
+    team = (
+        open_cases.filter(service__agencies=actor.agency) if actor.agency is not None else open_cases.none()
+    )
+    return {"mine": open_cases.filter(worker=actor.user).count(), "team": team.count()}
+
+
+def case_events(*, actor: Actor, case: Case) -> list[CaseEvent]:
+    return list(
+        visible_to(actor, CaseEvent.objects.filter(case=case), Perm.CASE_VIEW).select_related("by", "agency")
+    )
+
+
+def case_staff(*, case: Case) -> tuple[list[User], list[User]]:
+    """Who may be the case's worker (practitioners and managers) and its manager (managers), at the agencies
+    running its service."""
+    memberships = (
+        Membership.objects.filter(
+            agency__services=case.service,
+            agency__is_active=True,
+            is_active=True,
+            user__is_active=True,
+            user__api_client__isnull=True,
+            role__in=CASE_WORKER_ROLES,
+        )
+        .select_related("user")
+        .order_by("user__full_name", "user__username")
+    )
+    workers = list(dict.fromkeys(m.user for m in memberships))
+    managers = list(dict.fromkeys(m.user for m in memberships if m.role == Role.MANAGER))
+    return workers, managers
+
+
+def caseload_name(*, actor: Actor, case: Case) -> str:
+    """The person's name where the reader may see his record, else nothing (the case shows its reference)."""
+    seen = visible_to(actor, Person.objects.filter(pk=case.person_id), Perm.PERSON_VIEW).exists()
+    return case.person.display_name if seen else ""

@@ -1,0 +1,106 @@
+"""Writes of cases: opening one when a referral starts with a service, and naming who works it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from pathways.accounts.models import User
+from pathways.audit import services as audit
+from pathways.audit.choices import AuditAction
+from pathways.cases.choices import CaseEventKind, CaseStatus
+from pathways.cases.models import Case, CaseEvent
+from pathways.cases.selectors import case_staff
+from pathways.core.policy import Actor, Perm, allows, can_see_record
+from pathways.referrals.models import Referral
+
+
+class CaseError(Exception):
+    """A case change that cannot be made, with the message to show and the form field it is about."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _event(case: Case, kind: str, actor: Actor | None, detail: dict[str, Any] | None = None) -> None:
+    CaseEvent.objects.create(
+        case=case,
+        kind=kind,
+        by=actor.user if actor and actor.user.is_authenticated else None,
+        agency=actor.agency if actor else None,
+        detail=detail or {},
+    )
+
+
+def _runs_service(actor: Actor | None, case: Case) -> bool:
+    return bool(actor and actor.agency and case.service.agencies.filter(pk=actor.agency.pk).exists())
+
+
+@transaction.atomic
+def case_open_from_referral(*, referral: Referral, actor: Actor | None) -> Case | None:
+    """The person's case with the service his referral has started with: opened once, when it starts, and
+    given to whoever started it where they work there. A person already open with the service keeps his
+    case."""
+    if referral.service_id is None:
+        return None
+    existing = (
+        Case.objects.filter(referral=referral).first()
+        or Case.objects.filter(
+            person_id=referral.person_id, service_id=referral.service_id, status=CaseStatus.OPEN
+        ).first()
+    )
+    if existing is not None:
+        return existing
+    case = Case(person_id=referral.person_id, service_id=referral.service_id, referral=referral)
+    if _runs_service(actor, case) and actor is not None and allows(actor, Perm.CASE_CHANGE):
+        workers, _managers = case_staff(case=case)
+        if actor.user in workers:
+            case.worker = actor.user
+    case.save()
+    _event(case, CaseEventKind.OPENED, actor, {"reference": referral.reference})
+    audit.entry_record(
+        action=AuditAction.RECORD_CREATED,
+        actor=actor,
+        record_type="case",
+        record_id=case.pk,
+        details={"referral": str(referral.pk), "service": referral.service.slug if referral.service else ""},
+    )
+    return case
+
+
+@transaction.atomic
+def case_assign(*, actor: Actor, case: Case, worker: User | None, manager: User | None) -> Case:
+    """Name (or change) the case worker and the manager. Both must work at an agency running the service: a
+    worker a practitioner or manager there, a manager a manager there."""
+    if not allows(actor, Perm.CASE_CHANGE) or not can_see_record(actor, case, Perm.CASE_CHANGE):
+        raise PermissionDenied
+    case = Case.objects.select_for_update().select_related("service").get(pk=case.pk)
+    if case.status != CaseStatus.OPEN:
+        raise CaseError(_("This case is closed."))
+    workers, managers = case_staff(case=case)
+    if worker is not None and worker not in workers:
+        raise CaseError(_("Choose a practitioner or manager at the service."), "worker")
+    if manager is not None and manager not in managers:
+        raise CaseError(_("Choose a manager at the service."), "manager")
+    before = {"worker": str(case.worker_id or ""), "manager": str(case.manager_id or "")}
+    case.worker, case.manager = worker, manager
+    case.save(update_fields=["worker", "manager"])
+    after = {"worker": str(case.worker_id or ""), "manager": str(case.manager_id or "")}
+    _event(
+        case,
+        CaseEventKind.ASSIGNED,
+        actor,
+        {"worker": str(worker) if worker else "", "manager": str(manager) if manager else ""},
+    )
+    audit.entry_record(
+        action=AuditAction.RECORD_CHANGED,
+        actor=actor,
+        record_type="case",
+        record_id=case.pk,
+        details={"before": before, "after": after},
+    )
+    return case
