@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from pathways.accounts.models import User
+from pathways.cases.models import Case
 from pathways.core.access import Role, Side
 from pathways.core.policy import Actor, can_see_sealed
 from pathways.core.tests.conftest_helpers import crawl_paths
@@ -96,10 +97,21 @@ def world(region: None, persona: Callable[[str], User]) -> dict[str, object]:
         "ids": {
             "referral_id": [str(r.pk) for r in Referral.objects.all()],
             "person_id": [str(p.pk) for p in people],
+            "case_id": _cases(referral),
             **_panels(users, people),
         },
         "people": people,
     }
+
+
+def _cases(referral: Referral) -> list[str]:
+    """His case at CLEAR and, on her side, her case at the support service her referral went to."""
+    referral = Referral.objects.select_related("service").get(pk=referral.pk)
+    partner = Referral.objects.select_related("service").get(linked_referral=referral)
+    assert referral.service is not None and partner.service is not None
+    his = Case.objects.create(person=referral.person, service=referral.service)
+    hers = Case.objects.create(person=partner.person, service=partner.service)
+    return [str(his.pk), str(hers.pk)]
 
 
 def _panels(users: list[User], people: list[Person]) -> dict[str, list[str]]:
