@@ -16,6 +16,7 @@ from django.utils import translation
 
 from pathways.accounts.models import User
 from pathways.assessments.services import instruments_load
+from pathways.cases.services import casework_rules_load
 from pathways.core.access import Role
 from pathways.directory.models import Region
 from pathways.directory.services import region_load
@@ -26,6 +27,7 @@ from pathways.referrals.services import triage_rules_load
 REGION_FILE = Path(settings.BASE_DIR) / "regions" / "cardiff-and-vale" / "region.yaml"
 TRIAGE_FILE = REGION_FILE.with_name("triage.yaml")
 RFG_FILE = REGION_FILE.with_name("rfg.yaml")
+CASEWORK_FILE = REGION_FILE.with_name("casework.yaml")
 INSTRUMENT_PATHS = [Path(settings.BASE_DIR) / "instruments", REGION_FILE.parent]
 
 
@@ -49,6 +51,7 @@ def _region_load() -> None:
     triage_rules_load(path=TRIAGE_FILE)
     instruments_load(paths=INSTRUMENT_PATHS)
     load_rfg_model(path=RFG_FILE)
+    casework_rules_load(path=CASEWORK_FILE)
 
 
 @pytest.fixture(autouse=True)

@@ -40,6 +40,7 @@ ELSEWHERE = {
     "clear-cardiff": ("vale-perpetrator-service", AgencyType.PERPETRATOR_SERVICE),
     "cardiff-vale-intake": ("vale-perpetrator-service", AgencyType.PERPETRATOR_SERVICE),
     "marac-cardiff": ("marac-vale", AgencyType.OTHER),
+    "cardiff-council-housing": ("vale-housing", AgencyType.HOUSING),
     "vawdasv-regional-team": ("gwent-regional-team", AgencyType.COMMISSIONER),
     "pathways-governance": ("gwent-governance", AgencyType.OTHER),
 }

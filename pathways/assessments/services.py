@@ -62,8 +62,8 @@ def _load_settings(path: Path) -> tuple[RegionAssessmentSettings, bool]:
 
 
 # A region's folder also holds these files, each loaded by its own command (load_region, load_triage,
-# load_panels, load_rfg); assessment.yaml is read here, as the region's assessment settings.
-OTHER_REGION_FILES = frozenset({"region.yaml", "triage.yaml", "panels.yaml", "rfg.yaml"})
+# load_panels, load_rfg, load_casework); assessment.yaml is read here, as the region's assessment settings.
+OTHER_REGION_FILES = frozenset({"region.yaml", "triage.yaml", "panels.yaml", "rfg.yaml", "casework.yaml"})
 
 
 @transaction.atomic

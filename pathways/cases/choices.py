@@ -10,3 +10,33 @@ class CaseStatus(models.TextChoices):
 class CaseEventKind(models.TextChoices):
     OPENED = "opened", _("Case opened")
     ASSIGNED = "assigned", _("Case worker and manager named")
+    TRANSFERRED_IN = "transferred_in", _("Transferred in")
+    TRANSFERRED_OUT = "transferred_out", _("Transferred out")
+    PLAN = "plan", _("Plan changed")
+    ACTIVITY = "activity", _("Activity changed")
+    PARTNER_VIEW = "partner_view", _("Partner's support worker's view recorded")
+    CONTACT_DECISION = "contact_decision", _("First contact decided")
+    CONSENT = "consent", _("Consent recorded")
+    CONTACT = "contact", _("Contact logged")
+    SESSION = "session", _("Session recorded")
+    NOTE = "note", _("Note signed")
+    ASSESSMENT = "assessment", _("Assessment")
+    REVIEW = "review", _("Case review")
+    MANAGEMENT = "management", _("Management accepted by another agency")
+    ENDED = "ended", _("Case ended")
+    POLICE_RECORD = "police_record", _("New police record")
+    FOLLOW_UP = "follow_up", _("Follow-up")
+
+
+class TaskKind(models.TextChoices):
+    ACTIVITY = "activity", _("Plan activity")
+    FOLLOW_UP = "follow_up", _("Follow-up")
+    REVIEW = "review", _("Case review")
+    CASE_ENDED = "case_ended", _("Case ended")
+    POLICE_RECORD = "police_record", _("New police record")
+    RE_ENGAGEMENT = "re_engagement", _("Re-engagement attempt")
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", _("To do")
+    DONE = "done", _("Done")

@@ -1,9 +1,9 @@
 from django.urls import path
 
-from pathways.cases import views
+from pathways.cases.views import case
 
 app_name = "cases"
 urlpatterns = [
-    path("", views.caseload_view, name="caseload"),
-    path("<uuid:case_id>/", views.case_detail_view, name="detail"),
+    path("", case.caseload_view, name="caseload"),
+    path("<uuid:case_id>/", case.case_detail_view, name="detail"),
 ]

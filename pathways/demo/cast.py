@@ -90,6 +90,13 @@ AGENCIES = [
         ("clear",),
     ),
     DemoAgency("marac-cardiff", "Cardiff MARAC", "MARAC Caerdydd", AgencyType.OTHER, ("cardiff",)),
+    DemoAgency(
+        "cardiff-council-housing",
+        "Cardiff Council Housing",
+        "Tai Cyngor Caerdydd",
+        AgencyType.HOUSING,
+        ("cardiff",),
+    ),
     # The region's intake team (region.yaml `intake.team`): every self-referral and all unmet need.
     DemoAgency(
         "cardiff-vale-intake",
@@ -136,6 +143,7 @@ USERS = [
     DemoUser("probation", "Rhodri Powell (probation officer)", "probation-cardiff-vale", Role.PRACTITIONER),
     DemoUser("drive", "Catrin Owen (Drive case manager)", "drive-cardiff", Role.PRACTITIONER),
     DemoUser("intake", "Mared Jenkins (intake worker)", "cardiff-vale-intake", Role.PRACTITIONER),
+    DemoUser("housing", "Aled Griffiths (housing officer)", "cardiff-council-housing", Role.PRACTITIONER),
     DemoUser("commissioner", "Rhian Thomas", "vawdasv-regional-team", Role.COMMISSIONER),
     DemoUser("auditor", "Huw Davies", "pathways-governance", Role.AUDITOR),
     DemoUser("admin", "Elin Price", "pathways-governance", Role.ADMINISTRATOR),

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from pathways.accounts.models import User
 from pathways.assessments.services import instruments_load
+from pathways.cases.services import casework_rules_load
 from pathways.core.policy import Actor
 from pathways.demo.cast import DEMO_PASSWORD, load_demo_accounts, load_demo_api_clients
 from pathways.demo.police import load_demo_police_data
@@ -49,6 +50,7 @@ class Command(BaseCommand):
         triage_rules_load(path=DEMO_REGION.with_name("triage.yaml"))
         instruments_load(paths=[Path(settings.BASE_DIR) / "instruments", DEMO_REGION.parent])
         load_rfg_model(path=DEMO_REGION.with_name("rfg.yaml"))
+        casework_rules_load(path=DEMO_REGION.with_name("casework.yaml"))
         users = load_demo_accounts()
         summary = load_demo_region(people=people, seed=seed)
         if summary.skipped:

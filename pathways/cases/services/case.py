@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -12,28 +11,15 @@ from pathways.accounts.models import User
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
 from pathways.cases.choices import CaseEventKind, CaseStatus
-from pathways.cases.models import Case, CaseEvent
-from pathways.cases.selectors import case_staff
-from pathways.core.policy import Actor, Perm, allows, can_see_record
+from pathways.cases.models import Case
+from pathways.cases.selectors.case import case_staff
+from pathways.cases.services.base import CaseError, case_event_add, case_for_change
+from pathways.core.policy import Actor, Perm, allows
 from pathways.referrals.models import Referral
 
 
-class CaseError(Exception):
-    """A case change that cannot be made, with the message to show and the form field it is about."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
-
 def _event(case: Case, kind: str, actor: Actor | None, detail: dict[str, Any] | None = None) -> None:
-    CaseEvent.objects.create(
-        case=case,
-        kind=kind,
-        by=actor.user if actor and actor.user.is_authenticated else None,
-        agency=actor.agency if actor else None,
-        detail=detail or {},
-    )
+    case_event_add(case=case, kind=kind, actor=actor, detail=detail)
 
 
 def _runs_service(actor: Actor | None, case: Case) -> bool:
@@ -76,11 +62,7 @@ def case_open_from_referral(*, referral: Referral, actor: Actor | None) -> Case 
 def case_assign(*, actor: Actor, case: Case, worker: User | None, manager: User | None) -> Case:
     """Name (or change) the case worker and the manager. Both must work at an agency running the service: a
     worker a practitioner or manager there, a manager a manager there."""
-    if not allows(actor, Perm.CASE_CHANGE) or not can_see_record(actor, case, Perm.CASE_CHANGE):
-        raise PermissionDenied
-    case = Case.objects.select_for_update().select_related("service").get(pk=case.pk)
-    if case.status != CaseStatus.OPEN:
-        raise CaseError(_("This case is closed."))
+    case = case_for_change(actor=actor, case=case)
     workers, managers = case_staff(case=case)
     if worker is not None and worker not in workers:
         raise CaseError(_("Choose a practitioner or manager at the service."), "worker")

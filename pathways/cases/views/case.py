@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from pathways.cases import selectors, services
 from pathways.cases.forms import AssignForm, CaseloadForm
+from pathways.cases.views.sections import OVERVIEW_PARTS, case_page_context
 from pathways.core.policy import Perm, actor_for, allows
 
 
@@ -52,14 +53,15 @@ def case_detail_view(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             else:
                 messages.success(request, _("The case worker and manager are saved."))
                 return redirect(case)
+    parts = [(template, part(actor, case)) for template, part in OVERVIEW_PARTS]
     return render(
         request,
         "cases/detail.html",
         {
-            "case": case,
+            **case_page_context(request, actor=actor, case=case, current="cases:detail"),
             "events": selectors.case_events(actor=actor, case=case),
-            "form": form if may_change else None,
-            "name": selectors.caseload_name(actor=actor, case=case),
+            "form": form if may_change and case.status == "open" else None,
+            "parts": parts,
         },
         status=status,
     )

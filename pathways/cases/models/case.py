@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pathways.cases.choices import CaseEventKind, CaseStatus
+from pathways.cases.choices import CaseEventKind, CaseStatus, TaskKind, TaskStatus
 from pathways.core.access import Ownership
+from pathways.core.models import VersionedDataFile
 from pathways.core.readlog import PersonalData
 
 
@@ -114,3 +115,65 @@ class CaseEvent(PersonalData):
                 "manager": detail.get("manager") or nobody,
             }
         return ""
+
+
+class CaseTask(PersonalData):
+    """Something a case asks of an agency (or one person there): a follow-up due, a review to hold, being
+    told that a case has ended, an alert of a new police record. It shows on that agency's Tasks and first
+    page until someone there marks it done. The service's own staff see it on the case.
+
+    The agency reads what the task says and, where it may see the person's record, his name; never the
+    case itself unless it runs the service."""
+
+    ACCESS = Ownership(agencies=("agency", "case__service__agencies"), side="case__person__side")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks", verbose_name=_("case"))
+    kind = models.CharField(_("kind"), max_length=24, choices=TaskKind.choices)
+    agency = models.ForeignKey(
+        "accounts.Agency", on_delete=models.PROTECT, related_name="case_tasks", verbose_name=_("agency")
+    )
+    # The person at the agency it is for, where it is for one (the case worker, say).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="case_tasks",
+        verbose_name=_("for"),
+    )
+    due_on = models.DateField(_("due"), null=True, blank=True)
+    # The facts the task shows, as a kind and its facts (never free text typed on the victim side).
+    detail = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=TaskStatus.choices, default=TaskStatus.OPEN, db_index=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["due_on", "created_at", "pk"]
+        indexes = [models.Index(fields=["agency", "status"], name="case_task_agency_status")]
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.case_id}"
+
+
+class CaseworkRules(VersionedDataFile):
+    """A region's casework file (regions/<region>/casework.yaml), versioned: whatever a case did under one
+    version (a programme's sessions, an ending's rules) keeps pointing at it."""
+
+    region = models.ForeignKey("directory.Region", on_delete=models.CASCADE, related_name="casework_rules")
+    rules = models.JSONField()
+
+    class Meta:
+        ordering = ["region", "-version"]
+        constraints = [models.UniqueConstraint(fields=["region", "version"], name="one_casework_version")]
+
+    def __str__(self) -> str:
+        return f"{self.region} v{self.version}"

@@ -1,0 +1,58 @@
+"""What every casework write shares: the error it raises, the case history it adds to, and who may change
+a case."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from pathways.audit import services as audit
+from pathways.audit.choices import AuditAction
+from pathways.cases.choices import CaseStatus
+from pathways.cases.models import Case, CaseEvent
+from pathways.core.policy import Actor, Perm, allows, can_see_record
+
+
+class CaseError(Exception):
+    """A case change that cannot be made, with the message to show and the form field it is about."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def case_event_add(
+    *, case: Case, kind: str, actor: Actor | None, detail: dict[str, Any] | None = None
+) -> CaseEvent:
+    """One step in the case's history: who did it, for which agency, and its facts (no free text)."""
+    return CaseEvent.objects.create(
+        case=case,
+        kind=kind,
+        by=actor.user if actor and actor.user.is_authenticated else None,
+        agency=actor.agency if actor else None,
+        detail=detail or {},
+    )
+
+
+def case_audit(
+    *, action: str, actor: Actor | None, record_type: str, record_id: Any, details: dict[str, Any]
+) -> None:
+    audit.entry_record(
+        action=action, actor=actor, record_type=record_type, record_id=record_id, details=details
+    )
+
+
+def case_for_change(*, actor: Actor, case: Case, open_only: bool = True) -> Case:
+    """The case, locked for the change, if the actor may change it: else PermissionDenied (the page has
+    already told a reader without access that it does not exist), or CaseError for a closed case."""
+    if not allows(actor, Perm.CASE_CHANGE) or not can_see_record(actor, case, Perm.CASE_CHANGE):
+        raise PermissionDenied
+    locked = Case.objects.select_for_update().select_related("service", "person").get(pk=case.pk)
+    if open_only and locked.status != CaseStatus.OPEN:
+        raise CaseError(_("This case is closed."))
+    return locked
+
+
+__all__ = ["AuditAction", "CaseError", "case_audit", "case_event_add", "case_for_change"]

@@ -1,0 +1,66 @@
+"""The region's casework file: validated whole and kept as numbered versions."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+
+from pathways.audit.choices import AuditAction
+from pathways.cases.models import CaseworkRules
+from pathways.cases.rulesfile import CaseworkFile
+from pathways.cases.services.base import case_audit
+from pathways.core.datafiles import DataFileError, Location, problems_from, validate
+from pathways.directory.models import Service
+from pathways.directory.services import region_loaded
+
+if TYPE_CHECKING:
+    from pathways.core.policy import Actor
+
+
+@transaction.atomic
+def casework_rules_load(*, path: Path, actor: Actor | None = None) -> tuple[CaseworkRules, bool]:
+    """Load the region's casework file as its next version (or return the current one, False, if the file
+    is unchanged). Every problem is reported at once, with its line, and nothing is loaded."""
+    path = Path(path)
+    parsed, data, index = validate(path, CaseworkFile)
+    region = region_loaded(path=path, slug=parsed.region, index=index)
+    services = set(Service.objects.filter(region=region).values_list("slug", flat=True))
+    problems: list[tuple[Location, str]] = []
+    for n, programme in enumerate(parsed.programmes):
+        if programme.service not in services:
+            problems.append(
+                (
+                    ("programmes", n, "service"),
+                    f"no service {programme.service!r} in region.yaml; check the slug",
+                )
+            )
+    for key in ("internal_every_days", "multi_agency_every_days"):
+        for slug in getattr(parsed.reviews, key):
+            if slug != "default" and slug not in services:
+                problems.append(
+                    (("reviews", key, slug), f"no service {slug!r} in region.yaml; check the slug")
+                )
+    if problems:
+        raise DataFileError(problems_from(path, data, index, problems))
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    latest = CaseworkRules.objects.filter(region=region).first()
+    if latest is not None and latest.file_sha256 == digest:
+        return latest, False
+    rules: dict[str, Any] = parsed.model_dump(mode="json")
+    created = CaseworkRules.objects.create(
+        region=region,
+        version=latest.version + 1 if latest is not None else 1,
+        file_sha256=digest,
+        rules=rules,
+    )
+    case_audit(
+        action=AuditAction.REGION_LOADED,
+        actor=actor,
+        record_type="casework_rules",
+        record_id=created.pk,
+        details={"region": region.slug, "version": created.version, "sha256": digest},
+    )
+    return created, True

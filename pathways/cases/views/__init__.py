@@ -1,0 +1,1 @@
+"""The case pages, one module per section of a case (see `sections`)."""

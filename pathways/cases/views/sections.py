@@ -1,0 +1,49 @@
+"""The case page's sections: one page each, under one header, so that a long case stays readable and each
+part of the work has its own address. Each section's module adds itself here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from pathways.cases import selectors
+from pathways.cases.models import Case
+from pathways.core.policy import Actor
+
+
+@dataclass(frozen=True)
+class Section:
+    url_name: str
+    label: str | Promise
+
+
+# In the order they show. The overview's parts are below.
+SECTIONS: list[Section] = [
+    Section("cases:detail", _("Overview")),
+]
+
+# What the overview shows of each section: a template and the function giving its context
+# (actor, case) -> dict. Each section's module adds its own.
+OVERVIEW_PARTS: list[tuple[str, Callable[[Actor, Case], dict[str, Any]]]] = []
+
+
+def case_page_context(request: HttpRequest, *, actor: Actor, case: Case, current: str) -> dict[str, Any]:
+    """What every section's page needs for the case's header and the sections' navigation."""
+    return {
+        "case": case,
+        "name": selectors.caseload_name(actor=actor, case=case),
+        "sections": [
+            {
+                "label": s.label,
+                "href": reverse(s.url_name, kwargs={"case_id": case.pk}),
+                "current": s.url_name == current,
+            }
+            for s in SECTIONS
+        ],
+    }
