@@ -40,3 +40,13 @@ class TaskKind(models.TextChoices):
 class TaskStatus(models.TextChoices):
     OPEN = "open", _("To do")
     DONE = "done", _("Done")
+
+
+class ConsentState(models.TextChoices):
+    NOT_ASKED = "not_asked", _("Not yet asked")
+    GIVEN = "given", _("Given")
+    REFUSED = "refused", _("Refused")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    # Consent is sought unless that conflicts with safeguarding (Drive, appendix 8.1 item 3): an explicit
+    # state, with its reason and who decided, never the silent absence of consent.
+    SAFEGUARDING = "safeguarding", _("Working without consent on safeguarding grounds")

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pathways.cases.choices import CaseEventKind, CaseStatus, TaskKind, TaskStatus
+from pathways.cases.choices import CaseEventKind, CaseStatus, ConsentState, TaskKind, TaskStatus
 from pathways.core.access import Ownership
 from pathways.core.models import VersionedDataFile
 from pathways.core.readlog import PersonalData
@@ -57,6 +57,10 @@ class Case(PersonalData):
         blank=True,
         related_name="cases_managed",
         verbose_name=_("case manager"),
+    )
+    # The person's consent as it stands; its history (who, when, why) is the case's consent records.
+    consent = models.CharField(
+        _("consent"), max_length=12, choices=ConsentState.choices, default=ConsentState.NOT_ASKED
     )
     opened_at = models.DateTimeField(_("opened"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)

@@ -9,10 +9,12 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
 from pathways.accounts.models import Membership, User
+from pathways.assessments.models import Assessment, AssessmentStatus
 from pathways.cases.choices import CaseStatus
 from pathways.cases.models import Case, CaseEvent
-from pathways.core.access import Role
+from pathways.core.access import Role, Side
 from pathways.core.policy import Actor, Perm, get_for_actor, visible_to
+from pathways.panels.models import Decision
 from pathways.people.models import Person
 
 # Who may hold a case: the practitioners and managers of the agencies running its service.
@@ -97,3 +99,42 @@ def caseload_name(*, actor: Actor, case: Case) -> str:
     """The person's name where the reader may see his record, else nothing (the case shows its reference)."""
     seen = visible_to(actor, Person.objects.filter(pk=case.person_id), Perm.PERSON_VIEW).exists()
     return case.person.display_name if seen else ""
+
+
+def case_risk_latest(*, case: Case) -> str | None:
+    """The risk level of the person's latest completed assessment ("standard", "medium", "high"), or None
+    if none of his completed assessments gives one. A reassessment in the case makes it the latest."""
+    results = (
+        Assessment.objects.filter(person_id=case.person_id, status=AssessmentStatus.COMPLETED)
+        .order_by("-assessed_on", "-completed_at")
+        .values_list("results", flat=True)
+    )
+    for result in results[:20]:
+        level = (result or {}).get("risk_level")
+        if level:
+            return str(level)
+    return None
+
+
+def case_partner_cases(*, case: Case) -> list[Case]:
+    """The open cases of the person's partners and ex-partners at the services supporting them (the victim
+    side): whose worker is 'the partner's support worker'. For the system's own use (alerts, the
+    first-contact gate, who is told), never shown to the perpetrator side as such."""
+    return list(
+        Case.objects.filter(
+            person__in=case.person.partners(), status=CaseStatus.OPEN, person__side=Side.VICTIM
+        ).select_related("worker", "service", "person")
+    )
+
+
+def case_panel_decision(*, case: Case) -> Decision | None:
+    """The panel decision that referred the person to the case's service (a MARAC referring him to Drive),
+    or None when the case did not come from a panel."""
+    if case.referral_id is None:
+        return None
+    return (
+        Decision.objects.filter(referral_id=case.referral_id)
+        .select_related("item__meeting__panel")
+        .order_by("-created_at")
+        .first()
+    )
