@@ -62,6 +62,11 @@ class Case(PersonalData):
     consent = models.CharField(
         _("consent"), max_length=12, choices=ConsentState.choices, default=ConsentState.NOT_ASKED
     )
+    # The first-contact gate: no contact with the person is recorded until someone has judged, with a
+    # reason, that it will not increase risk; the judgements are the case's contact decisions.
+    contact_allowed = models.BooleanField(_("contact allowed"), default=False)
+    # When the person was first reached (a contact made or a session attended), for the region's target.
+    first_contact_at = models.DateTimeField(_("first contact"), null=True, blank=True)
     opened_at = models.DateTimeField(_("opened"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
 
