@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pathways.accounts.models import User
 from pathways.core.forms import GovukFormMixin
+from pathways.directory.models import Service
 
 NOBODY = ""
 
@@ -32,3 +33,28 @@ class CaseloadForm(forms.Form):
     whose = forms.ChoiceField(
         choices=[("mine", _("Your cases")), ("team", _("Your team's cases"))], required=False
     )
+
+
+class TransferForm(GovukFormMixin, forms.Form):
+    service = forms.ChoiceField(
+        label=_("Service to transfer the case to"),
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose the service to transfer the case to.")},
+    )
+    reason = forms.CharField(
+        label=_("Why the case is transferred"),
+        help_text=_("The receiving service reads this and the case's history."),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Enter why the case is transferred.")},
+    )
+
+    def __init__(self, *args: Any, services: list[Service], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.services = {s.slug: s for s in services}
+        field = self.fields["service"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(s.slug, s.name) for s in services]
+
+    def chosen(self) -> Service | None:
+        return self.services.get(self.cleaned_data.get("service") or "")

@@ -606,6 +606,7 @@ URL_RULES: dict[str, Rule] = {
     "work:home": Rule(Perm.REFERRAL_VIEW),
     "cases:caseload": Rule(Perm.CASE_VIEW),
     "cases:detail": Rule(Perm.CASE_VIEW, write_perm=Perm.CASE_CHANGE, methods=FORM),
+    "cases:transfer": Rule(Perm.CASE_VIEW, write_perm=Perm.CASE_CHANGE, methods=FORM),
     "referrals:intake": Rule(Perm.REFERRAL_VIEW),
     "referrals:intake_record": Rule(Perm.REFERRAL_VIEW, write_perm=Perm.REFERRAL_CHANGE, methods=POST),
     "referrals:new": Rule(Perm.REFERRAL_CHANGE, methods=FORM),

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from pathways.cases.choices import CaseEventKind, CaseStatus, ConsentState, TaskKind, TaskStatus
@@ -38,6 +39,15 @@ class Case(PersonalData):
         blank=True,
         related_name="case",
         verbose_name=_("referral"),
+    )
+    # The case at another service this one was transferred from: its history and consent came with it.
+    transferred_from = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transferred_to",
+        verbose_name=_("transferred from"),
     )
     status = models.CharField(
         _("status"), max_length=12, choices=CaseStatus.choices, default=CaseStatus.OPEN, db_index=True
@@ -93,7 +103,11 @@ class Case(PersonalData):
 class CaseEvent(PersonalData):
     """One step in a case's history: who did what, when, kept as a kind and its facts."""
 
-    ACCESS = Ownership(agencies=("case__service__agencies",), side="case__person__side")
+    # The service a case was transferred to reads its history before the transfer.
+    ACCESS = Ownership(
+        agencies=("case__service__agencies", "case__transferred_to__service__agencies"),
+        side="case__person__side",
+    )
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=CaseEventKind.choices)
@@ -117,6 +131,12 @@ class CaseEvent(PersonalData):
         detail = self.detail or {}
         if self.kind == CaseEventKind.OPENED and detail.get("reference"):
             return _("from referral %(reference)s") % {"reference": detail["reference"]}
+        if self.kind in (CaseEventKind.TRANSFERRED_IN, CaseEventKind.TRANSFERRED_OUT):
+            # Both names are kept, so that the history reads in the reader's language.
+            service = detail.get("service_cy" if get_language() == "cy" else "service_en", "")
+            if self.kind == CaseEventKind.TRANSFERRED_IN:
+                return _("from %(service)s") % {"service": service}
+            return _("to %(service)s") % {"service": service}
         if self.kind == CaseEventKind.ASSIGNED:
             nobody = _("nobody yet")
             return _("case worker %(worker)s, manager %(manager)s") % {

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from pathways.accounts.models import Membership, User
 from pathways.assessments.models import Assessment, AssessmentStatus
@@ -29,7 +29,9 @@ def cases_for(*, actor: Actor) -> QuerySet[Case]:
 def case_get(*, actor: Actor, case_id: uuid.UUID) -> Case:
     return get_for_actor(
         actor,
-        Case.objects.select_related("person", "service", "referral", "worker", "manager"),
+        Case.objects.select_related(
+            "person", "service", "referral", "worker", "manager", "transferred_from__service"
+        ),
         Perm.CASE_VIEW,
         pk=case_id,
     )
@@ -47,7 +49,8 @@ def caseload(*, actor: Actor, whose: str, page: str | int | None = 1) -> tuple[l
     with the names the reader may see: the same few queries however many there are."""
     found = cases_for(actor=actor).filter(status=CaseStatus.OPEN)
     if whose == "mine":
-        found = found.filter(worker=actor.user)
+        # A manager's own cases include those they manage.
+        found = found.filter(Q(worker=actor.user) | Q(manager=actor.user))
     elif actor.agency is not None:
         found = found.filter(service__agencies=actor.agency)
     ordered = found.select_related("person", "service", "referral", "worker", "manager").order_by(
@@ -66,13 +69,19 @@ def caseload_counts(*, actor: Actor) -> dict[str, int]:
     team = (
         open_cases.filter(service__agencies=actor.agency) if actor.agency is not None else open_cases.none()
     )
-    return {"mine": open_cases.filter(worker=actor.user).count(), "team": team.count()}
+    mine = open_cases.filter(Q(worker=actor.user) | Q(manager=actor.user))
+    return {"mine": mine.count(), "team": team.count()}
 
 
 def case_events(*, actor: Actor, case: Case) -> list[CaseEvent]:
-    return list(
-        visible_to(actor, CaseEvent.objects.filter(case=case), Perm.CASE_VIEW).select_related("by", "agency")
-    )
+    """The case's history, with that of the cases it was transferred from (at other services) before it."""
+    chain = [case.pk]
+    earlier = case.transferred_from_id
+    while earlier is not None and earlier not in chain:
+        chain.append(earlier)
+        earlier = Case.objects.filter(pk=earlier).values_list("transferred_from_id", flat=True).first()
+    events = CaseEvent.objects.filter(case_id__in=chain).select_related("by", "agency", "case__service")
+    return list(visible_to(actor, events, Perm.CASE_VIEW).order_by("at", "pk"))
 
 
 def case_staff(*, case: Case) -> tuple[list[User], list[User]]:

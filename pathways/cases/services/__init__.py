@@ -2,7 +2,19 @@
 region's casework file."""
 
 from pathways.cases.services.base import CaseError
-from pathways.cases.services.case import case_assign, case_open_from_referral
+from pathways.cases.services.case import (
+    case_assign,
+    case_open_from_referral,
+    case_transfer,
+    transfer_services,
+)
 from pathways.cases.services.rules import casework_rules_load
 
-__all__ = ["CaseError", "case_assign", "case_open_from_referral", "casework_rules_load"]
+__all__ = [
+    "CaseError",
+    "case_assign",
+    "case_open_from_referral",
+    "case_transfer",
+    "casework_rules_load",
+    "transfer_services",
+]

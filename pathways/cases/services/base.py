@@ -3,6 +3,7 @@ a case."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -12,7 +13,10 @@ from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
 from pathways.cases.choices import CaseStatus
 from pathways.cases.models import Case, CaseEvent
+from pathways.core.access import Side
 from pathways.core.policy import Actor, Perm, allows, can_see_record
+from pathways.core.sealedtext import Marker
+from pathways.people.sealed import markers_by_person, sealed_details_refuse
 
 
 class CaseError(Exception):
@@ -44,6 +48,29 @@ def case_audit(
     )
 
 
+def case_sealed_markers(*, case: Case) -> list[Marker]:
+    """The sealed details kept out of what is typed on a case: on the case of a person who uses abuse,
+    those of his partners, ex-partners and children; none on the victim side's own cases."""
+    if case.person.side != Side.PERPETRATOR:
+        return []
+    return markers_by_person([case.person_id])[case.person_id]
+
+
+def case_text_refuse(
+    *, actor: Actor | None, case: Case, fields: Mapping[str, str], record_type: str, record_id: Any = ""
+) -> None:
+    """Refuse, before anything is written, typed text on the case that holds a protected person's sealed
+    details: a CaseError naming the first such field, the attempt audited."""
+    sealed_details_refuse(
+        fields=fields,
+        markers=case_sealed_markers(case=case),
+        actor=actor,
+        record_type=record_type,
+        record_id=record_id or case.pk,
+        error=lambda message, field: CaseError(message, field),
+    )
+
+
 def case_for_change(*, actor: Actor, case: Case, open_only: bool = True) -> Case:
     """The case, locked for the change, if the actor may change it: else PermissionDenied (the page has
     already told a reader without access that it does not exist), or CaseError for a closed case."""
@@ -55,4 +82,12 @@ def case_for_change(*, actor: Actor, case: Case, open_only: bool = True) -> Case
     return locked
 
 
-__all__ = ["AuditAction", "CaseError", "case_audit", "case_event_add", "case_for_change"]
+__all__ = [
+    "AuditAction",
+    "CaseError",
+    "case_audit",
+    "case_event_add",
+    "case_for_change",
+    "case_sealed_markers",
+    "case_text_refuse",
+]

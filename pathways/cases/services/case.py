@@ -1,10 +1,12 @@
-"""Writes of cases: opening one when a referral starts with a service, and naming who works it."""
+"""Writes of cases: opening one when a referral starts with a service, naming who works it, and moving it
+to another service."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pathways.accounts.models import User
@@ -13,8 +15,12 @@ from pathways.audit.choices import AuditAction
 from pathways.cases.choices import CaseEventKind, CaseStatus
 from pathways.cases.models import Case
 from pathways.cases.selectors.case import case_staff
-from pathways.cases.services.base import CaseError, case_event_add, case_for_change
-from pathways.core.policy import Actor, Perm, allows
+from pathways.cases.services.base import CaseError, case_event_add, case_for_change, case_text_refuse
+from pathways.core.access import Side
+from pathways.core.policy import Actor, Perm, agency_may_see_side, allows
+from pathways.directory.choices import ServiceKind
+from pathways.directory.models import Service
+from pathways.people.services import person_access_grant
 from pathways.referrals.models import Referral
 
 
@@ -86,3 +92,70 @@ def case_assign(*, actor: Actor, case: Case, worker: User | None, manager: User 
         details={"before": before, "after": after},
     )
     return case
+
+
+def transfer_services(*, case: Case) -> list[Service]:
+    """The services a case may be transferred to: the region's others that an active agency runs and whose
+    agencies work on the person's side of the family."""
+    candidates = (
+        Service.objects.filter(region_id=case.service.region_id, agencies__is_active=True)
+        .exclude(pk=case.service_id)
+        .prefetch_related("agencies")
+        .distinct()
+        .order_by("name_en")
+    )
+    side = case.person.side
+    # A perpetrator's case goes to another service working with people who use abuse, a victim's to
+    # another supporting victims; and only where the running agency may hold records on that side.
+    kind = ServiceKind.PERPETRATOR_INTERVENTION if side == Side.PERPETRATOR else ServiceKind.VICTIM_SUPPORT
+    return [
+        s
+        for s in candidates
+        if s.kind == kind and any(a.is_active and agency_may_see_side(a, side) for a in s.agencies.all())
+    ]
+
+
+@transaction.atomic
+def case_transfer(*, actor: Actor, case: Case, to_service: Service | None, reason: str) -> Case:
+    """Close the case here and open the person's case at `to_service`, carrying his consent and the
+    history: the receiving service reads the case's history before the transfer. The first-contact gate is
+    not carried: the new service judges for itself whether its contact could increase risk."""
+    case = case_for_change(actor=actor, case=case)
+    if to_service is None or to_service.pk not in {s.pk for s in transfer_services(case=case)}:
+        raise CaseError(_("Choose the service to transfer the case to."), "service")
+    if not reason.strip():
+        raise CaseError(_("Enter why the case is transferred."), "reason")
+    case_text_refuse(actor=actor, case=case, fields={"reason": reason}, record_type="case")
+    if Case.objects.filter(person_id=case.person_id, service=to_service, status=CaseStatus.OPEN).exists():
+        raise CaseError(_("He already has an open case with that service."), "service")
+    now = timezone.now()
+    case.status, case.closed_at = CaseStatus.CLOSED, now
+    case.save(update_fields=["status", "closed_at"])
+    new = Case.objects.create(
+        person_id=case.person_id,
+        service=to_service,
+        transferred_from=case,
+        consent=case.consent,
+        opened_at=now,
+    )
+    for agency in to_service.agencies.filter(is_active=True):
+        person_access_grant(person=case.person, agency=agency, reason="case transferred")
+    names = {"service_en": to_service.name_en, "service_cy": to_service.name_cy}
+    _event(case, CaseEventKind.TRANSFERRED_OUT, actor, names)
+    came = {"service_en": case.service.name_en, "service_cy": case.service.name_cy}
+    _event(new, CaseEventKind.TRANSFERRED_IN, actor, came)
+    audit.entry_record(
+        action=AuditAction.RECORD_CREATED,
+        actor=actor,
+        record_type="case",
+        record_id=new.pk,
+        details={"transferred_from": str(case.pk), "service": to_service.slug},
+    )
+    audit.entry_record(
+        action=AuditAction.RECORD_CHANGED,
+        actor=actor,
+        record_type="case",
+        record_id=case.pk,
+        details={"before": {"status": CaseStatus.OPEN}, "after": {"status": CaseStatus.CLOSED}},
+    )
+    return new
