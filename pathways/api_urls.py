@@ -2,6 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
 from pathways.assessments import api as assessments_api
+from pathways.cases import api as cases_api
 from pathways.core import views as core_views
 from pathways.directory import api as directory_api
 from pathways.insights import api as insights_api
@@ -34,6 +35,8 @@ urlpatterns = [
         assessments_api.PersonAssessments.as_view(),
         name="person-assessments",
     ),
+    path("cases/", cases_api.CaseList.as_view(), name="case-list"),
+    path("cases/<uuid:case_id>/", cases_api.CaseDetail.as_view(), name="case-detail"),
     path("instruments/", assessments_api.InstrumentList.as_view(), name="instrument-list"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", core_views.api_docs, name="docs"),

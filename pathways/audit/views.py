@@ -11,6 +11,7 @@ from pathways.audit import selectors
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
 from pathways.audit.forms import AuditSearchForm
+from pathways.core.csvexport import safe_cell
 from pathways.core.policy import actor_for
 
 EXPORT_COLUMNS = [
@@ -52,12 +53,6 @@ class _Echo:
         return value
 
 
-def _safe_cell(value: object) -> str:
-    # Spreadsheet programs run cells that start with these characters as formulas.
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def export(request: HttpRequest) -> StreamingHttpResponse:
     form = AuditSearchForm(request.GET or None)
     filters = _filters(form)
@@ -69,7 +64,7 @@ def export(request: HttpRequest) -> StreamingHttpResponse:
             details={"filters": {k: str(v) for k, v in filters.items()}, "rows": entries.count()},
         )
     writer = csv.writer(_Echo())
-    rows = (writer.writerow([_safe_cell(getattr(e, c)) for c in EXPORT_COLUMNS]) for e in entries.iterator())
+    rows = (writer.writerow([safe_cell(getattr(e, c)) for c in EXPORT_COLUMNS]) for e in entries.iterator())
     response = StreamingHttpResponse(
         (r for chunk in ([writer.writerow(EXPORT_COLUMNS)], rows) for r in chunk), content_type="text/csv"
     )

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from pathways.cases.views import case, transfer
+from pathways.cases.views import case, export, transfer
 
 app_name = "cases"
 urlpatterns = [
     path("", case.caseload_view, name="caseload"),
+    path("export/", export.caseload_export_view, name="export"),
     path("<uuid:case_id>/", case.case_detail_view, name="detail"),
     path("<uuid:case_id>/transfer/", transfer.case_transfer_view, name="transfer"),
 ]

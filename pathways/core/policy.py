@@ -215,6 +215,7 @@ API_SCOPES: dict[Perm, Any] = {
     Perm.REFERRAL_CHANGE: gettext_lazy("Make referrals and choose services"),
     Perm.ASSESSMENT_VIEW: gettext_lazy("Read assessments"),
     Perm.ASSESSMENT_CHANGE: gettext_lazy("Start and complete assessments"),
+    Perm.CASE_VIEW: gettext_lazy("Read its agency's cases"),
     Perm.SEALED_VIEW: gettext_lazy("See the contact details its role may see"),
 }
 # The roles another agency's system may act under: casework and commissioning, never the panels' seats,
@@ -605,6 +606,7 @@ URL_RULES: dict[str, Rule] = {
     "referrals:list": Rule(Perm.REFERRAL_VIEW),
     "work:home": Rule(Perm.REFERRAL_VIEW),
     "cases:caseload": Rule(Perm.CASE_VIEW),
+    "cases:export": Rule(Perm.CASE_VIEW),
     "cases:detail": Rule(Perm.CASE_VIEW, write_perm=Perm.CASE_CHANGE, methods=FORM),
     "cases:transfer": Rule(Perm.CASE_VIEW, write_perm=Perm.CASE_CHANGE, methods=FORM),
     "referrals:intake": Rule(Perm.REFERRAL_VIEW),
@@ -625,6 +627,8 @@ URL_RULES: dict[str, Rule] = {
     "api:assessment-answers": Rule(Perm.ASSESSMENT_VIEW, write_perm=Perm.ASSESSMENT_CHANGE, methods=API_POST),
     "api:person-assessments": Rule(Perm.ASSESSMENT_VIEW, methods=API_READ),
     "api:instrument-list": Rule(Perm.ASSESSMENT_VIEW, methods=API_READ),
+    "api:case-list": Rule(Perm.CASE_VIEW, methods=API_READ),
+    "api:case-detail": Rule(Perm.CASE_VIEW, methods=API_READ),
     # Panels: a meeting, its agenda items and actions belong to the agencies with a seat on the panel.
     "panels:list": Rule(Perm.PANEL_CASE_VIEW),
     "panels:panel_detail": Rule(Perm.PANEL_CASE_VIEW),

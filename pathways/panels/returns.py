@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pathways.core.access import AgencyType
+from pathways.core.csvexport import safe_cell
 from pathways.panels.choices import AgendaReason, MeetingStatus, PanelKind
 from pathways.panels.models import AgendaItem, Meeting
 from pathways.people.choices import (
@@ -239,13 +240,8 @@ class MaracReturn:
         writer = csv.writer(out)
         writer.writerow(["measure", "label", "value"])
         for row in self.export_rows():
-            writer.writerow([_safe_cell(value) for value in row])
+            writer.writerow([safe_cell(value) for value in row])
         return out.getvalue()
-
-
-def _safe_cell(value: str) -> str:
-    # Spreadsheet programs run cells that start with these characters as formulas.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def _under(years: int, person: Person, day: datetime.date, *, unknown: bool) -> bool:

@@ -44,23 +44,31 @@ class CaseRow:
     name: str
 
 
-def caseload(*, actor: Actor, whose: str, page: str | int | None = 1) -> tuple[list[CaseRow], Page[Case]]:
-    """A page of the actor's own open cases (`whose="mine"`) or their agency's (`"team"`), oldest first,
-    with the names the reader may see: the same few queries however many there are."""
+def caseload_cases(*, actor: Actor, whose: str) -> QuerySet[Case]:
+    """The actor's own open cases (`whose="mine"`: those they work or manage) or their agency's
+    (`"team"`), oldest first."""
     found = cases_for(actor=actor).filter(status=CaseStatus.OPEN)
     if whose == "mine":
-        # A manager's own cases include those they manage.
         found = found.filter(Q(worker=actor.user) | Q(manager=actor.user))
     elif actor.agency is not None:
         found = found.filter(service__agencies=actor.agency)
-    ordered = found.select_related("person", "service", "referral", "worker", "manager").order_by(
-        "opened_at", "pk"
-    )
-    shown = Paginator(ordered, PAGE_SIZE).get_page(page)
-    cases = list(shown.object_list)
+    return found.select_related(
+        "person", "service", "referral", "worker", "manager", "transferred_from__service"
+    ).order_by("opened_at", "pk")
+
+
+def case_rows(*, actor: Actor, cases: list[Case]) -> list[CaseRow]:
+    """The cases with the names the reader may see: one query for all of them."""
     people = Person.objects.filter(pk__in={c.person_id for c in cases})
     visible = set(visible_to(actor, people, Perm.PERSON_VIEW).values_list("pk", flat=True))
-    return [CaseRow(c, c.person.display_name if c.person_id in visible else "") for c in cases], shown
+    return [CaseRow(c, c.person.display_name if c.person_id in visible else "") for c in cases]
+
+
+def caseload(*, actor: Actor, whose: str, page: str | int | None = 1) -> tuple[list[CaseRow], Page[Case]]:
+    """A page of the actor's caseload (see `caseload_cases`), with the names the reader may see: the same
+    few queries however many there are."""
+    shown = Paginator(caseload_cases(actor=actor, whose=whose), PAGE_SIZE).get_page(page)
+    return case_rows(actor=actor, cases=list(shown.object_list)), shown
 
 
 def caseload_counts(*, actor: Actor) -> dict[str, int]:
