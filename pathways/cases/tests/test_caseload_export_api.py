@@ -25,7 +25,9 @@ def _rows(response: object) -> list[list[str]]:
 
 
 def test_the_caseload_downloads_as_csv_with_what_the_page_shows(cast: dict[str, User]) -> None:
-    case_open("drive-cardiff", cast["drive"], person=make_person(given_name="=HYPERLINK", family_name="Evans"))
+    case_open(
+        "drive-cardiff", cast["drive"], person=make_person(given_name="=HYPERLINK", family_name="Evans")
+    )
     case_open("drive-cardiff", None)
     drive = sign_in(Client(), cast["drive"])
 

@@ -1,0 +1,84 @@
+"""The region's casework file: loaded whole or not at all, every problem named with its line and what to
+do, and every number the region's own."""
+
+from __future__ import annotations
+
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from pathways.cases.models import CaseworkRules
+from pathways.cases.selectors import casework_rules_for
+from pathways.cases.services import casework_rules_load
+from pathways.core.datafiles import DataFileError
+from pathways.directory.models import Region
+
+pytestmark = pytest.mark.usefixtures("region")
+
+SHIPPED = Path(__file__).resolve().parents[3] / "regions" / "cardiff-and-vale" / "casework.yaml"
+
+
+def _edited(tmp_path: Path, old: str, new: str) -> Path:
+    text = SHIPPED.read_text()
+    assert old in text
+    path = tmp_path / "casework.yaml"
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+def test_the_shipped_file_gives_clear_seven_sessions_and_a_six_week_follow_up() -> None:
+    rules = casework_rules_for(region_id=Region.objects.get(slug="cardiff-and-vale"))
+    clear = rules.programme("clear")
+    assert clear is not None and len(clear.sessions) == 7 and clear.minimum_attendance == 7
+    assert [(f.slug, f.weeks_after_end) for f in clear.follow_ups] == [("six-weeks", 6)]
+    assert rules.internal_review_days("drive-cardiff") == 28 and rules.internal_review_days("clear") == 42
+    deselected = rules.ending("deselected")
+    assert deselected is not None and deselected.manager_decision and deselected.other_agencies_input
+    dropped = rules.ending("dropped_out")
+    assert dropped is not None and not dropped.ends_disrupt
+    assert {a.kind for a in rules.file.activities} == {"disrupt", "support", "change"}
+
+
+def test_a_missing_number_stops_loading_and_says_what_to_add(tmp_path: Path) -> None:
+    path = _edited(tmp_path, "  target_days: 10               # region's choice\n", "")
+    with pytest.raises(DataFileError) as error:
+        casework_rules_load(path=path)
+    message = str(error.value)
+    assert "first_contact" in message and "add target_days" in message and "casework.yaml:" in message
+
+
+def test_a_programme_of_a_service_the_region_lacks_is_refused_with_its_line(tmp_path: Path) -> None:
+    path = _edited(tmp_path, "  - service: clear\n", "  - service: clear-somewhere\n")
+    before = CaseworkRules.objects.count()
+    with pytest.raises(DataFileError) as error:
+        casework_rules_load(path=path)
+    assert "no service 'clear-somewhere' in region.yaml" in str(error.value)
+    assert CaseworkRules.objects.count() == before
+
+
+def test_more_attendance_than_sessions_and_a_review_default_left_out_are_both_reported(
+    tmp_path: Path,
+) -> None:
+    path = _edited(
+        tmp_path, "    minimum_attendance: 7      # region's choice\n", "    minimum_attendance: 8\n"
+    )
+    path.write_text(path.read_text().replace("    default: 42                # region's choice\n", "", 1))
+    with pytest.raises(DataFileError) as error:
+        casework_rules_load(path=path)
+    message = str(error.value)
+    assert "only 7 sessions" in message and "add default" in message
+
+
+def test_loading_the_same_file_again_makes_no_new_version_and_a_change_makes_one(tmp_path: Path) -> None:
+    out = StringIO()
+    call_command("load_casework", str(SHIPPED), stdout=out)
+    assert "Unchanged:" in out.getvalue()
+    changed = _edited(tmp_path, "  target_days: 10 ", "  target_days: 14 ")
+    call_command("load_casework", str(changed), stdout=out)
+    rules = casework_rules_for(region_id=Region.objects.get(slug="cardiff-and-vale"))
+    assert rules.file.first_contact.target_days == 14 and rules.version.version == 2
+    broken = _edited(tmp_path, "region: cardiff-and-vale\n", "region: nowhere\n")
+    with pytest.raises(CommandError, match="Nothing was loaded"):
+        call_command("load_casework", str(broken))
