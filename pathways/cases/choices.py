@@ -50,3 +50,45 @@ class ConsentState(models.TextChoices):
     # Consent is sought unless that conflicts with safeguarding (Drive, appendix 8.1 item 3): an explicit
     # state, with its reason and who decided, never the silent absence of consent.
     SAFEGUARDING = "safeguarding", _("Working without consent on safeguarding grounds")
+
+
+class PartnerViewKind(models.TextChoices):
+    """What the partner's support worker said about contacting the person who harms her."""
+
+    NO_INCREASE = "no_increase", _("Contact would not increase risk")
+    INCREASE = "increase", _("Contact would increase risk now")
+    NO_VIEW = "no_view", _("No view")
+
+
+class ContactChannel(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    TEXT = "text", _("Text message")
+    LETTER = "letter", _("Letter")
+    EMAIL = "email", _("Email")
+    IN_PERSON = "in_person", _("In person")
+    VIDEO = "video", _("Video")
+
+
+class ContactDirection(models.TextChoices):
+    OUTGOING = "outgoing", _("Outgoing")
+    INCOMING = "incoming", _("Incoming")
+
+
+class ContactOutcome(models.TextChoices):
+    REACHED = "reached", _("Reached")
+    NO_ANSWER = "no_answer", _("No answer")
+    MESSAGE_LEFT = "message_left", _("Message left")
+    REFUSED = "refused", _("Refused")
+    WRONG_NUMBER = "wrong_number", _("Wrong number")
+    OTHER = "other", _("Other")
+
+
+class FirstContactState(models.TextChoices):
+    """How a case stands against the region's first-contact target."""
+
+    MET = "met", _("Met")
+    LATE = "late", _("Not met")
+    DUE = "due", _("Due")
+    OVERDUE = "overdue", _("Overdue")
+    # The case closed before anyone reached the person.
+    MISSED = "missed", _("Not met: never reached")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pathways.cases.views import case, export, transfer
+from pathways.cases.views import case, contact, export, transfer
 
 app_name = "cases"
 urlpatterns = [
@@ -8,4 +8,5 @@ urlpatterns = [
     path("export/", export.caseload_export_view, name="export"),
     path("<uuid:case_id>/", case.case_detail_view, name="detail"),
     path("<uuid:case_id>/transfer/", transfer.case_transfer_view, name="transfer"),
+    path("<uuid:case_id>/contact/", contact.case_contact_view, name="contact"),
 ]

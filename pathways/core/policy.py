@@ -154,6 +154,10 @@ CROSSING_TO_PERPETRATOR_SIDE: dict[str, tuple[str, ...]] = {
     # act, say): what to do, by when, its status, and the panel and meeting that set it; never whose case
     # it is. The text is checked for the sealed details of the people it concerns, typed and shown.
     "panel_action": ("description", "due_on", "status", "panel", "held_on"),
+    # That a partner has a support worker (an open case at her support service), and that service's name,
+    # on his case's contact page: the first-contact gate waits for her support worker's view. Nothing else
+    # of her case crosses (see pathways.cases.selectors.contact.PartnerSupport).
+    "partner_case": ("service", "supported"),
 }
 
 
@@ -609,6 +613,7 @@ URL_RULES: dict[str, Rule] = {
     "cases:export": Rule(Perm.CASE_VIEW),
     "cases:detail": Rule(Perm.CASE_VIEW, write_perm=Perm.CASE_CHANGE, methods=FORM),
     "cases:transfer": Rule(Perm.CASE_VIEW, write_perm=Perm.CASE_CHANGE, methods=FORM),
+    "cases:contact": Rule(Perm.CASE_VIEW, write_perm=Perm.CASE_CHANGE, methods=FORM),
     "referrals:intake": Rule(Perm.REFERRAL_VIEW),
     "referrals:intake_record": Rule(Perm.REFERRAL_VIEW, write_perm=Perm.REFERRAL_CHANGE, methods=POST),
     "referrals:new": Rule(Perm.REFERRAL_CHANGE, methods=FORM),

@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from pathways.cases.choices import CaseEventKind, CaseStatus, ConsentState, TaskKind, TaskStatus
+from pathways.cases.models.contact import contact_event_shown
 from pathways.core.access import Ownership
 from pathways.core.models import VersionedDataFile
 from pathways.core.readlog import PersonalData
@@ -143,6 +144,9 @@ class CaseEvent(PersonalData):
                 "worker": detail.get("worker") or nobody,
                 "manager": detail.get("manager") or nobody,
             }
+        contact = contact_event_shown(self.kind, detail)
+        if contact:
+            return contact
         return ""
 
 

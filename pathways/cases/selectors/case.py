@@ -14,8 +14,10 @@ from pathways.cases.choices import CaseStatus
 from pathways.cases.models import Case, CaseEvent
 from pathways.core.access import Role, Side
 from pathways.core.policy import Actor, Perm, get_for_actor, visible_to
+from pathways.core.sealedtext import Marker
 from pathways.panels.models import Decision
 from pathways.people.models import Person
+from pathways.people.sealed import markers_by_person
 
 # Who may hold a case: the practitioners and managers of the agencies running its service.
 CASE_WORKER_ROLES = (Role.PRACTITIONER, Role.MANAGER)
@@ -155,3 +157,11 @@ def case_panel_decision(*, case: Case) -> Decision | None:
         .order_by("-created_at")
         .first()
     )
+
+
+def case_sealed_markers(*, case: Case) -> list[Marker]:
+    """The sealed details kept out of what is typed on a case: on the case of a person who uses abuse,
+    those of his partners, ex-partners and children; none on the victim side's own cases."""
+    if case.person.side != Side.PERPETRATOR:
+        return []
+    return markers_by_person([case.person_id])[case.person_id]

@@ -13,10 +13,9 @@ from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
 from pathways.cases.choices import CaseStatus
 from pathways.cases.models import Case, CaseEvent
-from pathways.core.access import Side
+from pathways.cases.selectors.case import case_sealed_markers
 from pathways.core.policy import Actor, Perm, allows, can_see_record
-from pathways.core.sealedtext import Marker
-from pathways.people.sealed import markers_by_person, sealed_details_refuse
+from pathways.people.sealed import sealed_details_refuse
 
 
 class CaseError(Exception):
@@ -48,19 +47,18 @@ def case_audit(
     )
 
 
-def case_sealed_markers(*, case: Case) -> list[Marker]:
-    """The sealed details kept out of what is typed on a case: on the case of a person who uses abuse,
-    those of his partners, ex-partners and children; none on the victim side's own cases."""
-    if case.person.side != Side.PERPETRATOR:
-        return []
-    return markers_by_person([case.person_id])[case.person_id]
-
-
 def case_text_refuse(
     *, actor: Actor | None, case: Case, fields: Mapping[str, str], record_type: str, record_id: Any = ""
 ) -> None:
-    """Refuse, before anything is written, typed text on the case that holds a protected person's sealed
-    details: a CaseError naming the first such field, the attempt audited."""
+    """Refuse typed text on the case that holds a protected person's sealed details: a CaseError naming
+    the first such field, the attempt audited. Call it before the change's transaction, so that the audit
+    entry of a refused attempt is kept. Only someone who may change the case is told whether text matched."""
+    if (
+        actor is None
+        or not allows(actor, Perm.CASE_CHANGE)
+        or not can_see_record(actor, case, Perm.CASE_CHANGE)
+    ):
+        raise PermissionDenied
     sealed_details_refuse(
         fields=fields,
         markers=case_sealed_markers(case=case),

@@ -115,17 +115,22 @@ def transfer_services(*, case: Case) -> list[Service]:
     ]
 
 
-@transaction.atomic
 def case_transfer(*, actor: Actor, case: Case, to_service: Service | None, reason: str) -> Case:
     """Close the case here and open the person's case at `to_service`, carrying his consent and the
     history: the receiving service reads the case's history before the transfer. The first-contact gate is
     not carried: the new service judges for itself whether its contact could increase risk."""
+    if not reason.strip():
+        raise CaseError(_("Enter why the case is transferred."), "reason")
+    # Before the transaction, so that the audit entry of a refused attempt is kept.
+    case_text_refuse(actor=actor, case=case, fields={"reason": reason}, record_type="case")
+    with transaction.atomic():
+        return _transfer(actor=actor, case=case, to_service=to_service)
+
+
+def _transfer(*, actor: Actor, case: Case, to_service: Service | None) -> Case:
     case = case_for_change(actor=actor, case=case)
     if to_service is None or to_service.pk not in {s.pk for s in transfer_services(case=case)}:
         raise CaseError(_("Choose the service to transfer the case to."), "service")
-    if not reason.strip():
-        raise CaseError(_("Enter why the case is transferred."), "reason")
-    case_text_refuse(actor=actor, case=case, fields={"reason": reason}, record_type="case")
     if Case.objects.filter(person_id=case.person_id, service=to_service, status=CaseStatus.OPEN).exists():
         raise CaseError(_("He already has an open case with that service."), "service")
     now = timezone.now()

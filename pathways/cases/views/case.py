@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from pathways.cases import selectors, services
 from pathways.cases.forms import AssignForm, CaseloadForm
+from pathways.cases.selectors import contact as contact_selectors
 from pathways.cases.views.sections import OVERVIEW_PARTS, case_page_context
 from pathways.core.policy import Perm, actor_for, allows
 
@@ -23,7 +24,13 @@ def caseload_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/caseload.html",
-        {"rows": rows, "page": page, "whose": whose, "counts": selectors.caseload_counts(actor=actor)},
+        {
+            "rows": rows,
+            "page": page,
+            "whose": whose,
+            "counts": selectors.caseload_counts(actor=actor),
+            **contact_selectors.caseload_first_contact(actor=actor, cases=[row.case for row in rows]),
+        },
     )
 
 

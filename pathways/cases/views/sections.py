@@ -26,6 +26,7 @@ class Section:
 # In the order they show. The overview's parts are below.
 SECTIONS: list[Section] = [
     Section("cases:detail", _("Overview")),
+    Section("cases:contact", _("Contact and consent")),
 ]
 
 # What the overview shows of each section: a template and the function giving its context

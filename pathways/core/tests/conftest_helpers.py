@@ -38,3 +38,10 @@ def crawl_paths(ids: dict[str, list[str]], *, skip: tuple[str, ...] = ("admin/",
         for value in ids.get(names[0], []):
             paths.append("/" + re.sub(r"<(?:\w+:)?\w+>", value, route))
     return paths
+
+
+def response_text(response: object) -> str:
+    """What a response sent, streamed (a CSV download) or not."""
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode(errors="replace")  # type: ignore[attr-defined]
+    return response.content.decode(errors="replace")  # type: ignore[attr-defined]

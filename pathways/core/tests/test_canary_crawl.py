@@ -13,7 +13,7 @@ from pathways.accounts.models import User
 from pathways.cases.models import Case
 from pathways.core.access import Role, Side
 from pathways.core.policy import Actor, can_see_sealed
-from pathways.core.tests.conftest_helpers import crawl_paths
+from pathways.core.tests.conftest_helpers import crawl_paths, response_text
 from pathways.directory.models import Area, Region
 from pathways.factories import sign_in
 from pathways.panels.choices import AgendaReason, MeetingStatus, Outcome, PanelKind
@@ -38,12 +38,6 @@ HIS = {"address": "HIS-ADDRESS-51c2", "phone": "07700 900 514", "email": "his-51
 
 def _paths(ids: dict[str, list[str]]) -> list[str]:
     return crawl_paths({"slug": ["clear"], **ids})
-
-
-def _body(response: object) -> str:
-    if getattr(response, "streaming", False):
-        return b"".join(response.streaming_content).decode(errors="replace")  # type: ignore[attr-defined]
-    return response.content.decode(errors="replace")  # type: ignore[attr-defined]
 
 
 @pytest.fixture
@@ -163,7 +157,7 @@ def test_no_page_or_api_response_shows_a_sealed_value(world: dict[str, object]) 
         minutes_in_welsh = [f"{p}?lang=cy" for p in paths if p.endswith("/minutes/")]
         for path in [*paths, *minutes_in_welsh, "/en/audit/export.csv", "/en/audit/?record="]:
             response = client.get(path)
-            body = _body(response)
+            body = response_text(response)
             leaks += [(user.username, path, name) for name, canary in CANARIES.items() if canary in body]
             if response.status_code == 200 and "/panels/" in path:
                 panel_pages_read.add((user.username, path.split("/")[3]))
@@ -179,7 +173,9 @@ def test_only_a_stated_need_reveals_and_only_after_a_purpose(world: dict[str, ob
         actor = Actor(user=user, membership=user.memberships.select_related("agency").get())
         for person in world["people"]:  # type: ignore[attr-defined]
             person = Person.objects.prefetch_related("agencies").get(pk=person.pk)
-            body = _body(client.post(f"/en/people/{person.pk}/sealed/", {"purpose": "safety planning call"}))
+            body = response_text(
+                client.post(f"/en/people/{person.pk}/sealed/", {"purpose": "safety planning call"})
+            )
             planted = HIS if person.side == Side.PERPETRATOR else CANARIES
             seen = any(c in body for c in planted.values())
             assert seen == can_see_sealed(actor, person), (user.username, person.given_name)
@@ -188,7 +184,7 @@ def test_only_a_stated_need_reveals_and_only_after_a_purpose(world: dict[str, ob
             if seen and person.side == Side.VICTIM:
                 shown_to.add(user.username)
             assert not any(
-                c in _body(client.post(f"/en/people/{person.pk}/sealed/", {"purpose": ""}))
+                c in response_text(client.post(f"/en/people/{person.pk}/sealed/", {"purpose": ""}))
                 for c in (*CANARIES.values(), *HIS.values())
             )
     assert {"idva", "socialworker"} <= shown_to

@@ -23,7 +23,7 @@ from pathways.assessments import services as assessments
 from pathways.assessments.models import Assessment
 from pathways.audit.choices import AuditAction
 from pathways.audit.models import AuditEntry
-from pathways.core.tests.conftest_helpers import crawl_paths
+from pathways.core.tests.conftest_helpers import crawl_paths, response_text
 from pathways.directory.models import Area
 from pathways.factories import actor_of, sign_in
 from pathways.panels import services as panels
@@ -160,8 +160,7 @@ def _crawl(user: User, paths: list[str]) -> list[tuple[str, int, str, bool]]:
     for path in paths:
         before = AuditEntry.objects.order_by("-sequence").values_list("sequence", flat=True).first() or 0
         response = client.get(path)
-        streamed = getattr(response, "streaming_content", None)
-        body = (b"".join(streamed) if streamed is not None else response.content).decode(errors="replace")
+        body = response_text(response)
         audited = AuditEntry.objects.filter(
             sequence__gt=before, action=AuditAction.RECORD_VIEWED, actor_username=user.username
         ).exists()

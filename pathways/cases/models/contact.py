@@ -1,0 +1,162 @@
+"""Contact with care: the partner's support worker's view, the first-contact gate, the person's consent and
+the contacts made with him. Disrupt work goes on without his consent or knowledge; first contact is made
+only once someone has judged, with a reason, that it will not increase risk (Drive, appendix 8.1 item 3).
+
+Every record here is on the perpetrator's case and read by the service working with him: its free text is
+checked for his partners' and children's sealed details when typed and again when shown."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from pathways.cases.choices import (
+    CaseEventKind,
+    ConsentState,
+    ContactChannel,
+    ContactDirection,
+    ContactOutcome,
+    PartnerViewKind,
+)
+from pathways.core.access import Ownership
+from pathways.core.readlog import PersonalData
+
+_ON_THE_CASE = Ownership(agencies=("case__service__agencies",), side="case__person__side")
+
+
+class PartnerView(PersonalData):
+    """What the partner's support worker said about contacting him, as the case's staff heard it. Her
+    support service's staff cannot see his case: the service's own staff record it, naming her service."""
+
+    ACCESS = _ON_THE_CASE
+
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="partner_views", verbose_name=_("case")
+    )
+    view = models.CharField(_("view"), max_length=12, choices=PartnerViewKind.choices)
+    # The support worker's service, from the directory: its name is all of her support that crosses.
+    service = models.ForeignKey(
+        "directory.Service", on_delete=models.PROTECT, related_name="+", verbose_name=_("support service")
+    )
+    text = models.CharField(_("what they said"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    # The agency the recorder acted for.
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("partner's support worker's view")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.view}"
+
+
+class ContactDecision(PersonalData):
+    """A judgement on the first-contact gate: contact allowed (it will not increase risk) or not (the gate
+    closed again), with the reason, who decided and the partner's view it rested on."""
+
+    ACCESS = _ON_THE_CASE
+
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="contact_decisions", verbose_name=_("case")
+    )
+    allowed = models.BooleanField(_("contact allowed"))
+    reason = models.TextField(_("reason"))
+    partner_view = models.ForeignKey(
+        PartnerView, null=True, blank=True, on_delete=models.PROTECT, related_name="decisions"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("decided by")
+    )
+    at = models.DateTimeField(_("decided"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("contact decision")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {'allowed' if self.allowed else 'not allowed'}"
+
+
+class ConsentRecord(PersonalData):
+    """One change to the person's consent: given, refused, withdrawn, or work without it on safeguarding
+    grounds, with the reason and who decided."""
+
+    ACCESS = _ON_THE_CASE
+
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="consent_records", verbose_name=_("case")
+    )
+    state = models.CharField(_("consent"), max_length=12, choices=ConsentState.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("decided by")
+    )
+    at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("consent record")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.state}"
+
+
+class Contact(PersonalData):
+    """A contact or an attempt at one: when, how, which way and what came of it."""
+
+    ACCESS = _ON_THE_CASE
+
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="contacts", verbose_name=_("case")
+    )
+    at = models.DateTimeField(_("when"))
+    # A contact logged with its day only is kept at the start of that day and shown without a time.
+    time_given = models.BooleanField(default=False)
+    channel = models.CharField(_("how"), max_length=12, choices=ContactChannel.choices)
+    direction = models.CharField(_("direction"), max_length=10, choices=ContactDirection.choices)
+    outcome = models.CharField(_("outcome"), max_length=14, choices=ContactOutcome.choices)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-recorded_at", "-pk"]
+        indexes = [models.Index(fields=["case", "outcome"], name="case_contact_outcome")]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.channel} {self.outcome}"
+
+
+def contact_event_shown(kind: str, detail: dict[str, object]) -> str:
+    """What a contact step in the case's history records, in the reader's language ("" for other kinds).
+    Facts only: the free text stays on its record, where it is checked when shown."""
+
+    def label(choices: type[models.TextChoices], value: object) -> str:
+        return str(dict(choices.choices).get(str(value), "")) if value else ""
+
+    if kind == CaseEventKind.PARTNER_VIEW:
+        return label(PartnerViewKind, detail.get("view"))
+    if kind == CaseEventKind.CONTACT_DECISION:
+        return str(_("contact allowed") if detail.get("allowed") else _("contact not allowed"))
+    if kind == CaseEventKind.CONSENT:
+        return label(ConsentState, detail.get("state"))
+    if kind == CaseEventKind.CONTACT:
+        return str(
+            _("%(channel)s, %(direction)s: %(outcome)s")
+            % {
+                "channel": label(ContactChannel, detail.get("channel")),
+                "direction": label(ContactDirection, detail.get("direction")).lower(),
+                "outcome": label(ContactOutcome, detail.get("outcome")).lower(),
+            }
+        )
+    return ""
