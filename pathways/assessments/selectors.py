@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from pathways.assessments.models import Assessment, AssessmentStatus
+from pathways.assessments.models import Assessment, AssessmentStatus, InstrumentVersion
 from pathways.core.policy import Actor, Perm, get_for_actor, visible_to
 from pathways.people.models import Person
 
@@ -32,6 +32,14 @@ def assessments_for(*, actor: Actor) -> QuerySet[Assessment]:
         ),
         Perm.ASSESSMENT_VIEW,
     )
+
+
+def instruments_current() -> list[InstrumentVersion]:
+    """The latest version of each instrument loaded, by id: the forms an assessment may be started with."""
+    latest: dict[str, InstrumentVersion] = {}
+    for version in InstrumentVersion.objects.order_by("instrument", "-version"):
+        latest.setdefault(version.instrument, version)
+    return [latest[key] for key in sorted(latest)]
 
 
 def assessment_get(*, actor: Actor, assessment_id: uuid.UUID) -> Assessment:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import functools
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from django.conf import settings as django_settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from pathways.assessments.engine import AnswerProblem, check_answers, compute
@@ -181,6 +184,18 @@ def assessment_results(
 # --- assessments ---------------------------------------------------------------------------------------
 
 
+# What happens when an assessment is completed, in the layers above this one (the person's open case counts
+# it: pathways.cases), named in settings.ASSESSMENT_COMPLETED so that this layer need not import them. Each
+# is called with the assessment and the actor, inside the transaction that completes it.
+class AssessmentCompleted(Protocol):
+    def __call__(self, *, assessment: Assessment, actor: Actor) -> object: ...
+
+
+@functools.cache
+def _completed_hooks() -> tuple[AssessmentCompleted, ...]:
+    return tuple(import_string(path) for path in django_settings.ASSESSMENT_COMPLETED)
+
+
 @transaction.atomic
 def assessment_build(
     *,
@@ -331,6 +346,9 @@ def _save(
         record_id=assessment.pk,
         details={"status": assessment.status},
     )
+    if complete:
+        for completed in _completed_hooks():
+            completed(assessment=assessment, actor=actor)
     return assessment
 
 

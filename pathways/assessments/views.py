@@ -5,6 +5,7 @@ import uuid
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -12,17 +13,33 @@ from pathways.assessments import selectors, services
 from pathways.assessments.forms import AnswersForm, CorrectForm, StartForm, words
 from pathways.assessments.instrumentfile import Instrument
 from pathways.assessments.marac import criterion_label
-from pathways.assessments.models import Assessment, AssessmentStatus, InstrumentVersion
+from pathways.assessments.models import Assessment, AssessmentStatus, Context, InstrumentVersion
 from pathways.assessments.wording import as_shown
 from pathways.core.policy import Perm, actor_for, allows
 from pathways.people import selectors as people
 
 
 def _instruments() -> list[tuple[str, str]]:
-    latest: dict[str, InstrumentVersion] = {}
-    for version in InstrumentVersion.objects.order_by("instrument", "-version"):
-        latest.setdefault(version.instrument, version)
-    return [(key, words(v.definition["name"])) for key, v in sorted(latest.items())]
+    return [(v.instrument, words(v.definition["name"])) for v in selectors.instruments_current()]
+
+
+def _return_to(request: HttpRequest) -> str:
+    """The page of this site to go back to once the assessment is done (`?next=`, a path such as the case's
+    assessments page), or "" for none or one that leads anywhere else."""
+    candidate = request.GET.get("next", "")
+    if (
+        candidate.startswith("/")
+        and not candidate.startswith("//")
+        and url_has_allowed_host_and_scheme(
+            candidate, {request.get_host()}, require_https=request.is_secure()
+        )
+    ):
+        return candidate
+    return ""
+
+
+def _with_return(url: str, return_to: str) -> str:
+    return f"{url}?{urlencode({'next': return_to})}" if return_to else url
 
 
 def person_assessments(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
@@ -45,7 +62,15 @@ def person_assessments(request: HttpRequest, person_id: uuid.UUID) -> HttpRespon
 def start(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
     actor = actor_for(request)
     person = people.person_get(actor=actor, person_id=person_id)
-    form = StartForm(request.POST or None, instruments=_instruments())
+    instruments = _instruments()
+    # A link may choose the form and why it is done (a case's intake, review or closure assessment).
+    initial = {
+        name: request.GET[name]
+        for name, allowed in (("instrument", dict(instruments)), ("context", dict(Context.choices)))
+        if request.GET.get(name) in allowed
+    }
+    form = StartForm(request.POST or None, instruments=instruments, initial=initial)
+    return_to = _return_to(request)
     if request.method == "POST" and form.is_valid():
         assessment = services.assessment_start(
             actor=actor,
@@ -54,8 +79,8 @@ def start(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
             context=form.cleaned_data["context"],
             assessed_on=form.cleaned_data["assessed_on"],
         )
-        return redirect(assessment)
-    return render(request, "assessments/start.html", {"form": form, "person": person})
+        return redirect(_with_return(assessment.get_absolute_url(), return_to))
+    return render(request, "assessments/start.html", {"form": form, "person": person, "return_to": return_to})
 
 
 @require_http_methods(["GET", "POST"])
@@ -92,11 +117,15 @@ def detail(request: HttpRequest, assessment_id: uuid.UUID) -> HttpResponse:
                     form.add_error(None, str(error))
             else:
                 messages.success(request, _("Assessment completed.") if complete else _("Draft saved."))
-                return redirect(assessment)
+                return_to = _return_to(request)
+                if complete and return_to:
+                    return redirect(return_to)
+                return redirect(_with_return(assessment.get_absolute_url(), return_to))
         return render(
             request,
             "assessments/form.html",
             {
+                "return_to": _return_to(request),
                 "assessment": assessment,
                 "form": form,
                 "instrument": instrument,

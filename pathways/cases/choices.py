@@ -92,3 +92,21 @@ class FirstContactState(models.TextChoices):
     OVERDUE = "overdue", _("Overdue")
     # The case closed before anyone reached the person.
     MISSED = "missed", _("Not met: never reached")
+
+
+class AssessmentStage(models.TextChoices):
+    """When in a case an assessment was made: Drive re-assesses at intake, regularly during the work and at
+    closure (appendix 8.1, item 7)."""
+
+    INTAKE = "intake", _("Intake")
+    DURING = "during", _("During the work")
+    CLOSURE = "closure", _("Closure")
+
+
+class AgencyRisk(models.TextChoices):
+    """The risk another agency sees, in the levels the assessments give, or that it does not know."""
+
+    STANDARD = "standard", _("Standard")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+    NOT_KNOWN = "not_known", _("Not known")

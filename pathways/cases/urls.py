@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pathways.cases.views import case, contact, export, transfer
+from pathways.cases.views import assessment, case, contact, export, transfer
 
 app_name = "cases"
 urlpatterns = [
@@ -9,4 +9,6 @@ urlpatterns = [
     path("<uuid:case_id>/", case.case_detail_view, name="detail"),
     path("<uuid:case_id>/transfer/", transfer.case_transfer_view, name="transfer"),
     path("<uuid:case_id>/contact/", contact.case_contact_view, name="contact"),
+    path("<uuid:case_id>/assessments/", assessment.case_assessments_view, name="assessments"),
+    path("<uuid:case_id>/assessments/link/", assessment.case_assessment_link_view, name="assessment_link"),
 ]

@@ -614,6 +614,8 @@ URL_RULES: dict[str, Rule] = {
     "cases:detail": Rule(Perm.CASE_VIEW, write_perm=Perm.CASE_CHANGE, methods=FORM),
     "cases:transfer": Rule(Perm.CASE_VIEW, write_perm=Perm.CASE_CHANGE, methods=FORM),
     "cases:contact": Rule(Perm.CASE_VIEW, write_perm=Perm.CASE_CHANGE, methods=FORM),
+    "cases:assessments": Rule(Perm.CASE_VIEW, write_perm=Perm.CASE_CHANGE, methods=FORM),
+    "cases:assessment_link": Rule(Perm.CASE_VIEW, write_perm=Perm.CASE_CHANGE, methods=POST),
     "referrals:intake": Rule(Perm.REFERRAL_VIEW),
     "referrals:intake_record": Rule(Perm.REFERRAL_VIEW, write_perm=Perm.REFERRAL_CHANGE, methods=POST),
     "referrals:new": Rule(Perm.REFERRAL_CHANGE, methods=FORM),

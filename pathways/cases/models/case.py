@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -12,7 +13,15 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from pathways.cases.choices import CaseEventKind, CaseStatus, ConsentState, TaskKind, TaskStatus
+from pathways.cases.choices import (
+    AgencyRisk,
+    AssessmentStage,
+    CaseEventKind,
+    CaseStatus,
+    ConsentState,
+    TaskKind,
+    TaskStatus,
+)
 from pathways.cases.models.contact import contact_event_shown
 from pathways.core.access import Ownership
 from pathways.core.models import VersionedDataFile
@@ -147,7 +156,25 @@ class CaseEvent(PersonalData):
         contact = contact_event_shown(self.kind, detail)
         if contact:
             return contact
+        if self.kind == CaseEventKind.ASSESSMENT:
+            return _assessment_shown(detail)
         return ""
+
+
+def _assessment_shown(detail: dict[str, Any]) -> str:
+    risk = detail.get("risk") or ""
+    risk_shown = AgencyRisk(risk).label if risk in AgencyRisk.values else _("no risk level")
+    if detail.get("agency_view"):
+        agency = detail.get("agency_cy") if get_language() == "cy" else detail.get("agency_en")
+        return _("%(agency)s sees the risk as %(risk)s") % {"agency": agency or "", "risk": risk_shown}
+    if detail.get("linked"):
+        stage = detail.get("stage") or ""
+        return _("%(instrument)s, %(stage)s: risk %(risk)s") % {
+            "instrument": detail.get("instrument") or "",
+            "stage": AssessmentStage(stage).label if stage in AssessmentStage.values else stage,
+            "risk": risk_shown,
+        }
+    return ""
 
 
 class CaseTask(PersonalData):

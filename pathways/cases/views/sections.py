@@ -27,6 +27,7 @@ class Section:
 SECTIONS: list[Section] = [
     Section("cases:detail", _("Overview")),
     Section("cases:contact", _("Contact and consent")),
+    Section("cases:assessments", _("Assessments and risk")),
 ]
 
 # What the overview shows of each section: a template and the function giving its context
