@@ -110,3 +110,32 @@ class AgencyRisk(models.TextChoices):
     MEDIUM = "medium", _("Medium")
     HIGH = "high", _("High")
     NOT_KNOWN = "not_known", _("Not known")
+
+
+class NoteKind(models.TextChoices):
+    CONTACT = "contact", _("Contact")
+    SESSION = "session", _("Session")
+    MULTI_AGENCY = "multi_agency", _("Multi-agency")
+    # Read only by the service's managers and the note's author (selectors.notes).
+    SUPERVISION = "supervision", _("Supervision")
+    CASE_REVIEW = "case_review", _("Case review")
+
+
+class ReviewKind(models.TextChoices):
+    INTERNAL = "internal", _("Internal review")
+    MULTI_AGENCY = "multi_agency", _("Multi-agency review")
+    # The panel that referred the person hears his case again when it ends (the review, section 5.6).
+    POST_INTERVENTION = "post_intervention", _("Post-intervention review at the panel")
+
+
+class AdviserRole(models.TextChoices):
+    FORENSIC_PSYCHOLOGIST = "forensic_psychologist", _("Forensic psychologist")
+    PSYCHIATRIST = "psychiatrist", _("Psychiatrist")
+    OTHER_EXPERT = "other_expert", _("Other expert")
+
+
+class ReviewDecision(models.TextChoices):
+    CONTINUE = "continue", _("Continue")
+    CHANGE_PLAN = "change_plan", _("Change the plan")
+    ESCALATE = "escalate_to_panel", _("Escalate to a panel")
+    CONSIDER_ENDING = "consider_ending", _("Consider ending the case")

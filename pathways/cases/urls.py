@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pathways.cases.views import assessment, case, contact, export, transfer
+from pathways.cases.views import assessment, case, contact, export, notes, reviews, transfer
 
 app_name = "cases"
 urlpatterns = [
@@ -11,4 +11,7 @@ urlpatterns = [
     path("<uuid:case_id>/contact/", contact.case_contact_view, name="contact"),
     path("<uuid:case_id>/assessments/", assessment.case_assessments_view, name="assessments"),
     path("<uuid:case_id>/assessments/link/", assessment.case_assessment_link_view, name="assessment_link"),
+    path("<uuid:case_id>/notes/", notes.notes_view, name="notes"),
+    path("<uuid:case_id>/notes/<uuid:note_id>/", notes.note_view, name="note"),
+    path("<uuid:case_id>/reviews/", reviews.reviews_view, name="reviews"),
 ]

@@ -3,16 +3,22 @@
 from pathways.cases.models.assessment import AgencyView, CaseAssessment
 from pathways.cases.models.case import Case, CaseEvent, CaseTask, CaseworkRules
 from pathways.cases.models.contact import ConsentRecord, Contact, ContactDecision, PartnerView
+from pathways.cases.models.notes import Note, NoteVersion
+from pathways.cases.models.reviews import CaseReview, ReviewAdviser
 
 __all__ = [
     "AgencyView",
     "Case",
     "CaseAssessment",
     "CaseEvent",
+    "CaseReview",
     "CaseTask",
     "CaseworkRules",
     "ConsentRecord",
     "Contact",
     "ContactDecision",
+    "Note",
+    "NoteVersion",
     "PartnerView",
+    "ReviewAdviser",
 ]

@@ -19,6 +19,9 @@ from pathways.cases.choices import (
     CaseEventKind,
     CaseStatus,
     ConsentState,
+    NoteKind,
+    ReviewDecision,
+    ReviewKind,
     TaskKind,
     TaskStatus,
 )
@@ -158,6 +161,19 @@ class CaseEvent(PersonalData):
             return contact
         if self.kind == CaseEventKind.ASSESSMENT:
             return _assessment_shown(detail)
+        if self.kind == CaseEventKind.NOTE and detail.get("kind"):
+            return _("%(kind)s note, version %(version)s") % {
+                "kind": _label(NoteKind, detail["kind"]),
+                "version": detail.get("version", 1),
+            }
+        if self.kind == CaseEventKind.REVIEW and detail.get("kind"):
+            shown = _label(ReviewKind, detail["kind"])
+            if detail.get("decision"):
+                return _("%(kind)s: %(decision)s") % {
+                    "kind": shown,
+                    "decision": _label(ReviewDecision, detail["decision"]),
+                }
+            return shown
         return ""
 
 
@@ -175,6 +191,13 @@ def _assessment_shown(detail: dict[str, Any]) -> str:
             "risk": risk_shown,
         }
     return ""
+
+
+def _label(choices: type[models.TextChoices], value: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
 
 
 class CaseTask(PersonalData):

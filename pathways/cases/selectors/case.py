@@ -16,8 +16,8 @@ from pathways.core.access import Role, Side
 from pathways.core.policy import Actor, Perm, get_for_actor, visible_to
 from pathways.core.sealedtext import Marker
 from pathways.panels.models import Decision
+from pathways.panels.protected import protected_markers_for_person
 from pathways.people.models import Person
-from pathways.people.sealed import markers_by_person
 
 # Who may hold a case: the practitioners and managers of the agencies running its service.
 CASE_WORKER_ROLES = (Role.PRACTITIONER, Role.MANAGER)
@@ -160,8 +160,10 @@ def case_panel_decision(*, case: Case) -> Decision | None:
 
 
 def case_sealed_markers(*, case: Case) -> list[Marker]:
-    """The sealed details kept out of what is typed on a case: on the case of a person who uses abuse,
-    those of his partners, ex-partners and children; none on the victim side's own cases."""
+    """The sealed details kept out of text typed on a case: for a case about a person who uses abuse, his
+    partners', ex-partners' and children's, and those of the victims on his police records. A case on the
+    victim side is read only by the services supporting her, so her own details may be written there.
+    Never shown, returned to a page or logged."""
     if case.person.side != Side.PERPETRATOR:
         return []
-    return markers_by_person([case.person_id])[case.person_id]
+    return protected_markers_for_person(person=case.person, region_id=case.service.region_id)

@@ -15,7 +15,8 @@ from pathways.cases.choices import CaseStatus
 from pathways.cases.models import Case, CaseEvent
 from pathways.cases.selectors.case import case_sealed_markers
 from pathways.core.policy import Actor, Perm, allows, can_see_record
-from pathways.people.sealed import sealed_details_refuse
+from pathways.core.sealedtext import describe_kinds, mentions
+from pathways.people.sealed import SealedDetailError, sealed_details_refuse
 
 
 class CaseError(Exception):
@@ -50,23 +51,29 @@ def case_audit(
 def case_text_refuse(
     *, actor: Actor | None, case: Case, fields: Mapping[str, str], record_type: str, record_id: Any = ""
 ) -> None:
-    """Refuse typed text on the case that holds a protected person's sealed details: a CaseError naming
-    the first such field, the attempt audited. Call it before the change's transaction, so that the audit
-    entry of a refused attempt is kept. Only someone who may change the case is told whether text matched."""
-    if (
-        actor is None
-        or not allows(actor, Perm.CASE_CHANGE)
-        or not can_see_record(actor, case, Perm.CASE_CHANGE)
-    ):
+    """Refuse typed text on the case that holds a sealed detail of someone the person harms: a CaseError
+    naming the field and what to take out of it, the attempt audited as a glimpse. Call it before the
+    change's transaction, so that the audit entry of a refused attempt is kept. Only someone who may change
+    the case is told whether text matched."""
+    may_change = actor is not None and allows(actor, Perm.CASE_CHANGE)
+    if not may_change or not can_see_record(actor, case, Perm.CASE_CHANGE):  # type: ignore[arg-type]
         raise PermissionDenied
-    sealed_details_refuse(
-        fields=fields,
-        markers=case_sealed_markers(case=case),
-        actor=actor,
-        record_type=record_type,
-        record_id=record_id or case.pk,
-        error=lambda message, field: CaseError(message, field),
-    )
+    markers = case_sealed_markers(case=case)
+    for name, text in fields.items():
+        found = mentions(text or "", markers) if markers else set()
+        if not found:
+            continue
+        try:
+            sealed_details_refuse(
+                fields={name: text},
+                markers=markers,
+                actor=actor,
+                record_type=record_type,
+                record_id=record_id or case.pk,
+            )
+        except SealedDetailError as error:
+            remove = _("Remove the %(details)s.") % {"details": describe_kinds(found)}
+            raise CaseError(f"{error.message} {remove}", name) from None
 
 
 def case_for_change(*, actor: Actor, case: Case, open_only: bool = True) -> Case:

@@ -28,6 +28,8 @@ SECTIONS: list[Section] = [
     Section("cases:detail", _("Overview")),
     Section("cases:contact", _("Contact and consent")),
     Section("cases:assessments", _("Assessments and risk")),
+    Section("cases:notes", _("Notes")),
+    Section("cases:reviews", _("Reviews")),
 ]
 
 # What the overview shows of each section: a template and the function giving its context

@@ -21,7 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from pathways.accounts.models import Agency, Membership, User
 from pathways.assessments.models import Assessment, InstrumentVersion
-from pathways.cases.models import Case
+from pathways.cases.models import Case, Note, NoteVersion
 from pathways.core.access import Role, Side
 from pathways.core.policy import ROLE_PERMISSIONS, SIGNING_IN, rule_for
 from pathways.core.tests.conftest_helpers import login_password_only
@@ -66,7 +66,7 @@ FOREIGN = "foreign"
 OTHER_SIDE = "other-side"
 # Records on a side of a family (a panel's meeting is about no one; an action is its agency's, whichever
 # side the case is on).
-SIDED_KWARGS = ("referral_id", "person_id", "assessment_id", "item_id", "case_id")
+SIDED_KWARGS = ("referral_id", "person_id", "assessment_id", "item_id", "case_id", "note_id")
 
 
 def _sample(route: str, variant: str, own: dict[str, str], foreign: dict[str, str] | None = None) -> str:
@@ -98,6 +98,7 @@ RECORD_KWARGS = (
     "item_id",
     "action_id",
     "case_id",
+    "note_id",
 )
 
 
@@ -156,9 +157,18 @@ def _own_objects(user: User) -> dict[str, str]:
         "referral_id": str(referral.pk),
         "person_id": str(referral.person.pk),
         "assessment_id": str(_assessment_of(referral.person, user, agency).pk),
-        "case_id": str(_case_of(referral.person, agency).pk),
+        **_case_objects(_case_of(referral.person, agency), user),
         **_panel_objects(agency, user, referral.person),
     }
+
+
+def _case_objects(case: Case, user: User) -> dict[str, str]:
+    """The case and a signed note on it by the user."""
+    note = Note.objects.create(case=case, kind="contact", created_by=user)
+    NoteVersion.objects.create(
+        note=note, number=1, text="matrix", written_by=user, signed_by=user, signed_at=note.created_at
+    )
+    return {"case_id": str(case.pk), "note_id": str(note.pk)}
 
 
 def _case_of(person: Person, agency: Agency, *, not_run_by: Agency | None = None) -> Case:
@@ -195,7 +205,7 @@ def _other_side_objects(user: User, owned: dict[str, str]) -> dict[str, str]:
         "person_id": str(victim.pk),
         "assessment_id": str(_assessment_of(victim, user, agency).pk),
         "item_id": str(item.pk),
-        "case_id": str(_case_of(victim, agency).pk),
+        **_case_objects(_case_of(victim, agency), user),
     }
 
 
@@ -211,7 +221,9 @@ def _foreign_objects(user: User) -> dict[str, str]:
         "referral_id": str(referral.pk),
         "person_id": str(referral.person.pk),
         "assessment_id": str(_assessment_of(referral.person, counterpart, other).pk),
-        "case_id": str(_case_of(referral.person, other, not_run_by=user.memberships.get().agency).pk),
+        **_case_objects(
+            _case_of(referral.person, other, not_run_by=user.memberships.get().agency), counterpart
+        ),
         **_panel_objects(other, counterpart, referral.person),
     }
 

@@ -17,7 +17,7 @@ from pathways.panels.services.actions import (
     actions_chase_overdue,
     actions_chase_overdue_count,
 )
-from pathways.panels.services.agenda import agenda_build, nomination_create, rfg_run_latest
+from pathways.panels.services.agenda import agenda_build, agenda_review_add, nomination_create, rfg_run_latest
 from pathways.panels.services.base import SCREENED_OUTCOMES, PanelError
 from pathways.panels.services.decisions import decision_record
 from pathways.panels.services.disclosures import SharingError, disclosure_agencies, disclosure_record
@@ -35,6 +35,7 @@ __all__ = [
     "actions_chase_overdue",
     "actions_chase_overdue_count",
     "agenda_build",
+    "agenda_review_add",
     "decision_record",
     "disclosure_agencies",
     "disclosure_record",

@@ -309,6 +309,14 @@ def _kept_order_key(item: AgendaItem) -> tuple[Any, ...]:
     )
 
 
+def _review_asked_for(meeting: Meeting) -> Q:
+    """Items reviewing a decision whose own review date has not come by this meeting: put there by
+    `agenda_review_add` (a case the panel referred on has ended), never found again by a build."""
+    return Q(review_of__isnull=False) & (
+        Q(review_of__review_on__isnull=True) | Q(review_of__review_on__gt=meeting.held_on)
+    )
+
+
 @transaction.atomic
 def agenda_build(*, meeting: Meeting, actor: Actor) -> list[AgendaItem]:
     """Build (or rebuild) the meeting's agenda from the record.
@@ -332,7 +340,10 @@ def agenda_build(*, meeting: Meeting, actor: Actor) -> list[AgendaItem]:
     area_ids = list(panel.areas.values_list("pk", flat=True))
     kept = list(
         meeting.items.filter(
-            Q(decision__isnull=False) | Q(actions__isnull=False) | Q(disclosures__isnull=False)
+            Q(decision__isnull=False)
+            | Q(actions__isnull=False)
+            | Q(disclosures__isnull=False)
+            | _review_asked_for(meeting)
         )
         .distinct()
         .select_related("review_of", "assessment", "rfg_score", "nomination")
@@ -467,3 +478,57 @@ def nomination_create(
             agency=agency.slug,
         )
         return nomination
+
+
+@transaction.atomic
+def agenda_review_add(*, meeting: Meeting, decision: Decision, actor: Actor | None) -> AgendaItem:
+    """Put the person a decision was about on a coming meeting's agenda again, to review that decision (the
+    case the panel referred him to has ended, say), in the region's order with the other case reviews.
+    Someone already on the agenda keeps his one item, which now reviews the decision too. The item is kept
+    when the agenda is built again. Refused for a closed meeting, one whose date has passed, or a decision
+    of another panel."""
+    meeting = meeting_locked(meeting=meeting)
+    meeting_refuse_if_closed(meeting=meeting)
+    if meeting.held_on < base.today():
+        raise PanelError(_("This meeting has already been held: its agenda can no longer change."))
+    decided = Decision.objects.select_related("item__meeting").get(pk=decision.pk)
+    if decided.item.meeting.panel_id != meeting.panel_id:
+        raise PanelError(_("A panel reviews its own decisions only."))
+    person_id, reference = decided.item.person_id, decided.item.police_reference
+    same = Q(person_id=person_id) if person_id else Q(person__isnull=True, police_reference=reference)
+    user = actor.user if actor is not None and actor.user.is_authenticated else None
+    item = meeting.items.filter(same).first()
+    added = item is None
+    if item is None:
+        item = AgendaItem.objects.create(
+            meeting=meeting,
+            person_id=person_id,
+            police_reference=reference,
+            reason=AgendaReason.CASE_REVIEW,
+            position=meeting.items.count() + 1,
+            review_of=decided,
+            created_by=user,
+            modified_by=user,
+        )
+    elif item.review_of_id is None:
+        reasons = {item.reason, *item.other_reasons, AgendaReason.CASE_REVIEW}
+        item.reason = AgendaReason.CASE_REVIEW
+        item.other_reasons = [r.value for r in REASON_ORDER if r in reasons and r != AgendaReason.CASE_REVIEW]
+        item.review_of = decided
+        item.modified_by = user
+        item.save(update_fields=["reason", "other_reasons", "review_of", "modified_by", "modified_at"])
+    items = list(meeting.items.select_related("review_of", "assessment", "rfg_score", "nomination"))
+    items.sort(key=lambda i: (_kept_order_key(i), i.position))
+    for position, each in enumerate(items, start=1):
+        each.position = position
+    AgendaItem.objects.bulk_update(items, ["position"])
+    audit_panel(
+        action=AuditAction.RECORD_CREATED if added else AuditAction.RECORD_CHANGED,
+        actor=actor,
+        record_type="agenda_item",
+        record_id=item.pk,
+        meeting=str(meeting.pk),
+        review_of=str(decided.pk),
+        reason=AgendaReason.CASE_REVIEW,
+    )
+    return next(i for i in items if i.pk == item.pk)
