@@ -129,7 +129,10 @@ TRIAGE_FACT_SOURCES = ["pathways.police.selectors.person_triage_facts"]
 REFERRAL_STARTED = ["pathways.cases.services.case_open_from_referral"]
 # What else happens when a case ends, each called as hook(case=, actor=, ending=) with the region's rules
 # for that way of ending (pathways.cases.rulesfile.Ending): plan activities, follow-ups, a panel's review.
-CASE_ENDED: list[str] = ["pathways.cases.services.reviews.reviews_case_ended"]
+CASE_ENDED: list[str] = [
+    "pathways.cases.services.plan.plan_case_ended",
+    "pathways.cases.services.reviews.reviews_case_ended",
+]
 # Called as hook(records=, actor=) with the police records an extract has just added, so that the layers
 # above the police data (a case's alert) hear of them the same day.
 POLICE_RECORDS_ADDED: list[str] = []

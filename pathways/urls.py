@@ -21,7 +21,8 @@ urlpatterns += i18n_patterns(
     path("referrals/", include("pathways.referrals.urls")),
     path("assessments/", include("pathways.assessments.urls")),
     path("panels/", include("pathways.panels.urls")),
-    path("work/", include("pathways.work.urls")),
+    # The work app's pages sit at the top: "work/" (the first page) and "tasks/".
+    path("", include("pathways.work.urls")),
     path("cases/", include("pathways.cases.urls")),
     path("audit/", include("pathways.audit.urls")),
     path("admin/", admin_site.urls),

@@ -139,3 +139,40 @@ class ReviewDecision(models.TextChoices):
     CHANGE_PLAN = "change_plan", _("Change the plan")
     ESCALATE = "escalate_to_panel", _("Escalate to a panel")
     CONSIDER_ENDING = "consider_ending", _("Consider ending the case")
+
+
+class GoalStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    MET = "met", _("Met")
+    PARTLY_MET = "partly_met", _("Partly met")
+    NOT_MET = "not_met", _("Not met")
+
+
+class ActivityKind(models.TextChoices):
+    """The three kinds of work in a plan (the region's catalogue names each activity's kind)."""
+
+    DISRUPT = "disrupt", _("Disrupt")
+    SUPPORT = "support", _("Support")
+    CHANGE = "change", _("Behaviour change")
+
+
+class ActivityStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    NOT_POSSIBLE = "not_possible", _("Not possible")
+    # Set only when the case ends (never chosen by hand): the work stopped because the case did.
+    ENDED_WITH_CASE = "ended_with_case", _("Ended with the case")
+
+
+# An activity still to do: on its owner's Tasks until someone there finishes it.
+ACTIVITY_OPEN = (ActivityStatus.PLANNED, ActivityStatus.IN_PROGRESS)
+# The statuses someone may choose; "ended with the case" is the case's ending's.
+ACTIVITY_CHOSEN = (
+    ActivityStatus.PLANNED,
+    ActivityStatus.IN_PROGRESS,
+    ActivityStatus.DONE,
+    ActivityStatus.NOT_POSSIBLE,
+)
+# Work that needs the person's consent may not be under way or done without it.
+ACTIVITY_STARTED = (ActivityStatus.IN_PROGRESS, ActivityStatus.DONE)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pathways.cases.views import assessment, case, contact, export, notes, reviews, transfer
+from pathways.cases.views import assessment, case, contact, export, notes, plan, reviews, transfer
 
 app_name = "cases"
 urlpatterns = [
@@ -14,4 +14,5 @@ urlpatterns = [
     path("<uuid:case_id>/notes/", notes.notes_view, name="notes"),
     path("<uuid:case_id>/notes/<uuid:note_id>/", notes.note_view, name="note"),
     path("<uuid:case_id>/reviews/", reviews.reviews_view, name="reviews"),
+    path("<uuid:case_id>/plan/", plan.plan_view, name="plan"),
 ]

@@ -51,7 +51,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         (Perm.REFERRAL_VIEW, "referrals:list", _("Referrals")),
         (Perm.CASE_VIEW, "cases:caseload", _("Cases")),
         (Perm.PERSON_VIEW, "people:search", _("People")),
-        (Perm.ASSESSMENT_CHANGE, "referrals:due", _("Tasks")),
+        (Perm.TASK_VIEW, "work:tasks", _("Tasks")),
         (Perm.PANEL_CASE_VIEW, "panels:list", _("Panels")),
         (Perm.AUDIT_VIEW, "audit:search", _("Audit log")),
         (Perm.ACCOUNTS_MANAGE, "admin:index", _("Administration")),

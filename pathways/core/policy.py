@@ -65,6 +65,10 @@ class Perm(StrEnum):
     ASSESSMENT_CHANGE = "assessment.change"
     CASE_VIEW = "case.view"
     CASE_CHANGE = "case.change"
+    # What other services' cases ask of one's agency (a plan's activities it does, the tasks sent to it),
+    # read and done by its staff whatever their role: a police panel chair may own a plan's disrupt work.
+    TASK_VIEW = "task.view"
+    TASK_CHANGE = "task.change"
     PANEL_CASE_VIEW = "panel_case.view"
     PANEL_CASE_CHANGE = "panel_case.change"
     # Sharing what one's agency knows at the table, and owning actions: every member agency's staff.
@@ -87,6 +91,7 @@ _CASEWORK = {
     Perm.CASE_VIEW,
     Perm.CASE_CHANGE,
 }
+_TASKS = {Perm.TASK_VIEW, Perm.TASK_CHANGE}
 _PANEL = {
     Perm.PERSON_VIEW,
     Perm.REFERRAL_VIEW,
@@ -99,13 +104,15 @@ _PANEL = {
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.PRACTITIONER: frozenset(
-        _EVERYONE | _CASEWORK | {Perm.PANEL_CASE_VIEW, Perm.PANEL_CONTRIBUTE, Perm.SEALED_VIEW}
+        _EVERYONE | _CASEWORK | _TASKS | {Perm.PANEL_CASE_VIEW, Perm.PANEL_CONTRIBUTE, Perm.SEALED_VIEW}
     ),
     Role.MANAGER: frozenset(
-        _EVERYONE | _CASEWORK | {Perm.PANEL_CASE_VIEW, Perm.PANEL_CONTRIBUTE, Perm.SEALED_VIEW}
+        _EVERYONE | _CASEWORK | _TASKS | {Perm.PANEL_CASE_VIEW, Perm.PANEL_CONTRIBUTE, Perm.SEALED_VIEW}
     ),
-    Role.PANEL_COORDINATOR: frozenset(_EVERYONE | _PANEL | {Perm.SEALED_VIEW, Perm.POLICE_DATA_IMPORT}),
-    Role.PANEL_CHAIR: frozenset(_EVERYONE | _PANEL),
+    Role.PANEL_COORDINATOR: frozenset(
+        _EVERYONE | _PANEL | _TASKS | {Perm.SEALED_VIEW, Perm.POLICE_DATA_IMPORT}
+    ),
+    Role.PANEL_CHAIR: frozenset(_EVERYONE | _PANEL | _TASKS),
     # Commissioners see the service map and aggregate figures, never a person.
     Role.COMMISSIONER: frozenset(_EVERYONE),
     Role.AUDITOR: frozenset(_EVERYONE | {Perm.AUDIT_VIEW, Perm.AUDIT_EXPORT}),
@@ -619,6 +626,9 @@ URL_RULES: dict[str, Rule] = {
     "cases:notes": Rule(Perm.CASE_VIEW, write_perm=Perm.CASE_CHANGE, methods=FORM),
     "cases:note": Rule(Perm.CASE_VIEW, write_perm=Perm.CASE_CHANGE, methods=FORM),
     "cases:reviews": Rule(Perm.CASE_VIEW, write_perm=Perm.CASE_CHANGE, methods=FORM),
+    "cases:plan": Rule(Perm.CASE_VIEW, write_perm=Perm.CASE_CHANGE, methods=FORM),
+    # The agency's Tasks: what cases ask of it, and the re-assessments due where its role makes them.
+    "work:tasks": Rule(Perm.TASK_VIEW, write_perm=Perm.TASK_CHANGE, methods=FORM),
     "referrals:intake": Rule(Perm.REFERRAL_VIEW),
     "referrals:intake_record": Rule(Perm.REFERRAL_VIEW, write_perm=Perm.REFERRAL_CHANGE, methods=POST),
     "referrals:new": Rule(Perm.REFERRAL_CHANGE, methods=FORM),

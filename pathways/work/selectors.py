@@ -7,6 +7,8 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from pathways.cases.selectors import tasks as case_tasks
+from pathways.cases.selectors.tasks import AgencyActivity, AgencyTask
 from pathways.core.policy import Actor, Perm, allows
 from pathways.core.sealedtext import Marker
 from pathways.panels import protected
@@ -33,17 +35,23 @@ class Work:
     # The sealed details kept out of each action's text, by agenda item (as on the Tasks page).
     action_markers: dict[Any, list[Marker]] = field(default_factory=dict)
     meetings: list[Meeting] = field(default_factory=list)
+    # What cases ask of the agency: the plan activities it does and the tasks sent to it (as on Tasks).
+    activities: list[AgencyActivity] = field(default_factory=list)
+    activity_count: int = 0
+    case_tasks: list[AgencyTask] = field(default_factory=list)
+    case_task_count: int = 0
 
     @property
     def empty(self) -> bool:
         waiting = (self.new_referrals, self.to_choose, self.intake_waiting, self.reassessments)
-        return not any((*waiting, self.actions, self.meetings))
+        return not any((*waiting, self.actions, self.meetings, self.activities, self.case_tasks))
 
 
 def work_for(*, actor: Actor, today: datetime.date) -> Work:
     """New referrals to the actor's agency's services, its own referrals waiting for a choice (new, or back
-    after a decline), the intake queue for an intake team, re-assessments and panel actions due, and the
-    next meetings of the panels the actor sits on."""
+    after a decline), the intake queue for an intake team, re-assessments and panel actions due, the plan
+    activities and case tasks waiting for the agency, and the next meetings of the panels the actor sits
+    on."""
     work = Work()
     if actor.agency is None:
         return work
@@ -63,6 +71,11 @@ def work_for(*, actor: Actor, today: datetime.date) -> Work:
             work.intake_oldest = referrals.referral_rows(actor=actor, referrals=queue[:SHOWN])
     if allows(actor, Perm.ASSESSMENT_CHANGE):
         work.reassessments = referrals.reassessments_due(actor=actor, today=today)[:SHOWN]
+    if allows(actor, Perm.TASK_VIEW):
+        work.activities, work.activity_count = case_tasks.agency_activities(
+            actor=actor, today=today, limit=SHOWN
+        )
+        work.case_tasks, work.case_task_count = case_tasks.agency_tasks(actor=actor, today=today, limit=SHOWN)
     if allows(actor, Perm.PANEL_CASE_VIEW):
         work.actions = list(
             panels.actions_for_agency(agency=actor.agency).filter(status=ActionStatus.OPEN)[:SHOWN]

@@ -3,4 +3,7 @@ from django.urls import path
 from pathways.work import views
 
 app_name = "work"
-urlpatterns = [path("", views.home, name="home")]
+urlpatterns = [
+    path("work/", views.home, name="home"),
+    path("tasks/", views.tasks, name="tasks"),
+]

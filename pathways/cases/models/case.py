@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from typing import Any
 
@@ -10,15 +11,18 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from pathways.cases.choices import (
+    ActivityStatus,
     AgencyRisk,
     AssessmentStage,
     CaseEventKind,
     CaseStatus,
     ConsentState,
+    GoalStatus,
     NoteKind,
     ReviewDecision,
     ReviewKind,
@@ -174,6 +178,10 @@ class CaseEvent(PersonalData):
                     "decision": _label(ReviewDecision, detail["decision"]),
                 }
             return shown
+        if self.kind == CaseEventKind.PLAN:
+            return _plan_shown(detail)
+        if self.kind == CaseEventKind.ACTIVITY:
+            return _activity_shown(detail)
         return ""
 
 
@@ -193,11 +201,57 @@ def _assessment_shown(detail: dict[str, Any]) -> str:
     return ""
 
 
-def _label(choices: type[models.TextChoices], value: str) -> str:
+def _named(detail: dict[str, Any], key: str) -> str:
+    """A name kept in both languages (`<key>_en`, `<key>_cy`), in the reader's, or the plain `<key>`."""
+    welsh = get_language() == "cy"
+    return str(detail.get(f"{key}_cy" if welsh else f"{key}_en") or detail.get(key) or "")
+
+
+def _day(iso: Any) -> str:
     try:
-        return str(choices(value).label)
+        return date_format(datetime.date.fromisoformat(str(iso)), "j M Y")
     except ValueError:
-        return value
+        return ""
+
+
+def _label(choices: Any, value: Any) -> str:
+    """A choice's label in the reader's language; the value itself if the choices no longer hold it."""
+    return str(choices(value).label) if value in choices.values else str(value or "")
+
+
+def _plan_shown(detail: dict[str, Any]) -> str:
+    change = detail.get("change")
+    if change == "goal_added":
+        return str(_("goal added"))
+    if change == "goal_status":
+        return _("goal marked %(status)s") % {"status": _label(GoalStatus, detail.get("status")).lower()}
+    if change == "goal_changed":
+        return str(_("goal reworded"))
+    return ""
+
+
+def _activity_shown(detail: dict[str, Any]) -> str:
+    change = detail.get("change")
+    if change == "ended_with_case":
+        return _("activities ended with the case: %(ended)s; disrupt activities left open: %(kept)s") % {
+            "ended": detail.get("ended", 0),
+            "kept": detail.get("kept", 0),
+        }
+    name = _named(detail, "activity")
+    if change == "added":
+        return _("%(activity)s, by %(owner)s, due %(due)s") % {
+            "activity": name,
+            "owner": _named(detail, "owner"),
+            "due": _day(detail.get("due")),
+        }
+    parts = []
+    if "status" in detail:
+        parts.append(_label(ActivityStatus, detail["status"]).lower())
+    if "owner_en" in detail:
+        parts.append(_("now by %(owner)s") % {"owner": _named(detail, "owner")})
+    if "due" in detail:
+        parts.append(_("now due %(due)s") % {"due": _day(detail["due"])})
+    return f"{name}: {', '.join(parts)}" if parts else name
 
 
 class CaseTask(PersonalData):
@@ -245,6 +299,28 @@ class CaseTask(PersonalData):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.case_id}"
+
+    def shown(self) -> str:
+        """What the task says, from its facts, in the reader's language: the service, the referral, how
+        the case ended, the police record, the follow-up (each where the task holds it)."""
+        detail = self.detail or {}
+        parts = []
+        for key, text in _TASK_FACTS:
+            value = _named(detail, key)
+            if value:
+                parts.append(text % {"value": value})
+        return "; ".join(parts)
+
+
+# The facts a task may hold, in the order they read; a name may be kept in both languages (`service_en`,
+# `service_cy`).
+_TASK_FACTS = (
+    ("service", _("service: %(value)s")),
+    ("reference", _("referral %(value)s")),
+    ("ending", _("ended: %(value)s")),
+    ("record", _("police record %(value)s")),
+    ("follow_up", _("follow-up: %(value)s")),
+)
 
 
 class CaseworkRules(VersionedDataFile):

@@ -67,3 +67,9 @@ def casework_rules_for(*, region_id: Any) -> Rules:
 
 def casework_rules_for_case(*, case: Case) -> Rules:
     return casework_rules_for(region_id=case.service.region_id)
+
+
+def casework_file_version(*, version_id: Any) -> CaseworkFile:
+    """The file of one loaded version, whichever is in force now: what was planned under it (a plan's
+    activity) keeps its names and rules. Read once per version for the life of the process."""
+    return _parsed(version_id)

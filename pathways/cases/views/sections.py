@@ -30,6 +30,7 @@ SECTIONS: list[Section] = [
     Section("cases:assessments", _("Assessments and risk")),
     Section("cases:notes", _("Notes")),
     Section("cases:reviews", _("Reviews")),
+    Section("cases:plan", _("Plan")),
 ]
 
 # What the overview shows of each section: a template and the function giving its context

@@ -222,7 +222,7 @@ def test_a_matac_meeting_from_agenda_to_minutes(
 
     # 9. Probation finds the action on its task list.
     page = sign_in(officer)
-    journey.open_menu(page, base, "Tasks", "/en/referrals/due/")
+    journey.open_menu(page, base, "Tasks", "/en/tasks/")
     page.get_by_role("link", name="Actions from panels for your agency").click()
     row = page.get_by_role("table", name="Open actions").locator("tbody tr")
     expect(row).to_have_count(1)
