@@ -135,7 +135,7 @@ CASE_ENDED: list[str] = [
 ]
 # Called as hook(records=, actor=) with the police records an extract has just added, so that the layers
 # above the police data (a case's alert) hear of them the same day.
-POLICE_RECORDS_ADDED: list[str] = []
+POLICE_RECORDS_ADDED: list[str] = ["pathways.cases.services.alerts.alerts_police_records"]
 # Called as hook(assessment=, actor=) when an assessment is completed, so that the layers above the
 # assessments (the person's open case, which counts it at intake or during the work) hear of it.
 ASSESSMENT_COMPLETED: list[str] = ["pathways.cases.services.assessment.case_assessment_completed"]

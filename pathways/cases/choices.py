@@ -26,6 +26,8 @@ class CaseEventKind(models.TextChoices):
     ENDED = "ended", _("Case ended")
     POLICE_RECORD = "police_record", _("New police record")
     FOLLOW_UP = "follow_up", _("Follow-up")
+    AGENCY_INPUT = "agency_input", _("Another agency's input recorded")
+    RE_ENGAGEMENT = "re_engagement", _("Re-engagement attempt")
 
 
 class TaskKind(models.TextChoices):
@@ -176,3 +178,17 @@ ACTIVITY_CHOSEN = (
 )
 # Work that needs the person's consent may not be under way or done without it.
 ACTIVITY_STARTED = (ActivityStatus.IN_PROGRESS, ActivityStatus.DONE)
+
+
+class ReEngagementChannel(models.TextChoices):
+    PHONE = "phone", _("Phone call")
+    LETTER = "letter", _("Letter")
+    VISIT = "visit", _("Visit")
+    THROUGH_AGENCY = "through_agency", _("Through another agency")
+    OTHER = "other", _("Another way")
+
+
+class ReEngagementOutcome(models.TextChoices):
+    NO_RESPONSE = "no_response", _("No response")
+    DECLINED = "declined", _("Declined to come back")
+    AGREED = "agreed", _("Agreed to come back")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pathways.cases.views import assessment, case, contact, export, notes, plan, reviews, transfer
+from pathways.cases.views import assessment, case, contact, ending, export, notes, plan, reviews, transfer
 
 app_name = "cases"
 urlpatterns = [
@@ -15,4 +15,5 @@ urlpatterns = [
     path("<uuid:case_id>/notes/<uuid:note_id>/", notes.note_view, name="note"),
     path("<uuid:case_id>/reviews/", reviews.reviews_view, name="reviews"),
     path("<uuid:case_id>/plan/", plan.plan_view, name="plan"),
+    path("<uuid:case_id>/ending/", ending.case_ending_view, name="ending"),
 ]

@@ -20,10 +20,13 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count
+from django.utils.module_loading import import_string
 
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
@@ -60,6 +63,13 @@ LOOKUP_BATCH = 5000
 WRITE_BATCH = 1000
 YES = frozenset({"yes", "y", "true", "1"})
 NO = frozenset({"no", "n", "false", "0", ""})
+
+
+# What happens when an extract adds records, in the layers above this one (a case's alert: pathways.cases),
+# named in settings.POLICE_RECORDS_ADDED so that this layer need not import them. Each is called with the
+# new records and the actor, inside the import's transaction.
+class RecordsAdded(Protocol):
+    def __call__(self, *, records: list[PoliceRecord], actor: Actor) -> object: ...
 
 
 class PoliceImportError(ImportFailed):
@@ -166,6 +176,10 @@ class _Checker(RowChecker[_Row]):
             self.line, reference, kind, occurred_on, offence, perpetrator_ref, born_on, victim_ref,
             relationship, area_id, flags,
         )  # fmt: skip
+
+
+def _added_hooks() -> list[RecordsAdded]:
+    return [import_string(path) for path in settings.POLICE_RECORDS_ADDED]
 
 
 def _chunks(items: list[str]) -> Iterable[list[str]]:
@@ -278,6 +292,8 @@ def import_police_extract(*, actor: Actor, path: Path, region: Region) -> Police
                 changed.append(record)
         PoliceRecord.objects.bulk_create(new, batch_size=WRITE_BATCH)
         PoliceRecord.objects.bulk_update(changed, UPDATED_FIELDS, batch_size=WRITE_BATCH)
+        for added in _added_hooks():
+            added(records=new, actor=actor)
         extract.created, extract.updated = len(new), len(changed)
         extract.unchanged = len(rows) - len(new) - len(changed)
         extract.save(update_fields=["created", "updated", "unchanged"])

@@ -3,16 +3,27 @@
 from pathways.cases.models.assessment import AgencyView, CaseAssessment
 from pathways.cases.models.case import Case, CaseEvent, CaseTask, CaseworkRules
 from pathways.cases.models.contact import ConsentRecord, Contact, ContactDecision, PartnerView
+from pathways.cases.models.ending import (
+    AgencyInput,
+    CaseEnding,
+    CaseOutcome,
+    ManagementAcceptance,
+    OutcomePoliceCount,
+    ReEngagementAttempt,
+)
 from pathways.cases.models.notes import Note, NoteVersion
 from pathways.cases.models.plan import Activity, Goal
 from pathways.cases.models.reviews import CaseReview, ReviewAdviser
 
 __all__ = [
     "Activity",
+    "AgencyInput",
     "AgencyView",
     "Case",
     "CaseAssessment",
+    "CaseEnding",
     "CaseEvent",
+    "CaseOutcome",
     "CaseReview",
     "CaseTask",
     "CaseworkRules",
@@ -20,8 +31,11 @@ __all__ = [
     "Contact",
     "ContactDecision",
     "Goal",
+    "ManagementAcceptance",
     "Note",
     "NoteVersion",
+    "OutcomePoliceCount",
     "PartnerView",
+    "ReEngagementAttempt",
     "ReviewAdviser",
 ]

@@ -24,6 +24,8 @@ from pathways.cases.choices import (
     ConsentState,
     GoalStatus,
     NoteKind,
+    ReEngagementChannel,
+    ReEngagementOutcome,
     ReviewDecision,
     ReviewKind,
     TaskKind,
@@ -33,6 +35,7 @@ from pathways.cases.models.contact import contact_event_shown
 from pathways.core.access import Ownership
 from pathways.core.models import VersionedDataFile
 from pathways.core.readlog import PersonalData
+from pathways.police.models import RecordKind
 
 
 class Case(PersonalData):
@@ -182,6 +185,33 @@ class CaseEvent(PersonalData):
             return _plan_shown(detail)
         if self.kind == CaseEventKind.ACTIVITY:
             return _activity_shown(detail)
+        return self._ending_shown(detail)
+
+    def _ending_shown(self, detail: dict[str, Any]) -> str:
+        welsh = get_language() == "cy"
+        if self.kind == CaseEventKind.ENDED and detail.get("state"):
+            return str(detail.get("name_cy" if welsh else "name_en") or detail["state"])
+        if self.kind in (CaseEventKind.MANAGEMENT, CaseEventKind.AGENCY_INPUT) and detail.get("agency_en"):
+            return str(detail.get("agency_cy") if welsh and detail.get("agency_cy") else detail["agency_en"])
+        if self.kind == CaseEventKind.POLICE_RECORD and detail.get("record"):
+            kind = detail.get("kind", "")
+            return _("%(kind)s %(record)s on %(date)s") % {
+                "kind": RecordKind(kind).label if kind in RecordKind.values else kind,
+                "record": detail["record"],
+                "date": date_format(datetime.date.fromisoformat(detail["occurred_on"]), "j M Y")
+                if detail.get("occurred_on")
+                else "",
+            }
+        if self.kind == CaseEventKind.RE_ENGAGEMENT and detail.get("channel"):
+            channel, outcome = detail["channel"], detail.get("outcome", "")
+            return _("%(channel)s: %(outcome)s") % {
+                "channel": ReEngagementChannel(channel).label
+                if channel in ReEngagementChannel.values
+                else "",
+                "outcome": ReEngagementOutcome(outcome).label
+                if outcome in ReEngagementOutcome.values
+                else "",
+            }
         return ""
 
 

@@ -13,8 +13,9 @@ from pathways.accounts.models import Agency
 from pathways.cases.choices import ACTIVITY_OPEN, ActivityKind, ActivityStatus, ConsentState
 from pathways.cases.models import Activity, Case, Goal
 from pathways.cases.rulesfile import Activity as CatalogueEntry
+from pathways.cases.selectors.case import case_sealed_markers
 from pathways.cases.selectors.rules import casework_file_version, casework_rules_for_case, name_shown
-from pathways.core.access import AgencyType, Side
+from pathways.core.access import AgencyType
 from pathways.core.policy import Actor, Perm, agency_may_see_side, get_for_actor, visible_to
 from pathways.core.sealedtext import Marker
 from pathways.people.sealed import markers_by_person
@@ -76,9 +77,7 @@ def activity_owner_groups(*, case: Case) -> list[tuple[str, list[Agency]]]:
 def case_text_markers(*, case: Case) -> list[Marker]:
     """The sealed details kept out of what the service types on the case (its goals): on the case of a
     person who uses abuse, his partners', ex-partners' and children's."""
-    if case.person.side != Side.PERPETRATOR:
-        return []
-    return markers_by_person([case.person_id])[case.person_id]
+    return case_sealed_markers(case=case)
 
 
 def activity_text_markers(*, person_ids: list[Any]) -> dict[Any, list[Marker]]:

@@ -31,6 +31,7 @@ SECTIONS: list[Section] = [
     Section("cases:notes", _("Notes")),
     Section("cases:reviews", _("Reviews")),
     Section("cases:plan", _("Plan")),
+    Section("cases:ending", _("Ending")),
 ]
 
 # What the overview shows of each section: a template and the function giving its context
