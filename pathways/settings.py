@@ -132,6 +132,7 @@ REFERRAL_STARTED = ["pathways.cases.services.case_open_from_referral"]
 CASE_ENDED: list[str] = [
     "pathways.cases.services.plan.plan_case_ended",
     "pathways.cases.services.reviews.reviews_case_ended",
+    "pathways.cases.services.sessions.sessions_case_ended",
 ]
 # Called as hook(records=, actor=) with the police records an extract has just added, so that the layers
 # above the police data (a case's alert) hear of them the same day.

@@ -192,3 +192,30 @@ class ReEngagementOutcome(models.TextChoices):
     NO_RESPONSE = "no_response", _("No response")
     DECLINED = "declined", _("Declined to come back")
     AGREED = "agreed", _("Agreed to come back")
+
+
+class SessionStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    HELD = "held", _("Held")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class AttendanceStatus(models.TextChoices):
+    ATTENDED = "attended", _("Attended")
+    # Late still counts towards the programme's minimum attendance (the region's file says so).
+    LATE = "late", _("Attended, late")
+    ABSENT_WITH_REASON = "absent_reason", _("Absent, with a reason")
+    ABSENT_WITHOUT_REASON = "absent", _("Absent, without a reason")
+
+
+class FollowUpWith(models.TextChoices):
+    PERSON = "person", _("The man himself")
+    PARTNER_SUPPORT = "partner_support", _("His partner's support worker")
+    BOTH = "both", _("Both")
+
+
+class FollowUpLearned(models.TextChoices):
+    NO_CONCERNS = "no_concerns", _("No further concerns")
+    CONCERNS_REFERRED = "concerns_referred", _("Concerns, referred on")
+    CONCERNS_NOTED = "concerns_noted", _("Concerns, no referral needed")
+    NOT_REACHED = "not_reached", _("Could not be reached")

@@ -1,6 +1,17 @@
 from django.urls import path
 
-from pathways.cases.views import assessment, case, contact, ending, export, notes, plan, reviews, transfer
+from pathways.cases.views import (
+    assessment,
+    case,
+    contact,
+    ending,
+    export,
+    notes,
+    plan,
+    reviews,
+    sessions,
+    transfer,
+)
 
 app_name = "cases"
 urlpatterns = [
@@ -16,4 +27,7 @@ urlpatterns = [
     path("<uuid:case_id>/reviews/", reviews.reviews_view, name="reviews"),
     path("<uuid:case_id>/plan/", plan.plan_view, name="plan"),
     path("<uuid:case_id>/ending/", ending.case_ending_view, name="ending"),
+    path("<uuid:case_id>/sessions/", sessions.case_sessions_view, name="sessions"),
+    path("groups/", sessions.groups_view, name="groups"),
+    path("groups/<uuid:group_id>/", sessions.group_detail_view, name="group_detail"),
 ]

@@ -630,6 +630,10 @@ URL_RULES: dict[str, Rule] = {
     # The agency's Tasks: what cases ask of it, and the re-assessments due where its role makes them.
     "work:tasks": Rule(Perm.TASK_VIEW, write_perm=Perm.TASK_CHANGE, methods=FORM),
     "cases:ending": Rule(Perm.CASE_VIEW, write_perm=Perm.CASE_CHANGE, methods=FORM),
+    "cases:sessions": Rule(Perm.CASE_VIEW, write_perm=Perm.CASE_CHANGE, methods=FORM),
+    # A group belongs to the agencies running its service; its roster rows are each case's.
+    "cases:groups": Rule(Perm.CASE_VIEW, write_perm=Perm.CASE_CHANGE, methods=FORM),
+    "cases:group_detail": Rule(Perm.CASE_VIEW, write_perm=Perm.CASE_CHANGE, methods=FORM),
     "referrals:intake": Rule(Perm.REFERRAL_VIEW),
     "referrals:intake_record": Rule(Perm.REFERRAL_VIEW, write_perm=Perm.REFERRAL_CHANGE, methods=POST),
     "referrals:new": Rule(Perm.REFERRAL_CHANGE, methods=FORM),

@@ -14,11 +14,13 @@ from pathways.cases.models.ending import (
 from pathways.cases.models.notes import Note, NoteVersion
 from pathways.cases.models.plan import Activity, Goal
 from pathways.cases.models.reviews import CaseReview, ReviewAdviser
+from pathways.cases.models.sessions import Attendance, FollowUp, Group, GroupMember, Session
 
 __all__ = [
     "Activity",
     "AgencyInput",
     "AgencyView",
+    "Attendance",
     "Case",
     "CaseAssessment",
     "CaseEnding",
@@ -30,7 +32,10 @@ __all__ = [
     "ConsentRecord",
     "Contact",
     "ContactDecision",
+    "FollowUp",
     "Goal",
+    "Group",
+    "GroupMember",
     "ManagementAcceptance",
     "Note",
     "NoteVersion",
@@ -38,4 +43,5 @@ __all__ = [
     "PartnerView",
     "ReEngagementAttempt",
     "ReviewAdviser",
+    "Session",
 ]

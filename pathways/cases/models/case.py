@@ -19,15 +19,19 @@ from pathways.cases.choices import (
     ActivityStatus,
     AgencyRisk,
     AssessmentStage,
+    AttendanceStatus,
     CaseEventKind,
     CaseStatus,
     ConsentState,
+    FollowUpLearned,
+    FollowUpWith,
     GoalStatus,
     NoteKind,
     ReEngagementChannel,
     ReEngagementOutcome,
     ReviewDecision,
     ReviewKind,
+    SessionStatus,
     TaskKind,
     TaskStatus,
 )
@@ -185,6 +189,10 @@ class CaseEvent(PersonalData):
             return _plan_shown(detail)
         if self.kind == CaseEventKind.ACTIVITY:
             return _activity_shown(detail)
+        if self.kind == CaseEventKind.SESSION:
+            return _session_shown(detail)
+        if self.kind == CaseEventKind.FOLLOW_UP:
+            return _follow_up_shown(detail)
         return self._ending_shown(detail)
 
     def _ending_shown(self, detail: dict[str, Any]) -> str:
@@ -282,6 +290,48 @@ def _activity_shown(detail: dict[str, Any]) -> str:
     if "due" in detail:
         parts.append(_("now due %(due)s") % {"due": _day(detail["due"])})
     return f"{name}: {', '.join(parts)}" if parts else name
+
+
+def _named_pair(detail: dict[str, Any], key: str) -> str:
+    """A name the region's file gave (a programme session, a follow-up), kept as {"en": ..., "cy": ...}."""
+    names = detail.get(key) or {}
+    return str(names.get("cy" if get_language() == "cy" else "en") or names.get("en") or "")
+
+
+def _session_shown(detail: dict[str, Any]) -> str:
+    if detail.get("roster") == "joined":
+        return str(_("joined a group"))
+    if detail.get("roster") == "left":
+        return str(_("left a group"))
+    what = _named_pair(detail, "step") or (
+        _("group session") if detail.get("group") else _("one-to-one session")
+    )
+    held_on = detail.get("held_on")
+    when = date_format(datetime.date.fromisoformat(held_on), "j F Y") if held_on else ""
+    status = detail.get("status")
+    if status and status != SessionStatus.HELD:
+        return _("%(what)s on %(date)s: %(status)s") % {
+            "what": what,
+            "date": when,
+            "status": SessionStatus(status).label,
+        }
+    attendance = detail.get("attendance")
+    shown = AttendanceStatus(attendance).label if attendance in AttendanceStatus.values else ""
+    return _("%(what)s on %(date)s: %(attendance)s") % {"what": what, "date": when, "attendance": shown}
+
+
+def _follow_up_shown(detail: dict[str, Any]) -> str:
+    what = _named_pair(detail, "follow_up")
+    if detail.get("due_on"):
+        due = date_format(datetime.date.fromisoformat(detail["due_on"]), "j F Y")
+        return _("%(what)s due on %(date)s") % {"what": what, "date": due}
+    learned = detail.get("learned")
+    with_whom = detail.get("with_whom")
+    return _("%(what)s done with %(with_whom)s: %(learned)s") % {
+        "what": what,
+        "with_whom": FollowUpWith(with_whom).label.lower() if with_whom in FollowUpWith.values else "",
+        "learned": FollowUpLearned(learned).label if learned in FollowUpLearned.values else "",
+    }
 
 
 class CaseTask(PersonalData):

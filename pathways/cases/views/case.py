@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 from pathways.cases import selectors, services
 from pathways.cases.forms import AssignForm, CaseloadForm
 from pathways.cases.selectors import contact as contact_selectors
-from pathways.cases.views.sections import OVERVIEW_PARTS, case_page_context
+from pathways.cases.views.sections import case_page_context, overview_parts
 from pathways.core.policy import Perm, actor_for, allows
 
 
@@ -60,7 +60,7 @@ def case_detail_view(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             else:
                 messages.success(request, _("The case worker and manager are saved."))
                 return redirect(case)
-    parts = [(template, part(actor, case)) for template, part in OVERVIEW_PARTS]
+    parts = [(template, part(actor, case)) for template, part in overview_parts()]
     return render(
         request,
         "cases/detail.html",

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pathways.cases import selectors
 from pathways.cases.models import Case
+from pathways.cases.selectors.sessions import sessions_overview
 from pathways.core.policy import Actor
 
 
@@ -27,16 +28,37 @@ class Section:
 SECTIONS: list[Section] = [
     Section("cases:detail", _("Overview")),
     Section("cases:contact", _("Contact and consent")),
+    Section("cases:plan", _("Plan")),
+    Section("cases:sessions", _("Sessions")),
     Section("cases:assessments", _("Assessments and risk")),
     Section("cases:notes", _("Notes")),
     Section("cases:reviews", _("Reviews")),
-    Section("cases:plan", _("Plan")),
     Section("cases:ending", _("Ending")),
 ]
 
 # What the overview shows of each section: a template and the function giving its context
 # (actor, case) -> dict. Each section's module adds its own.
-OVERVIEW_PARTS: list[tuple[str, Callable[[Actor, Case], dict[str, Any]]]] = []
+OVERVIEW_PARTS: list[tuple[str, Callable[[Actor, Case], dict[str, Any]]]] = [
+    ("cases/_sessions_overview.html", sessions_overview),
+]
+
+
+# The order the overview shows them in: what needs acting on first, then the work in the sections' order.
+OVERVIEW_ORDER = [
+    "cases/parts/alerts.html",
+    "cases/contact_overview.html",
+    "cases/_plan_overview.html",
+    "cases/_sessions_overview.html",
+    "cases/_assessment_overview.html",
+    "cases/parts/notes.html",
+    "cases/parts/reviews.html",
+    "cases/parts/ending.html",
+]
+
+
+def overview_parts() -> list[tuple[str, Callable[[Actor, Case], dict[str, Any]]]]:
+    rank = {template: n for n, template in enumerate(OVERVIEW_ORDER)}
+    return sorted(OVERVIEW_PARTS, key=lambda part: rank.get(part[0], len(rank)))
 
 
 def case_page_context(request: HttpRequest, *, actor: Actor, case: Case, current: str) -> dict[str, Any]:

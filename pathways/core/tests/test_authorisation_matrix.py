@@ -21,7 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from pathways.accounts.models import Agency, Membership, User
 from pathways.assessments.models import Assessment, InstrumentVersion
-from pathways.cases.models import Case, Note, NoteVersion
+from pathways.cases.models import Case, Group, Note, NoteVersion
 from pathways.core.access import Role, Side
 from pathways.core.policy import ROLE_PERMISSIONS, SIGNING_IN, rule_for
 from pathways.core.tests.conftest_helpers import login_password_only
@@ -99,6 +99,7 @@ RECORD_KWARGS = (
     "action_id",
     "case_id",
     "note_id",
+    "group_id",
 )
 
 
@@ -158,6 +159,7 @@ def _own_objects(user: User) -> dict[str, str]:
         "person_id": str(referral.person.pk),
         "assessment_id": str(_assessment_of(referral.person, user, agency).pk),
         **_case_objects(_case_of(referral.person, agency), user),
+        "group_id": str(_group_of(agency).pk),
         **_panel_objects(agency, user, referral.person),
     }
 
@@ -178,6 +180,15 @@ def _case_of(person: Person, agency: Agency, *, not_run_by: Agency | None = None
     service = agency.services.first() or others.first()
     assert service is not None
     return Case.objects.create(person=person, service=service)
+
+
+def _group_of(agency: Agency, *, not_run_by: Agency | None = None) -> Group:
+    """A group at a service `agency` runs (as `_case_of` chooses the service). A group names no one: it is
+    on no side of a family."""
+    others = Service.objects.exclude(agencies=not_run_by) if not_run_by is not None else Service.objects.all()
+    service = agency.services.first() or others.first()
+    assert service is not None
+    return Group.objects.create(service=service, name="Matrix group", starts_on=datetime.date(2026, 1, 6))
 
 
 def _other_side_objects(user: User, owned: dict[str, str]) -> dict[str, str]:
@@ -224,6 +235,7 @@ def _foreign_objects(user: User) -> dict[str, str]:
         **_case_objects(
             _case_of(referral.person, other, not_run_by=user.memberships.get().agency), counterpart
         ),
+        "group_id": str(_group_of(other, not_run_by=user.memberships.get().agency).pk),
         **_panel_objects(other, counterpart, referral.person),
     }
 

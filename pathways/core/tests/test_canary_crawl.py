@@ -10,7 +10,8 @@ import pytest
 from django.test import Client
 
 from pathways.accounts.models import User
-from pathways.cases.models import Case
+from pathways.cases.models import Attendance as SessionAttendance
+from pathways.cases.models import Case, Group, GroupMember, Session
 from pathways.core.access import Role, Side
 from pathways.core.policy import Actor, can_see_sealed
 from pathways.core.tests.conftest_helpers import crawl_paths, response_text
@@ -91,7 +92,8 @@ def world(region: None, persona: Callable[[str], User]) -> dict[str, object]:
         "ids": {
             "referral_id": [str(r.pk) for r in Referral.objects.all()],
             "person_id": [str(p.pk) for p in people],
-            "case_id": _cases(referral),
+            "case_id": (cases := _cases(referral)),
+            "group_id": _groups(cases[0]),
             **_panels(users, people),
         },
         "people": people,
@@ -106,6 +108,18 @@ def _cases(referral: Referral) -> list[str]:
     his = Case.objects.create(person=referral.person, service=referral.service)
     hers = Case.objects.create(person=partner.person, service=partner.service)
     return [str(his.pk), str(hers.pk)]
+
+
+def _groups(case_id: str) -> list[str]:
+    """A group at his service with him on its roster, and a session he was absent from, with a reason."""
+    case = Case.objects.select_related("service").get(pk=case_id)
+    group = Group.objects.create(
+        service=case.service, name="Crawl group", starts_on=datetime.date(2026, 3, 2)
+    )
+    GroupMember.objects.create(group=group, case=case)
+    session = Session.objects.create(service=case.service, group=group, held_on=datetime.date(2026, 3, 9))
+    SessionAttendance.objects.create(session=session, case=case, status="absent_reason", reason="crawl")
+    return [str(group.pk)]
 
 
 def _panels(users: list[User], people: list[Person]) -> dict[str, list[str]]:
