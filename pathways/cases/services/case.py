@@ -16,6 +16,7 @@ from pathways.cases.choices import CaseEventKind, CaseStatus
 from pathways.cases.models import Case
 from pathways.cases.selectors.case import case_staff
 from pathways.cases.services.base import CaseError, case_event_add, case_for_change, case_text_refuse
+from pathways.cases.services.ending import case_end_checked
 from pathways.core.access import Side
 from pathways.core.policy import Actor, Perm, agency_may_see_side, allows
 from pathways.directory.choices import ServiceKind
@@ -124,18 +125,25 @@ def case_transfer(*, actor: Actor, case: Case, to_service: Service | None, reaso
     # Before the transaction, so that the audit entry of a refused attempt is kept.
     case_text_refuse(actor=actor, case=case, fields={"reason": reason}, record_type="case")
     with transaction.atomic():
-        return _transfer(actor=actor, case=case, to_service=to_service)
+        return _transfer(actor=actor, case=case, to_service=to_service, reason=reason)
 
 
-def _transfer(*, actor: Actor, case: Case, to_service: Service | None) -> Case:
+def _transfer(*, actor: Actor, case: Case, to_service: Service | None, reason: str) -> Case:
     case = case_for_change(actor=actor, case=case)
     if to_service is None or to_service.pk not in {s.pk for s in transfer_services(case=case)}:
         raise CaseError(_("Choose the service to transfer the case to."), "service")
     if Case.objects.filter(person_id=case.person_id, service=to_service, status=CaseStatus.OPEN).exists():
         raise CaseError(_("He already has an open case with that service."), "service")
     now = timezone.now()
-    case.status, case.closed_at = CaseStatus.CLOSED, now
-    case.save(update_fields=["status", "closed_at"])
+    # The case ends here as the region's "transferred" ending: its outcome, who is told, the other parts.
+    case_end_checked(
+        actor=actor,
+        case=case,
+        state="transferred",
+        reason=reason,
+        ended_on=timezone.localdate(now),
+        handed_over=True,
+    )
     new = Case.objects.create(
         person_id=case.person_id,
         service=to_service,
@@ -155,12 +163,5 @@ def _transfer(*, actor: Actor, case: Case, to_service: Service | None) -> Case:
         record_type="case",
         record_id=new.pk,
         details={"transferred_from": str(case.pk), "service": to_service.slug},
-    )
-    audit.entry_record(
-        action=AuditAction.RECORD_CHANGED,
-        actor=actor,
-        record_type="case",
-        record_id=case.pk,
-        details={"before": {"status": CaseStatus.OPEN}, "after": {"status": CaseStatus.CLOSED}},
     )
     return new

@@ -172,7 +172,6 @@ def agency_input_record(*, actor: Actor, case: Case, agency: Agency | None, summ
 # --- ending -----------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def case_end(
     *, actor: Actor, case: Case, state: str, reason: str, ended_on: datetime.date | None
 ) -> CaseEnding:
@@ -181,6 +180,24 @@ def case_end(
     management; when the way of ending needs other agencies' input and none is recorded since the case
     opened; when it needs the manager's decision and the actor is not a manager at the service; or when
     the reason or the date is missing."""
+    # Before the transaction, so that the audit entry of a refused attempt is kept.
+    _refuse_sealed(actor=actor, case=case, fields={"reason": (reason or "").strip()})
+    with transaction.atomic():
+        return case_end_checked(actor=actor, case=case, state=state, reason=reason, ended_on=ended_on)
+
+
+def case_end_checked(
+    *,
+    actor: Actor,
+    case: Case,
+    state: str,
+    reason: str,
+    ended_on: datetime.date | None,
+    handed_over: bool = False,
+) -> CaseEnding:
+    """`case_end` inside the caller's transaction, the reason already checked for sealed details. A case
+    `handed_over` to another service (a transfer) is managed by that service from now on, so the rule
+    that a high-risk case waits for another agency's management is met by the handover itself."""
     case = case_for_change(actor=actor, case=case)
     rules = casework_rules_for_case(case=case)
     ending = rules.ending(state)
@@ -188,7 +205,7 @@ def case_end(
         raise CaseError(_("Choose how the case ended."), "state")
     name = name_shown(ending.name)
     closure = case_closure(case=case, rules=rules)
-    if closure.blocked_by_risk:
+    if closure.blocked_by_risk and not handed_over:
         raise CaseError(
             _("The latest risk is %(risk)s: record which agency has accepted management of the case first.")
             % {"risk": risk_shown(closure.risk).lower()},
@@ -215,7 +232,6 @@ def case_end(
     ended_on = _date_check(ended_on, field="ended_on", label=_("the date the case ended"))
     if ended_on < timezone.localdate(case.opened_at):
         raise CaseError(_("The date the case ended cannot be before it opened."), "ended_on")
-    _refuse_sealed(actor=actor, case=case, fields={"reason": reason})
 
     case.status, case.closed_at = CaseStatus.CLOSED, timezone.now()
     case.save(update_fields=["status", "closed_at"])

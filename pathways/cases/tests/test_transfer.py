@@ -42,6 +42,8 @@ def test_a_case_transferred_from_clear_to_drive_carries_consent_and_history(cast
         CaseStatus.OPEN,
         "drive-cardiff",
     )
+    # It ended here the region's "transferred" way, with its outcome, even at high risk: Drive manages it.
+    assert case.ending.state == "transferred" and case.outcome.end_state == "transferred"
     # Consent carries; the gate does not: Drive judges contact for itself.
     assert (new.consent, new.contact_allowed) == (ConsentState.GIVEN, False)
 
