@@ -54,9 +54,13 @@ def caseload_cases(*, actor: Actor, whose: str) -> QuerySet[Case]:
         found = found.filter(Q(worker=actor.user) | Q(manager=actor.user))
     elif actor.agency is not None:
         found = found.filter(service__agencies=actor.agency)
-    return found.select_related(
-        "person", "service", "referral", "worker", "manager", "transferred_from__service"
-    ).order_by("opened_at", "pk")
+    return (
+        found.select_related(
+            "person", "service", "referral", "worker", "manager", "transferred_from__service"
+        )
+        .prefetch_related("service__agencies")
+        .order_by("opened_at", "pk")
+    )
 
 
 def case_rows(*, actor: Actor, cases: list[Case]) -> list[CaseRow]:

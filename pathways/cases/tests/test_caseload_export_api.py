@@ -4,19 +4,26 @@ the page, with names only where the reader may read the person's record."""
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from pathways.accounts.models import User
+from pathways.accounts.models import Agency, User
 from pathways.audit.models import AuditEntry
+from pathways.cases.choices import TaskKind
+from pathways.cases.models import Activity, CaseTask
+from pathways.cases.selectors import casework_rules_for_case
 from pathways.cases.tests.factories import case_open
 from pathways.factories import make_person, sign_in
 
 pytestmark = pytest.mark.usefixtures("region")
+
+ONE_DAY = datetime.timedelta(days=1)
 
 
 def _rows(response: object) -> list[list[str]]:
@@ -78,4 +85,43 @@ def test_the_caseload_api_runs_the_same_queries_for_two_cases_as_for_twelve(cast
         case_open("drive-cardiff", cast["drive"], person=make_person())
     with CaptureQueriesContext(connection) as many:
         assert len(drive.get("/api/v1/cases/").json()) == 12
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_each_case_on_the_caseload_shows_its_next_action_with_flat_queries(cast: dict[str, User]) -> None:
+    today = timezone.localdate()
+    police = Agency.objects.get(slug="south-wales-police")
+    drive_agency = Agency.objects.get(slug="drive-cardiff")
+
+    def planned(n: int) -> None:
+        for k in range(n):
+            case = case_open("drive-cardiff", cast["drive"], person=make_person())
+            rules = casework_rules_for_case(case=case)
+            Activity.objects.create(
+                case=case,
+                activity="police-intelligence",
+                rules=rules.version,
+                kind="disrupt",
+                owner=police,
+                due_on=today + datetime.timedelta(days=10 + k),
+                created_by=cast["drive"],
+            )
+            CaseTask.objects.create(
+                case=case,
+                kind=TaskKind.REVIEW,
+                agency=drive_agency,
+                due_on=today - datetime.timedelta(days=1),
+            )
+
+    drive = sign_in(Client(), cast["drive"])
+    planned(2)
+    drive.get("/en/cases/")
+    with CaptureQueriesContext(connection) as few:
+        page = drive.get("/en/cases/").content.decode()
+    # The review, overdue since yesterday, comes before the police check due in ten days.
+    assert page.count("Case review") == 2 and "Overdue" in page
+    planned(10)
+    with CaptureQueriesContext(connection) as many:
+        page = drive.get("/en/cases/").content.decode()
+    assert page.count("Case review") == 12
     assert len(many.captured_queries) == len(few.captured_queries)

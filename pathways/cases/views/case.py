@@ -5,12 +5,14 @@ import uuid
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from pathways.cases import selectors, services
 from pathways.cases.forms import AssignForm, CaseloadForm
 from pathways.cases.selectors import contact as contact_selectors
+from pathways.cases.selectors.next import caseload_next_actions
 from pathways.cases.views.sections import case_page_context, overview_parts
 from pathways.core.policy import Perm, actor_for, allows
 
@@ -30,6 +32,9 @@ def caseload_view(request: HttpRequest) -> HttpResponse:
             "whose": whose,
             "counts": selectors.caseload_counts(actor=actor),
             **contact_selectors.caseload_first_contact(actor=actor, cases=[row.case for row in rows]),
+            "next_actions": caseload_next_actions(
+                actor=actor, cases=[row.case for row in rows], today=timezone.localdate()
+            ),
         },
     )
 

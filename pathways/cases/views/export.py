@@ -17,6 +17,7 @@ from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
 from pathways.cases import selectors
 from pathways.cases.forms import CaseloadForm
+from pathways.cases.selectors.next import caseload_next_actions
 from pathways.core.csvexport import safe_cell
 from pathways.core.policy import actor_for
 
@@ -53,14 +54,21 @@ def caseload_export_view(request: HttpRequest) -> StreamingHttpResponse:
         _("Consent"),
         _("Contact allowed"),
         _("First contact"),
+        _("Next action"),
+        _("Next action due"),
     ]
+
+    today = timezone.localdate()
 
     def lines() -> Iterator[str]:
         yield _line(list(header))
         found = list(cases)
         for start in range(0, len(found), CHUNK):
-            for row in selectors.case_rows(actor=actor, cases=found[start : start + CHUNK]):
+            chunk = found[start : start + CHUNK]
+            following = caseload_next_actions(actor=actor, cases=chunk, today=today)
+            for row in selectors.case_rows(actor=actor, cases=chunk):
                 c = row.case
+                next_action = following.get(c.pk)
                 yield _line(
                     [
                         c.referral.reference if c.referral else "",
@@ -72,6 +80,8 @@ def caseload_export_view(request: HttpRequest) -> StreamingHttpResponse:
                         c.get_consent_display(),
                         _("Yes") if c.contact_allowed else _("No"),
                         c.first_contact_at.date().isoformat() if c.first_contact_at else "",
+                        next_action.what if next_action else "",
+                        next_action.due_on.isoformat() if next_action and next_action.due_on else "",
                     ]
                 )
 
