@@ -6,7 +6,7 @@ operation and prints the figures with the target they are measured against.
     .venv/bin/python benchmarks/run.py                   # every benchmark, on SQLite
     .venv/bin/python benchmarks/run.py --only triage     # one benchmark (gap_map, triage, import,
                                                          # recompute, history, people_search, rfg,
-                                                         # agenda, audit or alerts)
+                                                         # agenda, audit, alerts or caseload)
     .venv/bin/python benchmarks/run.py --only rfg --postgres --incidents 10000000   # one size only
     .venv/bin/python benchmarks/run.py --postgres        # on PostgreSQL
     .venv/bin/python benchmarks/run.py --all-databases   # everything on SQLite, then on PostgreSQL
@@ -1155,6 +1155,7 @@ BENCHMARKS: dict[str, Callable[[argparse.Namespace], None]] = {
     "agenda": lambda args: __import__("agenda").bench_agenda(),
     "audit": lambda args: __import__("audit_chain").bench_audit_chain(),
     "alerts": lambda args: __import__("case_alerts").bench_case_alerts(),
+    "caseload": lambda args: __import__("caseload").bench_caseload(),
 }
 
 

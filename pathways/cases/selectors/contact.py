@@ -178,12 +178,16 @@ class FirstContactFigures:
 
 
 def first_contact_figures(
-    *, actor: Actor, service: Service | None = None, today: datetime.date | None = None
+    *,
+    actor: Actor,
+    service: Service | None = None,
+    today: datetime.date | None = None,
+    cases: QuerySet[Case] | None = None,
 ) -> FirstContactFigures:
-    """The cases the actor may see (at one service, if given) against the first-contact target, in a few
-    queries however many there are."""
+    """The cases the actor may see (at one service, if given; or those of `cases`, a caseload) against the
+    first-contact target, in a few queries however many there are."""
     today = today or timezone.localdate()
-    found = cases_for(actor=actor)
+    found = cases_for(actor=actor) if cases is None else cases.select_related(None).prefetch_related(None)
     if service is not None:
         found = found.filter(service=service)
     target = _TargetDays()
@@ -212,10 +216,11 @@ def first_contact_figures(
     return FirstContactFigures(**counts)
 
 
-def caseload_first_contact(*, actor: Actor, cases: list[Case]) -> dict[str, Any]:
-    """What the caseload shows of first contact: each row's measure, by case, and the team's figures."""
+def caseload_first_contact(*, actor: Actor, cases: list[Case], caseload: QuerySet[Case]) -> dict[str, Any]:
+    """What the caseload shows of first contact: each row's measure, by case, and the figures of the
+    whole caseload (every page of it)."""
     today = timezone.localdate()
     return {
         "first_contact": first_contact_measures(cases=cases, today=today),
-        "first_contact_figures": first_contact_figures(actor=actor, today=today),
+        "first_contact_figures": first_contact_figures(actor=actor, today=today, cases=caseload),
     }

@@ -46,13 +46,16 @@ def caseload_next_actions(
             found[case_id] = (day, what)
 
     activities = visible_to(
-        actor, Activity.objects.filter(case_id__in=ids, status__in=ACTIVITY_OPEN), Perm.CASE_VIEW
+        actor,
+        Activity.objects.filter(case_id__in=ids, status__in=ACTIVITY_OPEN),
+        Perm.CASE_VIEW,
+        per_row=True,
     ).select_related("owner")
     for activity in activities:
         offer(activity.case_id, activity.due_on, f"{_activity_name(activity)} ({activity.owner.name})")
     own = {c.pk: {a.pk for a in c.service.agencies.all()} for c in cases}
     tasks = visible_to(
-        actor, CaseTask.objects.filter(case_id__in=ids, status=TaskStatus.OPEN), Perm.CASE_VIEW
+        actor, CaseTask.objects.filter(case_id__in=ids, status=TaskStatus.OPEN), Perm.CASE_VIEW, per_row=True
     ).only("case_id", "agency_id", "kind", "due_on", "detail")
     for task in tasks:
         if task.agency_id in own.get(task.case_id, set()):

@@ -31,7 +31,11 @@ def caseload_view(request: HttpRequest) -> HttpResponse:
             "page": page,
             "whose": whose,
             "counts": selectors.caseload_counts(actor=actor),
-            **contact_selectors.caseload_first_contact(actor=actor, cases=[row.case for row in rows]),
+            **contact_selectors.caseload_first_contact(
+                actor=actor,
+                cases=[row.case for row in rows],
+                caseload=selectors.caseload_cases(actor=actor, whose=whose),
+            ),
             "next_actions": caseload_next_actions(
                 actor=actor, cases=[row.case for row in rows], today=timezone.localdate()
             ),
