@@ -21,7 +21,7 @@ from pathways.core.api import ApiError
 from pathways.core.policy import actor_for
 
 
-class EventOut(serializers.Serializer[Any]):
+class CaseEventOut(serializers.Serializer[Any]):
     kind = serializers.CharField(help_text=gettext_lazy("What happened, as a value (opened, assigned ...)."))
     title = serializers.CharField(help_text=gettext_lazy("What happened, in the reader's language."))
     at = serializers.DateTimeField()
@@ -53,7 +53,7 @@ class CaseOut(serializers.Serializer[Any]):
 
 
 class CaseDetailOut(CaseOut):
-    history = EventOut(many=True)
+    history = CaseEventOut(many=True)
 
 
 def case_out(row: CaseRow) -> dict[str, Any]:

@@ -30,10 +30,12 @@ from pathways.accounts.services import account_change_request
 from pathways.assessments import services as assessments
 from pathways.assessments.models import Assessment, Context
 from pathways.cases import services as cases
+from pathways.cases.choices import CaseEventKind
 from pathways.cases.models import Case, CaseEvent
 from pathways.core.access import Role
 from pathways.core.policy import Actor
 from pathways.demo.answers import answers_for
+from pathways.demo.casework import load_demo_casework
 from pathways.demo.families import Family, Member, plan_families
 from pathways.demo.police import load_demo_police_data
 from pathways.directory.models import Area, Region, Service
@@ -637,9 +639,10 @@ def _backdate(written: _Written, today: datetime.date) -> None:
         return
     end = min(began, max(0, began // 5))
     span = max(0, began - end)
+    now = timezone.now()  # a step taken today is never later than the moment the demo loads
     for number, event in enumerate(events):
         days_ago = began - (span * number) // max(1, len(events) - 1) if len(events) > 1 else began
-        event.at = _at(today - datetime.timedelta(days=days_ago), 9 + number % 8)
+        event.at = min(_at(today - datetime.timedelta(days=days_ago), 9 + number % 8), now)
     ReferralEvent.objects.bulk_update(events, ["at"])
     for referral_id in ids:
         times = [e.at for e in events if e.referral_id == referral_id]
@@ -653,10 +656,12 @@ def _backdate(written: _Written, today: datetime.date) -> None:
 
 
 def _case_managers() -> None:
-    """CLEAR's manager manages its cases; Drive's and the support services' have none named yet."""
+    """CLEAR's manager manages its cases, named the day each opened; Drive's and the support services' have
+    none named yet."""
     manager = _actor("manager")
     for case in Case.objects.filter(service__slug="clear").select_related("worker"):
         cases.case_assign(actor=manager, case=case, worker=case.worker, manager=manager.user)
+        CaseEvent.objects.filter(case=case, kind=CaseEventKind.ASSIGNED).update(at=case.opened_at)
 
 
 def demo_families_loaded() -> bool:
@@ -689,6 +694,7 @@ def load_demo_region(
         writer.intake()
         writer.account_change()
         _case_managers()
+        load_demo_casework(today=today, seed=seed)
     return Summary(
         families=len(families),
         people=sum(f.people for f in families),
