@@ -123,7 +123,7 @@ class EndingPage:
     closure: Closure
     endings: list[EndingShown]
     # Each with its typed text as shown: withheld if it holds a sealed detail (checked again when shown).
-    acceptances: list[tuple[ManagementAcceptance, str]]
+    acceptances: list[tuple[ManagementAcceptance, str, str]]
     inputs: list[tuple[AgencyInput, str]]
     ending: CaseEnding | None = None
     ending_name: str = ""
@@ -168,7 +168,8 @@ def ending_page(*, actor: Actor, case: Case, rules: Rules) -> EndingPage:
         .select_related("decided_by", "manager_decision_by")
         .first()
     )
-    typed = [a.note for a in acceptances] + [i.summary for i in inputs] + ([ending.reason] if ending else [])
+    typed = [a.note for a in acceptances] + [a.accepted_by for a in acceptances]
+    typed += [i.summary for i in inputs] + ([ending.reason] if ending else [])
     markers = case_sealed_markers(case=case) if any(typed) else []
 
     def shown(text: str) -> str:
@@ -178,7 +179,7 @@ def ending_page(*, actor: Actor, case: Case, rules: Rules) -> EndingPage:
     page = EndingPage(
         closure,
         endings,
-        [(a, shown(a.note)) for a in acceptances],
+        [(a, shown(a.note), shown(a.accepted_by)) for a in acceptances],
         [(i, shown(i.summary)) for i in inputs],
     )
     if ending is None:

@@ -18,7 +18,8 @@ from pathways.cases.selectors.rules import casework_file_version, casework_rules
 from pathways.core.access import AgencyType
 from pathways.core.policy import Actor, Perm, agency_may_see_side, get_for_actor, visible_to
 from pathways.core.sealedtext import Marker
-from pathways.people.sealed import markers_by_person
+from pathways.panels.protected import Subject, protected_ids_for_subjects
+from pathways.people.sealed import markers_of
 
 KIND_ORDER = (ActivityKind.DISRUPT, ActivityKind.SUPPORT, ActivityKind.CHANGE)
 
@@ -80,10 +81,12 @@ def case_text_markers(*, case: Case) -> list[Marker]:
     return case_sealed_markers(case=case)
 
 
-def activity_text_markers(*, person_ids: list[Any]) -> dict[Any, list[Marker]]:
-    """The sealed details kept out of an activity's detail, by the case's person: his family's, and on a
+def activity_text_markers(*, cases: list[Case]) -> dict[Any, list[Marker]]:
+    """The sealed details kept out of an activity's detail, by case (with its person and service): his
+    family's and the victims' on his police records, as for all text typed on his case, and on a
     victim's own case hers, since the detail goes to the agency doing the work."""
-    return markers_by_person(person_ids)
+    subjects = [Subject(c.pk, c.person, "", c.service.region_id) for c in cases]
+    return markers_of(protected_ids_for_subjects(subjects=subjects))
 
 
 @dataclass(frozen=True)
@@ -142,7 +145,7 @@ def plan_for(*, actor: Actor, case: Case, today: datetime.date) -> Plan:
                 )
             )
         groups.append(KindGroup(kind, str(ActivityKind(kind).label), rows))
-    detail_markers = activity_text_markers(person_ids=[case.person_id]).get(case.person_id, [])
+    detail_markers = activity_text_markers(cases=[case]).get(case.pk, [])
     return Plan(goals, groups, case_text_markers(case=case), detail_markers)
 
 

@@ -119,7 +119,6 @@ def agency_task_get(*, actor: Actor, task_id: Any) -> CaseTask:
 
 def agency_activity_markers(*, rows: list[AgencyActivity]) -> dict[Any, list[Marker]]:
     """The sealed details kept out of each activity's detail as shown, by case."""
-    people = activity_text_markers(
-        person_ids=list({r.activity.case.person_id for r in rows if r.activity.detail})
-    )
-    return {r.activity.case_id: people.get(r.activity.case.person_id, []) for r in rows}
+    typed = {r.activity.case_id: r.activity.case for r in rows if r.activity.detail}
+    by_case = activity_text_markers(cases=list(typed.values()))
+    return {r.activity.case_id: by_case.get(r.activity.case_id, []) for r in rows}

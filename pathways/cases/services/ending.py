@@ -104,7 +104,6 @@ def _agency_names(agency: Agency) -> dict[str, str]:
     return {"agency_en": agency.name_en, "agency_cy": agency.name_cy}
 
 
-@transaction.atomic
 def management_accept(
     *,
     actor: Actor,
@@ -116,6 +115,27 @@ def management_accept(
 ) -> ManagementAcceptance:
     """Record that another agency has taken on the management of the case (so that it may close while its
     risk is high): which agency, who there agreed and when."""
+    # Before the transaction, so that the audit entry of a refused attempt is kept.
+    _refuse_sealed(
+        actor=actor,
+        case=case,
+        fields={"accepted_by": (accepted_by or "").strip(), "note": (note or "").strip()},
+    )
+    with transaction.atomic():
+        return _management_save(
+            actor=actor, case=case, agency=agency, accepted_by=accepted_by, accepted_on=accepted_on, note=note
+        )
+
+
+def _management_save(
+    *,
+    actor: Actor,
+    case: Case,
+    agency: Agency | None,
+    accepted_by: str,
+    accepted_on: datetime.date | None,
+    note: str,
+) -> ManagementAcceptance:
     case = case_for_change(actor=actor, case=case)
     agency = _other_agency(case=case, agency=agency)
     accepted_by, note = (accepted_by or "").strip(), (note or "").strip()
@@ -126,7 +146,6 @@ def management_accept(
     if len(note) > NOTE_MAX:
         raise CaseError(_("The note must be 2000 characters or fewer."), "note")
     accepted_on = _date_check(accepted_on, field="accepted_on", label=_("the date it was accepted"))
-    _refuse_sealed(actor=actor, case=case, fields={"accepted_by": accepted_by, "note": note})
     accepted = ManagementAcceptance.objects.create(
         case=case,
         agency=agency,
@@ -146,9 +165,15 @@ def management_accept(
     return accepted
 
 
-@transaction.atomic
 def agency_input_record(*, actor: Actor, case: Case, agency: Agency | None, summary: str) -> AgencyInput:
     """Record what another agency said about ending the case (a de-selection waits for it)."""
+    # Before the transaction, so that the audit entry of a refused attempt is kept.
+    _refuse_sealed(actor=actor, case=case, fields={"summary": (summary or "").strip()})
+    with transaction.atomic():
+        return _agency_input_save(actor=actor, case=case, agency=agency, summary=summary)
+
+
+def _agency_input_save(*, actor: Actor, case: Case, agency: Agency | None, summary: str) -> AgencyInput:
     case = case_for_change(actor=actor, case=case)
     agency = _other_agency(case=case, agency=agency)
     summary = (summary or "").strip()
@@ -156,7 +181,6 @@ def agency_input_record(*, actor: Actor, case: Case, agency: Agency | None, summ
         raise CaseError(_("Enter what the agency said."), "summary")
     if len(summary) > REASON_MAX:
         raise CaseError(_("What the agency said must be 4000 characters or fewer."), "summary")
-    _refuse_sealed(actor=actor, case=case, fields={"summary": summary})
     given = AgencyInput.objects.create(case=case, agency=agency, summary=summary, recorded_by=actor.user)
     case_event_add(case=case, kind=CaseEventKind.AGENCY_INPUT, actor=actor, detail=_agency_names(agency))
     case_audit(

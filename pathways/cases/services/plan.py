@@ -227,7 +227,7 @@ def activity_add(
         actor=actor,
         case=case,
         fields={"detail": text},
-        markers=activity_text_markers(person_ids=[case.person_id]).get(case.person_id, []),
+        markers=activity_text_markers(cases=[case]).get(case.pk, []),
         record_type="activity",
     )
     with transaction.atomic():

@@ -168,6 +168,8 @@ def reviews_view(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
                 if r.kind == ReviewKind.POST_INTERVENTION
             ],
             "held": case_reviews_held(actor=actor, case=case),
+            # What the review found and who advised it, withheld where it holds a detail sealed since.
+            "markers": selectors.case_sealed_markers(case=case),
             "form": form if writable or request.method == "POST" else None,
         },
         status=status,

@@ -4,10 +4,13 @@ a canary appears only where the role may see it, and only after a reveal that st
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from pathways.accounts.models import User
 from pathways.cases.models import Attendance as SessionAttendance
@@ -203,3 +206,336 @@ def test_only_a_stated_need_reveals_and_only_after_a_purpose(world: dict[str, ob
             )
     assert {"idva", "socialworker"} <= shown_to
     assert "practitioner" not in shown_to
+
+
+# --- Casework -------------------------------------------------------------------------------------------
+
+# Her sealed details and her child's school, on the family of a man with cases at Drive and CLEAR.
+CASE_SEALED = {
+    "her address": "CANARY-CASE-ADDR 9 Heron Row",
+    "her phone": "07700 900 419",
+    "her email": "canary-case-heron@example.org",
+    "child's school": "CANARY-CASE-SCHOOL Ysgol Heron",
+}
+# Everything her own case at her support service holds, each in its own field: victim-side records,
+# read by her service alone (and an activity's detail by the police, who do the activity).
+HER_CASE = {
+    "her name": "Eirlysmai",
+    "decision reason": "CANARY-HER-DECISION safe to call her mornings",
+    "consent reason": "CANARY-HER-CONSENT agreed at the refuge",
+    "contact note": "CANARY-HER-CONTACT spoke at the library",
+    "note": "CANARY-HER-NOTE she keeps a bag packed",
+    "supervision note": "CANARY-HER-SUPERVISION worried about her",
+    "correction": "CANARY-HER-CORRECTION her sister knows",
+    "correction reason": "CANARY-HER-REASON wrong day",
+    "goal": "CANARY-HER-GOAL a safe place to live",
+    "activity detail": "CANARY-HER-ACTIVITY flag her address",
+    "agency view": "CANARY-HER-VIEW police see it rising",
+    "review outcome": "CANARY-HER-REVIEW moving in spring",
+    "adviser": "CANARY-HER-ADVISER Dr Morfa",
+    "adviser organisation": "CANARY-HER-ADVISERORG Morfa Clinic",
+    "absence reason": "CANARY-HER-ABSENT at the hospital",
+    "group absence reason": "CANARY-HER-GROUPABSENT at court",
+    "management note": "CANARY-HER-MANAGEMENT housing has her",
+    "accepted by": "CANARY-HER-ACCEPTED DS Morfa",
+    "agency input": "CANARY-HER-INPUT housing agrees",
+    "ending reason": "CANARY-HER-ENDING moved to her sister",
+}
+# What only the police read of her case, as the agency doing her plan's activity.
+POLICE_READ = {"activity detail"}
+# What his own service typed on his Drive case: Drive's alone.
+HIS_CASE = {
+    "his note": "CANARY-HIS-NOTE a Drive note",
+    "his goal": "CANARY-HIS-GOAL stop the texts",
+    "his absence": "CANARY-HIS-ABSENT at work",
+}
+PERPETRATOR_LOGINS = ("drive", "practitioner", "manager", "probation")
+
+
+@pytest.fixture
+def casework(cast: dict[str, User]) -> dict[str, Any]:
+    """His cases at Drive and at CLEAR, a police record that alerts both and her support worker, his CLEAR
+    case ended (her service told); her own cases at RISE's Drive IDVA service, one ended and one open, with
+    every part of the casework written through the services, each typed field holding a canary."""
+    from pathways.cases.choices import TaskKind
+    from pathways.cases.models import CaseTask
+    from pathways.cases.selectors.assessment import agency_view_agencies
+    from pathways.cases.services import alerts, assessment, contact, ending, notes, plan, reviews, sessions
+    from pathways.cases.tests.factories import case_open
+    from pathways.directory.models import Service
+    from pathways.factories import actor_of, agency_of, make_person
+    from pathways.people.models import Relationship
+    from pathways.police.models import PoliceExtract, PoliceRecord
+    from pathways.police.rfg import day_number
+
+    today = timezone.localdate()
+    him = make_person(given_name="Iorwerth", family_name="Canary", police_reference="SWP-CANARY-1")
+    her = make_person(
+        side=Side.VICTIM,
+        given_name=HER_CASE["her name"],
+        family_name="Canary",
+        address=CASE_SEALED["her address"],
+        phone=CASE_SEALED["her phone"],
+        email=CASE_SEALED["her email"],
+    )
+    child = make_person(side=Side.VICTIM, given_name="Bethan", family_name="Canary")
+    child.school = CASE_SEALED["child's school"]
+    child.save()
+    Relationship.objects.create(person=her, other=him, kind="current_partner")
+    Relationship.objects.create(person=him, other=child, kind="parent_of")
+    drive, clear, idva = actor_of(cast["drive"]), actor_of(cast["practitioner"]), actor_of(cast["idva"])
+    police = agency_of(cast["chair"])
+    his_drive = case_open("drive-cardiff", cast["drive"], person=him)
+    his_clear = case_open("clear", cast["practitioner"], person=him, manager=cast["manager"])
+
+    # Her first case at her support service, ended with its reason, what another agency took on and said.
+    her_ended = case_open("rise-drive-idva", cast["idva"], person=her)
+    ending.management_accept(
+        actor=idva,
+        case=her_ended,
+        agency=police,
+        accepted_by=HER_CASE["accepted by"],
+        accepted_on=today,
+        note=HER_CASE["management note"],
+    )
+    ending.agency_input_record(actor=idva, case=her_ended, agency=police, summary=HER_CASE["agency input"])
+    ending.case_end(
+        actor=idva, case=her_ended, state="completed", reason=HER_CASE["ending reason"], ended_on=today
+    )
+    # Her open case, with every part of the work.
+    hers = case_open("rise-drive-idva", cast["idva"], person=her)
+    contact.contact_decision_record(actor=idva, case=hers, allowed=True, reason=HER_CASE["decision reason"])
+    contact.consent_record(actor=idva, case=hers, state="given", reason=HER_CASE["consent reason"])
+    contact.contact_log(
+        actor=idva,
+        case=hers,
+        on=today,
+        time=None,
+        channel="phone",
+        direction="outgoing",
+        outcome="reached",
+        note=HER_CASE["contact note"],
+    )
+    for kind, text in (("contact", HER_CASE["note"]), ("supervision", HER_CASE["supervision note"])):
+        note = notes.note_draft(actor=idva, case=hers, kind=kind, text=text)
+        notes.note_sign(actor=idva, version=note.versions.get())
+    corrected = notes.note_draft(actor=idva, case=hers, kind="session", text="First version")
+    notes.note_sign(actor=idva, version=corrected.versions.get())
+    version = notes.note_correct(
+        actor=idva, note=corrected, text=HER_CASE["correction"], reason=HER_CASE["correction reason"]
+    )
+    notes.note_sign(actor=idva, version=version)
+    goal = plan.goal_add(actor=idva, case=hers, description=HER_CASE["goal"])
+    plan.activity_add(
+        actor=idva,
+        case=hers,
+        activity="police-intelligence",
+        owner=police,
+        due_on=today + datetime.timedelta(days=14),
+        goal=goal,
+        detail=HER_CASE["activity detail"],
+    )
+    assert police in agency_view_agencies(case=hers)
+    assessment.agency_view_record(
+        actor=idva, case=hers, agency=police, risk="medium", summary=HER_CASE["agency view"], given_on=today
+    )
+    reviews.case_review_hold(
+        actor=idva,
+        case=hers,
+        kind="internal",
+        held_on=today,
+        agencies=[],
+        advisers=[
+            reviews.AdviserInput(
+                name=HER_CASE["adviser"],
+                role="other_expert",
+                organisation=HER_CASE["adviser organisation"],
+            )
+        ],
+        outcome=HER_CASE["review outcome"],
+        decision="continue",
+    )
+    sessions.session_record(
+        actor=idva,
+        case=hers,
+        held_on=today,
+        attendance={hers.pk: sessions.Attended("absent_reason", HER_CASE["absence reason"])},
+    )
+    her_group = sessions.group_create(actor=idva, service=hers.service, name="Freedom group", starts_on=today)
+    sessions.group_roster_add(actor=idva, group=her_group, case=hers)
+    sessions.session_record(
+        actor=idva,
+        group=her_group,
+        held_on=today,
+        attendance={hers.pk: sessions.Attended("absent_reason", HER_CASE["group absence reason"])},
+    )
+
+    # His Drive case: her support worker's view heard, his own typed text, a group he is absent from.
+    idva_service = Service.objects.get(slug="rise-drive-idva")
+    contact.partner_view_record(actor=drive, case=his_drive, service=idva_service, view="no_increase")
+    his_note = notes.note_draft(actor=drive, case=his_drive, kind="contact", text=HIS_CASE["his note"])
+    notes.note_sign(actor=drive, version=his_note.versions.get())
+    plan.goal_add(actor=drive, case=his_drive, description=HIS_CASE["his goal"])
+    his_group = sessions.group_create(
+        actor=drive, service=his_drive.service, name="Drive Tuesday group", starts_on=today
+    )
+    sessions.group_roster_add(actor=drive, group=his_group, case=his_drive)
+    sessions.session_record(
+        actor=drive,
+        group=his_group,
+        held_on=today,
+        attendance={his_drive.pk: sessions.Attended("absent_reason", HIS_CASE["his absence"])},
+    )
+    # A new police record naming him: his workers and her support worker are each given a task.
+    region = Region.objects.get(slug="cardiff-and-vale")
+    extract = PoliceExtract.objects.create(region=region, name="canary.csv", file_sha256="canary")
+    record = PoliceRecord.objects.create(
+        region=region,
+        reference="CRIME-CANARY-1",
+        kind="crime",
+        occurred_on=today,
+        occurred_day=day_number(today),
+        offence="harassment",
+        perpetrator_ref=him.police_reference,
+        victim_ref="V-CANARY-1",
+        perpetrator=him,
+        victim=her,
+        row_sha256="canary",
+        extract=extract,
+    )
+    assert alerts.alerts_police_records(records=[record], actor=None) >= 3
+    # His CLEAR case ends: the police and her support service are told.
+    ending.case_end(actor=clear, case=his_clear, state="completed", reason="Programme done", ended_on=today)
+    assert CaseTask.objects.filter(
+        case=his_clear, kind=TaskKind.CASE_ENDED, agency=agency_of(cast["idva"])
+    ).exists()
+
+    cases = [his_drive, his_clear, hers, her_ended]
+    notes_by_case = {c.pk: [str(n.pk) for n in c.notes.all()] for c in cases}
+    return {
+        "cases": cases,
+        "his": [his_drive, his_clear],
+        "groups": [his_group, her_group],
+        "notes": notes_by_case,
+    }
+
+
+CASE_SECTIONS = (
+    "",
+    "transfer/",
+    "contact/",
+    "assessments/",
+    "assessments/link/",  # answers POST only: a GET is refused, and shows nothing
+    "notes/",
+    "reviews/",
+    "plan/",
+    "ending/",
+    "sessions/",
+)
+
+
+def _casework_paths(world: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """Every case page, note, group page, the caseload and its export, Tasks and the case API (some in
+    Welsh); and, of them, those that show one case or group."""
+    one: list[str] = []
+    for case in world["cases"]:
+        one += [f"/en/cases/{case.pk}/{section}" for section in CASE_SECTIONS]
+        one += [f"/cy/cases/{case.pk}/{section}" for section in ("", "contact/", "ending/")]
+        one += [f"/en/cases/{case.pk}/notes/{note}/" for note in world["notes"][case.pk]]
+        one.append(f"/api/v1/cases/{case.pk}/")
+    one += [f"/en/cases/groups/{g.pk}/" for g in world["groups"]]
+    lists = [
+        "/en/cases/",
+        "/en/cases/?whose=team",
+        "/en/cases/export/?whose=team",
+        "/en/cases/export/?whose=mine",
+        "/en/cases/groups/",
+        "/en/tasks/",
+        "/cy/tasks/",
+        "/en/work/",
+        "/api/v1/cases/?whose=team",
+        "/api/v1/cases/?whose=mine",
+    ]
+    return one + lists, one
+
+
+def test_no_case_page_task_export_or_api_response_carries_her_side_across(
+    cast: dict[str, User], casework: dict[str, Any]
+) -> None:
+    from pathways.audit.models import AuditEntry
+    from pathways.cases.models import CaseEvent, CaseTask
+    from pathways.factories import agency_of
+
+    paths, one_record = _casework_paths(casework)
+    # The crawl covers every casework page there is (each route, whatever ids fill it).
+    uuid = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+    ids = {"case_id": [str(casework["cases"][0].pk)], "group_id": [str(casework["groups"][0].pk)]}
+    routes = {uuid.sub("<id>", p) for p in _paths(ids) if "/cases/" in p or "/tasks/" in p}
+    crawled = {uuid.sub("<id>", p.split("?")[0]) for p in paths}
+    assert routes <= crawled, routes - crawled
+    leaks: list[tuple[str, str, str]] = []
+    errors: list[tuple[str, str, int]] = []
+    opened: list[tuple[str, str, int]] = []
+    seen_by: dict[str, set[str]] = {}
+    elsewhere = {u for u in cast if u.endswith("-elsewhere") or u == "outsider"}
+    # The force whose officers do her plan's activity (the panels' chair and the MATAC's coordinator).
+    police = {u for u, user in cast.items() if user.memberships.get().agency == agency_of(cast["chair"])}
+    for username, user in cast.items():
+        client = sign_in(Client(), user)
+        for path in paths:
+            response = client.get(path)
+            body = response_text(response)
+            if response.status_code >= 500:
+                errors.append((username, path, response.status_code))
+            leaks += [(username, path, what) for what, canary in CASE_SEALED.items() if canary in body]
+            for what, canary in HER_CASE.items():
+                if canary in body:
+                    seen_by.setdefault(username, set()).add(what)
+                    if not (username == "idva" or (username in police and what in POLICE_READ)):
+                        leaks.append((username, path, what))
+            for what, canary in HIS_CASE.items():
+                if canary in body:
+                    seen_by.setdefault(username, set()).add(what)
+                    if username != "drive":
+                        leaks.append((username, path, what))
+            if username in elsewhere and "Iorwerth" in body:
+                leaks.append((username, path, "his name"))
+            # 405 is a POST-only page, refused before any record is looked for.
+            if username in elsewhere and path in one_record and response.status_code not in (403, 404, 405):
+                opened.append((username, path, response.status_code))
+    assert errors == []
+    assert leaks == [], "\n".join(map(str, leaks))
+    assert opened == []
+    # The crawl reached the records: her service read everything her case holds, Drive his, and the
+    # police the activity they do.
+    assert seen_by["idva"] >= set(HER_CASE)
+    assert seen_by["drive"] == set(HIS_CASE)
+    assert all(seen_by[login] == POLICE_READ for login in police)
+    assert not any(seen_by.get(login) for login in PERPETRATOR_LOGINS if login != "drive")
+    # Nothing typed is kept in a case's history, a task's facts or the audit log.
+    typed = [*CASE_SEALED.values(), *HER_CASE.values(), *HIS_CASE.values()]
+    typed.remove(HER_CASE["her name"])
+    for rows in (
+        CaseEvent.objects.values_list("detail", flat=True),
+        CaseTask.objects.values_list("detail", flat=True),
+        AuditEntry.objects.values_list("details", flat=True),
+    ):
+        kept = [str(row) for row in rows]
+        assert not [c for c in typed if any(c in row for row in kept)]
+
+
+def test_his_service_reads_that_she_is_supported_and_her_worker_the_alert_and_the_end(
+    cast: dict[str, User], casework: dict[str, Any]
+) -> None:
+    from html import unescape
+
+    his_drive = casework["his"][0]
+    drive = unescape(
+        response_text(sign_in(Client(), cast["drive"]).get(f"/en/cases/{his_drive.pk}/contact/"))
+    )
+    # The crossing "partner_case": that she is supported, and the service's name; nothing else.
+    assert "Partner supported by Drive IDVA at RISE Cardiff" in drive
+    tasks = unescape(response_text(sign_in(Client(), cast["idva"]).get("/en/tasks/")))
+    assert "police record CRIME-CANARY-1" in tasks and "ended: " in tasks
+    # Her worker's tasks say what happened on his cases, never what was typed on them.
+    assert not any(canary in tasks for canary in HIS_CASE.values())
