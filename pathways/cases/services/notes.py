@@ -35,7 +35,7 @@ def _text(value: str, *, field: str = "text") -> str:
 
 
 def _locked_version(version: NoteVersion) -> NoteVersion:
-    return NoteVersion.objects.select_for_update().select_related("note__case").get(pk=version.pk)
+    return NoteVersion.objects.select_for_update(of=("self",)).select_related("note__case").get(pk=version.pk)
 
 
 def _refuse_signed(version: NoteVersion) -> None:

@@ -302,7 +302,9 @@ def activity_update(
     """Change an activity's status, due date or owner. The service running the case may change any of
     them while the case is open; the agency doing it marks its status, and goes on marking disrupt work a
     case left open when it ended. Work that needs consent is not started or done without it."""
-    locked = Activity.objects.select_for_update().select_related("case__service", "case__person", "owner")
+    locked = Activity.objects.select_for_update(of=("self",)).select_related(
+        "case__service", "case__person", "owner"
+    )
     activity = locked.get(pk=activity.pk)
     case = activity.case
     runs, owns = _runs_case(actor, case), _owns(actor, activity)

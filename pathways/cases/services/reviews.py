@@ -229,7 +229,7 @@ def _held(
 ) -> CaseReview:
     case = case_for_change(actor=actor, case=case)
     review = (
-        CaseReview.objects.select_for_update()
+        CaseReview.objects.select_for_update(of=("self",))
         .select_related("task")
         .filter(case=case, kind=kind, held_on__isnull=True)
         .first()
