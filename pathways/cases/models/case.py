@@ -113,7 +113,12 @@ class Case(PersonalData):
                 name="one_open_case_per_person_per_service",
             )
         ]
-        indexes = [models.Index(fields=["worker", "status"], name="case_worker_status")]
+        # A caseload is a worker's or a manager's open cases: both indexed, so that the database finds them
+        # without reading every open case of the region.
+        indexes = [
+            models.Index(fields=["worker", "status"], name="case_worker_status"),
+            models.Index(fields=["manager", "status"], name="case_manager_status"),
+        ]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
 
@@ -373,7 +378,11 @@ class CaseTask(PersonalData):
 
     class Meta:
         ordering = ["due_on", "created_at", "pk"]
-        indexes = [models.Index(fields=["agency", "status"], name="case_task_agency_status")]
+        # An agency's open tasks (Tasks) and a page of cases' open tasks (the caseload's next actions).
+        indexes = [
+            models.Index(fields=["agency", "status"], name="case_task_agency_status"),
+            models.Index(fields=["case", "status"], name="case_task_case_status"),
+        ]
         verbose_name = _("task")
         verbose_name_plural = _("tasks")
 

@@ -98,7 +98,11 @@ class Activity(PersonalData):
 
     class Meta:
         ordering = ["due_on", "created_at", "pk"]
-        indexes = [models.Index(fields=["owner", "status"], name="case_activity_owner_status")]
+        # An owner's open activities (Tasks) and a page of cases' open activities (next actions).
+        indexes = [
+            models.Index(fields=["owner", "status"], name="case_activity_owner_status"),
+            models.Index(fields=["case", "status"], name="case_activity_case_status"),
+        ]
         verbose_name = _("activity")
         verbose_name_plural = _("activities")
 

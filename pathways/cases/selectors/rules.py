@@ -56,7 +56,8 @@ def _parsed(version_id: int) -> CaseworkFile:
 
 def casework_rules_for(*, region_id: Any) -> Rules:
     """The rules in force in the region (a Region or its id); CaseworkNotLoaded if it has none."""
-    version = CaseworkRules.objects.filter(region=region_id).first()
+    # The file itself is read once per version (see `_parsed`), not on every page that needs its rules.
+    version = CaseworkRules.objects.filter(region=region_id).defer("rules").first()
     if version is None:
         raise CaseworkNotLoaded(
             "The region's casework file is not loaded: load it with manage.py load_casework "
