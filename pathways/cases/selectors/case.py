@@ -17,7 +17,7 @@ from pathways.core.policy import Actor, Perm, agency_service_ids, get_for_actor,
 from pathways.core.sealedtext import Marker
 from pathways.panels.models import Decision
 from pathways.panels.protected import protected_markers_for_person
-from pathways.people.models import Person
+from pathways.people.models import Person, Relationship
 
 # Who may hold a case: the practitioners and managers of the agencies running its service.
 CASE_WORKER_ROLES = (Role.PRACTITIONER, Role.MANAGER)
@@ -162,6 +162,23 @@ def case_partner_cases(*, case: Case) -> list[Case]:
             person__in=case.person.partners(), status=CaseStatus.OPEN, person__side=Side.VICTIM
         ).select_related("worker", "service", "person")
     )
+
+
+def case_linked_cases(*, case: Case) -> QuerySet[Case]:
+    """The open cases, on the other side of the family, of the people the case's person is related to
+    (his partners, ex-partners and children; her partner who uses abuse): the cases linked with this one.
+    For the system's own rules (separate workers), never shown as such."""
+    related = Relationship.objects.filter(Q(person_id=case.person_id) | Q(other_id=case.person_id))
+    people = {p for pair in related.values_list("person_id", "other_id") for p in pair} - {case.person_id}
+    return Case.objects.filter(person_id__in=people, status=CaseStatus.OPEN).exclude(
+        person__side=case.person.side
+    )
+
+
+def case_worker_clash(*, case: Case, worker: User) -> bool:
+    """Whether the worker works a case linked with this one: the same member of staff ought not to support
+    both parties (Home Office standards, 2023), so they may not hold both."""
+    return case_linked_cases(case=case).filter(worker=worker).exists()
 
 
 def case_panel_decision(*, case: Case) -> Decision | None:

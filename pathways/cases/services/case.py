@@ -14,7 +14,7 @@ from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
 from pathways.cases.choices import CaseEventKind, CaseStatus
 from pathways.cases.models import Case
-from pathways.cases.selectors.case import case_staff
+from pathways.cases.selectors.case import case_staff, case_worker_clash
 from pathways.cases.services.base import CaseError, case_event_add, case_for_change, case_text_refuse
 from pathways.cases.services.ending import case_end_checked
 from pathways.core.access import Side
@@ -51,7 +51,7 @@ def case_open_from_referral(*, referral: Referral, actor: Actor | None) -> Case 
     case = Case(person_id=referral.person_id, service_id=referral.service_id, referral=referral)
     if _runs_service(actor, case) and actor is not None and allows(actor, Perm.CASE_CHANGE):
         workers, _managers = case_staff(case=case)
-        if actor.user in workers:
+        if actor.user in workers and not case_worker_clash(case=case, worker=actor.user):
             case.worker = actor.user
     case.save()
     _event(case, CaseEventKind.OPENED, actor, {"reference": referral.reference})
@@ -75,6 +75,16 @@ def case_assign(*, actor: Actor, case: Case, worker: User | None, manager: User 
         raise CaseError(_("Choose a practitioner or manager at the service."), "worker")
     if manager is not None and manager not in managers:
         raise CaseError(_("Choose a manager at the service."), "manager")
+    if worker is not None and worker != case.worker and case_worker_clash(case=case, worker=worker):
+        # Says no more than that the worker supports someone in the family elsewhere: not who, nor where.
+        raise CaseError(
+            _(
+                "%(worker)s already works with someone on the other side of this family. The same person "
+                "may not work with both: choose another case worker."
+            )
+            % {"worker": worker},
+            "worker",
+        )
     before = {"worker": str(case.worker_id or ""), "manager": str(case.manager_id or "")}
     case.worker, case.manager = worker, manager
     case.save(update_fields=["worker", "manager"])
