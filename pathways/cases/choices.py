@@ -28,6 +28,8 @@ class CaseEventKind(models.TextChoices):
     FOLLOW_UP = "follow_up", _("Follow-up")
     AGENCY_INPUT = "agency_input", _("Another agency's input recorded")
     RE_ENGAGEMENT = "re_engagement", _("Re-engagement attempt")
+    SAFETY_UPDATE = "safety_update", _("Safety update sent")
+    PARTNER_SIGNAL = "partner_signal", _("The partner's support worker reported")
 
 
 class TaskKind(models.TextChoices):
@@ -37,6 +39,7 @@ class TaskKind(models.TextChoices):
     CASE_ENDED = "case_ended", _("Case ended")
     POLICE_RECORD = "police_record", _("New police record")
     RE_ENGAGEMENT = "re_engagement", _("Re-engagement attempt")
+    RISK_RAISED = "risk_raised", _("Partner reports a rise in risk")
 
 
 class TaskStatus(models.TextChoices):
@@ -52,6 +55,14 @@ class ConsentState(models.TextChoices):
     # Consent is sought unless that conflicts with safeguarding (Drive, appendix 8.1 item 3): an explicit
     # state, with its reason and who decided, never the silent absence of consent.
     SAFEGUARDING = "safeguarding", _("Working without consent on safeguarding grounds")
+
+
+class RiskChange(models.TextChoices):
+    """A change in risk a partner reports to her support worker."""
+
+    RAISED = "raised", _("Risk raised")
+    LOWERED = "lowered", _("Risk lowered")
+    UNCHANGED = "unchanged", _("Risk unchanged")
 
 
 class PartnerViewKind(models.TextChoices):

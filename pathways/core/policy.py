@@ -165,6 +165,20 @@ CROSSING_TO_PERPETRATOR_SIDE: dict[str, tuple[str, ...]] = {
     # on his case's contact page: the first-contact gate waits for her support worker's view. Nothing else
     # of her case crosses (see pathways.cases.selectors.contact.PartnerSupport).
     "partner_case": ("service", "supported"),
+    # What her support worker sends from her case to his (pathways.cases.models.partner): a change in risk
+    # she reports and since when, that a new incident was reported, that contact with him would increase
+    # risk now (which closes his case's first-contact gate), the sending service (never her support
+    # worker's name), when, and a message only where it holds none of her family's sealed details and the
+    # sender confirmed it.
+    "partner_signal": (
+        "risk_change",
+        "changed_on",
+        "new_incident",
+        "contact_increases_risk",
+        "message",
+        "service",
+        "at",
+    ),
 }
 
 
@@ -639,6 +653,7 @@ URL_RULES: dict[str, Rule] = {
     "cases:detail": Rule(Perm.CASE_VIEW, write_perm=Perm.CASE_CHANGE, methods=FORM),
     "cases:transfer": Rule(Perm.CASE_VIEW, write_perm=Perm.CASE_CHANGE, methods=FORM),
     "cases:contact": Rule(Perm.CASE_VIEW, write_perm=Perm.CASE_CHANGE, methods=FORM),
+    "cases:safety": Rule(Perm.CASE_VIEW, write_perm=Perm.CASE_CHANGE, methods=FORM),
     "cases:assessments": Rule(Perm.CASE_VIEW, write_perm=Perm.CASE_CHANGE, methods=FORM),
     "cases:assessment_link": Rule(Perm.CASE_VIEW, write_perm=Perm.CASE_CHANGE, methods=POST),
     "cases:notes": Rule(Perm.CASE_VIEW, write_perm=Perm.CASE_CHANGE, methods=FORM),

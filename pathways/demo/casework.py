@@ -40,6 +40,7 @@ from pathways.cases.choices import (
     PartnerViewKind,
     ReviewDecision,
     ReviewKind,
+    RiskChange,
     TaskKind,
     TaskStatus,
 )
@@ -64,7 +65,9 @@ from pathways.cases.models import (
     ManagementAcceptance,
     Note,
     NoteVersion,
+    PartnerSignal,
     PartnerView,
+    SafetyUpdate,
     Session,
 )
 from pathways.cases.rulesfile import Activity as CatalogueEntry
@@ -79,6 +82,7 @@ from pathways.cases.services import assessment as case_assessments
 from pathways.cases.services import contact as contact_services
 from pathways.cases.services import ending as ending_services
 from pathways.cases.services import notes as note_services
+from pathways.cases.services import partner as partner_services
 from pathways.cases.services import plan as plan_services
 from pathways.cases.services import reviews as review_services
 from pathways.cases.services import sessions as session_services
@@ -102,6 +106,8 @@ STAMPED: tuple[tuple[type[Model], tuple[str, ...]], ...] = (
     (CaseEvent, ("at",)),
     (CaseTask, ("created_at", "done_at")),
     (PartnerView, ("at",)),
+    (SafetyUpdate, ("at",)),
+    (PartnerSignal, ("at",)),
     (ContactDecision, ("at",)),
     (ConsentRecord, ("at",)),
     (Contact, ("recorded_at",)),
@@ -465,6 +471,36 @@ class _Casework:
         if len(rest) > 1:
             self.drive_without_consent(rest[1])
         self.police_alert(open_cases)
+
+    def safety_updates(self) -> None:
+        """The IDVA's safety updates from the cases of the partners of men Drive works with: on the first,
+        a rise in risk since two days ago and a new incident, which gives his case manager a task; on any
+        other, the risk unchanged."""
+        idva = self.actors["idva"]
+        theirs = [
+            (case, partner)
+            for case in Case.objects.filter(service__slug=DRIVE, status=CaseStatus.OPEN).order_by(
+                "opened_at", "pk"
+            )
+            for partner in case_partner_cases(case=case)
+            if partner.worker_id == idva.user.pk
+        ]
+        self.at(self.yesterday, 15)
+        for n, (_case, hers) in enumerate(theirs[:2]):
+            if n == 0:
+                partner_services.safety_update_send(
+                    actor=idva,
+                    case=hers,
+                    risk_change=RiskChange.RAISED,
+                    changed_on=self.today - datetime.timedelta(days=2),
+                    new_incident=True,
+                    message="She reports he has been driving past her workplace since the weekend.",
+                    message_confirmed=True,
+                )
+            else:
+                partner_services.safety_update_send(
+                    actor=idva, case=hers, risk_change=RiskChange.UNCHANGED, changed_on=self.yesterday
+                )
 
     def drive_fresh(self, case: Case) -> None:
         """Fresh from the MARAC: disrupt work with the police and housing, the gate waiting for the IDVA."""
@@ -898,4 +934,5 @@ def load_demo_casework(*, today: datetime.date, seed: int) -> None:
     writer = _Casework(today=today, seed=seed)
     writer.drive()
     writer.clear()
+    writer.safety_updates()
     writer.clock.restamp()

@@ -12,6 +12,7 @@ from pathways.cases.models.ending import (
     ReEngagementAttempt,
 )
 from pathways.cases.models.notes import Note, NoteVersion
+from pathways.cases.models.partner import PartnerSignal, SafetyUpdate
 from pathways.cases.models.plan import Activity, Goal
 from pathways.cases.models.reviews import CaseReview, ReviewAdviser
 from pathways.cases.models.sessions import Attendance, FollowUp, Group, GroupMember, Session
@@ -40,8 +41,10 @@ __all__ = [
     "Note",
     "NoteVersion",
     "OutcomePoliceCount",
+    "PartnerSignal",
     "PartnerView",
     "ReEngagementAttempt",
     "ReviewAdviser",
+    "SafetyUpdate",
     "Session",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from pathways.cases.choices import (
@@ -41,8 +42,17 @@ class PartnerView(PersonalData):
         "directory.Service", on_delete=models.PROTECT, related_name="+", verbose_name=_("support service")
     )
     text = models.CharField(_("what they said"), max_length=500, blank=True)
+    # Nobody on his side, for a view her support worker sent herself (`signal`): her name stays on her case.
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    signal = models.ForeignKey(
+        "cases.PartnerSignal", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     # The agency the recorder acted for.
     agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
@@ -70,8 +80,17 @@ class ContactDecision(PersonalData):
     partner_view = models.ForeignKey(
         PartnerView, null=True, blank=True, on_delete=models.PROTECT, related_name="decisions"
     )
+    # Nobody, for the gate closed by what her support worker sent (`signal`).
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("decided by")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    signal = models.ForeignKey(
+        "cases.PartnerSignal", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     at = models.DateTimeField(_("decided"), default=timezone.now)
 
@@ -146,6 +165,19 @@ def contact_event_shown(kind: str, detail: dict[str, object]) -> str:
 
     if kind == CaseEventKind.PARTNER_VIEW:
         return label(PartnerViewKind, detail.get("view"))
+    if kind == CaseEventKind.PARTNER_SIGNAL:
+        # Both names are kept, so that the history reads in the reader's language.
+        service = detail.get("service_cy" if get_language() == "cy" else "service_en", "")
+        return str(_("from %(service)s") % {"service": service})
+    if kind == CaseEventKind.SAFETY_UPDATE:
+        reached = int(str(detail.get("reached", 0)))
+        if not reached:
+            return str(_("it reached no one"))
+        return ngettext(
+            "sent to %(count)s service working with him",
+            "sent to %(count)s services working with him",
+            reached,
+        ) % {"count": reached}
     if kind == CaseEventKind.CONTACT_DECISION:
         return str(_("contact allowed") if detail.get("allowed") else _("contact not allowed"))
     if kind == CaseEventKind.CONSENT:

@@ -15,7 +15,7 @@ from pathways.cases.choices import CaseStatus
 from pathways.cases.models import Case, CaseEvent
 from pathways.cases.selectors.case import case_sealed_markers
 from pathways.core.policy import Actor, Perm, allows, can_see_record
-from pathways.core.sealedtext import describe_kinds, mentions
+from pathways.core.sealedtext import Marker, describe_kinds, mentions
 from pathways.people.sealed import SealedDetailError, sealed_details_refuse
 
 
@@ -58,7 +58,20 @@ def case_text_refuse(
     may_change = actor is not None and allows(actor, Perm.CASE_CHANGE)
     if not may_change or not can_see_record(actor, case, Perm.CASE_CHANGE):  # type: ignore[arg-type]
         raise PermissionDenied
-    markers = case_sealed_markers(case=case)
+    text_markers_refuse(
+        actor=actor,
+        markers=case_sealed_markers(case=case),
+        fields=fields,
+        record_type=record_type,
+        record_id=record_id or case.pk,
+    )
+
+
+def text_markers_refuse(
+    *, actor: Actor | None, markers: list[Marker], fields: Mapping[str, str], record_type: str, record_id: Any
+) -> None:
+    """Refuse typed text holding one of the sealed details: a CaseError naming the field and what to take
+    out of it, the attempt audited as a glimpse."""
     for name, text in fields.items():
         found = mentions(text or "", markers) if markers else set()
         if not found:
@@ -69,7 +82,7 @@ def case_text_refuse(
                 markers=markers,
                 actor=actor,
                 record_type=record_type,
-                record_id=record_id or case.pk,
+                record_id=record_id,
             )
         except SealedDetailError as error:
             remove = _("Remove the %(details)s.") % {"details": describe_kinds(found)}
@@ -95,4 +108,5 @@ __all__ = [
     "case_for_change",
     "case_sealed_markers",
     "case_text_refuse",
+    "text_markers_refuse",
 ]

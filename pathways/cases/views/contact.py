@@ -28,6 +28,7 @@ from pathways.cases.models import Case
 from pathways.cases.selectors import contact as contact_selectors
 from pathways.cases.services import contact as contact_services
 from pathways.cases.services.base import CaseError
+from pathways.cases.views.partner import partner_signal_rows
 from pathways.cases.views.sections import OVERVIEW_PARTS, case_page_context
 from pathways.core.policy import Actor, Perm, actor_for, allows
 from pathways.people.sealed import SealedDetailError, sealed_details_withhold, withheld_message
@@ -140,6 +141,7 @@ def case_contact_view(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             "latest_view_blocks": contact_selectors.partner_view_blocks_contact(latest_view)
             and latest_view is not None,
             "partner_views": [(v, _shown(v.text, markers)) for v in views],
+            "signals": partner_signal_rows(actor=actor, case=case),
             "decisions": [(d, _shown(d.reason, markers)) for d in decisions],
             "consents": [(c, _shown(c.reason, markers)) for c in consents],
             "contacts": [(c, _shown(c.note, markers)) for c in logged],

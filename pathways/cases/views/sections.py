@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from pathways.cases import selectors
 from pathways.cases.models import Case
 from pathways.cases.selectors.sessions import sessions_overview
+from pathways.core.access import Side
 from pathways.core.policy import Actor
 
 
@@ -22,12 +23,15 @@ from pathways.core.policy import Actor
 class Section:
     url_name: str
     label: str | Promise
+    # The side of a family whose cases have the section (None: every case).
+    side: str | None = None
 
 
 # In the order they show. The overview's parts are below.
 SECTIONS: list[Section] = [
     Section("cases:detail", _("Overview")),
     Section("cases:contact", _("Contact and consent")),
+    Section("cases:safety", _("Safety updates"), side=Side.VICTIM),
     Section("cases:plan", _("Plan")),
     Section("cases:sessions", _("Sessions")),
     Section("cases:assessments", _("Assessments and risk")),
@@ -73,5 +77,6 @@ def case_page_context(request: HttpRequest, *, actor: Actor, case: Case, current
                 "current": s.url_name == current,
             }
             for s in SECTIONS
+            if s.side is None or s.side == case.person.side
         ],
     }

@@ -260,7 +260,17 @@ def casework(cast: dict[str, User]) -> dict[str, Any]:
     from pathways.cases.choices import TaskKind
     from pathways.cases.models import CaseTask
     from pathways.cases.selectors.assessment import agency_view_agencies
-    from pathways.cases.services import alerts, assessment, contact, ending, notes, plan, reviews, sessions
+    from pathways.cases.services import (
+        alerts,
+        assessment,
+        contact,
+        ending,
+        notes,
+        partner,
+        plan,
+        reviews,
+        sessions,
+    )
     from pathways.cases.tests.factories import case_open
     from pathways.directory.models import Service
     from pathways.factories import actor_of, agency_of, make_person
@@ -410,6 +420,19 @@ def casework(cast: dict[str, User]) -> dict[str, Any]:
         case=his_clear, kind=TaskKind.CASE_ENDED, agency=agency_of(cast["idva"])
     ).exists()
 
+    # Her support worker sends a safety update: what may cross reaches his Drive case, nothing else.
+    partner.safety_update_send(
+        actor=idva,
+        case=hers,
+        risk_change="raised",
+        changed_on=today,
+        new_incident=True,
+        contact_increases_risk=True,
+        message="He has been seen near the school gates.",
+        message_confirmed=True,
+    )
+    assert his_drive.partner_signals.count() == 1
+
     cases = [his_drive, his_clear, hers, her_ended]
     notes_by_case = {c.pk: [str(n.pk) for n in c.notes.all()] for c in cases}
     return {
@@ -424,6 +447,7 @@ CASE_SECTIONS = (
     "",
     "transfer/",
     "contact/",
+    "safety/",
     "assessments/",
     "assessments/link/",  # answers POST only: a GET is refused, and shows nothing
     "notes/",

@@ -39,8 +39,9 @@ from pathways.cases.models import (
     PartnerView,
     Session,
 )
+from pathways.cases.selectors import case_linked_cases, case_worker_clash
 from pathways.cases.views.sections import SECTIONS
-from pathways.core.access import AgencyType
+from pathways.core.access import AgencyType, Side
 from pathways.demo.families import plan_families
 from pathways.demo.region import DEFAULT_SEED
 from pathways.factories import sign_in
@@ -155,10 +156,11 @@ def test_the_demo_has_casework_at_every_stage_each_login_finds_it_and_no_sealed_
     _check_drive()
     _check_clear(today)
     _check_dates(today)
+    _check_separate_workers()
 
     # Each login finds casework on its first page or its Tasks.
     wanted = {
-        "drive": ("New police record", "Case review"),
+        "drive": ("New police record", "Case review", "Partner reports a rise in risk"),
         "practitioner": ("Follow-up",),
         "manager": ("Follow-up",),
         "idva": ("Case ended", "New police record"),
@@ -181,6 +183,21 @@ def test_the_demo_has_casework_at_every_stage_each_login_finds_it_and_no_sealed_
     _check_case_pages(sealed)
 
 
+def _check_separate_workers() -> None:
+    """Every pair of linked open cases in the demo (his, and his partner's or child's): no one works both,
+    and neither case's worker could be given the other."""
+    pairs = 0
+    for case in Case.objects.filter(status=CaseStatus.OPEN, person__side=Side.PERPETRATOR):
+        for linked in case_linked_cases(case=case).select_related("worker"):
+            pairs += 1
+            assert case.worker_id is None or case.worker_id != linked.worker_id
+            if linked.worker is not None:
+                assert case_worker_clash(case=case, worker=linked.worker)
+            if case.worker is not None:
+                assert case_worker_clash(case=linked, worker=case.worker)
+    assert pairs > 0
+
+
 def _check_case_pages(sealed: set[str]) -> None:
     """The perpetrator side's own cases with casework on them, every part of each, and its groups."""
     worked = (
@@ -193,7 +210,7 @@ def _check_case_pages(sealed: set[str]) -> None:
         client = _client(username)
         agency = User.objects.get(username=username).memberships.get().agency
         for case in worked.filter(service__agencies=agency):
-            for section in SECTIONS:
+            for section in (s for s in SECTIONS if s.side in (None, case.person.side)):
                 url = reverse(section.url_name, kwargs={"case_id": case.pk})
                 page = _page(client, url)
                 leaked += [(username, url, value) for value in sealed if value in page]

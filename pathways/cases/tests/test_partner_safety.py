@@ -1,0 +1,174 @@
+"""The partner-safety loop, first part: her support worker sends a safety update from her case, and only
+the crossing "partner_signal" reaches his. A rise in risk is his case worker's task; contact that would
+increase risk closes his first-contact gate; her details, her case and her worker's name stay on her side."""
+
+from __future__ import annotations
+
+import datetime
+from html import unescape
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.test import Client
+from django.utils import timezone
+
+from pathways.accounts.models import User
+from pathways.audit.choices import AuditAction
+from pathways.audit.models import AuditEntry
+from pathways.cases.choices import TaskKind, TaskStatus
+from pathways.cases.models import Case, CaseTask, PartnerSignal, SafetyUpdate
+from pathways.cases.services import contact as contact_services
+from pathways.cases.services import partner as partner_services
+from pathways.cases.services.base import CaseError
+from pathways.cases.tests.factories import case_open, partner_of
+from pathways.core import policy
+from pathways.core.tests.conftest_helpers import crawl_paths, response_text
+from pathways.factories import actor_of, date_fields, sign_in
+
+pytestmark = pytest.mark.usefixtures("region")
+
+HER_ADDRESS = "41 Heron Way, Llanishen, Cardiff CF14 5QP"
+HER_PHONE = "07700 900 731"
+CANARIES = ("Heron Way", "CF14 5QP", "07700 900 731", "Seren", "Nia Evans")
+
+
+@pytest.fixture
+def pair(cast: dict[str, User]) -> dict[str, Any]:
+    """His Drive case, worked by the cast's Drive case manager, with first contact allowed; her case at
+    the Drive IDVA service, worked by the cast's IDVA, her sealed details on her record."""
+    his = case_open("drive-cardiff", cast["drive"])
+    partner = partner_of(his, supported_by=cast["idva"])
+    partner.address, partner.phone = HER_ADDRESS, HER_PHONE
+    partner.save()
+    hers = Case.objects.get(person=partner)
+    drive = actor_of(cast["drive"])
+    idva_service = hers.service
+    contact_services.partner_view_record(
+        actor=drive, case=his, service=idva_service, view="no_increase", text=""
+    )
+    contact_services.contact_decision_record(actor=drive, case=his, allowed=True, reason="The IDVA agrees")
+    return {
+        "his": his,
+        "hers": hers,
+        "idva": sign_in(Client(), cast["idva"]),
+        "drive": sign_in(Client(), cast["drive"]),
+    }
+
+
+def _send(client: Client, case: Case, **fields: str) -> Any:
+    return client.post(f"/en/cases/{case.pk}/safety/", fields)
+
+
+def _text(response: Any) -> str:
+    return unescape(response.content.decode())
+
+
+def test_a_rise_in_risk_and_unsafe_contact_reach_his_case_and_close_its_gate(
+    pair: dict[str, Any], cast: dict[str, User]
+) -> None:
+    his, hers = pair["his"], pair["hers"]
+    yesterday = (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
+    sent = _send(
+        pair["idva"],
+        hers,
+        risk_change="raised",
+        **date_fields("changed_on", yesterday),
+        new_incident="on",
+        contact_increases_risk="on",
+        message="She reports he has been seen near the children's school run.",
+        confirm="on",
+    )
+    assert sent.status_code == 302
+    page = _text(pair["idva"].get(f"/en/cases/{hers.pk}/safety/"))
+    assert "Risk raised" in page and "Nia Evans" in page  # her side keeps who sent it
+
+    signal = PartnerSignal.objects.get(case=his)
+    assert signal.risk_change == "raised" and signal.changed_on == datetime.date.fromisoformat(yesterday)
+    his.refresh_from_db()
+    assert his.contact_allowed is False
+    task = CaseTask.objects.get(case=his, kind=TaskKind.RISK_RAISED, status=TaskStatus.OPEN)
+    assert task.user == cast["drive"]
+
+    contact = _text(pair["drive"].get(f"/en/cases/{his.pk}/contact/"))
+    assert "Risk raised" in contact and "New incident reported" in contact
+    assert "Contact with him would increase risk now" in contact
+    assert "from Drive IDVA at RISE Cardiff" in contact
+    assert "children's school run" in contact
+    # The gate stays closed: Drive cannot reopen it until her support worker's view changes.
+    with pytest.raises(CaseError):
+        contact_services.contact_decision_record(
+            actor=actor_of(cast["drive"]), case=his, allowed=True, reason="We think it is fine"
+        )
+    history = _text(pair["drive"].get(f"/en/cases/{his.pk}/"))
+    assert "The partner's support worker reported" in history
+    # Her worker's task list shows nothing new; his worker's does.
+    tasks = _text(pair["drive"].get("/en/tasks/"))
+    assert "Partner reports a rise in risk" in tasks
+
+
+def test_nothing_of_her_side_reaches_his_pages(pair: dict[str, Any], cast: dict[str, User]) -> None:
+    his, hers = pair["his"], pair["hers"]
+    _send(pair["idva"], hers, new_incident="on")
+    assert SafetyUpdate.objects.filter(case=hers, reached=1).exists()
+    for login in ("drive", "probation", "practitioner"):
+        reader = sign_in(Client(), cast[login])
+        for path in crawl_paths({"case_id": [str(his.pk)]}):
+            body = response_text(reader.get(path))
+            assert not [c for c in CANARIES if c in body], (login, path)
+        # Her case, and its safety updates, do not exist for them.
+        assert reader.get(f"/en/cases/{hers.pk}/safety/").status_code == 404
+    # His case has no safety-update part.
+    assert pair["drive"].get(f"/en/cases/{his.pk}/safety/").status_code == 404
+
+
+def test_a_message_holding_her_details_is_refused_and_nothing_is_sent(pair: dict[str, Any]) -> None:
+    hers = pair["hers"]
+    refused = _send(
+        pair["idva"], hers, new_incident="on", message="She is staying at 41 Heron Way for now", confirm="on"
+    )
+    assert refused.status_code == 400
+    body = _text(refused)
+    assert 'href="#id_message"' in body and "Remove the" in body
+    assert not SafetyUpdate.objects.exists() and not PartnerSignal.objects.exists()
+    assert AuditEntry.objects.filter(action=AuditAction.SEALED_VIEWED, record_type="safety_update").exists()
+
+
+def test_a_message_crosses_only_when_the_sender_confirms_it(pair: dict[str, Any]) -> None:
+    refused = _send(pair["idva"], pair["hers"], message="He has been calling her mother.")
+    assert refused.status_code == 400 and 'href="#id_confirm"' in _text(refused)
+    assert not PartnerSignal.objects.exists()
+
+
+def test_an_update_must_say_what_changed_and_a_risk_change_when(pair: dict[str, Any]) -> None:
+    empty = _send(pair["idva"], pair["hers"])
+    assert empty.status_code == 400 and "Say what has changed" in _text(empty)
+    undated = _send(pair["idva"], pair["hers"], risk_change="raised")
+    assert undated.status_code == 400 and 'href="#id_changed_on' in _text(undated)
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    ahead = _send(pair["idva"], pair["hers"], risk_change="lowered", **date_fields("changed_on", tomorrow))
+    assert ahead.status_code == 400
+    assert not SafetyUpdate.objects.exists()
+
+
+def test_only_her_case_sends_updates_and_only_her_service_may(
+    pair: dict[str, Any], cast: dict[str, User]
+) -> None:
+    with pytest.raises(CaseError):
+        partner_services.safety_update_send(
+            actor=actor_of(cast["drive"]), case=pair["his"], new_incident=True
+        )
+
+    with pytest.raises(PermissionDenied):
+        partner_services.safety_update_send(
+            actor=actor_of(cast["drive"]), case=pair["hers"], new_incident=True
+        )
+    assert not SafetyUpdate.objects.exists()
+
+
+def test_what_crosses_is_the_named_list() -> None:
+    crossing = set(policy.CROSSING_TO_PERPETRATOR_SIDE["partner_signal"])
+    held = {f.name for f in PartnerSignal._meta.concrete_fields} - {"id", "case"}
+    assert held == crossing
+    # Her support worker's name never crosses.
+    assert "sent_by" not in held
