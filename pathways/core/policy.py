@@ -182,6 +182,15 @@ CROSSING_TO_PERPETRATOR_SIDE: dict[str, tuple[str, ...]] = {
 }
 
 
+# What crosses the other way, to the side of the people he harms, so that they can be warned: of each case
+# of the man who harms her, the service's name, whether it is open, his attendance (sessions attended and
+# missed, the last he came to), the disrupt work on it (each activity's name, the agency doing it and its
+# status) and how and when it ended (pathways.cases.selectors.partner.HisCase). Never his typed text.
+CROSSING_TO_VICTIM_SIDE: dict[str, tuple[str, ...]] = {
+    "his_case": ("service", "open", "attended", "missed", "last_attended", "disrupt", "ended_on", "ending"),
+}
+
+
 def sides_for(actor: Actor, *, at_the_table: bool = False) -> frozenset[Side]:
     """The sides of a family the actor's agency may see: in its records, or at a panel's table."""
     agency = actor.agency

@@ -172,3 +172,54 @@ def test_what_crosses_is_the_named_list() -> None:
     assert held == crossing
     # Her support worker's name never crosses.
     assert "sent_by" not in held
+
+
+def test_her_support_worker_sees_his_attendance_disrupt_work_and_ending_and_nothing_he_typed(
+    pair: dict[str, Any], cast: dict[str, User]
+) -> None:
+    from pathways.accounts.models import Agency
+    from pathways.cases.services import ending as ending_services
+    from pathways.cases.services import plan as plan_services
+    from pathways.cases.services import sessions as session_services
+
+    his, hers = pair["his"], pair["hers"]
+    drive = actor_of(cast["drive"])
+    contact_services.consent_record(actor=drive, case=his, state="given")
+    today = timezone.localdate()
+    plan_services.activity_add(
+        actor=drive,
+        case=his,
+        activity="police-intelligence",
+        owner=Agency.objects.get(slug="south-wales-police"),
+        due_on=today + datetime.timedelta(days=7),
+        detail="CANARY-HIS-DETAIL he drinks at the Crown",
+    )
+    session_services.session_record(
+        actor=drive,
+        case=his,
+        held_on=today - datetime.timedelta(days=3),
+        attendance={his.pk: session_services.Attended("attended")},
+    )
+    session_services.session_record(
+        actor=drive,
+        case=his,
+        held_on=today - datetime.timedelta(days=1),
+        attendance={his.pk: session_services.Attended("absent_reason", "CANARY-HIS-REASON at work")},
+    )
+    page = _text(pair["idva"].get(f"/en/cases/{hers.pk}/safety/"))
+    assert "Drive Cardiff" in page
+    assert "1 session attended, 1 missed" in page
+    assert "Police intelligence check and flag (South Wales Police): Planned" in page
+    assert "CANARY-HIS" not in page
+
+    ending_services.case_end(
+        actor=drive, case=his, state="dropped_out", reason="CANARY-HIS-ENDING stopped coming", ended_on=today
+    )
+    page = _text(pair["idva"].get(f"/en/cases/{hers.pk}/safety/"))
+    assert "Dropped out" in page and "CANARY-HIS" not in page
+
+
+def test_what_crosses_to_her_side_is_the_named_list() -> None:
+    from pathways.cases.selectors.partner import HisCase
+
+    assert set(HisCase.__dataclass_fields__) == set(policy.CROSSING_TO_VICTIM_SIDE["his_case"])

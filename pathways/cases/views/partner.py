@@ -67,6 +67,7 @@ def safety_updates_view(request: HttpRequest, case_id: uuid.UUID) -> HttpRespons
             **case_page_context(request, actor=actor, case=case, current="cases:safety"),
             "form": form if may_change else None,
             "updates": partner_selectors.safety_updates(actor=actor, case=case),
+            "his_cases": partner_selectors.his_cases(case=case),
         },
         status=status,
     )
