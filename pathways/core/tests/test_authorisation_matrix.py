@@ -103,6 +103,16 @@ RECORD_KWARGS = (
 )
 
 
+# The case pages only a case on the victim side has (her safety updates).
+VICTIM_CASES_ONLY = {"cases:safety"}
+
+
+def _case_side(own: dict[str, str]) -> str:
+    from pathways.cases.models import Case
+
+    return str(Case.objects.select_related("person").get(pk=own["case_id"]).person.side)
+
+
 def _variants(route: str) -> list[str]:
     if any(f":{kwarg}>" in route for kwarg in RECORD_KWARGS):
         return [OWN, FOREIGN, MISSING, OTHER_SIDE]
@@ -363,6 +373,10 @@ def test_signed_in_role(
     if variant == OTHER_SIDE and sided and role in (Role.PRACTITIONER, Role.MANAGER):
         # These personas work at a perpetrator service: her records, whoever owns them, do not exist for
         # them, nor does her case at their own panel's table.
+        assert response.status_code == 404, (path, role, response.status_code)
+        return
+    if variant == OWN and pattern.name in VICTIM_CASES_ONLY and _case_side(own) != Side.VICTIM:
+        # A part only the case of someone being harmed has: his case has no such page.
         assert response.status_code == 404, (path, role, response.status_code)
         return
     if (
