@@ -164,13 +164,18 @@ def case_partner_cases(*, case: Case) -> list[Case]:
     )
 
 
+def related_people(*, case: Case) -> set[uuid.UUID]:
+    """The ids of everyone the case's person is related to, whichever of the two the relationship was
+    recorded from."""
+    related = Relationship.objects.filter(Q(person_id=case.person_id) | Q(other_id=case.person_id))
+    return {p for pair in related.values_list("person_id", "other_id") for p in pair} - {case.person_id}
+
+
 def case_linked_cases(*, case: Case) -> QuerySet[Case]:
     """The open cases, on the other side of the family, of the people the case's person is related to
     (his partners, ex-partners and children; her partner who uses abuse): the cases linked with this one.
     For the system's own rules (separate workers), never shown as such."""
-    related = Relationship.objects.filter(Q(person_id=case.person_id) | Q(other_id=case.person_id))
-    people = {p for pair in related.values_list("person_id", "other_id") for p in pair} - {case.person_id}
-    return Case.objects.filter(person_id__in=people, status=CaseStatus.OPEN).exclude(
+    return Case.objects.filter(person_id__in=related_people(case=case), status=CaseStatus.OPEN).exclude(
         person__side=case.person.side
     )
 

@@ -7,22 +7,19 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
-
-from pathways.cases.choices import ActivityKind, AttendanceStatus, CaseStatus
+from pathways.cases.choices import ActivityKind, CaseStatus
 from pathways.cases.models import Activity, Attendance, Case, PartnerSignal, SafetyUpdate
-from pathways.cases.selectors.case import case_linked_cases
+from pathways.cases.selectors.case import case_linked_cases, related_people
 from pathways.cases.selectors.rules import (
     CaseworkNotLoaded,
     casework_file_version,
     casework_rules_for_case,
     name_shown,
 )
+from pathways.cases.selectors.sessions import ATTENDED
 from pathways.core.access import Side
 from pathways.core.policy import Actor, Perm, visible_to
-from pathways.people.models import Relationship
 
-ATTENDED = (AttendanceStatus.ATTENDED, AttendanceStatus.LATE)
 # His cases shown on hers: the latest few, however long his history.
 MOST_SHOWN = 5
 
@@ -74,10 +71,8 @@ def his_cases(*, case: Case) -> list[HisCase]:
     many there are. For her side's page; only the crossing's facts."""
     if case.person.side != Side.VICTIM:
         return []
-    related = Relationship.objects.filter(Q(person_id=case.person_id) | Q(other_id=case.person_id))
-    people = {p for pair in related.values_list("person_id", "other_id") for p in pair} - {case.person_id}
     found = list(
-        Case.objects.filter(person_id__in=people, person__side=Side.PERPETRATOR)
+        Case.objects.filter(person_id__in=related_people(case=case), person__side=Side.PERPETRATOR)
         .select_related("service", "ending")
         .order_by("-opened_at", "pk")[:MOST_SHOWN]
     )
