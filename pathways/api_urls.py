@@ -37,6 +37,11 @@ urlpatterns = [
     ),
     path("cases/", cases_api.CaseList.as_view(), name="case-list"),
     path("cases/<uuid:case_id>/", cases_api.CaseDetail.as_view(), name="case-detail"),
+    path(
+        "cases/<uuid:case_id>/partner-safety/",
+        cases_api.CasePartnerSafety.as_view(),
+        name="case-partner-safety",
+    ),
     path("instruments/", assessments_api.InstrumentList.as_view(), name="instrument-list"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", core_views.api_docs, name="docs"),

@@ -17,8 +17,13 @@ from pathways.cases import selectors
 from pathways.cases.forms import CaseloadForm
 from pathways.cases.models import Case, CaseEvent
 from pathways.cases.selectors import CaseRow
+from pathways.cases.selectors import contact as contact_selectors
+from pathways.cases.selectors import partner as partner_selectors
+from pathways.cases.selectors.trace import case_victim_traces
+from pathways.core.access import Side
 from pathways.core.api import ApiError
 from pathways.core.policy import actor_for
+from pathways.people.sealed import sealed_details_shown
 
 
 class CaseEventOut(serializers.Serializer[Any]):
@@ -131,3 +136,132 @@ class CaseDetail(APIView):
             "history": [event_out(e) for e in selectors.case_events(actor=actor, case=case)]
         }
         return Response(body)
+
+
+class SignalOut(serializers.Serializer[Any]):
+    """What her support worker reported, as it reached his case (the policy's crossing "partner_signal")."""
+
+    risk_change = serializers.CharField(help_text=gettext_lazy("raised, lowered, unchanged, or empty."))
+    changed_on = serializers.DateField(allow_null=True)
+    new_incident = serializers.BooleanField()
+    contact_increases_risk = serializers.BooleanField()
+    message = serializers.CharField(
+        help_text=gettext_lazy("Withheld if it has come to hold a sealed detail since it was sent.")
+    )
+    service = serializers.CharField(help_text=gettext_lazy("The sending service's slug."))
+    at = serializers.DateTimeField()
+
+
+class TraceOut(serializers.Serializer[Any]):
+    """Someone he has harmed, as his case reads her (the policy's crossing "victim_trace")."""
+
+    found_in = serializers.CharField(help_text=gettext_lazy("relationship or police."))
+    police_records = serializers.IntegerField()
+    last_record_on = serializers.DateField(allow_null=True)
+    traced_by = serializers.CharField()
+    status = serializers.CharField(
+        help_text=gettext_lazy("not_traced, contacted, offered_support, declined or not_safe.")
+    )
+    supported_by = serializers.CharField()
+
+
+class UpdateOut(serializers.Serializer[Any]):
+    """A safety update sent from her case, as her own service reads it."""
+
+    risk_change = serializers.CharField()
+    changed_on = serializers.DateField(allow_null=True)
+    new_incident = serializers.BooleanField()
+    contact_increases_risk = serializers.BooleanField()
+    message = serializers.CharField()
+    sent_by = serializers.CharField(help_text=gettext_lazy("The sender's username."))
+    reached = serializers.IntegerField(help_text=gettext_lazy("How many of his cases it reached."))
+    at = serializers.DateTimeField()
+
+
+class SafeContactOut(serializers.Serializer[Any]):
+    """Her safe-contact arrangements in force. The safe word is never in the API: read it on her case."""
+
+    safe_times = serializers.CharField()
+    channels = serializers.ListField(child=serializers.CharField())
+    voicemail = serializers.BooleanField()
+    safe_word_agreed = serializers.BooleanField()
+    others_may_answer = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
+class PartnerSafetyOut(serializers.Serializer[Any]):
+    side = serializers.CharField(help_text=gettext_lazy("perpetrator or victim: which parts are given."))
+    partner_signals = SignalOut(many=True, required=False, help_text=gettext_lazy("His case only."))
+    victim_traces = TraceOut(many=True, required=False, help_text=gettext_lazy("His case only."))
+    safety_updates = UpdateOut(many=True, required=False, help_text=gettext_lazy("Her case only."))
+    safe_contact = SafeContactOut(allow_null=True, required=False, help_text=gettext_lazy("Her case only."))
+
+
+class CasePartnerSafety(APIView):
+    @extend_schema(
+        summary=gettext_lazy("Get a case's partner-safety loop"),
+        description=gettext_lazy(
+            "On his case: what his partners' support workers reported, and how far the tracing of each "
+            "person he has harmed has got (only what the access policy lets cross). On her case: the safety "
+            "updates sent from it and her safe-contact arrangements. Any other case answers 404."
+        ),
+        responses={200: PartnerSafetyOut, 404: ApiError},
+    )
+    def get(self, request: Request, case_id: uuid.UUID) -> Response:
+        actor = actor_for(request)
+        case = selectors.case_get(actor=actor, case_id=case_id)
+        if case.person.side == Side.PERPETRATOR:
+            markers = selectors.case_sealed_markers(case=case)
+            signals = []
+            for s in partner_selectors.partner_signals(actor=actor, case=case):
+                signals.append(
+                    {
+                        "risk_change": s.risk_change,
+                        "changed_on": s.changed_on,
+                        "new_incident": s.new_incident,
+                        "contact_increases_risk": s.contact_increases_risk,
+                        "message": sealed_details_shown(s.message, markers) if s.message else "",
+                        "service": s.service.slug,
+                        "at": s.at,
+                    }
+                )
+            traces = [
+                {
+                    "found_in": t.source,
+                    "police_records": t.police_records,
+                    "last_record_on": t.last_record_on,
+                    "traced_by": t.traced_by,
+                    "status": t.status,
+                    "supported_by": t.supported_by,
+                }
+                for t in case_victim_traces(case=case)
+            ]
+            return Response({"side": Side.PERPETRATOR, "partner_signals": signals, "victim_traces": traces})
+        updates = [
+            {
+                "risk_change": u.risk_change,
+                "changed_on": u.changed_on,
+                "new_incident": u.new_incident,
+                "contact_increases_risk": u.contact_increases_risk,
+                "message": u.message,
+                "sent_by": u.sent_by.username,
+                "reached": u.reached,
+                "at": u.at,
+            }
+            for u in partner_selectors.safety_updates(actor=actor, case=case)
+        ]
+        arrangements = contact_selectors.safe_contacts(actor=actor, case=case)
+        in_force = arrangements[0] if arrangements else None
+        safe = (
+            {
+                "safe_times": in_force.safe_times,
+                "channels": in_force.channels,
+                "voicemail": in_force.voicemail,
+                "safe_word_agreed": in_force.safe_word is not None,
+                "others_may_answer": in_force.others_may_answer,
+                "at": in_force.at,
+            }
+            if in_force is not None
+            else None
+        )
+        return Response({"side": Side.VICTIM, "safety_updates": updates, "safe_contact": safe})

@@ -30,6 +30,7 @@ class CaseEventKind(models.TextChoices):
     RE_ENGAGEMENT = "re_engagement", _("Re-engagement attempt")
     SAFETY_UPDATE = "safety_update", _("Safety update sent")
     PARTNER_SIGNAL = "partner_signal", _("The partner's support worker reported")
+    SAFE_CONTACT = "safe_contact", _("Safe-contact arrangements recorded")
 
 
 class TaskKind(models.TextChoices):
@@ -40,6 +41,8 @@ class TaskKind(models.TextChoices):
     POLICE_RECORD = "police_record", _("New police record")
     RE_ENGAGEMENT = "re_engagement", _("Re-engagement attempt")
     RISK_RAISED = "risk_raised", _("Partner reports a rise in risk")
+    TRACE_VICTIM = "trace_victim", _("Trace a previous or other victim")
+    JOINT_ACTION = "joint_action", _("Action from a joint case meeting")
 
 
 class TaskStatus(models.TextChoices):
@@ -230,3 +233,26 @@ class FollowUpLearned(models.TextChoices):
     CONCERNS_REFERRED = "concerns_referred", _("Concerns, referred on")
     CONCERNS_NOTED = "concerns_noted", _("Concerns, no referral needed")
     NOT_REACHED = "not_reached", _("Could not be reached")
+
+
+class TraceStatus(models.TextChoices):
+    """How far the support service has got in reaching someone a man has harmed (the review: "previous
+    victims of Drive perpetrators were not always traced", appendix 8.1)."""
+
+    NOT_TRACED = "not_traced", _("Not yet traced")
+    CONTACTED = "contacted", _("Contacted")
+    OFFERED_SUPPORT = "offered_support", _("Offered support")
+    DECLINED = "declined", _("Declined support")
+    NOT_SAFE = "not_safe", _("Not safe to contact")
+
+
+class TraceSource(models.TextChoices):
+    """Where Pathways learned that he has harmed her."""
+
+    RELATIONSHIP = "relationship", _("Relationships on record")
+    POLICE = "police", _("Police records")
+
+
+class JointMeetingStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    HELD = "held", _("Held")

@@ -141,3 +141,41 @@ class ContactForm(GovukFormMixin, forms.Form):
         if not found:
             raise forms.ValidationError(_("Enter the time as hours and minutes, for example 14:30"))
         return datetime.time(int(found.group(1)), int(found.group(2)))
+
+
+VOICEMAIL_YES, VOICEMAIL_NO = "yes", "no"
+
+
+class SafeContactForm(GovukFormMixin, forms.Form):
+    """Her safe-contact arrangements, on her case only."""
+
+    safe_times = forms.CharField(
+        label=_("When is it safe to contact her?"),
+        help_text=_("For example, weekdays between 10am and 2pm, while he is at work."),
+        max_length=200,
+        error_messages={"required": _("Enter when it is safe to contact her.")},
+    )
+    channels = forms.MultipleChoiceField(
+        label=_("Which ways of contacting her are safe?"),
+        choices=ContactChannel.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one safe way to contact her.")},
+    )
+    voicemail = forms.ChoiceField(
+        label=_("May a voicemail be left?"),
+        choices=[(VOICEMAIL_YES, _("Yes")), (VOICEMAIL_NO, _("No"))],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Say whether a voicemail may be left.")},
+    )
+    safe_word = forms.CharField(
+        label=_("Safe word (optional)"),
+        help_text=_("A word she will use, or ask for, to show it is safe to talk."),
+        max_length=60,
+        required=False,
+    )
+    others_may_answer = forms.CharField(
+        label=_("Who else may answer (optional)"),
+        help_text=_("For example, only her; or her sister, who knows about the support."),
+        max_length=200,
+        required=False,
+    )

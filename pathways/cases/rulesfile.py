@@ -160,6 +160,20 @@ class Outcomes(Strict):
         return sorted(set(months))
 
 
+class JointMeetingRule(Strict):
+    slug: Slug
+    name: Name
+    perpetrator_service: Slug = Field(description="the slug of the service working with men who use abuse")
+    support_service: Slug = Field(description="the slug of the service supporting their partners")
+    every_days: int = Field(ge=1, le=365, description="days between meetings, for example 14 for fortnightly")
+
+    @model_validator(mode="after")
+    def _two_services(self) -> JointMeetingRule:
+        if self.perpetrator_service == self.support_service:
+            raise ValueError("a joint meeting is between two services: name two different slugs")
+        return self
+
+
 class CaseworkFile(Strict):
     region: Slug
     first_contact: FirstContact
@@ -169,10 +183,14 @@ class CaseworkFile(Strict):
     endings: list[Ending] = Field(min_length=1)
     closure: Closure
     outcomes: Outcomes
+    # Required in the file (the load says so when it is missing); versions loaded before it existed have
+    # none.
+    joint_meetings: list[JointMeetingRule] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _unique_entries(self) -> CaseworkFile:
         _unique([a.slug for a in self.activities], "activity")
+        _unique([j.slug for j in self.joint_meetings], "joint meeting")
         _unique([p.service for p in self.programmes], "programme's service")
         states = [e.state for e in self.endings]
         repeated = sorted({s for s in states if states.count(s) > 1})

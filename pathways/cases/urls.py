@@ -6,11 +6,13 @@ from pathways.cases.views import (
     contact,
     ending,
     export,
+    joint,
     notes,
     partner,
     plan,
     reviews,
     sessions,
+    trace,
     transfer,
 )
 
@@ -30,6 +32,9 @@ urlpatterns = [
     path("<uuid:case_id>/plan/", plan.plan_view, name="plan"),
     path("<uuid:case_id>/ending/", ending.case_ending_view, name="ending"),
     path("<uuid:case_id>/sessions/", sessions.case_sessions_view, name="sessions"),
+    path("tracing/", trace.tracing_view, name="tracing"),
+    path("joint-meetings/", joint.joint_meetings_view, name="joint_meetings"),
+    path("joint-meetings/<uuid:joint_meeting_id>/", joint.joint_meeting_view, name="joint_meeting"),
     path("groups/", sessions.groups_view, name="groups"),
     path("groups/<uuid:group_id>/", sessions.group_detail_view, name="group_detail"),
 ]

@@ -179,6 +179,18 @@ CROSSING_TO_PERPETRATOR_SIDE: dict[str, tuple[str, ...]] = {
         "service",
         "at",
     ),
+    # Of each person he has harmed that a support service is tracing (pathways.cases.selectors.trace
+    # .TraceOnHisCase): where Pathways found her (relationships or police records), how many police
+    # records and the latest, the service tracing her, how far it has got and the service supporting her.
+    # Never her name, her record, her references or anything typed about her.
+    "victim_trace": (
+        "source",
+        "police_records",
+        "last_record_on",
+        "traced_by",
+        "status",
+        "supported_by",
+    ),
 }
 
 
@@ -188,6 +200,13 @@ CROSSING_TO_PERPETRATOR_SIDE: dict[str, tuple[str, ...]] = {
 # status) and how and when it ended (pathways.cases.selectors.partner.HisCase). Never his typed text.
 CROSSING_TO_VICTIM_SIDE: dict[str, tuple[str, ...]] = {
     "his_case": ("service", "open", "attended", "missed", "last_attended", "disrupt", "ended_on", "ending"),
+    # The service tracing someone he has harmed reads whose victim she is (his name), to reach her safely
+    # (pathways.cases.selectors.trace.TraceRow).
+    "victim_trace": ("perpetrator",),
+    # A joint case meeting's agenda, to the support service at it: his name and whether his case is open
+    # (pathways.cases.selectors.joint.AgendaRow); the minute both services read and the actions agreed are
+    # the meeting's, typed for both.
+    "joint_item": ("his_name", "his_open"),
 }
 
 
@@ -674,6 +693,9 @@ URL_RULES: dict[str, Rule] = {
     "cases:ending": Rule(Perm.CASE_VIEW, write_perm=Perm.CASE_CHANGE, methods=FORM),
     "cases:sessions": Rule(Perm.CASE_VIEW, write_perm=Perm.CASE_CHANGE, methods=FORM),
     # A group belongs to the agencies running its service; its roster rows are each case's.
+    "cases:tracing": Rule(Perm.CASE_VIEW, write_perm=Perm.CASE_CHANGE, methods=FORM),
+    "cases:joint_meetings": Rule(Perm.CASE_VIEW, write_perm=Perm.CASE_CHANGE, methods=FORM),
+    "cases:joint_meeting": Rule(Perm.CASE_VIEW, write_perm=Perm.CASE_CHANGE, methods=FORM),
     "cases:groups": Rule(Perm.CASE_VIEW, write_perm=Perm.CASE_CHANGE, methods=FORM),
     "cases:group_detail": Rule(Perm.CASE_VIEW, write_perm=Perm.CASE_CHANGE, methods=FORM),
     "referrals:intake": Rule(Perm.REFERRAL_VIEW),
@@ -696,6 +718,7 @@ URL_RULES: dict[str, Rule] = {
     "api:instrument-list": Rule(Perm.ASSESSMENT_VIEW, methods=API_READ),
     "api:case-list": Rule(Perm.CASE_VIEW, methods=API_READ),
     "api:case-detail": Rule(Perm.CASE_VIEW, methods=API_READ),
+    "api:case-partner-safety": Rule(Perm.CASE_VIEW, methods=API_READ),
     # Panels: a meeting, its agenda items and actions belong to the agencies with a seat on the panel.
     "panels:list": Rule(Perm.PANEL_CASE_VIEW),
     "panels:panel_detail": Rule(Perm.PANEL_CASE_VIEW),

@@ -43,6 +43,8 @@ from pathways.cases.choices import (
     RiskChange,
     TaskKind,
     TaskStatus,
+    TraceSource,
+    TraceStatus,
 )
 from pathways.cases.models import (
     Activity,
@@ -62,33 +64,44 @@ from pathways.cases.models import (
     Goal,
     Group,
     GroupMember,
+    JointAction,
+    JointItem,
+    JointItemHer,
+    JointMeeting,
     ManagementAcceptance,
     Note,
     NoteVersion,
     PartnerSignal,
     PartnerView,
+    SafeContact,
     SafetyUpdate,
     Session,
+    VictimTrace,
 )
 from pathways.cases.rulesfile import Activity as CatalogueEntry
 from pathways.cases.selectors.case import case_partner_cases, case_risk_latest
 from pathways.cases.selectors.contact import partner_view_services
 from pathways.cases.selectors.ending import case_closure, ending_other_agencies
+from pathways.cases.selectors.joint import joint_series
 from pathways.cases.selectors.plan import activity_owners
 from pathways.cases.selectors.reviews import SCHEDULED_KINDS, review_agencies, review_interval_days
 from pathways.cases.selectors.rules import Rules, casework_rules_for_case
 from pathways.cases.selectors.sessions import programme_steps
+from pathways.cases.selectors.trace import service_traces
 from pathways.cases.services import assessment as case_assessments
 from pathways.cases.services import contact as contact_services
 from pathways.cases.services import ending as ending_services
+from pathways.cases.services import joint as joint_services
 from pathways.cases.services import notes as note_services
 from pathways.cases.services import partner as partner_services
 from pathways.cases.services import plan as plan_services
 from pathways.cases.services import reviews as review_services
 from pathways.cases.services import sessions as session_services
 from pathways.cases.services.alerts import alerts_police_records
+from pathways.cases.services.safe_contact import safe_contact_record
 from pathways.cases.services.tasks import case_task_done
-from pathways.core.access import AgencyType
+from pathways.cases.services.trace import victim_trace_update
+from pathways.core.access import AgencyType, Side
 from pathways.core.policy import Actor
 from pathways.demo.answers import answers_for
 from pathways.directory.models import Service
@@ -127,6 +140,12 @@ STAMPED: tuple[tuple[type[Model], tuple[str, ...]], ...] = (
     (CaseEnding, ("recorded_at",)),
     (CaseOutcome, ("computed_at",)),
     (Case, ("closed_at",)),
+    (SafeContact, ("at",)),
+    (VictimTrace, ("found_at", "updated_at")),
+    (JointMeeting, ("created_at", "modified_at", "agenda_built_at")),
+    (JointItem, ("minuted_at",)),
+    (JointItemHer, ("minuted_at",)),
+    (JointAction, ("created_at",)),
     (Assessment, ("created_at", "modified_at", "completed_at")),
 )
 # Tasks the services date from today (due the day they are made, or weeks after a case ends).
@@ -501,6 +520,106 @@ class _Casework:
                 partner_services.safety_update_send(
                     actor=idva, case=hers, risk_change=RiskChange.UNCHANGED, changed_on=self.yesterday
                 )
+
+    def safe_contact(self) -> None:
+        """The IDVA agrees safe-contact arrangements with each partner she supports, soon after her case
+        opens, and reaches the first two by the way each said was safe."""
+        idva = self.actors["idva"]
+        hers = Case.objects.filter(
+            worker=idva.user, status=CaseStatus.OPEN, person__side=Side.VICTIM
+        ).order_by("opened_at", "pk")
+        arrangements = (
+            ("Weekdays between 10am and 2pm, while he is at work", ["text", "phone"], False, "bluebell",
+             "Only her"),
+            ("Tuesday and Thursday mornings, from her sister's", ["phone"], True, "",
+             "Her sister, who knows about the support"),
+            ("After 7pm, once the children are in bed", ["text", "email"], False, "lighthouse", ""),
+        )  # fmt: skip
+        for n, case in enumerate(hers):
+            times, channels, voicemail, word, others = arrangements[n % len(arrangements)]
+            day = self.clip(case, self.opened(case) + datetime.timedelta(days=1))
+            self.at(day, 11)
+            safe_contact_record(
+                actor=idva,
+                case=case,
+                safe_times=times,
+                channels=channels,
+                voicemail=voicemail,
+                safe_word=word,
+                others_may_answer=others,
+            )
+            if n < 2:
+                self.at(day, 12)
+                contact_services.contact_log(
+                    actor=idva,
+                    case=case,
+                    on=day,
+                    time=datetime.time(12, 0),
+                    channel=channels[0],
+                    direction=ContactDirection.OUTGOING,
+                    outcome=ContactOutcome.REACHED,
+                )
+
+    def tracing(self) -> None:
+        """Of the people the IDVA's services are tracing, she has reached one and found it is not safe to
+        contact another; the rest, the previous partners on police records among them, wait on her Tasks."""
+        idva = self.actors["idva"]
+        # Those found on police records stay waiting: the previous partners nobody had yet reached.
+        waiting = sorted(
+            (r.trace for r in service_traces(actor=idva) if r.trace.status == TraceStatus.NOT_TRACED),
+            key=lambda t: t.source == TraceSource.POLICE,
+        )
+        for trace, status in zip(waiting, (TraceStatus.CONTACTED, TraceStatus.NOT_SAFE), strict=False):
+            self.at(self.yesterday, 14)
+            victim_trace_update(actor=idva, trace=trace, status=status)
+
+    def joint_meetings(self) -> None:
+        """CLEAR and RISE met a fortnight ago (minutes and an action for RISE) and meet again today; Drive
+        and its IDVA meet today."""
+        for series, planner in (("clear-rise", "practitioner"), ("drive-idva", "drive")):
+            actor = self.actors[planner]
+            found = next(
+                (s for s in joint_series(actor=actor, today=self.today) if s.rule.slug == series), None
+            )
+            if found is None:
+                continue
+            region_id = found.perpetrator_service.region_id
+            if series == "clear-rise":
+                held_on = self.today - datetime.timedelta(days=found.rule.every_days)
+                self.at(held_on - datetime.timedelta(days=2), 9)
+                earlier = joint_services.joint_meeting_plan(
+                    actor=actor, rule=found.rule, region_id=region_id, held_on=held_on
+                )
+                self.joint_minutes(earlier, held_on)
+            self.at(self.today, 8)
+            joint_services.joint_meeting_plan(
+                actor=actor, rule=found.rule, region_id=region_id, held_on=self.today
+            )
+
+    def joint_minutes(self, meeting: JointMeeting, held_on: datetime.date) -> None:
+        practitioner, idva = self.actors["practitioner"], self.actors["idva"]
+        items = list(JointItem.objects.filter(meeting=meeting).order_by("position"))
+        self.at(held_on, 15)
+        for n, item in enumerate(items[:2]):
+            joint_services.joint_minute_record(
+                actor=idva,
+                item=item,
+                shared_minute=(
+                    "Attending and engaged; his partner reports no new incidents. Keep the weekly slot."
+                    if n == 0
+                    else "Missed a session; RISE to check in with his partner before the next one."
+                ),
+                support_minute="She would like a call before his sessions end, to plan for the weeks after.",
+            )
+            if n == 1:
+                joint_services.joint_action_add(
+                    actor=practitioner,
+                    item=item,
+                    text="Check in with his partner before his next session",
+                    service=meeting.support_service,
+                    due_on=held_on + datetime.timedelta(days=3),
+                )
+        joint_services.joint_meeting_held(actor=practitioner, meeting=meeting)
 
     def drive_fresh(self, case: Case) -> None:
         """Fresh from the MARAC: disrupt work with the police and housing, the gate waiting for the IDVA."""
@@ -935,4 +1054,7 @@ def load_demo_casework(*, today: datetime.date, seed: int) -> None:
     writer.drive()
     writer.clear()
     writer.safety_updates()
+    writer.safe_contact()
+    writer.tracing()
+    writer.joint_meetings()
     writer.clock.restamp()

@@ -55,6 +55,16 @@ def panel_members(*, panel: Panel) -> list[PanelMember]:
     return list(panel.members.select_related("agency", "user", "deputy"))
 
 
+def panel_coordinating_agency(*, panel: Panel) -> Agency | None:
+    """The agency of the panel's coordinator's seat (the chair's, if it has no coordinator): where work
+    for the panel's next discussion goes."""
+    for role in (MemberRole.COORDINATOR, MemberRole.CHAIR):
+        seat = panel.members.filter(role=role).select_related("agency").order_by("pk").first()
+        if seat is not None:
+            return seat.agency
+    return None
+
+
 def panel_member_agencies(*, panel: Panel) -> QuerySet[Agency]:
     return Agency.objects.filter(panel_seats__panel=panel).distinct().order_by("name_en")
 

@@ -151,6 +151,13 @@ def sealed_details_withhold(text: str, markers: list[Marker]) -> str | None:
     return text
 
 
+def sealed_details_shown(text: str, markers: list[Marker]) -> str:
+    """The text as shown where the people it concerns are protected: withheld, with a message saying so,
+    if it has come to hold one of their sealed details since it was typed."""
+    checked = sealed_details_withhold(text, markers)
+    return withheld_message() if checked is None else checked
+
+
 def withheld_message() -> str:
     return _("Withheld: it holds a partner's, victim's or child's contact details or location.")
 

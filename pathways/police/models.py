@@ -82,6 +82,8 @@ class PoliceRecord(PersonalData):
         indexes = [
             models.Index(fields=["region", "occurred_day"]),
             models.Index(fields=["perpetrator_ref"]),
+            # Who he has harmed, for tracing: found by his record, not his reference.
+            models.Index(fields=["perpetrator"], name="police_record_perpetrator"),
         ]
 
     def __str__(self) -> str:

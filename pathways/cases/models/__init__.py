@@ -2,7 +2,7 @@
 
 from pathways.cases.models.assessment import AgencyView, CaseAssessment
 from pathways.cases.models.case import Case, CaseEvent, CaseTask, CaseworkRules
-from pathways.cases.models.contact import ConsentRecord, Contact, ContactDecision, PartnerView
+from pathways.cases.models.contact import ConsentRecord, Contact, ContactDecision, PartnerView, SafeContact
 from pathways.cases.models.ending import (
     AgencyInput,
     CaseEnding,
@@ -11,8 +11,9 @@ from pathways.cases.models.ending import (
     OutcomePoliceCount,
     ReEngagementAttempt,
 )
+from pathways.cases.models.joint import JointAction, JointItem, JointItemHer, JointMeeting
 from pathways.cases.models.notes import Note, NoteVersion
-from pathways.cases.models.partner import PartnerSignal, SafetyUpdate
+from pathways.cases.models.partner import PartnerSignal, SafetyUpdate, VictimTrace
 from pathways.cases.models.plan import Activity, Goal
 from pathways.cases.models.reviews import CaseReview, ReviewAdviser
 from pathways.cases.models.sessions import Attendance, FollowUp, Group, GroupMember, Session
@@ -37,6 +38,10 @@ __all__ = [
     "Goal",
     "Group",
     "GroupMember",
+    "JointAction",
+    "JointItem",
+    "JointItemHer",
+    "JointMeeting",
     "ManagementAcceptance",
     "Note",
     "NoteVersion",
@@ -45,6 +50,8 @@ __all__ = [
     "PartnerView",
     "ReEngagementAttempt",
     "ReviewAdviser",
+    "SafeContact",
     "SafetyUpdate",
     "Session",
+    "VictimTrace",
 ]

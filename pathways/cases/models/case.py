@@ -394,6 +394,8 @@ class CaseTask(PersonalData):
         the case ended, the police record, the follow-up (each where the task holds it)."""
         detail = self.detail or {}
         parts = []
+        if self.kind == TaskKind.JOINT_ACTION and detail.get("meeting_on"):
+            parts.append(_("from the joint case meeting on %(day)s") % {"day": _day(detail["meeting_on"])})
         for key, text in _TASK_FACTS:
             value = _named(detail, key)
             if value:
@@ -409,6 +411,8 @@ _TASK_FACTS = (
     ("ending", _("ended: %(value)s")),
     ("record", _("police record %(value)s")),
     ("follow_up", _("follow-up: %(value)s")),
+    ("found_in", _("found in: %(value)s")),
+    ("discussion", _("for the next discussion at %(value)s")),
 )
 
 

@@ -22,6 +22,7 @@ from pathways.cases.choices import (
     PartnerViewKind,
 )
 from pathways.core.access import Ownership
+from pathways.core.fields import SealedTextField
 from pathways.core.readlog import PersonalData
 
 _ON_THE_CASE = Ownership(agencies=("case__service__agencies",), side="case__person__side")
@@ -156,6 +157,43 @@ class Contact(PersonalData):
         return f"{self.case_id} {self.channel} {self.outcome}"
 
 
+class SafeContact(PersonalData):
+    """How her support worker may reach her safely: when, by which means, whether a voicemail may be left,
+    a safe word and who else may answer. Only on the case of someone being harmed (the victim side, which
+    no service working with the man who harms her reads). Each change is a new record, so that the case
+    shows what was agreed when; the latest is the one in force. Until one is recorded, no contact is
+    logged on her case: a call at the wrong time, or a voicemail he hears, can put her at risk."""
+
+    ACCESS = _ON_THE_CASE
+
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="safe_contacts", verbose_name=_("case")
+    )
+    safe_times = models.CharField(_("safe times to contact her"), max_length=200)
+    # ContactChannel values: the ways she has said are safe.
+    channels = models.JSONField(_("safe ways to contact her"), default=list)
+    voicemail = models.BooleanField(_("a voicemail may be left"))
+    # Contact details in another form: sealed, and shown only through the policy, each view audited.
+    safe_word = SealedTextField(_("safe word"), null=True, blank=True)
+    others_may_answer = models.CharField(_("who else may answer"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("safe-contact arrangements")
+        verbose_name_plural = _("safe-contact arrangements")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} safe contact"
+
+    def channels_shown(self) -> str:
+        names = dict(ContactChannel.choices)
+        return ", ".join(str(names[c]) for c in self.channels if c in names)
+
+
 def contact_event_shown(kind: str, detail: dict[str, object]) -> str:
     """What a contact step in the case's history records, in the reader's language ("" for other kinds).
     Facts only: the free text stays on its record, where it is checked when shown."""
@@ -178,6 +216,8 @@ def contact_event_shown(kind: str, detail: dict[str, object]) -> str:
             "sent to %(count)s services working with him",
             reached,
         ) % {"count": reached}
+    if kind == CaseEventKind.SAFE_CONTACT:
+        return str(_("changed") if detail.get("changed") else _("first recorded"))
     if kind == CaseEventKind.CONTACT_DECISION:
         return str(_("contact allowed") if detail.get("allowed") else _("contact not allowed"))
     if kind == CaseEventKind.CONSENT:

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from pathways.cases.choices import CaseStatus, FirstContactState, PartnerViewKind
-from pathways.cases.models import Case, ConsentRecord, Contact, ContactDecision, PartnerView
+from pathways.cases.models import Case, ConsentRecord, Contact, ContactDecision, PartnerView, SafeContact
 from pathways.cases.selectors.case import case_partner_cases, cases_for
 from pathways.cases.selectors.rules import CaseworkNotLoaded, casework_rules_for
 from pathways.core.policy import Actor, Perm, visible_to
@@ -56,6 +56,16 @@ def partner_views(*, actor: Actor, case: Case) -> list[PartnerView]:
 def partner_view_latest(*, case: Case) -> PartnerView | None:
     """The latest partner's support worker's view recorded since the case opened (for the gate's rule)."""
     return PartnerView.objects.filter(case=case, at__gte=case.opened_at).order_by("-at", "-pk").first()
+
+
+def safe_contacts(*, actor: Actor, case: Case) -> list[SafeContact]:
+    """Her safe-contact arrangements, the one in force first. Read only on her case (the victim side)."""
+    return list(_on_case(actor, SafeContact.objects.select_related("recorded_by"), case))
+
+
+def safe_contact_latest(*, case: Case) -> SafeContact | None:
+    """The arrangements in force (for the contact log's check)."""
+    return SafeContact.objects.filter(case=case).order_by("-at", "-pk").first()
 
 
 def contact_decisions(*, actor: Actor, case: Case) -> list[ContactDecision]:

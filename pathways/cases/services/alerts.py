@@ -22,6 +22,7 @@ from pathways.cases.choices import CaseEventKind, CaseStatus, TaskKind, TaskStat
 from pathways.cases.models import Case, CaseEvent, CaseTask
 from pathways.cases.selectors.alerts import chunks, worker_agency_ids
 from pathways.cases.services.base import case_audit
+from pathways.cases.services.trace import victim_traces_start
 from pathways.core.access import Side
 from pathways.people.choices import PARTNER_KINDS
 from pathways.people.models import Relationship
@@ -105,6 +106,8 @@ def alerts_police_records(*, records: Sequence[PoliceRecord], actor: Actor | Non
     if not open_cases:
         return 0
     with_cases = sorted(open_cases)
+    # Anyone new the records name as harmed by him is someone to trace.
+    victim_traces_start(person_ids=set(with_cases), actor=actor)
     partners = _partners(with_cases)
     partner_cases = _open_cases(sorted({p for ps in partners.values() for p in ps}), victim_side=True)
     seen = _alerted(sorted(c.id for cases in open_cases.values() for c in cases))

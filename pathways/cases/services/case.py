@@ -17,6 +17,7 @@ from pathways.cases.models import Case
 from pathways.cases.selectors.case import case_staff, case_worker_clash
 from pathways.cases.services.base import CaseError, case_event_add, case_for_change, case_text_refuse
 from pathways.cases.services.ending import case_end_checked
+from pathways.cases.services.trace import victim_traces_refresh, victim_traces_supported
 from pathways.core.access import Side
 from pathways.core.policy import Actor, Perm, agency_may_see_side, allows
 from pathways.directory.choices import ServiceKind
@@ -62,6 +63,10 @@ def case_open_from_referral(*, referral: Referral, actor: Actor | None) -> Case 
         record_id=case.pk,
         details={"referral": str(referral.pk), "service": referral.service.slug if referral.service else ""},
     )
+    if case.person.side == Side.VICTIM:
+        victim_traces_supported(case=case, actor=actor)
+    else:
+        victim_traces_refresh(case=case, actor=actor)
     return case
 
 

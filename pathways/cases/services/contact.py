@@ -31,6 +31,7 @@ from pathways.cases.selectors.contact import (
     partner_view_blocks_contact,
     partner_view_latest,
     partner_view_services,
+    safe_contact_latest,
 )
 from pathways.cases.selectors.rules import CaseworkNotLoaded, casework_rules_for_case
 from pathways.cases.services.base import (
@@ -41,7 +42,7 @@ from pathways.cases.services.base import (
     case_for_change,
     case_text_refuse,
 )
-from pathways.core.access import Role
+from pathways.core.access import Role, Side
 from pathways.core.policy import Actor, runs_service
 from pathways.directory.models import Service
 
@@ -56,6 +57,20 @@ def _check_text(*, actor: Actor, case: Case, fields: dict[str, str], record_type
     case_text_refuse(actor=actor, case=case, fields=fields, record_type=record_type)
 
 
+def _perpetrator_case(*, actor: Actor, case: Case) -> Case:
+    """The case, locked for a change to its first-contact gate: only a case about someone who uses abuse
+    has one. On hers, safe-contact arrangements say how she may be reached."""
+    case = case_for_change(actor=actor, case=case)
+    if case.person.side != Side.PERPETRATOR:
+        raise CaseError(
+            _(
+                "The first-contact gate is for the case of the person who harms: record her safe-contact "
+                "arrangements instead."
+            )
+        )
+    return case
+
+
 def partner_view_record(
     *, actor: Actor, case: Case, service: Service, view: str, text: str = ""
 ) -> PartnerView:
@@ -67,7 +82,7 @@ def partner_view_record(
 
 @transaction.atomic
 def _partner_view_save(*, actor: Actor, case: Case, service: Service, view: str, text: str) -> PartnerView:
-    case = case_for_change(actor=actor, case=case)
+    case = _perpetrator_case(actor=actor, case=case)
     if actor.agency is None:
         raise PermissionDenied
     if view not in PartnerViewKind.values:
@@ -110,7 +125,7 @@ def contact_decision_record(*, actor: Actor, case: Case, allowed: bool, reason: 
 
 @transaction.atomic
 def _contact_decision_save(*, actor: Actor, case: Case, allowed: bool, reason: str) -> ContactDecision:
-    case = case_for_change(actor=actor, case=case)
+    case = _perpetrator_case(actor=actor, case=case)
     if not reason:
         raise CaseError(_("Say why contact would or would not increase risk."), "reason")
     if allowed == case.contact_allowed:
@@ -183,6 +198,10 @@ def _consent_save(*, actor: Actor, case: Case, state: str, reason: str) -> Conse
         raise CaseError(
             _("Consent is already recorded as: %(state)s.") % {"state": ConsentState(state).label},
             "state",
+        )
+    if state in ASKED and not case.contact_allowed and case.person.side == Side.VICTIM:
+        raise CaseError(
+            _("Consent is asked of her: record her safe-contact arrangements first, then ask."), "state"
         )
     if state in ASKED and not case.contact_allowed:
         raise CaseError(
@@ -258,9 +277,27 @@ def _contact_save(
     note: str,
 ) -> Contact:
     case = case_for_change(actor=actor, case=case)
+    victim_side = case.person.side == Side.VICTIM
     if not case.contact_allowed:
         raise CaseError(
-            _("Contact is not allowed yet: record a decision that contact will not increase risk first.")
+            _("Record her safe-contact arrangements first: then contact can be logged.")
+            if victim_side
+            else _("Contact is not allowed yet: record a decision that contact will not increase risk first.")
+        )
+    arrangements = safe_contact_latest(case=case) if victim_side else None
+    if (
+        arrangements is not None
+        and direction == ContactDirection.OUTGOING
+        and channel in ContactChannel.values
+        and channel not in arrangements.channels
+    ):
+        raise CaseError(
+            _(
+                "She has not said that %(channel)s is a safe way to reach her. If she has agreed it since, "
+                "change her safe-contact arrangements first."
+            )
+            % {"channel": ContactChannel(channel).label.lower()},
+            "channel",
         )
     problems: dict[str, Any] = {
         "channel": (channel not in ContactChannel.values, _("Choose how the contact was made.")),

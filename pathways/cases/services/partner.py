@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from pathways.cases.choices import CaseEventKind, PartnerViewKind, RiskChange, TaskKind
 from pathways.cases.models import Case, CaseTask, ContactDecision, PartnerSignal, PartnerView, SafetyUpdate
 from pathways.cases.selectors.alerts import worker_agency_ids
-from pathways.cases.selectors.case import case_sealed_markers
+from pathways.cases.selectors.case import case_panel_decision, case_sealed_markers
 from pathways.cases.selectors.partner import safety_update_targets
 from pathways.cases.services.base import (
     AuditAction,
@@ -28,6 +28,7 @@ from pathways.cases.services.base import (
 )
 from pathways.core.access import Side
 from pathways.core.policy import Actor, Perm, allows, can_see_record
+from pathways.panels.selectors import panel_coordinating_agency
 
 
 def safety_update_send(
@@ -153,12 +154,27 @@ def _cross(*, actor: Actor, update: SafetyUpdate, target: Case, agency_id: uuid.
             case_event_add(
                 case=target, kind=CaseEventKind.CONTACT_DECISION, actor=None, detail={"allowed": False}
             )
-    if update.risk_change == RiskChange.RAISED and agency_id is not None:
+    if update.risk_change != RiskChange.RAISED:
+        return
+    changed = {"changed_on": update.changed_on.isoformat() if update.changed_on else ""}
+    if agency_id is not None:
         CaseTask.objects.create(
             case=target,
             kind=TaskKind.RISK_RAISED,
             agency_id=agency_id,
             user_id=target.worker_id,
             due_on=timezone.localdate(),
-            detail={"changed_on": update.changed_on.isoformat() if update.changed_on else ""},
+            detail=changed,
+        )
+    # A case that came from a panel: its coordinator hears of the rise for the next daily discussion.
+    decision = case_panel_decision(case=target)
+    coordinator = panel_coordinating_agency(panel=decision.item.meeting.panel) if decision else None
+    if decision is not None and coordinator is not None and coordinator.pk != agency_id:
+        panel = decision.item.meeting.panel
+        CaseTask.objects.create(
+            case=target,
+            kind=TaskKind.RISK_RAISED,
+            agency=coordinator,
+            due_on=timezone.localdate(),
+            detail={**changed, "discussion_en": panel.name_en, "discussion_cy": panel.name_cy},
         )

@@ -41,8 +41,9 @@ from pathways.cases.services.base import (
     case_text_refuse,
 )
 from pathways.core.policy import Actor, Perm, allows, can_see_record
-from pathways.panels.choices import MeetingStatus, MemberRole
+from pathways.panels.choices import MeetingStatus
 from pathways.panels.models import AgendaItem, Decision, Meeting, Panel
+from pathways.panels.selectors import panel_coordinating_agency
 from pathways.panels.services import PanelError, agenda_review_add
 
 # Rows of advisers a review names on the form.
@@ -281,15 +282,6 @@ def _next_meeting(panel: Panel) -> Meeting | None:
     )
 
 
-def _coordinating_agency(panel: Panel) -> Agency | None:
-    """The agency of the panel's coordinator's seat (the chair's, if it has no coordinator)."""
-    for role in (MemberRole.COORDINATOR, MemberRole.CHAIR):
-        seat = panel.members.filter(role=role).select_related("agency").order_by("pk").first()
-        if seat is not None:
-            return seat.agency
-    return None
-
-
 def _scheduled_end(case: Case, actor: Actor | None) -> None:
     """The internal and multi-agency reviews still waiting when a case ends are not held: their tasks go."""
     for review in CaseReview.objects.filter(
@@ -344,7 +336,7 @@ def reviews_case_ended(*, case: Case, actor: Actor | None, ending: Any = None) -
         recorded_by=actor.user if actor is not None and actor.user.is_authenticated else None,
     )
     if item is None:
-        agency = _coordinating_agency(panel)
+        agency = panel_coordinating_agency(panel=panel)
         if agency is not None:
             review.task = CaseTask.objects.create(
                 case=case,

@@ -13,6 +13,7 @@ from pathways.cases.models import CaseworkRules
 from pathways.cases.rulesfile import CaseworkFile
 from pathways.cases.services.base import case_audit
 from pathways.core.datafiles import DataFileError, Location, problems_from, validate
+from pathways.directory.choices import ServiceKind
 from pathways.directory.models import Service
 from pathways.directory.services import region_loaded
 
@@ -42,6 +43,36 @@ def casework_rules_load(*, path: Path, actor: Actor | None = None) -> tuple[Case
             if slug != "default" and slug not in services:
                 problems.append(
                     (("reviews", key, slug), f"no service {slug!r} in region.yaml; check the slug")
+                )
+    if isinstance(data, dict) and "joint_meetings" not in data:
+        problems.append(
+            (
+                (),
+                "add joint_meetings: the linked services that hold joint case meetings and how often "
+                "(joint_meetings: [] if none do)",
+            )
+        )
+    kinds = dict(Service.objects.filter(region=region).values_list("slug", "kind"))
+    for n, joint in enumerate(parsed.joint_meetings):
+        for key, kind, what in (
+            (
+                "perpetrator_service",
+                ServiceKind.PERPETRATOR_INTERVENTION,
+                "working with people who use abuse",
+            ),
+            ("support_service", ServiceKind.VICTIM_SUPPORT, "supporting victims"),
+        ):
+            slug = getattr(joint, key)
+            if slug not in services:
+                problems.append(
+                    (("joint_meetings", n, key), f"no service {slug!r} in region.yaml; check the slug")
+                )
+            elif kinds[slug] != kind:
+                problems.append(
+                    (
+                        ("joint_meetings", n, key),
+                        f"{slug!r} is not a service {what} in region.yaml; check the slug",
+                    )
                 )
     if problems:
         raise DataFileError(problems_from(path, data, index, problems))

@@ -223,3 +223,52 @@ def test_what_crosses_to_her_side_is_the_named_list() -> None:
     from pathways.cases.selectors.partner import HisCase
 
     assert set(HisCase.__dataclass_fields__) == set(policy.CROSSING_TO_VICTIM_SIDE["his_case"])
+
+
+def test_a_rise_on_a_case_from_a_panel_also_reaches_the_panel_coordinator(cast: dict[str, User]) -> None:
+    from pathways.cases.tests.test_browser_casework import marac_refers_him_to_drive
+
+    him, her, referral = marac_refers_him_to_drive(cast)
+    assert referral.service is not None
+    his = Case.objects.create(person=him, service=referral.service, referral=referral, worker=cast["drive"])
+    hers = Case.objects.get(person=her)
+    partner_services.safety_update_send(
+        actor=actor_of(cast["idva"]),
+        case=hers,
+        risk_change="raised",
+        changed_on=timezone.localdate(),
+    )
+    tasks = {t.agency.slug: t for t in CaseTask.objects.filter(case=his, kind=TaskKind.RISK_RAISED)}
+    assert set(tasks) == {"drive-cardiff", "marac-cardiff"}
+    assert "for the next discussion at" in tasks["marac-cardiff"].shown()
+    coordinator = _text(sign_in(Client(), cast["coordinator"]).get("/en/tasks/"))
+    assert "Partner reports a rise in risk" in coordinator and "for the next discussion at" in coordinator
+    assert "Nerys" not in coordinator
+
+
+def test_the_api_gives_each_side_its_own_part_of_the_loop(
+    pair: dict[str, Any], cast: dict[str, User]
+) -> None:
+    from pathways.cases.services.safe_contact import safe_contact_record
+
+    his, hers = pair["his"], pair["hers"]
+    idva = actor_of(cast["idva"])
+    safe_contact_record(
+        actor=idva,
+        case=hers,
+        safe_times="Mornings",
+        channels=["text"],
+        voicemail=False,
+        safe_word="CANARY-WORD",
+    )
+    _send(pair["idva"], hers, new_incident="on", contact_increases_risk="on")
+    mine = pair["idva"].get(f"/api/v1/cases/{hers.pk}/partner-safety/").json()
+    assert mine["side"] == "victim" and mine["safety_updates"][0]["sent_by"] == "idva"
+    assert mine["safe_contact"]["channels"] == ["text"] and mine["safe_contact"]["safe_word_agreed"] is True
+    theirs = pair["drive"].get(f"/api/v1/cases/{his.pk}/partner-safety/")
+    body = theirs.content.decode()
+    assert theirs.json()["partner_signals"][0]["contact_increases_risk"] is True
+    assert "Nia" not in body and "Mornings" not in body and "Seren" not in body
+    assert "CANARY-WORD" not in pair["idva"].get(f"/api/v1/cases/{hers.pk}/partner-safety/").content.decode()
+    # Her case does not exist for his service.
+    assert pair["drive"].get(f"/api/v1/cases/{hers.pk}/partner-safety/").status_code == 404

@@ -82,3 +82,23 @@ def test_loading_the_same_file_again_makes_no_new_version_and_a_change_makes_one
     broken = _edited(tmp_path, "region: cardiff-and-vale\n", "region: nowhere\n")
     with pytest.raises(CommandError, match="Nothing was loaded"):
         call_command("load_casework", str(broken))
+
+
+def test_joint_meetings_must_be_listed_and_name_the_right_kinds_of_service(tmp_path: Path) -> None:
+    text = SHIPPED.read_text()
+    missing = tmp_path / "missing.yaml"
+    missing.write_text(text[: text.index("\njoint_meetings:")] + "\n")
+    with pytest.raises(DataFileError) as error:
+        casework_rules_load(path=missing)
+    assert "add joint_meetings" in str(error.value)
+
+    swapped = _edited(tmp_path, "    support_service: rise-cardiff\n", "    support_service: drive-cardiff\n")
+    with pytest.raises(DataFileError) as error:
+        casework_rules_load(path=swapped)
+    message = str(error.value)
+    assert "'drive-cardiff' is not a service supporting victims" in message and "casework.yaml:" in message
+    rules = casework_rules_for(region_id=Region.objects.get(slug="cardiff-and-vale"))
+    assert {(j.slug, j.every_days) for j in rules.file.joint_meetings} == {
+        ("clear-rise", 14),
+        ("drive-idva", 14),
+    }

@@ -19,19 +19,28 @@ from pathways.cases import selectors
 from pathways.cases.choices import CaseStatus
 from pathways.cases.forms_contact import (
     ALLOW,
+    VOICEMAIL_NO,
+    VOICEMAIL_YES,
     ConsentForm,
     ContactDecisionForm,
     ContactForm,
     PartnerViewForm,
+    SafeContactForm,
 )
 from pathways.cases.models import Case
 from pathways.cases.selectors import contact as contact_selectors
 from pathways.cases.services import contact as contact_services
 from pathways.cases.services.base import CaseError
+from pathways.cases.services.safe_contact import safe_contact_record
 from pathways.cases.views.partner import partner_signal_rows
 from pathways.cases.views.sections import OVERVIEW_PARTS, case_page_context
+from pathways.core.access import Side
 from pathways.core.policy import Actor, Perm, actor_for, allows
-from pathways.people.sealed import SealedDetailError, sealed_details_withhold, withheld_message
+from pathways.people.sealed import (
+    SealedDetailError,
+    sealed_details_shown,
+    sealed_reveal,
+)
 
 # Which form a POST is for, and how the service's field names read on it.
 FIELDS = {
@@ -39,6 +48,7 @@ FIELDS = {
     "decision": {"reason": "decision_reason"},
     "consent": {"state": "consent", "reason": "consent_reason"},
     "contact": {},
+    "safe": {},
 }
 
 
@@ -51,6 +61,7 @@ def _forms(request: HttpRequest, case: Case, which: str) -> dict[str, forms.Form
         "decision": ContactDecisionForm(data("decision")),
         "consent": ConsentForm(data("consent")),
         "contact": ContactForm(data("contact")),
+        "safe": SafeContactForm(data("safe")),
     }
 
 
@@ -67,6 +78,17 @@ def _save(actor: Actor, case: Case, which: str, form: forms.Form) -> str:
             actor=actor, case=case, allowed=data["allowed"] == ALLOW, reason=data["decision_reason"]
         )
         return _("The decision on contact is recorded.")
+    if which == "safe":
+        safe_contact_record(
+            actor=actor,
+            case=case,
+            safe_times=data["safe_times"],
+            channels=data["channels"],
+            voicemail=data["voicemail"] == VOICEMAIL_YES,
+            safe_word=data["safe_word"],
+            others_may_answer=data["others_may_answer"],
+        )
+        return _("Her safe-contact arrangements are recorded.")
     if which == "consent":
         contact_services.consent_record(
             actor=actor, case=case, state=data["consent"], reason=data["consent_reason"]
@@ -87,8 +109,7 @@ def _save(actor: Actor, case: Case, which: str, form: forms.Form) -> str:
 
 def _shown(text: str, markers: list[Any]) -> str:
     """Free text as shown on the case: withheld if it holds a sealed detail sealed since it was typed."""
-    checked = sealed_details_withhold(text, markers)
-    return withheld_message() if checked is None else checked
+    return sealed_details_shown(text, markers)
 
 
 def _view_required(case: Case) -> bool | None:
@@ -122,6 +143,8 @@ def case_contact_view(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
                 return redirect(reverse("cases:contact", kwargs={"case_id": case.pk}))
         elif not may_change:
             form.add_error(None, _("This case is closed."))
+    if case.person.side == Side.VICTIM:
+        return _her_contact_page(request, actor, case, all_forms, which, may_change, status)
     markers = selectors.case_sealed_markers(case=case)
     views = contact_selectors.partner_views(actor=actor, case=case)
     decisions = contact_selectors.contact_decisions(actor=actor, case=case)
@@ -145,6 +168,59 @@ def case_contact_view(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             "decisions": [(d, _shown(d.reason, markers)) for d in decisions],
             "consents": [(c, _shown(c.reason, markers)) for c in consents],
             "contacts": [(c, _shown(c.note, markers)) for c in logged],
+            "measure": contact_selectors.case_first_contact_measure(case=case, today=timezone.localdate()),
+            "may_decide_safeguarding": contact_services.may_decide_safeguarding(actor=actor, case=case),
+        },
+        status=status,
+    )
+
+
+def _her_contact_page(
+    request: HttpRequest,
+    actor: Actor,
+    case: Case,
+    all_forms: dict[str, forms.Form],
+    which: str,
+    may_change: bool,
+    status: int,
+) -> HttpResponse:
+    """The page on her case: her safe-contact arrangements in place of a first-contact gate."""
+    arrangements = contact_selectors.safe_contacts(actor=actor, case=case)
+    in_force = arrangements[0] if arrangements else None
+    safe_word = (
+        sealed_reveal(
+            actor=actor,
+            record=in_force,
+            value=in_force.safe_word,
+            field="safe_word",
+            purpose="her safe-contact arrangements, on her case",
+        )
+        if in_force is not None
+        else None
+    )
+    safe_form = all_forms["safe"]
+    if in_force is not None and not safe_form.is_bound:
+        safe_form.initial = {
+            "safe_times": in_force.safe_times,
+            "channels": in_force.channels,
+            "voicemail": VOICEMAIL_YES if in_force.voicemail else VOICEMAIL_NO,
+            "safe_word": safe_word or "",
+            "others_may_answer": in_force.others_may_answer,
+        }
+    return render(
+        request,
+        "cases/contact_victim.html",
+        {
+            **case_page_context(request, actor=actor, case=case, current="cases:contact"),
+            **{f"{name}_form": f for name, f in all_forms.items()},
+            "form": all_forms[which] if which else None,
+            "may_change": may_change,
+            "in_force": in_force,
+            "safe_word": safe_word,
+            "earlier": arrangements[1:],
+            # Her own case: nothing on it is read on his side, so nothing is withheld.
+            "consents": [(c, c.reason) for c in contact_selectors.consent_records(actor=actor, case=case)],
+            "contacts": [(c, c.note) for c in contact_selectors.contacts(actor=actor, case=case)],
             "measure": contact_selectors.case_first_contact_measure(case=case, today=timezone.localdate()),
             "may_decide_safeguarding": contact_services.may_decide_safeguarding(actor=actor, case=case),
         },

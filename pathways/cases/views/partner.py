@@ -25,7 +25,7 @@ from pathways.cases.services.base import CaseError
 from pathways.cases.views.sections import case_page_context
 from pathways.core.access import Side
 from pathways.core.policy import Actor, Perm, actor_for, allows
-from pathways.people.sealed import sealed_details_withhold, withheld_message
+from pathways.people.sealed import sealed_details_shown
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -91,6 +91,6 @@ def partner_signal_rows(*, actor: Actor, case: Case) -> list[dict[str, Any]]:
     markers = selectors.case_sealed_markers(case=case)
     rows = []
     for signal in partner_selectors.partner_signals(actor=actor, case=case):
-        checked = sealed_details_withhold(signal.message, markers) if signal.message else ""
-        rows.append({"signal": signal, "message": withheld_message() if checked is None else checked})
+        message = sealed_details_shown(signal.message, markers) if signal.message else ""
+        rows.append({"signal": signal, "message": message})
     return rows

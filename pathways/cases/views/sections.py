@@ -51,6 +51,7 @@ OVERVIEW_PARTS: list[tuple[str, Callable[[Actor, Case], dict[str, Any]]]] = [
 OVERVIEW_ORDER = [
     "cases/parts/alerts.html",
     "cases/contact_overview.html",
+    "cases/parts/victims.html",
     "cases/_plan_overview.html",
     "cases/_sessions_overview.html",
     "cases/_assessment_overview.html",

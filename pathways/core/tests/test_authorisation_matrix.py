@@ -21,7 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from pathways.accounts.models import Agency, Membership, User
 from pathways.assessments.models import Assessment, InstrumentVersion
-from pathways.cases.models import Case, Group, Note, NoteVersion
+from pathways.cases.models import Case, Group, JointMeeting, Note, NoteVersion
 from pathways.core.access import Role, Side
 from pathways.core.policy import ROLE_PERMISSIONS, SIGNING_IN, rule_for
 from pathways.core.tests.conftest_helpers import login_password_only
@@ -100,6 +100,7 @@ RECORD_KWARGS = (
     "case_id",
     "note_id",
     "group_id",
+    "joint_meeting_id",
 )
 
 
@@ -170,6 +171,7 @@ def _own_objects(user: User) -> dict[str, str]:
         "assessment_id": str(_assessment_of(referral.person, user, agency).pk),
         **_case_objects(_case_of(referral.person, agency), user),
         "group_id": str(_group_of(agency).pk),
+        "joint_meeting_id": str(_joint_meeting_of(agency).pk),
         **_panel_objects(agency, user, referral.person),
     }
 
@@ -199,6 +201,22 @@ def _group_of(agency: Agency, *, not_run_by: Agency | None = None) -> Group:
     service = agency.services.first() or others.first()
     assert service is not None
     return Group.objects.create(service=service, name="Matrix group", starts_on=datetime.date(2026, 1, 6))
+
+
+def _joint_meeting_of(agency: Agency, *, not_run_by: Agency | None = None) -> JointMeeting:
+    """A joint case meeting of a service `agency` runs (as `_case_of` chooses it) with another service.
+    A meeting names no one: it is on no side of a family."""
+    others = Service.objects.exclude(agencies=not_run_by) if not_run_by is not None else Service.objects.all()
+    service = agency.services.first() or others.first()
+    assert service is not None
+    partner = others.exclude(pk=service.pk).first()
+    assert partner is not None
+    return JointMeeting.objects.create(
+        slug=f"matrix-{agency.slug}"[:60],
+        perpetrator_service=service,
+        support_service=partner,
+        held_on=datetime.date(2026, 1, 7),
+    )
 
 
 def _other_side_objects(user: User, owned: dict[str, str]) -> dict[str, str]:
@@ -246,6 +264,7 @@ def _foreign_objects(user: User) -> dict[str, str]:
             _case_of(referral.person, other, not_run_by=user.memberships.get().agency), counterpart
         ),
         "group_id": str(_group_of(other, not_run_by=user.memberships.get().agency).pk),
+        "joint_meeting_id": str(_joint_meeting_of(other, not_run_by=user.memberships.get().agency).pk),
         **_panel_objects(other, counterpart, referral.person),
     }
 

@@ -221,7 +221,10 @@ CASE_SEALED = {
 # read by her service alone (and an activity's detail by the police, who do the activity).
 HER_CASE = {
     "her name": "Eirlysmai",
-    "decision reason": "CANARY-HER-DECISION safe to call her mornings",
+    "safe times": "CANARY-HER-SAFETIMES mornings at the library",
+    "safe word": "CANARY-HER-SAFEWORD-marigold",
+    "who may answer": "CANARY-HER-ANSWER her sister Lowri",
+    "support minute": "CANARY-HER-JOINTMINUTE she may move in the spring",
     "consent reason": "CANARY-HER-CONSENT agreed at the refuge",
     "contact note": "CANARY-HER-CONTACT spoke at the library",
     "note": "CANARY-HER-NOTE she keeps a bag packed",
@@ -258,18 +261,22 @@ def casework(cast: dict[str, User]) -> dict[str, Any]:
     case ended (her service told); her own cases at RISE's Drive IDVA service, one ended and one open, with
     every part of the casework written through the services, each typed field holding a canary."""
     from pathways.cases.choices import TaskKind
-    from pathways.cases.models import CaseTask
+    from pathways.cases.models import CaseTask, JointItem
     from pathways.cases.selectors.assessment import agency_view_agencies
+    from pathways.cases.selectors.joint import joint_series
     from pathways.cases.services import (
         alerts,
         assessment,
         contact,
         ending,
+        joint,
         notes,
         partner,
         plan,
         reviews,
+        safe_contact,
         sessions,
+        trace,
     )
     from pathways.cases.tests.factories import case_open
     from pathways.directory.models import Service
@@ -314,7 +321,15 @@ def casework(cast: dict[str, User]) -> dict[str, Any]:
     )
     # Her open case, with every part of the work.
     hers = case_open("rise-drive-idva", cast["idva"], person=her)
-    contact.contact_decision_record(actor=idva, case=hers, allowed=True, reason=HER_CASE["decision reason"])
+    safe_contact.safe_contact_record(
+        actor=idva,
+        case=hers,
+        safe_times=HER_CASE["safe times"],
+        channels=["phone"],
+        voicemail=False,
+        safe_word=HER_CASE["safe word"],
+        others_may_answer=HER_CASE["who may answer"],
+    )
     contact.consent_record(actor=idva, case=hers, state="given", reason=HER_CASE["consent reason"])
     contact.contact_log(
         actor=idva,
@@ -433,6 +448,26 @@ def casework(cast: dict[str, User]) -> dict[str, Any]:
     )
     assert his_drive.partner_signals.count() == 1
 
+    # Everyone he has harmed is traced (she is supported already); Drive and the IDVA meet about the pair,
+    # the IDVA minuting for both and for herself, and agreeing an action for Drive.
+    trace.victim_traces_refresh(case=his_drive, actor=None)
+    (series,) = [s for s in joint_series(actor=drive, today=today) if s.rule.slug == "drive-idva"]
+    meeting = joint.joint_meeting_plan(actor=drive, rule=series.rule, region_id=region.pk, held_on=today)
+    item = JointItem.objects.get(meeting=meeting, his_case=his_drive)
+    joint.joint_minute_record(
+        actor=idva,
+        item=item,
+        shared_minute="Attending; keep the weekly slot.",
+        support_minute=HER_CASE["support minute"],
+    )
+    joint.joint_action_add(
+        actor=idva,
+        item=item,
+        text="Tell the IDVA if he misses a session",
+        service=his_drive.service,
+        due_on=today,
+    )
+
     cases = [his_drive, his_clear, hers, her_ended]
     notes_by_case = {c.pk: [str(n.pk) for n in c.notes.all()] for c in cases}
     return {
@@ -440,6 +475,7 @@ def casework(cast: dict[str, User]) -> dict[str, Any]:
         "his": [his_drive, his_clear],
         "groups": [his_group, her_group],
         "notes": notes_by_case,
+        "joint_meetings": [meeting],
     }
 
 
@@ -466,14 +502,17 @@ def _casework_paths(world: dict[str, Any]) -> tuple[list[str], list[str]]:
         one += [f"/en/cases/{case.pk}/{section}" for section in CASE_SECTIONS]
         one += [f"/cy/cases/{case.pk}/{section}" for section in ("", "contact/", "ending/")]
         one += [f"/en/cases/{case.pk}/notes/{note}/" for note in world["notes"][case.pk]]
-        one.append(f"/api/v1/cases/{case.pk}/")
+        one += [f"/api/v1/cases/{case.pk}/", f"/api/v1/cases/{case.pk}/partner-safety/"]
     one += [f"/en/cases/groups/{g.pk}/" for g in world["groups"]]
+    one += [f"/{lang}/cases/joint-meetings/{m.pk}/" for m in world["joint_meetings"] for lang in ("en", "cy")]
     lists = [
         "/en/cases/",
         "/en/cases/?whose=team",
         "/en/cases/export/?whose=team",
         "/en/cases/export/?whose=mine",
         "/en/cases/groups/",
+        "/en/cases/tracing/",
+        "/en/cases/joint-meetings/",
         "/en/tasks/",
         "/cy/tasks/",
         "/en/work/",
@@ -493,7 +532,11 @@ def test_no_case_page_task_export_or_api_response_carries_her_side_across(
     paths, one_record = _casework_paths(casework)
     # The crawl covers every casework page there is (each route, whatever ids fill it).
     uuid = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-    ids = {"case_id": [str(casework["cases"][0].pk)], "group_id": [str(casework["groups"][0].pk)]}
+    ids = {
+        "case_id": [str(casework["cases"][0].pk)],
+        "group_id": [str(casework["groups"][0].pk)],
+        "joint_meeting_id": [str(casework["joint_meetings"][0].pk)],
+    }
     routes = {uuid.sub("<id>", p) for p in _paths(ids) if "/cases/" in p or "/tasks/" in p}
     crawled = {uuid.sub("<id>", p.split("?")[0]) for p in paths}
     assert routes <= crawled, routes - crawled

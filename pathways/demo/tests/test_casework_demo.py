@@ -163,7 +163,12 @@ def test_the_demo_has_casework_at_every_stage_each_login_finds_it_and_no_sealed_
         "drive": ("New police record", "Case review", "Partner reports a rise in risk"),
         "practitioner": ("Follow-up",),
         "manager": ("Follow-up",),
-        "idva": ("Case ended", "New police record"),
+        "idva": (
+            "Case ended",
+            "New police record",
+            "Trace a previous or other victim",
+            "Action from a joint",
+        ),
         "housing": ("Tenancy action", "Housing advice"),
         "chair": ("Police intelligence check", "Case ended"),
         "matac": ("Police intelligence check",),
@@ -181,6 +186,35 @@ def test_the_demo_has_casework_at_every_stage_each_login_finds_it_and_no_sealed_
     assert leaked == []
     # Loading the demo is slow: its cases' pages are read from the same load.
     _check_case_pages(sealed)
+    _check_partner_loop(sealed)
+
+
+def _check_partner_loop(sealed: set[str]) -> None:
+    """Her side's arrangements and minutes are in the demo, and no page of the joint meetings or of his
+    cases that the services working with him read shows them."""
+    from pathways.cases.models import JointItemHer, JointMeeting, SafeContact, VictimTrace
+    from pathways.cases.selectors.contact import safe_contact_latest
+
+    hers = {h.support_minute for h in JointItemHer.objects.exclude(support_minute="")}
+    times = {s.safe_times for s in SafeContact.objects.all()}
+    assert hers and times
+    assert VictimTrace.objects.filter(status="not_traced", source="police").exists()
+    assert JointMeeting.objects.filter(slug="clear-rise", status="held").exists()
+    assert JointMeeting.objects.filter(slug="clear-rise", status="planned", items__isnull=False).exists()
+    assert all(safe_contact_latest(case=s.case) is not None for s in SafeContact.objects.all()[:3])
+    leaked: list[tuple[str, str]] = []
+    for username in ("drive", "practitioner", "manager"):
+        client = _client(username)
+        pages = [reverse("cases:joint_meetings"), reverse("cases:tracing"), reverse("work:tasks")]
+        agency = User.objects.get(username=username).memberships.get().agency
+        pages += [
+            reverse("cases:joint_meeting", kwargs={"joint_meeting_id": m.pk})
+            for m in JointMeeting.objects.filter(perpetrator_service__agencies=agency)
+        ]
+        for url in pages:
+            page = _page(client, url)
+            leaked += [(username, url) for value in (*hers, *times, *sealed) if value in page]
+    assert leaked == []
 
 
 def _check_separate_workers() -> None:
