@@ -165,11 +165,13 @@ class GoalStatus(models.TextChoices):
 
 
 class ActivityKind(models.TextChoices):
-    """The three kinds of work in a plan (the region's catalogue names each activity's kind)."""
+    """The kinds of work in a plan (the region's catalogue names each activity's kind): disrupt, support
+    and behaviour change on his case; safety and support on hers."""
 
     DISRUPT = "disrupt", _("Disrupt")
     SUPPORT = "support", _("Support")
     CHANGE = "change", _("Behaviour change")
+    SAFETY = "safety", _("Safety")
 
 
 class ActivityStatus(models.TextChoices):

@@ -14,7 +14,7 @@ from pathways.core.access import AgencyType
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=60)]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 
-ActivityKind = Literal["disrupt", "support", "change"]
+ActivityKind = Literal["disrupt", "support", "change", "safety"]
 SessionFormat = Literal["one_to_one", "group"]
 EndState = Literal["completed", "deselected", "dropped_out", "moved_away", "transferred"]
 # Who is told when a case ends: the police, the chair of the panel the case came from, the partner's
@@ -50,7 +50,9 @@ class FirstContact(Strict):
 
 class Activity(Strict):
     slug: Slug
-    kind: ActivityKind = Field(description="disrupt, support or change")
+    kind: ActivityKind = Field(
+        description="disrupt, support or change (activities); safety or support (safety_activities)"
+    )
     name: Name
     owner: AgencyType = Field(
         description="the type of agency that usually does it: police, probation, housing, health, "
@@ -186,10 +188,19 @@ class CaseworkFile(Strict):
     # Required in the file (the load says so when it is missing); versions loaded before it existed have
     # none.
     joint_meetings: list[JointMeetingRule] = Field(default_factory=list)
+    # The catalogue of the support and safety plan on the case of someone being harmed. Required in the
+    # file, as joint_meetings is.
+    safety_activities: list[Activity] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _unique_entries(self) -> CaseworkFile:
-        _unique([a.slug for a in self.activities], "activity")
+        _unique([a.slug for a in (*self.activities, *self.safety_activities)], "activity")
+        wrong = sorted(a.slug for a in self.activities if a.kind == "safety")
+        if wrong:
+            raise ValueError(f"safety is a kind for safety_activities; move {', '.join(wrong)} there")
+        wrong = sorted(a.slug for a in self.safety_activities if a.kind not in ("safety", "support"))
+        if wrong:
+            raise ValueError(f"safety_activities are of kind safety or support; check {', '.join(wrong)}")
         _unique([j.slug for j in self.joint_meetings], "joint meeting")
         _unique([p.service for p in self.programmes], "programme's service")
         states = [e.state for e in self.endings]
@@ -197,3 +208,7 @@ class CaseworkFile(Strict):
         if repeated:
             raise ValueError(f"list each ending once; repeated: {', '.join(repeated)}")
         return self
+
+    def catalogue(self, side: str) -> list[Activity]:
+        """The activities a plan on a case on this side of the family is made from."""
+        return self.safety_activities if side == "victim" else self.activities

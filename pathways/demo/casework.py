@@ -550,6 +550,7 @@ class _Casework:
             )
             if n < 2:
                 self.at(day, 12)
+                self.her_plan(case, day)
                 contact_services.contact_log(
                     actor=idva,
                     case=case,
@@ -559,6 +560,25 @@ class _Casework:
                     direction=ContactDirection.OUTGOING,
                     outcome=ContactOutcome.REACHED,
                 )
+
+    def her_plan(self, case: Case, day: datetime.date) -> None:
+        """Her consent, and her support and safety plan: a safety plan with the IDVA, the police's marker on
+        her address."""
+        idva = self.actors["idva"]
+        contact_services.consent_record(actor=idva, case=case, state=ConsentState.GIVEN)
+        rules = casework_rules_for_case(case=case)
+        for slug, weeks in (("safety-plan", 1), ("police-marker", 2)):
+            entry = rules.activity(slug)
+            owners = activity_owners(case=case, entry=entry) if entry is not None else []
+            if entry is None or not owners:
+                continue
+            plan_services.activity_add(
+                actor=idva,
+                case=case,
+                activity=slug,
+                owner=owners[0],
+                due_on=max(day + datetime.timedelta(weeks=weeks), self.today),
+            )
 
     def tracing(self) -> None:
         """Of the people the IDVA's services are tracing, she has reached one and found it is not safe to

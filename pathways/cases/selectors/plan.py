@@ -15,19 +15,25 @@ from pathways.cases.models import Activity, Case, Goal
 from pathways.cases.rulesfile import Activity as CatalogueEntry
 from pathways.cases.selectors.case import case_sealed_markers
 from pathways.cases.selectors.rules import casework_file_version, casework_rules_for_case, name_shown
-from pathways.core.access import AgencyType
+from pathways.core.access import AgencyType, Side
 from pathways.core.policy import Actor, Perm, agency_may_see_side, get_for_actor, visible_to
 from pathways.core.sealedtext import Marker
 from pathways.panels.protected import Subject, protected_ids_for_subjects
 from pathways.people.sealed import markers_of
 
 KIND_ORDER = (ActivityKind.DISRUPT, ActivityKind.SUPPORT, ActivityKind.CHANGE)
+# Her support and safety plan.
+VICTIM_KIND_ORDER = (ActivityKind.SAFETY, ActivityKind.SUPPORT)
+
+
+def kind_order(case: Case) -> tuple[ActivityKind, ...]:
+    return VICTIM_KIND_ORDER if case.person.side == Side.VICTIM else KIND_ORDER
 
 
 def catalogue_entry(*, activity: Activity) -> CatalogueEntry | None:
     """The activity's entry in the version of the region's file it was planned under."""
     file = casework_file_version(version_id=activity.rules_id)
-    return next((a for a in file.activities if a.slug == activity.activity), None)
+    return next((a for a in (*file.activities, *file.safety_activities) if a.slug == activity.activity), None)
 
 
 def activity_name(*, activity: Activity) -> str:
@@ -58,10 +64,10 @@ class CatalogueGroup:
 
 def activity_catalogue(*, case: Case) -> list[CatalogueGroup]:
     """The region's catalogue, by kind, to plan the case's activities from."""
-    activities = casework_rules_for_case(case=case).file.activities
+    activities = casework_rules_for_case(case=case).file.catalogue(case.person.side)
     return [
         CatalogueGroup(kind, str(ActivityKind(kind).label), [a for a in activities if a.kind == kind])
-        for kind in KIND_ORDER
+        for kind in kind_order(case)
         if any(a.kind == kind for a in activities)
     ]
 
@@ -69,7 +75,7 @@ def activity_catalogue(*, case: Case) -> list[CatalogueGroup]:
 def activity_owner_groups(*, case: Case) -> list[tuple[str, list[Agency]]]:
     """The agencies that may do some activity of the catalogue on this case, by type (each type once)."""
     groups: dict[str, list[Agency]] = {}
-    for entry in casework_rules_for_case(case=case).file.activities:
+    for entry in casework_rules_for_case(case=case).file.catalogue(case.person.side):
         if entry.owner not in groups:
             groups[entry.owner] = activity_owners(case=case, entry=entry)
     return [(str(AgencyType(kind).label), agencies) for kind, agencies in groups.items() if agencies]
@@ -126,7 +132,7 @@ def plan_for(*, actor: Actor, case: Case, today: datetime.date) -> Plan:
     activities = list(plan_activities(actor=actor, case=case).select_related("owner", "goal", "changed_by"))
     groups = []
     consented = case.consent == ConsentState.GIVEN
-    for kind in KIND_ORDER:
+    for kind in kind_order(case):
         rows = []
         for a in activities:
             if a.kind != kind:
@@ -172,7 +178,7 @@ class PlanSummary:
 def plan_summary(*, actor: Actor, case: Case, today: datetime.date) -> PlanSummary:
     """For the case's overview: its open activities per kind, and the one due next."""
     open_ = plan_activities(actor=actor, case=case).filter(status__in=ACTIVITY_OPEN)
-    by_kind: dict[str, int] = {str(kind): 0 for kind in KIND_ORDER}
+    by_kind: dict[str, int] = {str(kind): 0 for kind in kind_order(case)}
     for kind in open_.values_list("kind", flat=True):
         by_kind[kind] = by_kind.get(kind, 0) + 1
     first = open_.select_related("owner").order_by("due_on", "created_at").first()

@@ -31,7 +31,9 @@ class Rules:
     file: CaseworkFile
 
     def activity(self, slug: str) -> Activity | None:
-        return next((a for a in self.file.activities if a.slug == slug), None)
+        return next(
+            (a for a in (*self.file.activities, *self.file.safety_activities) if a.slug == slug), None
+        )
 
     def programme(self, service_slug: str) -> Programme | None:
         return next((p for p in self.file.programmes if p.service == service_slug), None)

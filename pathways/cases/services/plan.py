@@ -234,7 +234,7 @@ def activity_add(
         case = case_for_change(actor=actor, case=case)
         rules = casework_rules_for_case(case=case)
         entry = rules.activity(activity or "")
-        if entry is None:
+        if entry is None or entry not in rules.file.catalogue(case.person.side):
             raise CaseError(_("Choose an activity from the list."), "activity")
         owner = _owner_checked(case, entry, owner)
         if due_on is None:

@@ -44,6 +44,14 @@ def casework_rules_load(*, path: Path, actor: Actor | None = None) -> tuple[Case
                 problems.append(
                     (("reviews", key, slug), f"no service {slug!r} in region.yaml; check the slug")
                 )
+    if isinstance(data, dict) and "safety_activities" not in data:
+        problems.append(
+            (
+                (),
+                "add safety_activities: the catalogue of the support and safety plan on the case of "
+                "someone being harmed (kind safety or support)",
+            )
+        )
     if isinstance(data, dict) and "joint_meetings" not in data:
         problems.append(
             (

@@ -202,7 +202,7 @@ def two_sides(cast: dict[str, User]) -> dict[str, Any]:
     idva, drive = actor_of(cast["idva"]), actor_of(cast["drive"])
     due = timezone.localdate() + datetime.timedelta(days=7)
     her_activity = plan_services.activity_add(
-        actor=idva, case=hers, activity="police-intelligence", owner=police, due_on=due, detail="hers"
+        actor=idva, case=hers, activity="police-marker", owner=police, due_on=due, detail="hers"
     )
     his_activity = plan_services.activity_add(
         actor=drive, case=his, activity="police-intelligence", owner=police, due_on=due

@@ -375,3 +375,40 @@ def test_the_plan_in_welsh(cast: dict[str, User]) -> None:
     assert 'lang="cy"' in page and "Gwirio a nodi gwybodaeth yr heddlu" in page and "Heddlu De Cymru" in page
     for english in ("Add an activity", "Add a goal", "Done by", "Police intelligence check", "No goals yet."):
         assert english not in page, english
+
+
+def test_her_case_plans_from_the_support_and_safety_catalogue(cast: dict[str, User]) -> None:
+    from pathways.cases.tests.factories import partner_of
+
+    his = case_open("drive-cardiff", cast["drive"])
+    hers = Case.objects.get(person=partner_of(his, supported_by=cast["idva"]))
+    page = unescape(sign_in(Client(), cast["idva"]).get(f"/en/cases/{hers.pk}/plan/").content.decode())
+    assert "Her support and safety plan" in page and "Safety plan agreed and reviewed" in page
+    assert "Police intelligence check and flag" not in page and "Disrupt" not in page
+    idva = actor_of(cast["idva"])
+    due = datetime.date.today() + datetime.timedelta(days=7)
+    made = plan_services.activity_add(
+        actor=idva,
+        case=hers,
+        activity="police-marker",
+        owner=Agency.objects.get(slug="south-wales-police"),
+        due_on=due,
+    )
+    assert made.kind == "safety"
+    # His catalogue's disrupt work is not planned on her case, nor her safety work on his.
+    with pytest.raises(CaseError):
+        plan_services.activity_add(
+            actor=idva,
+            case=hers,
+            activity="police-intelligence",
+            owner=Agency.objects.get(slug="south-wales-police"),
+            due_on=due,
+        )
+    with pytest.raises(CaseError):
+        plan_services.activity_add(
+            actor=actor_of(cast["drive"]),
+            case=his,
+            activity="police-marker",
+            owner=Agency.objects.get(slug="south-wales-police"),
+            due_on=due,
+        )

@@ -102,3 +102,13 @@ def test_joint_meetings_must_be_listed_and_name_the_right_kinds_of_service(tmp_p
         ("clear-rise", 14),
         ("drive-idva", 14),
     }
+
+
+def test_her_plans_catalogue_must_be_listed(tmp_path: Path) -> None:
+    text = SHIPPED.read_text()
+    start, end = text.index("safety_activities:"), text.index("\nprogrammes:")
+    path = tmp_path / "casework.yaml"
+    path.write_text(text[:start] + text[end + 1 :])
+    with pytest.raises(DataFileError) as error:
+        casework_rules_load(path=path)
+    assert "add safety_activities" in str(error.value)

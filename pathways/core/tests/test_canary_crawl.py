@@ -354,7 +354,7 @@ def casework(cast: dict[str, User]) -> dict[str, Any]:
     plan.activity_add(
         actor=idva,
         case=hers,
-        activity="police-intelligence",
+        activity="police-marker",
         owner=police,
         due_on=today + datetime.timedelta(days=14),
         goal=goal,
