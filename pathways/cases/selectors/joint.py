@@ -88,6 +88,8 @@ def joint_series(*, actor: Actor, today: datetime.date) -> list[JointSeries]:
         }
         meetings = list(joint_meetings_for(actor=actor).filter(slug__in=[r.slug for r in wanted]))
         for rule in wanted:
+            if rule.perpetrator_service not in services or rule.support_service not in services:
+                continue  # a service the directory no longer lists
             theirs = [m for m in meetings if m.slug == rule.slug]
             planned = sorted(
                 (m for m in theirs if m.status == JointMeetingStatus.PLANNED), key=lambda m: m.held_on
@@ -100,7 +102,9 @@ def joint_series(*, actor: Actor, today: datetime.date) -> list[JointSeries]:
                     perpetrator_service=services[rule.perpetrator_service],
                     support_service=services[rule.support_service],
                     last_held=max((m.held_on for m in held), default=None),
-                    next_due=last + datetime.timedelta(days=rule.every_days) if last else today,
+                    next_due=last + datetime.timedelta(days=rule.every_days)
+                    if last and last < datetime.date.max - datetime.timedelta(days=rule.every_days)
+                    else (last or today),
                     planned=planned,
                     held=held[:5],
                 )

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,13 +25,16 @@ from pathways.directory.models import Service
 
 TEXT_MAX = 4000
 RECORDED_AFTER_DAYS = 365
+PLANNED_AHEAD_DAYS = 365
 ACTION_MAX = 500
 
 
-def _may_change(actor: Actor, meeting: JointMeeting) -> None:
+def _may_change(actor: Actor, meeting: JointMeeting, *, planned_only: bool = False) -> None:
     reader = joint_reader(actor=actor, meeting=meeting)
     if not allows(actor, Perm.CASE_CHANGE) or not (reader.his_side or reader.her_side):
         raise PermissionDenied
+    if planned_only and meeting.status != JointMeetingStatus.PLANNED:
+        raise CaseError(_("The meeting has been held: its minutes and actions stand as they are."))
 
 
 @transaction.atomic
@@ -41,7 +44,9 @@ def joint_meeting_plan(
     """Plan the next meeting of a series on a day (or record one held in the last year), with its agenda
     built from the linked open cases."""
     services = {s.slug: s for s in Service.objects.filter(region_id=region_id)}
-    his_service, her_service = services[rule.perpetrator_service], services[rule.support_service]
+    his_service, her_service = services.get(rule.perpetrator_service), services.get(rule.support_service)
+    if his_service is None or her_service is None:
+        raise CaseError(_("The region's directory no longer lists both services of this series."), "held_on")
     if not allows(actor, Perm.CASE_CHANGE) or not (
         runs_service(actor, his_service) or runs_service(actor, her_service)
     ):
@@ -49,15 +54,22 @@ def joint_meeting_plan(
     # A meeting already held may be recorded afterwards, within the year.
     if held_on < timezone.localdate() - datetime.timedelta(days=RECORDED_AFTER_DAYS):
         raise CaseError(_("The meeting must be within the last year, or later."), "held_on")
+    if held_on > timezone.localdate() + datetime.timedelta(days=PLANNED_AHEAD_DAYS):
+        raise CaseError(_("The meeting must be within the next year."), "held_on")
+    taken = CaseError(_("A meeting of this series is already planned on that day."), "held_on")
     if JointMeeting.objects.filter(slug=rule.slug, held_on=held_on).exists():
-        raise CaseError(_("A meeting of this series is already planned on that day."), "held_on")
-    meeting = JointMeeting.objects.create(
-        slug=rule.slug,
-        perpetrator_service=his_service,
-        support_service=her_service,
-        held_on=held_on,
-        created_by=actor.user,
-    )
+        raise taken
+    try:
+        with transaction.atomic():
+            meeting = JointMeeting.objects.create(
+                slug=rule.slug,
+                perpetrator_service=his_service,
+                support_service=her_service,
+                held_on=held_on,
+                created_by=actor.user,
+            )
+    except IntegrityError as error:  # planned by someone else a moment ago
+        raise taken from error
     added = _agenda_fill(meeting)
     case_audit(
         action=AuditAction.RECORD_CREATED,
@@ -112,8 +124,8 @@ def joint_minute_record(
     *, actor: Actor, item: JointItem, shared_minute: str, support_minute: str | None = None
 ) -> JointItem:
     """Minute an item: the minute both services read (refused if it holds a sealed detail of anyone he
-    harms) and, for the support service only, its own minute on her side."""
-    _may_change(actor, item.meeting)
+    harms) and, for the support service only, its own minute on her side. Only before it is held."""
+    _may_change(actor, item.meeting, planned_only=True)
     reader = joint_reader(actor=actor, meeting=item.meeting)
     shared_minute = (shared_minute or "").strip()
     if len(shared_minute) > TEXT_MAX:
@@ -156,8 +168,9 @@ def joint_minute_record(
 def joint_action_add(
     *, actor: Actor, item: JointItem, text: str, service: Service, due_on: datetime.date
 ) -> JointAction:
-    """Agree an action about his case for one of the two services: a task on its agency's Tasks."""
-    _may_change(actor, item.meeting)
+    """Agree an action about his case for one of the two services: a task on its agency's Tasks. Only
+    before the meeting is recorded as held."""
+    _may_change(actor, item.meeting, planned_only=True)
     text = (text or "").strip()
     meeting = item.meeting
     if not text:

@@ -5,6 +5,7 @@ services working with the man who harms her. Recording them is what lets contact
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, cast
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -26,15 +27,18 @@ def safe_contact_record(
     safe_times: str,
     channels: Iterable[str],
     voicemail: bool,
-    safe_word: str = "",
+    safe_word: str | None = "",
     others_may_answer: str = "",
 ) -> SafeContact:
     """Record her safe-contact arrangements (a new record each time they change; the latest is in force).
-    The audit names which parts were given, never what they say."""
+    `safe_word` None keeps the one in force (for someone who may change her case but not see it). The
+    audit names which parts were given, never what they say."""
     case = case_for_change(actor=actor, case=case)
     if case.person.side != Side.VICTIM:
         raise CaseError(_("Safe-contact arrangements are kept on the case of the person being harmed."))
     safe_times = (safe_times or "").strip()
+    in_force = SafeContact.objects.filter(case=case).order_by("-at", "-pk").first()
+    kept = in_force.safe_word if safe_word is None and in_force is not None else None
     safe_word = (safe_word or "").strip()
     others_may_answer = (others_may_answer or "").strip()
     chosen = list(dict.fromkeys(channels))
@@ -46,13 +50,14 @@ def safe_contact_record(
         raise CaseError(
             _("The safe word must be %(max)s characters or fewer.") % {"max": SAFE_WORD_LENGTH}, "safe_word"
         )
-    changed = SafeContact.objects.filter(case=case).exists()
+    changed = in_force is not None
     record = SafeContact.objects.create(
         case=case,
         safe_times=safe_times,
         channels=chosen,
         voicemail=voicemail,
-        safe_word=safe_word or None,
+        # The word in force is carried over sealed, never read.
+        safe_word=cast(Any, kept) if kept is not None else (safe_word or None),
         others_may_answer=others_may_answer,
         recorded_by=actor.user,
     )
@@ -69,7 +74,7 @@ def safe_contact_record(
             "case": str(case.pk),
             "channels": chosen,
             "voicemail": voicemail,
-            "safe_word": bool(safe_word),
+            "safe_word": bool(safe_word or kept),
             "others_may_answer": bool(others_may_answer),
         },
     )

@@ -204,6 +204,28 @@ def victim_traces_start(*, person_ids: set[uuid.UUID], actor: Actor | None) -> l
     return traces
 
 
+def _task_again(trace: VictimTrace) -> None:
+    """A task to trace her, on his first open case at a service the tracing service is linked to."""
+    case = (
+        Case.objects.filter(
+            person_id=trace.perpetrator_id,
+            status=CaseStatus.OPEN,
+            service__partner_support_service=trace.service_id,
+        )
+        .order_by("opened_at", "pk")
+        .first()
+    )
+    agency_id = worker_agency_ids([(trace.service_id, None)]).get((trace.service_id, None))
+    if case is not None and agency_id is not None:
+        CaseTask.objects.create(
+            case=case,
+            kind=TaskKind.TRACE_VICTIM,
+            agency_id=agency_id,
+            due_on=timezone.localdate(),
+            detail={"trace": str(trace.pk), **_found_in(trace.source)},
+        )
+
+
 def victim_traces_supported(*, case: Case, actor: Actor | None) -> int:
     """Her case has opened at a victim service: wherever she was still to be traced, she is now offered
     support by that service, and the tasks to trace her are done. How many traces it settled."""
@@ -267,10 +289,18 @@ def victim_trace_update(
     trace.updated_at = timezone.now()
     trace.updated_by = actor.user
     trace.save(update_fields=["status", "supported_by", "updated_at", "updated_by"])
+    tasks = CaseTask.objects.filter(kind=TaskKind.TRACE_VICTIM, detail__trace=str(trace.pk))
     if status != TraceStatus.NOT_TRACED:
-        CaseTask.objects.filter(
-            kind=TaskKind.TRACE_VICTIM, status=TaskStatus.OPEN, detail__trace=str(trace.pk)
-        ).update(status=TaskStatus.DONE, done_by=actor.user, done_at=timezone.now())
+        tasks.filter(status=TaskStatus.OPEN).update(
+            status=TaskStatus.DONE, done_by=actor.user, done_at=timezone.now()
+        )
+    elif before != TraceStatus.NOT_TRACED:
+        # Back to not yet traced: she is on the Tasks again.
+        reopened = tasks.update(
+            status=TaskStatus.OPEN, done_by=None, done_at=None, due_on=timezone.localdate()
+        )
+        if not reopened:
+            _task_again(trace)
     case_audit(
         action=AuditAction.RECORD_CHANGED,
         actor=actor,

@@ -178,3 +178,32 @@ def test_other_agencies_do_not_see_the_meeting(pair: dict[str, Any], cast: dict[
     for path in crawl_paths({"case_id": [str(pair["his"].pk)]}):
         body = response_text(pair["clear"].get(path))
         assert "Seren" not in body and "Curlew" not in body, path
+
+
+def test_a_held_meeting_stands_and_a_far_date_is_refused(pair: dict[str, Any]) -> None:
+    today = timezone.localdate()
+    far = _plan(pair["clear"], today + datetime.timedelta(days=400))
+    assert far.status_code == 400 and "within the next year" in _text(far)
+    _plan(pair["clear"], today)
+    item = JointItem.objects.get()
+    url = f"/en/cases/joint-meetings/{item.meeting_id}/"
+    pair["clear"].post(url, {"form": "held"})
+    late = pair["idva"].post(
+        url, {"form": "minute", "item": str(item.pk), f"m-{item.pk}-shared_minute": "Written afterwards"}
+    )
+    assert late.status_code == 400 and "stand as they are" in _text(late)
+    item.refresh_from_db()
+    assert item.shared_minute == ""
+    assert "Minute this item" not in _text(pair["idva"].get(url))
+
+
+def test_a_minute_withheld_as_shown_is_not_put_back_in_its_box(pair: dict[str, Any]) -> None:
+    _plan(pair["idva"], timezone.localdate())
+    item = JointItem.objects.get()
+    # Typed before her new address was on record, then sealed on her record.
+    JointItem.objects.filter(pk=item.pk).update(shared_minute="She has moved to 9 Plover Street, Splott")
+    partner = pair["hers"].person
+    partner.address = "9 Plover Street, Splott, Cardiff CF24 2AB"
+    partner.save()
+    page = _text(pair["clear"].get(f"/en/cases/joint-meetings/{item.meeting_id}/"))
+    assert "Plover" not in page and "Withheld" in page

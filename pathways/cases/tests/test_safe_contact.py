@@ -143,3 +143,20 @@ def test_his_case_has_no_safe_contact_and_her_arrangements_never_reach_his_side(
             body = response_text(reader.get(path))
             assert "CANARY-" not in body, (login, path)
         assert reader.get(f"/en/cases/{hers.pk}/contact/").status_code in (403, 404)
+
+
+def test_changing_the_arrangements_without_seeing_the_safe_word_keeps_it(pair: dict[str, Any]) -> None:
+    from pathways.cases.services.safe_contact import safe_contact_record
+    from pathways.core.fields import Sealed
+
+    hers = pair["hers"]
+    _record(pair["idva"], hers)
+    first = SafeContact.objects.get()
+    from pathways.factories import actor_of as actor
+
+    idva = actor(hers.worker)
+    safe_contact_record(
+        actor=idva, case=hers, safe_times="Evenings", channels=["phone"], voicemail=True, safe_word=None
+    )
+    latest = SafeContact.objects.order_by("-at", "-pk").first()
+    assert latest is not None and isinstance(latest.safe_word, Sealed) and latest.safe_word == first.safe_word

@@ -162,3 +162,12 @@ def test_her_support_starting_later_settles_her_trace(his: dict[str, Any], cast:
     trace = VictimTrace.objects.get(victim=his["ex"])
     assert trace.status == TraceStatus.OFFERED_SUPPORT and trace.supported_by == hers.service
     assert CaseTask.objects.get(detail__trace=str(trace.pk)).status == TaskStatus.DONE
+
+
+def test_back_to_not_yet_traced_puts_her_on_the_tasks_again(his: dict[str, Any]) -> None:
+    trace = VictimTrace.objects.get(victim=his["ex"])
+    url = "/en/cases/tracing/"
+    his["idva"].post(url, {"trace": str(trace.pk), f"{trace.pk}-status": "contacted"})
+    assert not CaseTask.objects.filter(detail__trace=str(trace.pk), status=TaskStatus.OPEN).exists()
+    his["idva"].post(url, {"trace": str(trace.pk), f"{trace.pk}-status": "not_traced"})
+    assert CaseTask.objects.filter(detail__trace=str(trace.pk), status=TaskStatus.OPEN).count() == 1

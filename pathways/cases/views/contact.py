@@ -35,7 +35,7 @@ from pathways.cases.services.safe_contact import safe_contact_record
 from pathways.cases.views.partner import partner_signal_rows
 from pathways.cases.views.sections import OVERVIEW_PARTS, case_page_context
 from pathways.core.access import Side
-from pathways.core.policy import Actor, Perm, actor_for, allows
+from pathways.core.policy import Actor, Perm, actor_for, allows, can_see_sealed
 from pathways.people.sealed import (
     SealedDetailError,
     sealed_details_shown,
@@ -79,13 +79,16 @@ def _save(actor: Actor, case: Case, which: str, form: forms.Form) -> str:
         )
         return _("The decision on contact is recorded.")
     if which == "safe":
+        latest = contact_selectors.safe_contact_latest(case=case)
+        # Someone who may not see the safe word is shown an empty box: leaving it so keeps the word.
+        unseen = latest is not None and latest.safe_word is not None and not can_see_sealed(actor, latest)
         safe_contact_record(
             actor=actor,
             case=case,
             safe_times=data["safe_times"],
             channels=data["channels"],
             voicemail=data["voicemail"] == VOICEMAIL_YES,
-            safe_word=data["safe_word"],
+            safe_word=None if unseen and not data["safe_word"] else data["safe_word"],
             others_may_answer=data["others_may_answer"],
         )
         return _("Her safe-contact arrangements are recorded.")

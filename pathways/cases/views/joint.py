@@ -168,7 +168,8 @@ def joint_meeting_view(request: HttpRequest, joint_meeting_id: uuid.UUID) -> Htt
         minute = MinuteForm(
             prefix=f"m-{pk}",
             initial={
-                "shared_minute": row.item.shared_minute,
+                # A minute withheld as shown is not put back in the box either.
+                "shared_minute": row.shared_minute if row.shared_minute == row.item.shared_minute else "",
                 "support_minute": row.her.support_minute if row.her else "",
             },
         )
