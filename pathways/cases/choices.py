@@ -252,6 +252,7 @@ class TraceSource(models.TextChoices):
     """Where Pathways learned that he has harmed her."""
 
     RELATIONSHIP = "relationship", _("Relationships on record")
+    PANEL = "panel", _("Panel papers")
     POLICE = "police", _("Police records")
 
 

@@ -26,6 +26,7 @@ from pathways.cases.services.base import AuditAction, CaseError, case_audit
 from pathways.core.access import Side
 from pathways.core.policy import Actor, Perm, allows, can_see_record
 from pathways.directory.models import Service
+from pathways.panels.models import Decision
 from pathways.people.choices import PARTNER_KINDS
 from pathways.people.models import Person, PersonAccess, Relationship
 from pathways.police.models import PoliceRecord
@@ -44,8 +45,9 @@ class _Found:
 
 
 def _harmed_by(person_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[_Found]]:
-    """For each man, everyone on file he has harmed or is harming: his partners and ex-partners, and the
-    victims on the police records naming him (one each, however many records). A few queries, whatever
+    """For each man, everyone on file he has harmed or is harming: his partners and ex-partners, the
+    people whose case a panel heard before referring him on, and the victims on the police records naming
+    him (one each, however many records). A few queries, whatever
     the number of men."""
     by_person: dict[uuid.UUID, dict[uuid.UUID, _Found]] = {pk: {} for pk in person_ids}
     by_ref: dict[uuid.UUID, dict[str, _Found]] = {pk: {} for pk in person_ids}
@@ -57,6 +59,11 @@ def _harmed_by(person_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[_Found]]:
         ]
         for his, hers in pairs:
             by_person[his].setdefault(hers, _Found(TraceSource.RELATIONSHIP, victim_id=hers))
+        # A panel that heard her case and referred him on: its papers name her as harmed by him.
+        heard = Decision.objects.filter(referral__person_id__in=chunk, item__person__isnull=False)
+        for his, hers in heard.values_list("referral__person_id", "item__person_id"):
+            if hers != his:
+                by_person[his].setdefault(hers, _Found(TraceSource.PANEL, victim_id=hers))
         rows = (
             PoliceRecord.objects.filter(perpetrator_id__in=chunk)
             .values("perpetrator_id", "victim_id", "victim_ref")

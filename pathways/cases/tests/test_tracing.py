@@ -171,3 +171,17 @@ def test_back_to_not_yet_traced_puts_her_on_the_tasks_again(his: dict[str, Any])
     assert not CaseTask.objects.filter(detail__trace=str(trace.pk), status=TaskStatus.OPEN).exists()
     his["idva"].post(url, {"trace": str(trace.pk), f"{trace.pk}-status": "not_traced"})
     assert CaseTask.objects.filter(detail__trace=str(trace.pk), status=TaskStatus.OPEN).count() == 1
+
+
+def test_a_panel_that_heard_her_case_and_referred_him_names_her(cast: dict[str, User]) -> None:
+    from pathways.cases.tests.test_browser_casework import marac_refers_him_to_drive
+
+    him, her, referral = marac_refers_him_to_drive(cast)
+    # Nothing else on file links them: only the MARAC's papers.
+    Relationship.objects.filter(person=him).delete()
+    Case.objects.filter(person=her).delete()
+    assert referral.service is not None
+    case = Case.objects.create(person=him, service=referral.service, referral=referral)
+    (trace,) = victim_traces_refresh(case=case, actor=None)
+    assert trace.victim == her and trace.source == TraceSource.PANEL
+    assert trace.status == TraceStatus.NOT_TRACED and trace.service.slug == "rise-drive-idva"
