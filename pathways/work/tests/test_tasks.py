@@ -236,12 +236,12 @@ def test_probation_never_sees_work_on_a_victims_case(cast: dict[str, User]) -> N
     police = plan_services.activity_add(
         actor=actor_of(cast["idva"]),
         case=case,
-        activity="police-orders",
+        activity="police-marker",
         owner=_agency("south-wales-police"),
         due_on=DUE,
     )
-    assert police.kind == "disrupt"
-    assert "Protective order or notice" in _text(sign_in(Client(), cast["chair"]).get(TASKS))
+    assert police.kind == "safety"
+    assert "Police address marker and priority response" in _text(sign_in(Client(), cast["chair"]).get(TASKS))
 
 
 def test_tasks_lead_from_the_menu_and_keep_the_reassessments_and_panel_actions(cast: dict[str, User]) -> None:
