@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -10,6 +11,26 @@ from pathways.core.forms import GovukFormMixin
 from pathways.directory.models import Service
 
 NOBODY = ""
+
+
+class ServiceChoiceMixin(forms.Form):
+    """A form whose `service` field offers the given services, by id, and hands back the one chosen."""
+
+    services: dict[str, Service]
+
+    def services_offer(self, services: Iterable[Service], *, none: str | None = None) -> None:
+        """Offer these services (with a first choice of none, labelled `none`, when given)."""
+        self.services = {str(s.pk): s for s in services}
+        field = self.fields["service"]
+        assert isinstance(field, forms.ChoiceField)
+        offered = [(pk, s.name) for pk, s in self.services.items()]
+        field.choices = [("", none), *offered] if none is not None else offered
+
+    def chosen_service(self) -> Service:
+        return self.services[self.cleaned_data["service"]]
+
+    def chosen_service_or_none(self) -> Service | None:
+        return self.services.get(self.cleaned_data.get("service") or "")
 
 
 class AssignForm(GovukFormMixin, forms.Form):

@@ -17,6 +17,7 @@ from pathways.cases.choices import (
     ContactOutcome,
     PartnerViewKind,
 )
+from pathways.cases.forms import ServiceChoiceMixin
 from pathways.core.forms import DayMonthYearField, GovukFormMixin
 from pathways.directory.models import Service
 
@@ -27,7 +28,7 @@ ALLOW, CLOSE = "allow", "close"
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 
 
-class PartnerViewForm(GovukFormMixin, forms.Form):
+class PartnerViewForm(GovukFormMixin, ServiceChoiceMixin):
     service = forms.ChoiceField(label=_("Support service"))
     view = forms.ChoiceField(
         label=_("What did the support worker say about contacting the person?"),
@@ -45,13 +46,7 @@ class PartnerViewForm(GovukFormMixin, forms.Form):
 
     def __init__(self, *args: Any, services: list[Service], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.services = {str(s.pk): s for s in services}
-        field = self.fields["service"]
-        assert isinstance(field, forms.ChoiceField)
-        field.choices = [(str(s.pk), s.name) for s in services]
-
-    def chosen_service(self) -> Service:
-        return self.services[self.cleaned_data["service"]]
+        self.services_offer(services)
 
 
 class ContactDecisionForm(GovukFormMixin, forms.Form):

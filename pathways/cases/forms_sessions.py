@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pathways.accounts.models import User
 from pathways.cases.choices import AttendanceStatus, FollowUpLearned, FollowUpWith, SessionStatus
+from pathways.cases.forms import ServiceChoiceMixin
 from pathways.cases.rulesfile import Session as StepRule
 from pathways.cases.selectors.rules import name_shown
 from pathways.cases.selectors.sessions import FollowUpDue, RosterRow
@@ -207,7 +208,7 @@ class FollowUpForm(GovukFormMixin, forms.Form):
             field.widget = forms.HiddenInput()
 
 
-class GroupForm(GovukFormMixin, forms.Form):
+class GroupForm(GovukFormMixin, ServiceChoiceMixin):
     service = forms.ChoiceField(label=_("Service"))
     name = forms.CharField(
         label=_("Name of the group"),
@@ -219,16 +220,11 @@ class GroupForm(GovukFormMixin, forms.Form):
 
     def __init__(self, *args: Any, services: Sequence[Service], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.services = {str(s.pk): s for s in services}
+        self.services_offer(services)
         field = self.fields["service"]
-        assert isinstance(field, forms.ChoiceField)
-        field.choices = [(pk, s.name) for pk, s in self.services.items()]
         field.error_messages["required"] = gettext("Choose the service")
         if len(services) == 1:
             field.initial = str(services[0].pk)
-
-    def chosen_service(self) -> Service:
-        return self.services[self.cleaned_data["service"]]
 
 
 class RosterAddForm(GovukFormMixin, forms.Form):

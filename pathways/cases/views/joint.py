@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from pathways.cases.choices import JointMeetingStatus
+from pathways.cases.forms import ServiceChoiceMixin
 from pathways.cases.models import JointItem, JointMeeting
 from pathways.cases.selectors import joint as joint_selectors
 from pathways.cases.services import joint as joint_services
@@ -53,7 +54,7 @@ class MinuteForm(GovukFormMixin, forms.Form):
     )
 
 
-class ActionForm(GovukFormMixin, forms.Form):
+class ActionForm(GovukFormMixin, ServiceChoiceMixin):
     text = forms.CharField(
         label=gettext_lazy("Action"),
         max_length=joint_services.ACTION_MAX,
@@ -64,13 +65,7 @@ class ActionForm(GovukFormMixin, forms.Form):
 
     def __init__(self, *args: Any, services: list[Service], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.services = {str(s.pk): s for s in services}
-        field = self.fields["service"]
-        assert isinstance(field, forms.ChoiceField)
-        field.choices = [(str(s.pk), s.name) for s in services]
-
-    def chosen_service(self) -> Service:
-        return self.services[self.cleaned_data["service"]]
+        self.services_offer(services)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from pathways.cases.choices import TraceStatus
+from pathways.cases.forms import ServiceChoiceMixin
 from pathways.cases.models import Case
 from pathways.cases.selectors import trace as trace_selectors
 from pathways.cases.services import trace as trace_services
@@ -27,7 +28,7 @@ from pathways.directory.choices import ServiceKind
 from pathways.directory.models import Service
 
 
-class TraceForm(GovukFormMixin, forms.Form):
+class TraceForm(GovukFormMixin, ServiceChoiceMixin):
     status = forms.ChoiceField(
         label=gettext_lazy("How far has tracing her got?"),
         choices=TraceStatus.choices,
@@ -40,13 +41,7 @@ class TraceForm(GovukFormMixin, forms.Form):
 
     def __init__(self, *args: Any, services: list[Service], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.services = {str(s.pk): s for s in services}
-        field = self.fields["service"]
-        assert isinstance(field, forms.ChoiceField)
-        field.choices = [("", _("None named")), *((str(s.pk), s.name) for s in services)]
-
-    def chosen_service(self) -> Service | None:
-        return self.services.get(self.cleaned_data.get("service") or "")
+        self.services_offer(services, none=_("None named"))
 
 
 def _support_services() -> list[Service]:
@@ -69,7 +64,7 @@ def tracing_view(request: HttpRequest) -> HttpResponse:
                     actor=actor,
                     trace=trace,
                     status=form.cleaned_data["status"],
-                    supported_by=form.chosen_service(),
+                    supported_by=form.chosen_service_or_none(),
                 )
             except CaseError as error:
                 form.add_error(error.field if error.field in form.fields else None, str(error))
