@@ -46,8 +46,14 @@ class SessionLimitsMiddleware:
                 logout(request)
                 request.session["pathways_session_expired"] = True
             else:
-                request.session[SESSION_STARTED] = started
-                request.session[SESSION_LAST_SEEN] = now
+                if SESSION_STARTED not in request.session:
+                    request.session[SESSION_STARTED] = started
+                if (
+                    SESSION_LAST_SEEN not in request.session
+                    or now - last_seen >= settings.SESSION_TOUCH_SECONDS
+                ):
+                    # Writing the time is what saves the session and pushes its expiry on.
+                    request.session[SESSION_LAST_SEEN] = now
                 request.membership = self._membership(request)  # type: ignore[attr-defined]
         actor_for(request)  # sets request.actor, once, for the views, the policy and the audit
         return self.get_response(request)

@@ -68,6 +68,29 @@ def test_idle_for_less_than_thirty_minutes_keeps_the_session(persona: Callable[[
     assert client.get(GAP_MAP_URL).status_code == 200
 
 
+def test_working_on_keeps_the_session_alive_past_thirty_minutes(persona: Callable[[str], User]) -> None:
+    client = _signed_in(persona)
+    _set_clock(client, started_ago=HOUR, last_seen_ago=20 * MINUTE)
+    assert client.get(GAP_MAP_URL).status_code == 200
+
+    # Twenty minutes more: forty since the clock was set, twenty since the last page.
+    session = client.session
+    session[SESSION_LAST_SEEN] -= 20 * MINUTE
+    session.save()
+
+    assert client.get(GAP_MAP_URL).status_code == 200
+
+
+def test_pages_a_few_seconds_apart_do_not_each_rewrite_the_session(persona: Callable[[str], User]) -> None:
+    client = _signed_in(persona)
+    _set_clock(client, started_ago=HOUR, last_seen_ago=10)
+    seen = client.session[SESSION_LAST_SEEN]
+
+    assert client.get(GAP_MAP_URL).status_code == 200
+
+    assert client.session[SESSION_LAST_SEEN] == seen
+
+
 def test_twelve_hours_ends_the_session_even_when_active(persona: Callable[[str], User]) -> None:
     client = _signed_in(persona)
     _set_clock(client, started_ago=12 * HOUR + MINUTE, last_seen_ago=MINUTE)

@@ -62,7 +62,7 @@ def caseload_cases(*, actor: Actor, whose: str) -> QuerySet[Case]:
     # planning the query than running it.
     return (
         found.select_related("person")
-        .prefetch_related("service", "service__agencies", "referral", "worker", "manager")
+        .prefetch_related("service", "referral", "worker", "manager")
         # A row names the person; his sealed details stay sealed, unread.
         .defer(*(f"person__{name}" for name in PERSON_DETAILS_UNSHOWN))
         .order_by("opened_at", "pk")

@@ -156,11 +156,11 @@ def case_first_contact_measure(
 
 
 def first_contact_measures(
-    *, cases: Iterable[Case], today: datetime.date | None = None
+    *, cases: Iterable[Case], today: datetime.date | None = None, target: _TargetDays | None = None
 ) -> dict[Any, FirstContactMeasure]:
     """Each case (with its service) against its region's target: one query per region, not per case."""
     today = today or timezone.localdate()
-    target = _TargetDays()
+    target = target or _TargetDays()
     found: dict[Any, FirstContactMeasure] = {}
     for case in cases:
         days = target(case.service.region_id)
@@ -193,6 +193,7 @@ def first_contact_figures(
     service: Service | None = None,
     today: datetime.date | None = None,
     cases: QuerySet[Case] | None = None,
+    target: _TargetDays | None = None,
 ) -> FirstContactFigures:
     """The cases the actor may see (at one service, if given; or those of `cases`, a caseload) against the
     first-contact target, in a few queries however many there are."""
@@ -200,10 +201,12 @@ def first_contact_figures(
     found = cases_for(actor=actor) if cases is None else cases.select_related(None).prefetch_related(None)
     if service is not None:
         found = found.filter(service=service)
-    target = _TargetDays()
+    target = target or _TargetDays()
     counts = dict.fromkeys(("opened", "in_time", "late", "not_reached", "overdue"), 0)
     rows = found.values_list("opened_at", "first_contact_at", "status", "service__region_id")
-    for opened_at, reached_at, status, region_id in rows.iterator():
+    # A caseload's rows are few enough to read at once; a service's, or everything the actor may see,
+    # are streamed.
+    for opened_at, reached_at, status, region_id in rows if cases is not None else rows.iterator():
         counts["opened"] += 1
         days = target(region_id)
         if reached_at is None:
@@ -230,7 +233,10 @@ def caseload_first_contact(*, actor: Actor, cases: list[Case], caseload: QuerySe
     """What the caseload shows of first contact: each row's measure, by case, and the figures of the
     whole caseload (every page of it)."""
     today = timezone.localdate()
+    target = _TargetDays()
     return {
-        "first_contact": first_contact_measures(cases=cases, today=today),
-        "first_contact_figures": first_contact_figures(actor=actor, today=today, cases=caseload),
+        "first_contact": first_contact_measures(cases=cases, today=today, target=target),
+        "first_contact_figures": first_contact_figures(
+            actor=actor, today=today, cases=caseload, target=target
+        ),
     }
