@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "pathways.police",
     "pathways.panels",
     "pathways.cases",
+    "pathways.standards",
     "pathways.work",
     "pathways.insights",
     "pathways.demo",
@@ -126,6 +127,9 @@ INSTALLED_APPS = [
 # What other apps know of a person that changes triage (referrals.services.triage_case_facts): the police
 # data's serial flag. Named here because triage sits below those apps in the layers.
 TRIAGE_FACT_SOURCES = ["pathways.police.selectors.person_triage_facts"]
+# What higher apps add to a service's directory page, as (template, context) or None: named here so that the
+# directory need not import them.
+SERVICE_PAGE_PARTS = ["pathways.standards.selectors.service_page_part"]
 REFERRAL_STARTED = ["pathways.cases.services.case_open_from_referral"]
 # What else happens when a case ends, each called as hook(case=, actor=, ending=) with the region's rules
 # for that way of ending (pathways.cases.rulesfile.Ending): plan activities, follow-ups, a panel's review.

@@ -24,6 +24,7 @@ urlpatterns += i18n_patterns(
     # The work app's pages sit at the top: "work/" (the first page) and "tasks/".
     path("", include("pathways.work.urls")),
     path("cases/", include("pathways.cases.urls")),
+    path("standards/", include("pathways.standards.urls")),
     path("audit/", include("pathways.audit.urls")),
     path("admin/", admin_site.urls),
     prefix_default_language=True,

@@ -47,6 +47,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         (Perm.GAP_MAP_VIEW, "insights:gap_map", _("Gap map")),
         (Perm.GAP_MAP_VIEW, "insights:referral_figures", _("Figures")),
         (Perm.DIRECTORY_VIEW, "directory:service_list", _("Services")),
+        (Perm.STANDARDS_VIEW, "standards:board", _("Standards")),
         (Perm.REFERRAL_VIEW, "work:home", _("Your work")),
         (Perm.REFERRAL_VIEW, "referrals:list", _("Referrals")),
         (Perm.CASE_VIEW, "cases:caseload", _("Cases")),

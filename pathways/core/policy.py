@@ -78,6 +78,11 @@ class Perm(StrEnum):
     # Quarterly returns computed from the panel record (aggregate; suppressed when exported).
     PANEL_RETURN_VIEW = "panel_return.view"
     SEALED_VIEW = "sealed.view"
+    # Service standards: reading a service's reviews (its own staff), reviewing one (its managers, as a
+    # self-assessment; commissioners), and reading and reviewing every service (commissioners).
+    STANDARDS_VIEW = "standards.view"
+    STANDARDS_REVIEW = "standards.review"
+    STANDARDS_ALL = "standards.all"
 
 
 _EVERYONE = {Perm.DIRECTORY_VIEW, Perm.GAP_MAP_VIEW}
@@ -104,17 +109,31 @@ _PANEL = {
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.PRACTITIONER: frozenset(
-        _EVERYONE | _CASEWORK | _TASKS | {Perm.PANEL_CASE_VIEW, Perm.PANEL_CONTRIBUTE, Perm.SEALED_VIEW}
+        _EVERYONE
+        | _CASEWORK
+        | _TASKS
+        | {Perm.PANEL_CASE_VIEW, Perm.PANEL_CONTRIBUTE, Perm.SEALED_VIEW, Perm.STANDARDS_VIEW}
     ),
     Role.MANAGER: frozenset(
-        _EVERYONE | _CASEWORK | _TASKS | {Perm.PANEL_CASE_VIEW, Perm.PANEL_CONTRIBUTE, Perm.SEALED_VIEW}
+        _EVERYONE
+        | _CASEWORK
+        | _TASKS
+        | {
+            Perm.PANEL_CASE_VIEW,
+            Perm.PANEL_CONTRIBUTE,
+            Perm.SEALED_VIEW,
+            Perm.STANDARDS_VIEW,
+            Perm.STANDARDS_REVIEW,
+        }
     ),
     Role.PANEL_COORDINATOR: frozenset(
         _EVERYONE | _PANEL | _TASKS | {Perm.SEALED_VIEW, Perm.POLICE_DATA_IMPORT}
     ),
     Role.PANEL_CHAIR: frozenset(_EVERYONE | _PANEL | _TASKS),
     # Commissioners see the service map and aggregate figures, never a person.
-    Role.COMMISSIONER: frozenset(_EVERYONE),
+    Role.COMMISSIONER: frozenset(
+        _EVERYONE | {Perm.STANDARDS_VIEW, Perm.STANDARDS_REVIEW, Perm.STANDARDS_ALL}
+    ),
     Role.AUDITOR: frozenset(_EVERYONE | {Perm.AUDIT_VIEW, Perm.AUDIT_EXPORT}),
     Role.ADMINISTRATOR: frozenset(_EVERYONE | {Perm.ACCOUNTS_MANAGE}),
 }
@@ -248,10 +267,21 @@ SEALED_NEED: dict[str, frozenset[str]] = {
 # Roles whose holders can reach personal data must use a second factor.
 ROLES_WITHOUT_PERSONAL_DATA = frozenset({Role.COMMISSIONER})
 
-# Permissions that reach no person's record: the service map, aggregate figures, the audit log and the
-# administration of accounts. Every other permission, including any added later, reaches personal data.
+# Permissions that reach no person's record: the service map, aggregate figures, the audit log, the
+# administration of accounts and the service standards. Every other permission, including any added
+# later, reaches personal data.
 NON_PERSONAL_PERMISSIONS = frozenset(
-    {Perm.DIRECTORY_VIEW, Perm.GAP_MAP_VIEW, Perm.AUDIT_VIEW, Perm.AUDIT_EXPORT, Perm.ACCOUNTS_MANAGE}
+    {
+        Perm.DIRECTORY_VIEW,
+        Perm.GAP_MAP_VIEW,
+        Perm.AUDIT_VIEW,
+        Perm.AUDIT_EXPORT,
+        Perm.ACCOUNTS_MANAGE,
+        # Reviews of services against the standards: about services, never a person.
+        Perm.STANDARDS_VIEW,
+        Perm.STANDARDS_REVIEW,
+        Perm.STANDARDS_ALL,
+    }
 )
 
 
@@ -769,6 +799,13 @@ URL_RULES: dict[str, Rule] = {
     "panels:disclose": Rule(Perm.PANEL_CONTRIBUTE, methods=FORM),
     "panels:rfg": Rule(Perm.PANEL_CASE_VIEW),
     "panels:marac_return": Rule(Perm.PANEL_RETURN_VIEW),
+    # Service standards: about services, on neither side of a family.
+    "standards:board": Rule(Perm.STANDARDS_VIEW),
+    "standards:board_export": Rule(Perm.STANDARDS_VIEW),
+    "standards:service": Rule(Perm.STANDARDS_VIEW, write_perm=Perm.STANDARDS_REVIEW, methods=FORM),
+    "standards:review": Rule(Perm.STANDARDS_VIEW, write_perm=Perm.STANDARDS_REVIEW, methods=FORM),
+    "standards:review_item": Rule(Perm.STANDARDS_VIEW, write_perm=Perm.STANDARDS_REVIEW, methods=FORM),
+    "standards:compare": Rule(Perm.STANDARDS_VIEW),
 }
 # Django's admin is for administrators only, behind the second factor.
 NAMESPACE_RULES: dict[str, Rule] = {"admin": Rule(Perm.ACCOUNTS_MANAGE, methods=FORM)}

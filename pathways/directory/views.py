@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.module_loading import import_string
 
 from pathways.directory import selectors
 from pathways.directory.forms import ServiceFilterForm
@@ -36,5 +38,8 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "service": service,
             "history": service.history.all(),
             "labels": selectors.service_labels(service=service),
+            "parts": [
+                part for path in settings.SERVICE_PAGE_PARTS if (part := import_string(path)(service=service))
+            ],
         },
     )

@@ -8,6 +8,7 @@ from pathways.insights.choices import Group
 from pathways.insights.figures import referral_figures
 from pathways.insights.forms import GapMapFilterForm
 from pathways.insights.selectors import gap_map_build
+from pathways.standards.selectors import services_latest_counts
 
 
 def gap_map_view(request: HttpRequest) -> HttpResponse:
@@ -21,6 +22,10 @@ def gap_map_view(request: HttpRequest) -> HttpResponse:
         for i, tier in enumerate(result.tiers)
     ]
     group_labels = [label for value, label in Group.choices if value in result.groups]
+    # Each service named on the map carries its latest review's counts against the service standards.
+    named = {s.pk: s for _area, cells in result.rows for cell in cells for s in cell.services}
+    for service_id, counts in services_latest_counts(services=list(named.values())).items():
+        named[service_id].standards_counts = counts  # type: ignore[attr-defined]
     return render(
         request, template, {"form": form, "map": result, "table": table, "group_labels": group_labels}
     )

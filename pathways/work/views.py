@@ -16,6 +16,8 @@ from pathways.cases.services.base import CaseError
 from pathways.cases.services.tasks import case_task_done
 from pathways.core.policy import Actor, Perm, actor_for, allows
 from pathways.referrals import selectors as referrals
+from pathways.standards import selectors as standards_selectors
+from pathways.standards import services as standards_services
 from pathways.work.forms import ActivityMarkForm
 from pathways.work.selectors import work_for
 
@@ -60,6 +62,10 @@ def tasks(request: HttpRequest) -> HttpResponse:
         "markers": case_tasks.agency_activity_markers(rows=activities),
         "tasks": tasks,
         "task_count": task_count,
+        "standards_tasks": [
+            (task, standards_selectors.task_item_question(task=task))
+            for task in standards_selectors.agency_standards_tasks(actor=actor)
+        ],
         "may_mark": allows(actor, Perm.TASK_CHANGE),
         "agency": actor.agency,
         "form": failed,
@@ -76,6 +82,15 @@ def _mark(request: HttpRequest, actor: Actor) -> tuple[forms.Form | None, Any]:
     """Marks what was posted; (None, None) when done, else the form to show again with its errors. A task
     or activity that is not the agency's is not found (404), as one that does not exist."""
     post = request.POST
+    if "standards_task" in post:
+        done = standards_selectors.agency_standards_task_get(actor=actor, task_id=post.get("standards_task"))
+        try:
+            standards_services.standards_task_done(actor=actor, task=done)
+        except standards_services.StandardsError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Task marked as done."))
+        return None, None
     if "task" in post:
         task = case_tasks.agency_task_get(actor=actor, task_id=post.get("task"))
         try:

@@ -32,6 +32,7 @@ from pathways.people.models import Person, PersonAccess
 from pathways.people.services import PersonInput, person_access_grant
 from pathways.referrals.models import Referral
 from pathways.referrals.services import ReferralInput, referral_create
+from pathways.standards.models import StandardsReview, StandardsVersion
 
 pytestmark = pytest.mark.django_db
 
@@ -173,7 +174,47 @@ def _own_objects(user: User) -> dict[str, str]:
         "group_id": str(_group_of(agency).pk),
         "joint_meeting_id": str(_joint_meeting_of(agency).pk),
         **_panel_objects(agency, user, referral.person),
+        **_review_objects(agency),
     }
+
+
+MATRIX_STANDARDS = {
+    "slug": "matrix",
+    "version": "1",
+    "title": {"en": "Matrix", "cy": "Matrics"},
+    "source": {"en": "Matrix", "cy": "Matrics"},
+    "licence": {"en": "Matrix", "cy": "Matrics"},
+    "evidence_sources": [{"slug": "interviews", "name": {"en": "Interviews", "cy": "Cyfweliadau"}}],
+    "standards": [{"number": 1, "name": {"en": "Referrals", "cy": "Atgyfeiriadau"}}],
+    "checklists": [
+        {
+            "slug": "full",
+            "name": {"en": "Full", "cy": "Llawn"},
+            "summary": {"en": "Full", "cy": "Llawn"},
+            "items": [
+                {"id": "need", "standard": 1, "refs": ["1.i"], "question": {"en": "Why?", "cy": "Pam?"}}
+            ],
+        }
+    ],
+}
+
+
+def _review_objects(agency: Agency) -> dict[str, str]:
+    """A review, in progress, of a service the agency runs (or of any service): it names no one."""
+    version = StandardsVersion.objects.create(
+        slug="matrix", version=1, file_sha256="0", rules=MATRIX_STANDARDS
+    )
+    service = agency.services.first() or Service.objects.first()
+    assert service is not None
+    review = StandardsReview.objects.create(
+        service=service,
+        standards=version,
+        checklist="full",
+        kind="commissioner",
+        reviewer="Matrix",
+        reviewed_on=datetime.date(2026, 1, 8),
+    )
+    return {"review_id": str(review.pk), "item": "need"}
 
 
 def _case_objects(case: Case, user: User) -> dict[str, str]:

@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
@@ -18,7 +20,7 @@ from pathways.cases.models import Case, Group, GroupMember, Session
 from pathways.core.access import Role, Side
 from pathways.core.policy import Actor, can_see_sealed
 from pathways.core.tests.conftest_helpers import crawl_paths, response_text
-from pathways.directory.models import Area, Region
+from pathways.directory.models import Area, Region, Service
 from pathways.factories import sign_in
 from pathways.panels.choices import AgendaReason, MeetingStatus, Outcome, PanelKind
 from pathways.panels.models import Action, AgendaItem, Attendance, Decision, Meeting, Panel, PanelMember
@@ -27,6 +29,8 @@ from pathways.people.services import PersonInput, person_access_grant
 from pathways.referrals import services
 from pathways.referrals.models import Referral
 from pathways.referrals.tests.factories import actor_of
+from pathways.standards.models import ReviewItem, StandardsReview
+from pathways.standards.services import standards_file_load
 
 pytestmark = pytest.mark.django_db
 
@@ -97,6 +101,7 @@ def world(region: None, persona: Callable[[str], User]) -> dict[str, object]:
             "person_id": [str(p.pk) for p in people],
             "case_id": (cases := _cases(referral)),
             "group_id": _groups(cases[0]),
+            "review_id": _standards_reviews(),
             **_panels(users, people),
         },
         "people": people,
@@ -123,6 +128,22 @@ def _groups(case_id: str) -> list[str]:
     session = Session.objects.create(service=case.service, group=group, held_on=datetime.date(2026, 3, 9))
     SessionAttendance.objects.create(session=session, case=case, status="absent_reason", reason="crawl")
     return [str(group.pk)]
+
+
+def _standards_reviews() -> list[str]:
+    """CLEAR's review against the commissioning checklist, in progress, one item rated: about the service,
+    on neither side of the family."""
+    version, _created = standards_file_load(path=Path(settings.BASE_DIR) / "standards" / "vawdasv-2018.yaml")
+    review = StandardsReview.objects.create(
+        service=Service.objects.get(slug="clear"),
+        standards=version,
+        checklist="commissioning",
+        kind="commissioner",
+        reviewer="Crawl",
+        reviewed_on=datetime.date(2026, 3, 2),
+    )
+    ReviewItem.objects.create(review=review, item="need", rating="amber", review_by=datetime.date(2026, 6, 1))
+    return [str(review.pk)]
 
 
 def _panels(users: list[User], people: list[Person]) -> dict[str, list[str]]:

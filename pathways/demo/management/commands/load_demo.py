@@ -3,6 +3,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from pathways.accounts.models import User
 from pathways.assessments.services import instruments_load
@@ -11,6 +12,7 @@ from pathways.core.policy import Actor
 from pathways.demo.cast import DEMO_PASSWORD, load_demo_accounts, load_demo_api_clients
 from pathways.demo.police import load_demo_police_data
 from pathways.demo.region import DEFAULT_PEOPLE, DEFAULT_SEED, load_demo_region
+from pathways.demo.standards import load_demo_standards
 from pathways.directory.models import Region
 from pathways.directory.services import region_load
 from pathways.police.rfg import load_rfg_model
@@ -52,6 +54,7 @@ class Command(BaseCommand):
         load_rfg_model(path=DEMO_REGION.with_name("rfg.yaml"))
         casework_rules_load(path=DEMO_REGION.with_name("casework.yaml"))
         users = load_demo_accounts()
+        load_demo_standards(today=timezone.localdate())
         summary = load_demo_region(people=people, seed=seed)
         if summary.skipped:
             # The families are already there; the made-up police extract still moves with today's date.

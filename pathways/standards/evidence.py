@@ -1,0 +1,172 @@
+"""Figures from the record that stand beside a checklist item, so that a reviewer rates from facts: how
+people reach the service, consent as recorded, re-assessment at each stage, how cases ended, and the
+links with partner and children's services. Counts only, of the reviewed service's own record; each key
+is named in the standards file (`evidence:`) and defined here once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from pathways.cases.choices import AssessmentStage, CaseStatus, ConsentState
+from pathways.cases.models import (
+    Activity,
+    AgencyInput,
+    Case,
+    CaseAssessment,
+    CaseEnding,
+    JointMeeting,
+    ReEngagementAttempt,
+)
+from pathways.core.access import AgencyType
+from pathways.directory.choices import ReferralRoute
+from pathways.directory.models import Service
+from pathways.referrals.choices import Status
+from pathways.referrals.models import Referral
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: str
+    value: int
+    url: str = ""
+
+
+def _choices_counted(rows: dict[str, int], choices: list[tuple[str, Any]]) -> list[Figure]:
+    return [Figure(str(label), rows[value]) for value, label in choices if rows.get(value)]
+
+
+def _referral_routes(service: Service) -> list[Figure]:
+    rows = dict(
+        Referral.objects.filter(service=service).values_list("route").annotate(n=Count("pk")).order_by()
+    )
+    found = _choices_counted(rows, ReferralRoute.choices)
+    return found or [Figure(_("Referrals to the service"), 0)]
+
+
+def _self_referral(service: Service) -> list[Figure]:
+    referrals = Referral.objects.filter(service=service)
+    return [
+        Figure(_("Self-referrals"), referrals.filter(route=ReferralRoute.SELF).count()),
+        Figure(_("All referrals"), referrals.count()),
+    ]
+
+
+def _eligibility(service: Service) -> list[Figure]:
+    rows = dict(
+        Referral.objects.filter(service=service).values_list("status").annotate(n=Count("pk")).order_by()
+    )
+    below = Referral.objects.filter(service=service, placed_below_need=True).count()
+    return [*_choices_counted(rows, Status.choices), Figure(_("Placed below the tier they need"), below)]
+
+
+def _consent(service: Service) -> list[Figure]:
+    rows = dict(
+        Case.objects.filter(service=service).values_list("consent").annotate(n=Count("pk")).order_by()
+    )
+    return _choices_counted(rows, ConsentState.choices) or [Figure(_("Cases"), 0)]
+
+
+def _reassessment(service: Service) -> list[Figure]:
+    rows = dict(
+        CaseAssessment.objects.filter(case__service=service)
+        .values_list("stage")
+        .annotate(n=Count("case", distinct=True))
+        .order_by()
+    )
+    return [
+        Figure(_("Cases assessed at %(stage)s") % {"stage": str(label).lower()}, rows.get(value, 0))
+        for value, label in AssessmentStage.choices
+    ]
+
+
+def _deselection(service: Service) -> list[Figure]:
+    ended = CaseEnding.objects.filter(case__service=service, state="deselected")
+    with_input = ended.filter(case__in=AgencyInput.objects.values("case")).count()
+    return [
+        Figure(_("Cases de-selected"), ended.count()),
+        Figure(_("of them with other agencies' input recorded"), with_input),
+        Figure(
+            _("with the manager's decision recorded"), ended.filter(manager_decision_by__isnull=False).count()
+        ),
+    ]
+
+
+def _reengagement(service: Service) -> list[Figure]:
+    attempts = ReEngagementAttempt.objects.filter(case__service=service)
+    return [
+        Figure(_("Re-engagement attempts logged"), attempts.count()),
+        Figure(_("Cases with an attempt"), attempts.values("case").distinct().count()),
+    ]
+
+
+def _drop_out(service: Service) -> list[Figure]:
+    dropped = CaseEnding.objects.filter(case__service=service, state="dropped_out")
+    disrupt = Activity.objects.filter(
+        case__in=dropped.values("case"), kind="disrupt", status__in=("planned", "in_progress")
+    )
+    return [
+        Figure(_("Cases ended by dropping out"), dropped.count()),
+        Figure(_("Disrupt activities still open on them"), disrupt.count()),
+    ]
+
+
+def _children(service: Service) -> list[Figure]:
+    cases = Case.objects.filter(service=service)
+    return [
+        Figure(
+            _("Cases with work owned by children's services"),
+            cases.filter(activities__owner__type=AgencyType.CHILDRENS_SERVICES).distinct().count(),
+        ),
+        Figure(_("Open cases"), cases.filter(status=CaseStatus.OPEN).count()),
+    ]
+
+
+def _partner_links(service: Service) -> list[Figure]:
+    meetings = JointMeeting.objects.filter(Q(perpetrator_service=service) | Q(support_service=service))
+    return [
+        Figure(_("Joint case meetings held"), meetings.filter(status="held").count()),
+        Figure(_("Joint case meetings planned"), meetings.filter(status="planned").count()),
+    ]
+
+
+def _information_sharing(service: Service) -> list[Figure]:
+    return _partner_links(service)
+
+
+# What each key shows; staff, training and supervision come from the staff records.
+FIGURES: dict[str, Callable[[Service], list[Figure]]] = {
+    "referral_routes": _referral_routes,
+    "self_referral": _self_referral,
+    "eligibility_in_triage": _eligibility,
+    "consent_recorded": _consent,
+    "reassessment": _reassessment,
+    "deselection": _deselection,
+    "reengagement": _reengagement,
+    "drop_out": _drop_out,
+    "children_services": _children,
+    "partner_links": _partner_links,
+    "information_sharing": _information_sharing,
+}
+
+# Where the reader goes to see what the figures count.
+LINKS: dict[str, str] = {
+    "referral_routes": "insights:referral_figures",
+    "self_referral": "insights:referral_figures",
+    "eligibility_in_triage": "insights:referral_figures",
+}
+
+
+def figures_for(*, service: Service, key: str) -> tuple[list[Figure], str]:
+    """The figures for one key and the page they come from ("" where there is none); no figures for a key
+    whose record Pathways does not keep yet."""
+    make = FIGURES.get(key)
+    if make is None:
+        return [], ""
+    link = LINKS.get(key)
+    return make(service), reverse(link) if link else ""
