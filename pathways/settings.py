@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "pathways.police",
     "pathways.panels",
     "pathways.cases",
+    "pathways.workforce",
     "pathways.standards",
     "pathways.work",
     "pathways.insights",

@@ -25,6 +25,7 @@ urlpatterns += i18n_patterns(
     path("", include("pathways.work.urls")),
     path("cases/", include("pathways.cases.urls")),
     path("standards/", include("pathways.standards.urls")),
+    path("staff/", include("pathways.workforce.urls")),
     path("audit/", include("pathways.audit.urls")),
     path("admin/", admin_site.urls),
     prefix_default_language=True,

@@ -53,6 +53,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         (Perm.CASE_VIEW, "cases:caseload", _("Cases")),
         (Perm.PERSON_VIEW, "people:search", _("People")),
         (Perm.TASK_VIEW, "work:tasks", _("Tasks")),
+        (Perm.STAFF_VIEW, "workforce:staff_list", _("Staff")),
         (Perm.PANEL_CASE_VIEW, "panels:list", _("Panels")),
         (Perm.AUDIT_VIEW, "audit:search", _("Audit log")),
         (Perm.ACCOUNTS_MANAGE, "admin:index", _("Administration")),

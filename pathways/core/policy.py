@@ -83,6 +83,11 @@ class Perm(StrEnum):
     STANDARDS_VIEW = "standards.view"
     STANDARDS_REVIEW = "standards.review"
     STANDARDS_ALL = "standards.all"
+    # Staff records, their training and skills ratings (an agency's managers), and the team skills profile,
+    # counts without names (managers for their agency, commissioners for the region).
+    STAFF_VIEW = "staff.view"
+    STAFF_CHANGE = "staff.change"
+    SKILLS_PROFILE_VIEW = "skills_profile.view"
 
 
 _EVERYONE = {Perm.DIRECTORY_VIEW, Perm.GAP_MAP_VIEW}
@@ -124,6 +129,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.SEALED_VIEW,
             Perm.STANDARDS_VIEW,
             Perm.STANDARDS_REVIEW,
+            Perm.STAFF_VIEW,
+            Perm.STAFF_CHANGE,
+            Perm.SKILLS_PROFILE_VIEW,
         }
     ),
     Role.PANEL_COORDINATOR: frozenset(
@@ -132,7 +140,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.PANEL_CHAIR: frozenset(_EVERYONE | _PANEL | _TASKS),
     # Commissioners see the service map and aggregate figures, never a person.
     Role.COMMISSIONER: frozenset(
-        _EVERYONE | {Perm.STANDARDS_VIEW, Perm.STANDARDS_REVIEW, Perm.STANDARDS_ALL}
+        _EVERYONE | {Perm.STANDARDS_VIEW, Perm.STANDARDS_REVIEW, Perm.STANDARDS_ALL, Perm.SKILLS_PROFILE_VIEW}
     ),
     Role.AUDITOR: frozenset(_EVERYONE | {Perm.AUDIT_VIEW, Perm.AUDIT_EXPORT}),
     Role.ADMINISTRATOR: frozenset(_EVERYONE | {Perm.ACCOUNTS_MANAGE}),
@@ -281,6 +289,8 @@ NON_PERSONAL_PERMISSIONS = frozenset(
         Perm.STANDARDS_VIEW,
         Perm.STANDARDS_REVIEW,
         Perm.STANDARDS_ALL,
+        # The team skills profile: counts and means, never a name.
+        Perm.SKILLS_PROFILE_VIEW,
     }
 )
 
@@ -806,6 +816,10 @@ URL_RULES: dict[str, Rule] = {
     "standards:review": Rule(Perm.STANDARDS_VIEW, write_perm=Perm.STANDARDS_REVIEW, methods=FORM),
     "standards:review_item": Rule(Perm.STANDARDS_VIEW, write_perm=Perm.STANDARDS_REVIEW, methods=FORM),
     "standards:compare": Rule(Perm.STANDARDS_VIEW),
+    "workforce:staff_list": Rule(Perm.STAFF_VIEW, write_perm=Perm.STAFF_CHANGE, methods=FORM),
+    "workforce:staff": Rule(Perm.STAFF_VIEW, write_perm=Perm.STAFF_CHANGE, methods=FORM),
+    "workforce:skills": Rule(Perm.SKILLS_PROFILE_VIEW),
+    "workforce:skills_export": Rule(Perm.SKILLS_PROFILE_VIEW),
 }
 # Django's admin is for administrators only, behind the second factor.
 NAMESPACE_RULES: dict[str, Rule] = {"admin": Rule(Perm.ACCOUNTS_MANAGE, methods=FORM)}

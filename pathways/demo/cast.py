@@ -142,6 +142,7 @@ USERS = [
     ),
     DemoUser("probation", "Rhodri Powell (probation officer)", "probation-cardiff-vale", Role.PRACTITIONER),
     DemoUser("drive", "Catrin Owen (Drive case manager)", "drive-cardiff", Role.PRACTITIONER),
+    DemoUser("drivemanager", "Alun Vaughan (Drive service manager)", "drive-cardiff", Role.MANAGER),
     DemoUser("intake", "Mared Jenkins (intake worker)", "cardiff-vale-intake", Role.PRACTITIONER),
     DemoUser("housing", "Aled Griffiths (housing officer)", "cardiff-council-housing", Role.PRACTITIONER),
     DemoUser("commissioner", "Rhian Thomas", "vawdasv-regional-team", Role.COMMISSIONER),

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pathways.cases.choices import AssessmentStage, CaseStatus, ConsentState
@@ -28,6 +29,7 @@ from pathways.directory.choices import ReferralRoute
 from pathways.directory.models import Service
 from pathways.referrals.choices import Status
 from pathways.referrals.models import Referral
+from pathways.workforce.selectors import service_skills_figures, skills_current, skills_file, skills_profile
 
 
 @dataclass(frozen=True)
@@ -135,11 +137,55 @@ def _partner_links(service: Service) -> list[Figure]:
     ]
 
 
+def _skills(service: Service) -> dict[str, Any]:
+    return service_skills_figures(service=service, today=timezone.localdate())
+
+
+def _staff_training(service: Service) -> list[Figure]:
+    found = _skills(service)
+    return [
+        Figure(_("Staff recorded"), found["staff"]),
+        Figure(_("with MI training this year"), found["mi_this_year"]),
+        Figure(_("with under twenty days of MI training in their career"), found["mi_under_twenty"]),
+        Figure(_("with none"), found["mi_none"]),
+        Figure(_("with skills practice recorded"), found["skills_practice"]),
+    ]
+
+
+def _mi_skills(service: Service) -> list[Figure]:
+    ratings = _skills(service)["ratings"]
+    if not ratings:
+        return [Figure(_("Staff with a skills rating"), 0)]
+    file = skills_file(version=skills_current())
+    profile = skills_profile(ratings=ratings, file=file)
+    figures = [Figure(_("Staff with a skills rating"), profile.n)]
+    figures += [
+        Figure(_("at %(name)s") % {"name": name}, count) for name, _minimum, count in profile.benchmarks
+    ]
+    return figures
+
+
+def _supervision(service: Service) -> list[Figure]:
+    found = _skills(service)
+    return [
+        Figure(_("Staff recorded"), found["staff"]),
+        Figure(_("with clinical supervision in the last three months"), found["supervised"]),
+    ]
+
+
+def _confidential_support(service: Service) -> list[Figure]:
+    found = _skills(service)
+    return [
+        Figure(_("Staff recorded"), found["staff"]),
+        Figure(_("who know how to reach confidential support"), found["knows_support"]),
+    ]
+
+
 def _information_sharing(service: Service) -> list[Figure]:
     return _partner_links(service)
 
 
-# What each key shows; staff, training and supervision come from the staff records.
+# What each key shows; staff, training, supervision and skills come from the staff records.
 FIGURES: dict[str, Callable[[Service], list[Figure]]] = {
     "referral_routes": _referral_routes,
     "self_referral": _self_referral,
@@ -152,6 +198,10 @@ FIGURES: dict[str, Callable[[Service], list[Figure]]] = {
     "children_services": _children,
     "partner_links": _partner_links,
     "information_sharing": _information_sharing,
+    "staff_training": _staff_training,
+    "mi_skills": _mi_skills,
+    "supervision": _supervision,
+    "confidential_support": _confidential_support,
 }
 
 # Where the reader goes to see what the figures count.
@@ -159,6 +209,7 @@ LINKS: dict[str, str] = {
     "referral_routes": "insights:referral_figures",
     "self_referral": "insights:referral_figures",
     "eligibility_in_triage": "insights:referral_figures",
+    "mi_skills": "workforce:skills",
 }
 
 

@@ -3,22 +3,18 @@ due. Cells that a spreadsheet would run as a formula are quoted (`core.csvexport
 
 from __future__ import annotations
 
-import csv
-import io
-
-import xlsxwriter
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
-from pathways.core.csvexport import safe_cell
+from pathways.core.csvexport import TABLE_FORMATS, table_download
 from pathways.core.policy import Actor
 from pathways.standards.choices import Rating
 from pathways.standards.selectors import RATING_ORDER, BoardLine
 
-FORMATS = ("csv", "xlsx")
+FORMATS = TABLE_FORMATS
 
 
 def board_rows(*, lines: list[BoardLine]) -> list[list[object]]:
@@ -63,26 +59,4 @@ def board_export(*, actor: Actor, lines: list[BoardLine], chosen: str) -> HttpRe
         details={"export": chosen, "rows": len(rows) - 1},
     )
     day = timezone.localdate().isoformat()
-    if chosen == "xlsx":
-        out = io.BytesIO()
-        book = xlsxwriter.Workbook(
-            out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
-        )
-        sheet = book.add_worksheet(_("Standards")[:31])
-        bold = book.add_format({"bold": True})
-        for r, row in enumerate(rows):
-            for c, value in enumerate(row):
-                sheet.write(r, c, value if isinstance(value, int) else str(value), bold if r == 0 else None)
-        book.close()
-        response = HttpResponse(
-            out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-        response["Content-Disposition"] = f'attachment; filename="standards-{day}.xlsx"'
-        return response
-    text = io.StringIO()
-    writer = csv.writer(text)
-    for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
-    response = HttpResponse(text.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="standards-{day}.csv"'
-    return response
+    return table_download(rows=rows, chosen=chosen, filename=f"standards-{day}", sheet=_("Standards"))

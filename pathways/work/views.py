@@ -20,6 +20,7 @@ from pathways.standards import selectors as standards_selectors
 from pathways.standards import services as standards_services
 from pathways.work.forms import ActivityMarkForm
 from pathways.work.selectors import work_for
+from pathways.workforce import selectors as workforce_selectors
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -62,6 +63,7 @@ def tasks(request: HttpRequest) -> HttpResponse:
         "markers": case_tasks.agency_activity_markers(rows=activities),
         "tasks": tasks,
         "task_count": task_count,
+        "refreshers": workforce_selectors.refreshers_due(actor=actor, today=today),
         "standards_tasks": [
             (task, standards_selectors.task_item_question(task=task))
             for task in standards_selectors.agency_standards_tasks(actor=actor)

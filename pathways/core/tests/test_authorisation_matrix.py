@@ -33,6 +33,7 @@ from pathways.people.services import PersonInput, person_access_grant
 from pathways.referrals.models import Referral
 from pathways.referrals.services import ReferralInput, referral_create
 from pathways.standards.models import StandardsReview, StandardsVersion
+from pathways.workforce.models import StaffMember
 
 pytestmark = pytest.mark.django_db
 
@@ -200,7 +201,8 @@ MATRIX_STANDARDS = {
 
 
 def _review_objects(agency: Agency) -> dict[str, str]:
-    """A review, in progress, of a service the agency runs (or of any service): it names no one."""
+    """A review, in progress, of a service the agency runs (or of any service), and a member of the
+    agency's staff: about services and staff, on neither side of a family."""
     version = StandardsVersion.objects.create(
         slug="matrix", version=1, file_sha256="0", rules=MATRIX_STANDARDS
     )
@@ -214,7 +216,8 @@ def _review_objects(agency: Agency) -> dict[str, str]:
         reviewer="Matrix",
         reviewed_on=datetime.date(2026, 1, 8),
     )
-    return {"review_id": str(review.pk), "item": "need"}
+    staff = StaffMember.objects.create(agency=agency, service=service, full_name="Matrix Staff")
+    return {"review_id": str(review.pk), "item": "need", "staff_id": str(staff.pk)}
 
 
 def _case_objects(case: Case, user: User) -> dict[str, str]:

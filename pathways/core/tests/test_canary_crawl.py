@@ -31,6 +31,7 @@ from pathways.referrals.models import Referral
 from pathways.referrals.tests.factories import actor_of
 from pathways.standards.models import ReviewItem, StandardsReview
 from pathways.standards.services import standards_file_load
+from pathways.workforce.models import StaffMember
 
 pytestmark = pytest.mark.django_db
 
@@ -102,6 +103,13 @@ def world(region: None, persona: Callable[[str], User]) -> dict[str, object]:
             "case_id": (cases := _cases(referral)),
             "group_id": _groups(cases[0]),
             "review_id": _standards_reviews(),
+            "staff_id": [
+                str(
+                    StaffMember.objects.create(
+                        agency=social_worker.memberships.get().agency, full_name="Crawl"
+                    ).pk
+                )
+            ],
             **_panels(users, people),
         },
         "people": people,

@@ -14,10 +14,12 @@ from django.utils import timezone
 from pathways.accounts.models import User
 from pathways.demo.cast import load_demo_accounts
 from pathways.demo.standards import load_demo_standards, review_2020
+from pathways.demo.workforce import load_demo_workforce
 from pathways.factories import sign_in
 from pathways.standards.choices import ReviewKind, ReviewStatus
 from pathways.standards.models import StandardsReview
 from pathways.standards.selectors import review_counts
+from pathways.workforce.models import StaffMember
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +27,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def demo(region: None) -> None:
     load_demo_accounts()
+    load_demo_workforce(today=timezone.localdate())
     load_demo_standards(today=timezone.localdate())
 
 
@@ -66,7 +69,27 @@ def test_each_demo_login_finds_the_standards_work_waiting(demo: None) -> None:
     assert drafts.get().service.slug == "drive-cardiff"
 
 
+def test_the_demo_staff_give_the_reviews_vase_r_figures(demo: None) -> None:
+    page = unescape(
+        sign_in(Client(), User.objects.get(username="commissioner")).get("/en/staff/skills/").content.decode()
+    )
+    for anchor, value in (
+        ("skills-n", "9"),
+        ("skills-range", "10 to 24"),
+        ("skills-mean", "15.8"),
+        ("skills-sd", "4.8"),
+        ("skills-at-26", "0"),
+    ):
+        assert f'id="{anchor}">{value}<' in page, anchor
+    staff = unescape(
+        sign_in(Client(), User.objects.get(username="drivemanager")).get("/en/staff/").content.decode()
+    )
+    assert "Tomos Griffiths" in staff and "Dafydd Morgan" not in staff
+
+
 def test_loading_the_demo_standards_again_changes_nothing(demo: None) -> None:
     before = StandardsReview.objects.count()
     load_demo_standards(today=timezone.localdate())
+    load_demo_workforce(today=timezone.localdate())
     assert StandardsReview.objects.count() == before == 4
+    assert StaffMember.objects.count() == 9

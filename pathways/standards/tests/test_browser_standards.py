@@ -1,7 +1,8 @@
 """Browser test of a standards review, as the demo's cast would do it: CLEAR's manager assesses the service
 against the commissioning checklist, rates an item Amber with the date agreed for its review, completes
-the review and finds the item on CLEAR's Tasks; the commissioner finds the result on the board and compares
-the review with the one before it. axe-core checks every page, and any violation fails the test."""
+the review and finds the item on CLEAR's Tasks, then reads the staff's records and the team's skills
+profile; the commissioner finds the result on the board and compares the review with the one before it.
+axe-core checks every page, and any violation fails the test."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ from pathways.insights.tests.test_browser import Axe
 from pathways.referrals.tests import test_browser_journey as journey
 from pathways.standards.choices import Rating, ReviewKind
 from pathways.standards.services import review_complete, review_item_rate, review_start, standards_file_load
+from pathways.workforce.selectors import skills_file
+from pathways.workforce.services import skills_file_load, skills_rating_record, staff_add
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("audit_log_flushable", "region")]
 
@@ -76,6 +79,21 @@ def test_a_manager_rates_clear_and_the_commissioner_compares_two_reviews(
     )
     review_complete(actor=commissioner_actor, review=last_year)
 
+    # Two of CLEAR's facilitators, rated on VASE-R.
+    instrument, _ = skills_file_load(path=Path(settings.BASE_DIR) / "standards" / "vase-r.yaml")
+    manager_actor = actor_of(cast["manager"])
+    for name, total in (("Bethan Rowlands", 13), ("Iwan Pritchard", 21)):
+        staff = staff_add(actor=manager_actor, full_name=name, service=Service.objects.get(slug="clear"))
+        ids = [i.id for i in skills_file(version=instrument).items]
+        skills_rating_record(
+            actor=manager_actor,
+            staff=staff,
+            instrument=instrument,
+            rated_on=today - datetime.timedelta(days=40),
+            rater="Rater",
+            scores={item: min(2, max(0, total - 2 * n)) for n, item in enumerate(ids)},
+        )
+
     # 1. CLEAR's manager starts a self-assessment from the service's standards page.
     manager = sign_in(cast["manager"])
     journey.open_menu(manager, base, "Standards", "/en/standards/")
@@ -120,7 +138,18 @@ def test_a_manager_rates_clear_and_the_commissioner_compares_two_reviews(
     expect(row).to_contain_text("Review an Amber item")
     walk.seen(manager, "Tasks (manager)", his_side=False)
 
-    # 4. The commissioner finds the self-assessment on the board and compares it with last year's review.
+    # 4. CLEAR's staff and the team's skills profile, its chart beside its figures.
+    journey.open_menu(manager, base, "Staff", "/en/staff/")
+    walk.seen(manager, "CLEAR's staff", his_side=False)
+    manager.get_by_role("link", name="Bethan Rowlands").click()
+    expect(manager.get_by_role("heading", name="Bethan Rowlands")).to_be_visible()
+    walk.seen(manager, "a member of staff", his_side=False)
+    manager.goto(base + "/en/staff/skills/")
+    expect(manager.locator("#skills-n")).to_have_text("2")
+    expect(manager.locator("#skills-mean")).to_have_text("17.0")
+    walk.seen(manager, "the team's skills profile", his_side=False)
+
+    # 5. The commissioner finds the self-assessment on the board and compares it with last year's review.
     commissioner = sign_in(cast["commissioner"])
     journey.open_menu(commissioner, base, "Standards", "/en/standards/")
     line = commissioner.locator("#board-clear")

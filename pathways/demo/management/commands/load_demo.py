@@ -13,6 +13,7 @@ from pathways.demo.cast import DEMO_PASSWORD, load_demo_accounts, load_demo_api_
 from pathways.demo.police import load_demo_police_data
 from pathways.demo.region import DEFAULT_PEOPLE, DEFAULT_SEED, load_demo_region
 from pathways.demo.standards import load_demo_standards
+from pathways.demo.workforce import load_demo_workforce
 from pathways.directory.models import Region
 from pathways.directory.services import region_load
 from pathways.police.rfg import load_rfg_model
@@ -54,6 +55,7 @@ class Command(BaseCommand):
         load_rfg_model(path=DEMO_REGION.with_name("rfg.yaml"))
         casework_rules_load(path=DEMO_REGION.with_name("casework.yaml"))
         users = load_demo_accounts()
+        load_demo_workforce(today=timezone.localdate())
         load_demo_standards(today=timezone.localdate())
         summary = load_demo_region(people=people, seed=seed)
         if summary.skipped:
