@@ -25,6 +25,7 @@ from pathways.cases.models import (
     ReEngagementAttempt,
 )
 from pathways.core.access import AgencyType
+from pathways.core.policy import Actor
 from pathways.directory.choices import ReferralRoute
 from pathways.directory.models import Service
 from pathways.referrals.choices import Status
@@ -137,12 +138,21 @@ def _partner_links(service: Service) -> list[Figure]:
     ]
 
 
-def _skills(service: Service) -> dict[str, Any]:
-    return service_skills_figures(service=service, today=timezone.localdate())
+Memo = dict[str, Any]
 
 
-def _staff_training(service: Service) -> list[Figure]:
-    found = _skills(service)
+def _skills(service: Service, actor: Actor, memo: Memo) -> dict[str, Any] | None:
+    # The four staff keys share one count of the service's staff a sheet.
+    if "skills" not in memo:
+        memo["skills"] = service_skills_figures(actor=actor, service=service, today=timezone.localdate())
+    found: dict[str, Any] | None = memo["skills"]
+    return found
+
+
+def _staff_training(service: Service, actor: Actor, memo: Memo) -> list[Figure] | None:
+    found = _skills(service, actor, memo)
+    if found is None:
+        return None
     return [
         Figure(_("Staff recorded"), found["staff"]),
         Figure(_("with MI training this year"), found["mi_this_year"]),
@@ -152,8 +162,11 @@ def _staff_training(service: Service) -> list[Figure]:
     ]
 
 
-def _mi_skills(service: Service) -> list[Figure]:
-    ratings = _skills(service)["ratings"]
+def _mi_skills(service: Service, actor: Actor, memo: Memo) -> list[Figure] | None:
+    found = _skills(service, actor, memo)
+    if found is None:
+        return None
+    ratings = found["ratings"]
     if not ratings:
         return [Figure(_("Staff with a skills rating"), 0)]
     file = skills_file(version=skills_current())
@@ -165,16 +178,20 @@ def _mi_skills(service: Service) -> list[Figure]:
     return figures
 
 
-def _supervision(service: Service) -> list[Figure]:
-    found = _skills(service)
+def _supervision(service: Service, actor: Actor, memo: Memo) -> list[Figure] | None:
+    found = _skills(service, actor, memo)
+    if found is None:
+        return None
     return [
         Figure(_("Staff recorded"), found["staff"]),
         Figure(_("with clinical supervision in the last three months"), found["supervised"]),
     ]
 
 
-def _confidential_support(service: Service) -> list[Figure]:
-    found = _skills(service)
+def _confidential_support(service: Service, actor: Actor, memo: Memo) -> list[Figure] | None:
+    found = _skills(service, actor, memo)
+    if found is None:
+        return None
     return [
         Figure(_("Staff recorded"), found["staff"]),
         Figure(_("who know how to reach confidential support"), found["knows_support"]),
@@ -185,7 +202,7 @@ def _information_sharing(service: Service) -> list[Figure]:
     return _partner_links(service)
 
 
-# What each key shows; staff, training, supervision and skills come from the staff records.
+# What each key shows, from the service's record.
 FIGURES: dict[str, Callable[[Service], list[Figure]]] = {
     "referral_routes": _referral_routes,
     "self_referral": _self_referral,
@@ -198,6 +215,10 @@ FIGURES: dict[str, Callable[[Service], list[Figure]]] = {
     "children_services": _children,
     "partner_links": _partner_links,
     "information_sharing": _information_sharing,
+}
+# What the staff keys show, from the staff records: only to those who may read the team's skills profile
+# (None for anyone else), of the staff they may count.
+STAFF_FIGURES: dict[str, Callable[[Service, Actor, Memo], list[Figure] | None]] = {
     "staff_training": _staff_training,
     "mi_skills": _mi_skills,
     "supervision": _supervision,
@@ -213,11 +234,15 @@ LINKS: dict[str, str] = {
 }
 
 
-def figures_for(*, service: Service, key: str) -> tuple[list[Figure], str]:
-    """The figures for one key and the page they come from ("" where there is none); no figures for a key
-    whose record Pathways does not keep yet."""
-    make = FIGURES.get(key)
-    if make is None:
-        return [], ""
+def figures_for(
+    *, service: Service, key: str, actor: Actor, memo: Memo | None = None
+) -> tuple[list[Figure] | None, str]:
+    """The figures for one key and the page they come from ("" where there is none): no figures for a key
+    whose record Pathways does not keep yet, and None where the reader may not see them."""
+    memo = {} if memo is None else memo
     link = LINKS.get(key)
-    return make(service), reverse(link) if link else ""
+    url = reverse(link) if link else ""
+    if key in STAFF_FIGURES:
+        return STAFF_FIGURES[key](service, actor, memo), url
+    make = FIGURES.get(key)
+    return (make(service), url) if make is not None else ([], "")

@@ -113,7 +113,7 @@ class SheetRow:
     # The evidence sources the rating rests on, named in the reader's language.
     sources: str
     # (key, figures, link) for each of the item's evidence keys, where the sheet was asked for them.
-    evidence: list[tuple[str, list[Figure], str]] = field(default_factory=list)
+    evidence: list[tuple[str, list[Figure] | None, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -123,20 +123,24 @@ class SheetGroup:
     rows: list[SheetRow]
 
 
-def review_sheet(*, review: StandardsReview, with_evidence: bool = False) -> list[SheetGroup]:
+def review_sheet(*, review: StandardsReview, actor: Actor | None = None) -> list[SheetGroup]:
     """The review's items in the checklist's order, grouped by standard (one group for a checklist whose
     items belong to none), with the figures from the record beside each where asked: each evidence key
-    counted once however many items name it."""
+    counted once however many items name it. With an actor, the figures beside each item that the actor
+    may see."""
     file = standards_file(version=review.standards)
     rated = {r.item: r for r in review.items.all()}
     names = {s.slug: shown(s.name) for s in file.evidence_sources}
-    known: dict[str, tuple[list[Figure], str]] = {}
+    known: dict[str, tuple[list[Figure] | None, str]] = {}
+    memo: dict[str, Any] = {}
     groups: list[SheetGroup] = []
     for item in review_checklist(review=review).items:
         evidence = []
-        for key in item.evidence if with_evidence else []:
+        for key in item.evidence:
+            if actor is None:
+                break
             if key not in known:
-                known[key] = figures_for(service=review.service, key=key)
+                known[key] = figures_for(service=review.service, key=key, actor=actor, memo=memo)
             evidence.append((key, *known[key]))
         this = rated.get(item.id) or ReviewItem(review=review, item=item.id)
         sources = ", ".join(names.get(slug, slug) for slug in this.evidence)
@@ -317,11 +321,14 @@ def agency_standards_task_get(*, actor: Actor, task_id: Any) -> StandardsTask:
     return found
 
 
-def item_evidence(*, review: StandardsReview, item: Item) -> list[tuple[str, list[Figure], str]]:
+def item_evidence(
+    *, actor: Actor, review: StandardsReview, item: Item
+) -> list[tuple[str, list[Figure] | None, str]]:
     """For one item, each of its evidence keys with the figures from the service's record and their page."""
     found = []
+    memo: dict[str, Any] = {}
     for key in item.evidence:
-        figures, link = figures_for(service=review.service, key=key)
+        figures, link = figures_for(service=review.service, key=key, actor=actor, memo=memo)
         found.append((key, figures, link))
     return found
 

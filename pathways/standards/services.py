@@ -36,6 +36,10 @@ from pathways.standards.selectors import review_checklist, services_for, standar
 
 # How far from the review an Amber item's agreed date may be: a review date years away is a typing slip.
 REVIEW_BY_WITHIN = datetime.timedelta(days=3 * 366)
+# The standards were published in 2018: no review of a service against them is older.
+EARLIEST_REVIEW = datetime.date(2018, 1, 1)
+# Respect's accreditation began in 2008 (CSAAP's earlier): an older date is a typing slip.
+EARLIEST_ACCREDITATION = datetime.date(1990, 1, 1)
 FINDINGS_MAX = 5000
 
 
@@ -145,6 +149,11 @@ def review_start(
     today = timezone.localdate()
     if reviewed_on > today:
         raise StandardsError(_("The date of the review must be today or in the past."), field="reviewed_on")
+    if reviewed_on < EARLIEST_REVIEW:
+        raise StandardsError(
+            _("The date of the review must be in 2018, when the standards were published, or later."),
+            field="reviewed_on",
+        )
     with transaction.atomic():
         review = StandardsReview.objects.create(
             service=service,
@@ -166,8 +175,18 @@ def review_start(
     return review
 
 
+def review_may_change(*, actor: Actor, review: StandardsReview) -> bool:
+    """Whether the actor may rate and complete the review: one in progress, of a service they may review,
+    of a kind they may record (a service's managers their self-assessment, commissioners theirs)."""
+    return (
+        review.status == ReviewStatus.DRAFT
+        and review.kind in review_kinds(actor=actor)
+        and _may_review(actor, review.service)
+    )
+
+
 def _may_change(actor: Actor, review: StandardsReview) -> None:
-    if not _may_review(actor, review.service):
+    if review.kind not in review_kinds(actor=actor) or not _may_review(actor, review.service):
         raise StandardsError(_("You may not change this review."))
     if review.status == ReviewStatus.COMPLETED:
         raise StandardsError(_("This review is completed: start a new review to rate the service again."))
@@ -296,10 +315,17 @@ def accreditation_record(
         raise StandardsError(_("Only a commissioner records an accreditation."))
     if scheme not in AccreditationScheme.values:
         raise StandardsError(_("Choose the accreditation."), field="scheme")
-    if awarded_on > timezone.localdate():
-        raise StandardsError(_("The date awarded must be today or in the past."), field="awarded_on")
-    if expires_on is not None and expires_on <= awarded_on:
-        raise StandardsError(_("The expiry date must be after the date awarded."), field="expires_on")
+    if not EARLIEST_ACCREDITATION <= awarded_on <= timezone.localdate():
+        raise StandardsError(
+            _("The date awarded must be a real date, today or in the past."), field="awarded_on"
+        )
+    if expires_on is not None and not awarded_on < expires_on <= awarded_on + datetime.timedelta(
+        days=20 * 366
+    ):
+        raise StandardsError(
+            _("The expiry date must be after the date awarded, and within twenty years of it."),
+            field="expires_on",
+        )
     with transaction.atomic():
         accreditation = Accreditation.objects.create(
             service=service,
@@ -318,8 +344,18 @@ def accreditation_record(
     return accreditation
 
 
+def standards_task_may_mark(*, actor: Actor, task: StandardsTask) -> bool:
+    return (
+        allows(actor, Perm.TASK_CHANGE)
+        and allows(actor, Perm.STANDARDS_REVIEW)
+        and actor.agency is not None
+        and task.agency_id == actor.agency.pk
+    )
+
+
 def standards_task_done(*, actor: Actor, task: StandardsTask) -> StandardsTask:
-    if not allows(actor, Perm.TASK_CHANGE) or actor.agency is None or task.agency_id != actor.agency.pk:
+    """Mark a review's task done: for those of the agency who review the service (its managers)."""
+    if not standards_task_may_mark(actor=actor, task=task):
         raise StandardsError(_("You may not mark this task."))
     if task.status == StandardsTaskStatus.DONE:
         return task

@@ -143,7 +143,7 @@ def _review_context(review: StandardsReview) -> dict[str, Any]:
 def review_detail(request: HttpRequest, review_id: uuid.UUID) -> HttpResponse:
     actor = actor_for(request)
     review = selectors.review_get(actor=actor, review_id=review_id)
-    may_change = services.review_kinds(actor=actor) != [] and review.status == "draft"
+    may_change = services.review_may_change(actor=actor, review=review)
     form = ReviewCompleteForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
@@ -158,7 +158,7 @@ def review_detail(request: HttpRequest, review_id: uuid.UUID) -> HttpResponse:
                     request, _("The review is completed. Amber items are on the service's Tasks.")
                 )
                 return redirect(review)
-    groups = selectors.review_sheet(review=review, with_evidence=True)
+    groups = selectors.review_sheet(review=review, actor=actor)
     return render(
         request,
         "standards/review.html",
@@ -227,9 +227,9 @@ def review_item(request: HttpRequest, review_id: uuid.UUID, item: str) -> HttpRe
             "item": found,
             "question": shown(found.question),
             "standard_name": shown(standard.name) if standard else "",
-            "evidence": selectors.item_evidence(review=review, item=found),
+            "evidence": selectors.item_evidence(actor=actor, review=review, item=found),
             "form": form,
-            "may_change": services.review_kinds(actor=actor) != [] and review.status == "draft",
+            "may_change": services.review_may_change(actor=actor, review=review),
         },
         status=status,
     )

@@ -69,6 +69,8 @@ def tasks(request: HttpRequest) -> HttpResponse:
             for task in standards_selectors.agency_standards_tasks(actor=actor)
         ],
         "may_mark": allows(actor, Perm.TASK_CHANGE),
+        # A review's tasks are done by those who review the service, its managers.
+        "may_mark_standards": allows(actor, Perm.TASK_CHANGE) and allows(actor, Perm.STANDARDS_REVIEW),
         "agency": actor.agency,
         "form": failed,
         "today": today,

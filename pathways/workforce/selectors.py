@@ -217,10 +217,18 @@ def profile_services(*, ratings: list[SkillsRating]) -> list[Service]:
     return sorted(seen.values(), key=lambda s: s.name)
 
 
-def service_skills_figures(*, service: Service, today: datetime.date) -> dict[str, Any]:
-    """The counts a standards review shows beside its training, MI, supervision and support items: of the
-    service's active staff."""
-    staff = list(StaffMember.objects.filter(service=service, is_active=True))
+def service_skills_figures(*, actor: Actor, service: Service, today: datetime.date) -> dict[str, Any] | None:
+    """The counts a standards review shows beside its training, MI, supervision and support items, for
+    those who may read the team's skills profile: of the service's active staff at the reader's agency
+    (for a manager), or all of them (for a commissioner of its region). None for anyone else."""
+    if not allows(actor, Perm.SKILLS_PROFILE_VIEW) or actor.agency is None:
+        return None
+    found = StaffMember.objects.filter(service=service, is_active=True)
+    if allows(actor, Perm.STAFF_VIEW):
+        found = visible_to(actor, found, Perm.STAFF_VIEW)
+    elif not service.region.areas.filter(pk__in=actor.agency.areas.filter(in_region=True)).exists():
+        return None
+    staff = list(found)
     events: dict[Any, list[TrainingEvent]] = defaultdict(list)
     for event in TrainingEvent.objects.filter(staff__in=staff):
         events[event.staff_id].append(event)

@@ -24,6 +24,9 @@ from pathways.workforce.selectors import skills_file
 from pathways.workforce.skillsfile import SkillsFile
 
 MAX_DAYS = Decimal(365)
+# A working life: a date of training further back than this is a typing slip.
+CAREER = datetime.timedelta(days=60 * 366)
+REFRESHER_WITHIN = datetime.timedelta(days=10 * 366)
 
 
 class WorkforceError(Exception):
@@ -157,13 +160,15 @@ def training_record(
     title = title.strip()
     if not title:
         raise WorkforceError(_("Enter a title."), field="title")
-    if attended_on > timezone.localdate():
-        raise WorkforceError(_("The date must be today or in the past."), field="attended_on")
+    today = timezone.localdate()
+    if not today - CAREER <= attended_on <= today:
+        raise WorkforceError(_("The date must be a real date, today or in the past."), field="attended_on")
     if not Decimal(0) <= days <= MAX_DAYS:
         raise WorkforceError(_("Days must be between 0 and 365."), field="days")
-    if refresher_due_on is not None and refresher_due_on <= attended_on:
+    if refresher_due_on is not None and not attended_on < refresher_due_on <= attended_on + REFRESHER_WITHIN:
         raise WorkforceError(
-            _("The refresher must be due after the date attended."), field="refresher_due_on"
+            _("The refresher must be due after the date attended, and within ten years of it."),
+            field="refresher_due_on",
         )
     with transaction.atomic():
         event = TrainingEvent.objects.create(
@@ -206,8 +211,9 @@ def skills_rating_record(
     rater = rater.strip()
     if not rater:
         raise WorkforceError(_("Enter who rated the responses."), field="rater")
-    if rated_on > timezone.localdate():
-        raise WorkforceError(_("The date must be today or in the past."), field="rated_on")
+    today = timezone.localdate()
+    if not today - CAREER <= rated_on <= today:
+        raise WorkforceError(_("The date must be a real date, today or in the past."), field="rated_on")
     kept = {i.id: int(scores[i.id]) for i in file.items}
     subscales = {s.slug: 0 for s in file.subscales}
     for item in file.items:

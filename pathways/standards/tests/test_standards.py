@@ -59,6 +59,22 @@ def _review(user: User, *, service: str = "clear", checklist: str = "commissioni
     )
 
 
+def _completed_with_a_red_item(cast: dict[str, User]) -> StandardsReview:
+    """The commissioner's review of CLEAR, completed with its funding item Red."""
+    review = _review(cast["commissioner"])
+    actor = _actor(cast["commissioner"])
+    review_item_rate(
+        actor=actor,
+        review=review,
+        item="funding",
+        rating=Rating.RED,
+        findings="No plan.",
+        evidence=[],
+        review_by=None,
+    )
+    return review_complete(actor=actor, review=review)
+
+
 def test_the_standards_file_holds_the_22_standards_and_both_checklists_in_two_languages(
     standards: StandardsVersion,
 ) -> None:
@@ -164,18 +180,7 @@ def test_a_manager_rates_their_service_and_completing_the_review_puts_amber_on_t
 def test_a_red_item_makes_the_service_due_for_reassessment_on_the_board(
     standards: StandardsVersion, cast: dict[str, User]
 ) -> None:
-    review = _review(cast["commissioner"])
-    actor = _actor(cast["commissioner"])
-    review_item_rate(
-        actor=actor,
-        review=review,
-        item="funding",
-        rating=Rating.RED,
-        findings="No plan.",
-        evidence=[],
-        review_by=None,
-    )
-    review_complete(actor=actor, review=review)
+    _completed_with_a_red_item(cast)
     assert StandardsTask.objects.get(kind=StandardsTaskKind.REASSESSMENT).agency.slug == "clear-cardiff"
     board = unescape(sign_in(Client(), cast["commissioner"]).get("/en/standards/").content.decode())
     row = board[board.index('id="board-clear"') :]
@@ -275,3 +280,68 @@ def test_the_directory_and_the_gap_map_show_the_latest_result_never_as_accredita
     assert "No accreditation is recorded." in page
     gap = unescape(client.get("/en/insights/gap-map/").content.decode())
     assert "standards: Green 1" in gap
+
+
+def test_each_kind_of_review_is_changed_only_by_those_who_record_that_kind(
+    standards: StandardsVersion, cast: dict[str, User]
+) -> None:
+    commissioners = _review(cast["commissioner"])
+    manager = sign_in(Client(), cast["manager"])
+    page = manager.get(commissioners.get_absolute_url()).content.decode()
+    assert 'id="complete-form"' not in page and ">Rate<" not in page
+    refused = manager.post(f"{commissioners.get_absolute_url()}items/need/", {"rating": Rating.GREEN})
+    assert refused.status_code == 400 and "You may not change this review." in unescape(
+        refused.content.decode()
+    )
+    assert manager.post(commissioners.get_absolute_url(), {"summary": "Done"}).status_code == 400
+    commissioners.refresh_from_db()
+    assert commissioners.status == ReviewStatus.DRAFT and not commissioners.items.exclude(
+        rating="not_assessed"
+    )
+    own = _review(cast["manager"])
+    with pytest.raises(StandardsError):
+        review_item_rate(
+            actor=_actor(cast["commissioner"]),
+            review=own,
+            item="need",
+            rating=Rating.RED,
+            findings="",
+            evidence=[],
+            review_by=None,
+        )
+
+
+def test_a_review_dated_before_the_standards_is_refused(
+    standards: StandardsVersion, cast: dict[str, User]
+) -> None:
+    refused = sign_in(Client(), cast["manager"]).post(
+        "/en/standards/services/clear/",
+        {
+            "start": "1",
+            "checklist": "commissioning",
+            "kind": ReviewKind.SELF_ASSESSMENT,
+            "reviewer": "Us",
+            **date_fields("reviewed_on", "2017-12-31"),
+        },
+    )
+    assert refused.status_code == 400 and 'href="#id_reviewed_on_day"' in refused.content.decode()
+    assert not StandardsReview.objects.exists()
+
+
+def test_a_reviews_tasks_are_done_by_the_services_managers_not_its_practitioners(
+    standards: StandardsVersion, cast: dict[str, User]
+) -> None:
+    _completed_with_a_red_item(cast)
+    task = StandardsTask.objects.get()
+    practitioner = sign_in(Client(), cast["practitioner"])
+    tasks = practitioner.get("/en/tasks/").content.decode()
+    assert f'id="standards-task-{task.pk}"' in tasks and f'value="{task.pk}"' not in tasks
+    practitioner.post("/en/tasks/", {"standards_task": str(task.pk)})
+    task.refresh_from_db()
+    assert task.status == "open"
+    assert (
+        sign_in(Client(), cast["manager"]).post("/en/tasks/", {"standards_task": str(task.pk)}).status_code
+        == 302
+    )
+    task.refresh_from_db()
+    assert task.status == "done"

@@ -220,3 +220,30 @@ def test_staff_records_are_their_agencys_and_the_profile_is_counts_only(
     assert commissioner.get("/en/staff/skills/export/?format=xlsx").content[:2] == b"PK"
     with pytest.raises(WorkforceError):
         staff_add(actor=actor_of(cast["drive"]), full_name="Not theirs")
+
+
+def test_the_review_sheet_shows_staff_figures_only_to_managers_and_commissioners(
+    vase: SkillsInstrument, cast: dict[str, User]
+) -> None:
+    from pathways.standards.choices import ReviewKind
+    from pathways.standards.services import review_start, standards_file_load
+
+    version, _ = standards_file_load(path=Path(settings.BASE_DIR) / "standards" / "vawdasv-2018.yaml")
+    _team(cast, vase, [27])
+    review = review_start(
+        actor=actor_of(cast["manager"]),
+        service=Service.objects.get(slug="clear"),
+        standards=version,
+        checklist="full",
+        kind=ReviewKind.SELF_ASSESSMENT,
+        reviewer="Us",
+        reviewed_on=timezone.localdate(),
+    )
+    practitioner = unescape(
+        sign_in(Client(), cast["practitioner"]).get(review.get_absolute_url()).content.decode()
+    )
+    assert "Staff with a skills rating" not in practitioner
+    assert "The staff's figures are shown to the service's managers and to commissioners." in practitioner
+    for login in ("manager", "commissioner"):
+        page = unescape(sign_in(Client(), cast[login]).get(review.get_absolute_url()).content.decode())
+        assert "Staff with a skills rating: 1" in page and "at Beginning proficiency: 1" in page, login
