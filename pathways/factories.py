@@ -11,6 +11,7 @@ not. Builders for records that need the rules go through the services (`referral
 from __future__ import annotations
 
 import itertools
+import time
 from functools import lru_cache
 from typing import Any
 
@@ -19,6 +20,7 @@ from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from pathways.accounts.middleware import SESSION_LAST_SEEN, SESSION_STARTED
 from pathways.accounts.models import Agency, Membership, User
 from pathways.core.access import AgencyType, Role, Side
 from pathways.core.policy import Actor
@@ -104,11 +106,13 @@ def agency_of(user: User) -> Agency:
 def sign_in(client: Client, user: User) -> Client:
     """A fully signed-in session: password and second factor."""
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.session
+    # As the sign-in page does: the session's clock starts at sign-in.
+    session[SESSION_STARTED] = session[SESSION_LAST_SEEN] = time.time()
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     if device is not None:
-        session = client.session
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
+    session.save()
     return client
 
 
