@@ -185,6 +185,14 @@ def review_may_change(*, actor: Actor, review: StandardsReview) -> bool:
     )
 
 
+def _lock_draft(review: StandardsReview) -> None:
+    """Hold the review's row until the transaction ends, and refuse it if someone completed it since it was
+    read: two people completing it at once make one set of tasks, and no rating lands after."""
+    status = StandardsReview.objects.select_for_update().filter(pk=review.pk).values_list("status", flat=True)
+    if status.first() != ReviewStatus.DRAFT:
+        raise StandardsError(_("This review is completed: start a new review to rate the service again."))
+
+
 def _may_change(actor: Actor, review: StandardsReview) -> None:
     if review.kind not in review_kinds(actor=actor) or not _may_review(actor, review.service):
         raise StandardsError(_("You may not change this review."))
@@ -231,6 +239,7 @@ def review_item_rate(
     else:
         review_by = None
     with transaction.atomic():
+        _lock_draft(review)
         rated, _created = ReviewItem.objects.update_or_create(
             review=review,
             item=item,
@@ -261,15 +270,16 @@ def review_complete(*, actor: Actor, review: StandardsReview, summary: str = "")
     for the agencies running the service; any Red item makes the service due for reassessment, a task due
     at once."""
     _may_change(actor, review)
-    rated = {r.item: r for r in review.items.all()}
-    undated = [i for i, r in rated.items() if r.rating == Rating.AMBER and r.review_by is None]
-    if undated:
-        raise StandardsError(
-            _("Every Amber item needs its agreed review date before the review is completed.")
-        )
     agencies = list(review.service.agencies.all())
     today = timezone.localdate()
     with transaction.atomic():
+        _lock_draft(review)
+        rated = {r.item: r for r in ReviewItem.objects.filter(review=review)}
+        undated = [i for i, r in rated.items() if r.rating == Rating.AMBER and r.review_by is None]
+        if undated:
+            raise StandardsError(
+                _("Every Amber item needs its agreed review date before the review is completed.")
+            )
         review.status = ReviewStatus.COMPLETED
         review.completed_at = timezone.now()
         review.summary = summary.strip()[:FINDINGS_MAX]
