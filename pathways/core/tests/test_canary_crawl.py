@@ -282,6 +282,8 @@ HIS_CASE = {
     "his absence": "CANARY-HIS-ABSENT at work",
 }
 PERPETRATOR_LOGINS = ("drive", "practitioner", "manager", "probation")
+# His case is at Drive: its case manager and its service manager read it.
+HIS_SERVICE = ("drive", "drivemanager")
 
 
 @pytest.fixture
@@ -592,7 +594,7 @@ def test_no_case_page_task_export_or_api_response_carries_her_side_across(
             for what, canary in HIS_CASE.items():
                 if canary in body:
                     seen_by.setdefault(username, set()).add(what)
-                    if username != "drive":
+                    if username not in HIS_SERVICE:
                         leaks.append((username, path, what))
             if username in elsewhere and "Iorwerth" in body:
                 leaks.append((username, path, "his name"))
