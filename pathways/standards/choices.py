@@ -12,15 +12,6 @@ class Rating(models.TextChoices):
     NOT_ASSESSED = "not_assessed", _("Not yet assessed")
 
 
-RATING_COLOURS = {
-    Rating.GREEN: "green",
-    Rating.AMBER: "yellow",
-    Rating.RED: "red",
-    Rating.NOT_APPLICABLE: "grey",
-    Rating.NOT_ASSESSED: "grey",
-}
-
-
 class ReviewKind(models.TextChoices):
     # A service rating itself is a self-assessment, whoever reads it later: never accreditation.
     SELF_ASSESSMENT = "self_assessment", _("Self-assessment by the service")

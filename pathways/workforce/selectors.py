@@ -8,7 +8,7 @@ import datetime
 import statistics
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -133,7 +133,6 @@ class Profile:
     by_year: list[tuple[int, int, float]]  # (year, n, mean total) of every rating
     total_max: int
     mapping_checked: bool
-    services: list[tuple[str, int]] = field(default_factory=list)  # (service, n)
 
     @property
     def n(self) -> int:
@@ -176,9 +175,6 @@ def skills_profile(*, ratings: list[SkillsRating], file: SkillsFile) -> Profile:
     years: dict[int, list[int]] = defaultdict(list)
     for rating in ratings:
         years[rating.rated_on.year].append(rating.total)
-    services: dict[str, int] = defaultdict(int)
-    for rating in current:
-        services[rating.staff.service.name if rating.staff.service else ""] += 1
     return Profile(
         totals=sorted(totals),
         benchmarks=[
@@ -188,7 +184,6 @@ def skills_profile(*, ratings: list[SkillsRating], file: SkillsFile) -> Profile:
         by_year=[(year, len(v), statistics.mean(v)) for year, v in sorted(years.items())],
         total_max=file.total_max,
         mapping_checked=file.mapping_checked,
-        services=sorted(services.items()),
     )
 
 
