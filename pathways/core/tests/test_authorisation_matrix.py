@@ -12,6 +12,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -22,6 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from pathways.accounts.models import Agency, Membership, User
 from pathways.assessments.models import Assessment, InstrumentVersion
 from pathways.cases.models import Case, Group, JointMeeting, Note, NoteVersion
+from pathways.conftest import ROLE_LOGIN
 from pathways.core.access import Role, Side
 from pathways.core.policy import ROLE_PERMISSIONS, SIGNING_IN, rule_for
 from pathways.core.tests.conftest_helpers import login_password_only
@@ -43,6 +45,30 @@ def persona(cast_persona: Callable[[str], User]) -> Callable[[str], User]:
     # The cast is loaded once for the module: built for each of the thousands of cases it would cost more
     # than the requests.
     return cast_persona
+
+
+@dataclass(frozen=True)
+class World:
+    """One role's records: its own, its counterpart's elsewhere, and its own about someone on the victim
+    side."""
+
+    own: dict[str, str]
+    foreign: dict[str, str]
+    other_side: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def worlds(cast_preloaded: None, django_db_blocker: Any) -> dict[str, World]:
+    """Each role's records, written once for the module inside the cast's transaction (each test rolls
+    back what its request changed): written for each of the thousands of cases they cost more than the
+    requests."""
+    with django_db_blocker.unblock():
+        built = {}
+        for role in Role.values:
+            user = User.objects.get(username=ROLE_LOGIN[Role(role)])
+            own = _own_objects(user)
+            built[role] = World(own, _foreign_objects(user), _other_side_objects(user, own))
+        return built
 
 
 @dataclass(frozen=True)
@@ -173,7 +199,7 @@ def _own_objects(user: User) -> dict[str, str]:
         "assessment_id": str(_assessment_of(referral.person, user, agency).pk),
         **_case_objects(_case_of(referral.person, agency), user),
         "group_id": str(_group_of(agency).pk),
-        "joint_meeting_id": str(_joint_meeting_of(agency).pk),
+        "joint_meeting_id": str(_joint_meeting_of(agency, user).pk),
         **_panel_objects(agency, user, referral.person),
         **_review_objects(agency),
     }
@@ -203,8 +229,8 @@ MATRIX_STANDARDS = {
 def _review_objects(agency: Agency) -> dict[str, str]:
     """A review, in progress, of a service the agency runs (or of any service), and a member of the
     agency's staff: about services and staff, on neither side of a family."""
-    version = StandardsVersion.objects.create(
-        slug="matrix", version=1, file_sha256="0", rules=MATRIX_STANDARDS
+    version, _ = StandardsVersion.objects.get_or_create(
+        slug="matrix", version=1, defaults={"file_sha256": "0", "rules": MATRIX_STANDARDS}
     )
     service = agency.services.first() or Service.objects.first()
     assert service is not None
@@ -247,7 +273,7 @@ def _group_of(agency: Agency, *, not_run_by: Agency | None = None) -> Group:
     return Group.objects.create(service=service, name="Matrix group", starts_on=datetime.date(2026, 1, 6))
 
 
-def _joint_meeting_of(agency: Agency, *, not_run_by: Agency | None = None) -> JointMeeting:
+def _joint_meeting_of(agency: Agency, user: User, *, not_run_by: Agency | None = None) -> JointMeeting:
     """A joint case meeting of a service `agency` runs (as `_case_of` chooses it) with another service.
     A meeting names no one: it is on no side of a family."""
     others = Service.objects.exclude(agencies=not_run_by) if not_run_by is not None else Service.objects.all()
@@ -256,7 +282,7 @@ def _joint_meeting_of(agency: Agency, *, not_run_by: Agency | None = None) -> Jo
     partner = others.exclude(pk=service.pk).first()
     assert partner is not None
     return JointMeeting.objects.create(
-        slug=f"matrix-{agency.slug}"[:60],
+        slug=f"matrix-{user.username}"[:60],
         perpetrator_service=service,
         support_service=partner,
         held_on=datetime.date(2026, 1, 7),
@@ -270,7 +296,7 @@ def _other_side_objects(user: User, owned: dict[str, str]) -> dict[str, str]:
     victim = Person.objects.create(side=Side.VICTIM, given_name="Other", family_name="Side")
     PersonAccess.objects.create(person=victim, agency=agency, reason="matrix")
     referral = Referral.objects.create(
-        reference="PW-SIDE-0001",
+        reference=f"PW-SIDE-{Referral.objects.count():04d}",
         kind="partner_support",
         person=victim,
         route="other_service",
@@ -308,7 +334,9 @@ def _foreign_objects(user: User) -> dict[str, str]:
             _case_of(referral.person, other, not_run_by=user.memberships.get().agency), counterpart
         ),
         "group_id": str(_group_of(other, not_run_by=user.memberships.get().agency).pk),
-        "joint_meeting_id": str(_joint_meeting_of(other, not_run_by=user.memberships.get().agency).pk),
+        "joint_meeting_id": str(
+            _joint_meeting_of(other, counterpart, not_run_by=user.memberships.get().agency).pk
+        ),
         **_panel_objects(other, counterpart, referral.person),
     }
 
@@ -317,7 +345,7 @@ def _panel_objects(agency: Agency, user: User, person: Person) -> dict[str, str]
     """A panel with a seat for `agency` alone, a meeting with `person` on the agenda, and an action."""
     panel = Panel.objects.create(
         region=Region.objects.get(slug="cardiff-and-vale"),
-        slug=f"matrix-{agency.slug}",
+        slug=f"matrix-{user.username}"[:50],
         kind=PanelKind.MARAC,
         name_en="Matrix panel",
         name_cy="Panel matrics",
@@ -372,11 +400,15 @@ def test_anonymous(pattern: Pattern, variant: str, region: None) -> None:
 
 @pytest.mark.parametrize(("pattern", "variant"), CASES, ids=IDS)
 def test_password_without_second_factor(
-    pattern: Pattern, variant: str, region: None, persona: Callable[[str], User]
+    pattern: Pattern,
+    variant: str,
+    region: None,
+    persona: Callable[[str], User],
+    worlds: dict[str, World],
 ) -> None:
     user = persona(Role.PRACTITIONER)
     client = login_password_only(Client(), user)
-    path = _sample(pattern.route, variant, _own_objects(user))
+    path = _sample(pattern.route, variant, worlds[Role.PRACTITIONER].own)
     rule = rule_for(resolve(path.split("?")[0]).view_name)
     assert rule is not None
     response = client.get(path)
@@ -401,13 +433,12 @@ def test_signed_in_role(
     role: str,
     method: str,
     region: None,
-    persona: Callable[[str], User],
     client_as: Callable[[str], Client],
+    worlds: dict[str, World],
 ) -> None:
     client = client_as(role)
-    user = persona(role)
-    own = _own_objects(user)
-    other = _other_side_objects(user, own) if variant == OTHER_SIDE else _foreign_objects(user)
+    own = worlds[role].own
+    other = worlds[role].other_side if variant == OTHER_SIDE else worlds[role].foreign
     path = _sample(pattern.route, variant, own, other)
     rule = rule_for(resolve(path.split("?")[0]).view_name)
     assert rule is not None
