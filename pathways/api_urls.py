@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from pathways.assessments import api as assessments_api
 from pathways.cases import api as cases_api
+from pathways.cases import api_work as case_work_api
 from pathways.core import views as core_views
 from pathways.directory import api as directory_api
 from pathways.insights import api as insights_api
@@ -42,6 +43,10 @@ urlpatterns = [
         cases_api.CasePartnerSafety.as_view(),
         name="case-partner-safety",
     ),
+    path("cases/<uuid:case_id>/plan/", case_work_api.CasePlan.as_view(), name="case-plan"),
+    path("cases/<uuid:case_id>/notes/", case_work_api.CaseNotes.as_view(), name="case-notes"),
+    path("cases/<uuid:case_id>/sessions/", case_work_api.CaseSessions.as_view(), name="case-sessions"),
+    path("cases/<uuid:case_id>/ending/", case_work_api.CaseEndingDetail.as_view(), name="case-ending"),
     path("instruments/", assessments_api.InstrumentList.as_view(), name="instrument-list"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", core_views.api_docs, name="docs"),

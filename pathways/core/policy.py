@@ -791,6 +791,10 @@ URL_RULES: dict[str, Rule] = {
     "api:case-list": Rule(Perm.CASE_VIEW, methods=API_READ),
     "api:case-detail": Rule(Perm.CASE_VIEW, methods=API_READ),
     "api:case-partner-safety": Rule(Perm.CASE_VIEW, methods=API_READ),
+    "api:case-plan": Rule(Perm.CASE_VIEW, methods=API_READ),
+    "api:case-notes": Rule(Perm.CASE_VIEW, methods=API_READ),
+    "api:case-sessions": Rule(Perm.CASE_VIEW, methods=API_READ),
+    "api:case-ending": Rule(Perm.CASE_VIEW, methods=API_READ),
     # Panels: a meeting, its agenda items and actions belong to the agencies with a seat on the panel.
     "panels:list": Rule(Perm.PANEL_CASE_VIEW),
     "panels:panel_detail": Rule(Perm.PANEL_CASE_VIEW),
