@@ -145,6 +145,25 @@ def group_facilitators_set(*, actor: Actor, group: Group, facilitators: Iterable
 
 
 @transaction.atomic
+def group_end(*, actor: Actor, group: Group) -> Group:
+    """End a group that has run its course: it takes no more sessions or members; its roster and its
+    sessions stay on the record, and on each case."""
+    group = _group_for_change(actor=actor, group=group)
+    if not group.is_active:
+        raise CaseError(_("This group has ended."), "group")
+    group.is_active = False
+    group.save(update_fields=["is_active"])
+    case_audit(
+        action=AuditAction.RECORD_CHANGED,
+        actor=actor,
+        record_type="group",
+        record_id=group.pk,
+        details={"before": {"is_active": True}, "after": {"is_active": False}},
+    )
+    return group
+
+
+@transaction.atomic
 def group_roster_add(*, actor: Actor, group: Group, case: Case) -> GroupMember:
     """Put an open case at the group's service on its roster."""
     group = _group_for_change(actor=actor, group=group)

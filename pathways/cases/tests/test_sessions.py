@@ -456,6 +456,35 @@ def test_a_group_session_records_everyone_on_the_roster(cast: dict[str, User]) -
     assert Attendance.objects.filter(case=second).exists()
 
 
+def test_an_ended_group_takes_no_more_sessions_or_members_and_keeps_its_record(cast: dict[str, User]) -> None:
+    group, (member,) = _group_with(cast, 1)
+    client = sign_in(Client(), cast["practitioner"])
+    url = f"/en/cases/groups/{group.pk}/"
+    assert 'id="group-end-form"' in _page(client, url)
+    assert client.post(url, {"action": "end"}).status_code == 302
+    group.refresh_from_db()
+    assert not group.is_active
+    assert AuditEntry.objects.filter(record_type="group", details__after={"is_active": False}).exists()
+    page = _page(client, url)
+    assert "Ended" in page and "Member0 Person" in page and 'id="group-end-form"' not in page
+    assert 'id="group-session-form"' not in page
+    refused = client.post(url, {"action": "end"})
+    assert refused.status_code == 400 and "This group has ended." in unescape(refused.content.decode())
+    late = _ready(case_open("clear", cast["practitioner"], person=make_person(given_name="Hwyr")))
+    assert client.post(url, {"action": "add", "case": str(late.pk)}).status_code == 400
+    assert list(GroupMember.objects.filter(group=group).values_list("case", flat=True)) == [member.pk]
+    with pytest.raises(CaseError, match="This group has ended"):
+        writes.session_record(
+            actor=actor_of(cast["practitioner"]), group=group, step="", held_on=_days_ago(1)
+        )
+    # Only those who may change the group's cases end it.
+    other = Group.objects.create(service=group.service, name="Friday group", starts_on=_days_ago(3))
+    auditor = sign_in(Client(), cast["auditor"])
+    assert auditor.post(f"/en/cases/groups/{other.pk}/", {"action": "end"}).status_code in (403, 404)
+    other.refresh_from_db()
+    assert other.is_active
+
+
 def test_a_group_session_needs_everyones_attendance_and_each_members_gate(cast: dict[str, User]) -> None:
     group, (first, second) = _group_with(cast, 2)
     Case.objects.filter(pk=second.pk).update(contact_allowed=False)

@@ -170,9 +170,6 @@ def groups_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-GROUP_ACTIONS = ("add", "remove", "facilitators", "session")
-
-
 @require_http_methods(["GET", "HEAD", "POST"])
 def group_detail_view(request: HttpRequest, group_id: uuid.UUID) -> HttpResponse:
     actor = actor_for(request)
@@ -259,6 +256,9 @@ def _group_post(
                 return False, _("This case is not on the group's roster.")
             writes.group_roster_remove(actor=actor, group=group, case=case)
             messages.success(request, _("The case is off the roster."))
+        elif action == "end":
+            writes.group_end(actor=actor, group=group)
+            messages.success(request, _("The group has ended. Its roster and sessions stay on the record."))
         elif action == "facilitators":
             if not facilitators_form.is_valid():
                 return False, None
