@@ -16,12 +16,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pathways.core.access import AgencyType
 from pathways.core.csvexport import safe_cell
+from pathways.core.smallnumbers import Cell, suppress
 from pathways.panels.choices import AgendaReason, MeetingStatus, PanelKind
 from pathways.panels.models import AgendaItem, Meeting
 from pathways.people.choices import (
@@ -36,9 +36,6 @@ from pathways.people.models import Person, Relationship
 if TYPE_CHECKING:
     from pathways.panels.models import Panel
 
-SMALL = range(1, 5)
-SMALL_MARK = "<5"
-WITHHELD_MARK = "[c]"
 
 # Victims counted as Black, Asian or racially minoritised (SafeLives' wording since 2022; "BAME" before).
 RACIALLY_MINORITISED = frozenset(
@@ -122,80 +119,6 @@ class Quarter:
 
     def __str__(self) -> str:
         return f"{self.year}-Q{self.number}"
-
-
-# --- Cells and suppression -----------------------------------------------------------------------------
-
-
-@dataclass
-class Cell:
-    key: str
-    label: str | Promise
-    section: str | Promise
-    value: int | float | None
-    is_rate: bool = False
-    # A count of meetings is about the panel, not about people: it is never suppressed.
-    suppressible: bool = True
-    # For a rate: the counts it is computed from. Withheld when any of them is.
-    depends_on: tuple[str, ...] = ()
-    suppressed: str = ""  # "", "small", "secondary" or "from_suppressed"
-
-    @property
-    def exported(self) -> str:
-        """The value as it leaves the system."""
-        if self.suppressed == "small":
-            return SMALL_MARK
-        if self.suppressed:
-            return WITHHELD_MARK
-        if self.value is None:
-            return ""
-        return f"{self.value:.1f}" if self.is_rate else str(self.value)
-
-    @property
-    def shown(self) -> str:
-        """The exact value, for the page inside the system."""
-        if self.value is None:
-            return "-"
-        return f"{self.value:.1f}%" if self.is_rate else str(self.value)
-
-    @property
-    def note(self) -> str:
-        return {
-            "small": _("Shown as <5 on export"),
-            "secondary": _("Withheld on export: a small number could be worked out from the total"),
-            "from_suppressed": _("Withheld on export: computed from a withheld number"),
-        }.get(self.suppressed, "")
-
-
-def suppress(cells: dict[str, Cell], groups: list[tuple[str, list[str]]]) -> None:
-    """Mark the cells withheld on export.
-
-    Primary: counts from 1 to 4. Secondary: in each group where a total is the sum of its parts, one
-    withheld cell alone could be worked out by subtraction, so a second one is withheld, the smallest part
-    above zero (or, failing that, the total); repeated until every group is safe, since groups share cells.
-    Rates: withheld when any count they are computed from is withheld.
-    """
-    for cell in cells.values():
-        if cell.suppressible and not cell.is_rate and isinstance(cell.value, int) and cell.value in SMALL:
-            cell.suppressed = "small"
-    changed = True
-    while changed:
-        changed = False
-        for total_key, part_keys in groups:
-            total, parts = cells[total_key], [cells[k] for k in part_keys]
-            if sum(1 for c in [total, *parts] if c.suppressed) != 1:
-                continue
-            candidates = [p for p in parts if not p.suppressed and isinstance(p.value, int) and p.value > 0]
-            if candidates:
-                min(candidates, key=lambda c: c.value or 0).suppressed = "secondary"
-            elif not total.suppressed:
-                total.suppressed = "secondary"
-            else:
-                next(p for p in parts if not p.suppressed).suppressed = "secondary"
-            changed = True
-    for cell in cells.values():
-        if cell.is_rate and any(cells[k].suppressed for k in cell.depends_on):
-            cell.suppressed = "from_suppressed"
 
 
 # --- The return ----------------------------------------------------------------------------------------

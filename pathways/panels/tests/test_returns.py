@@ -15,11 +15,12 @@ from pathways.accounts.models import Agency, User
 from pathways.audit.choices import AuditAction
 from pathways.audit.models import AuditEntry
 from pathways.core.access import AgencyType, Role, Side
+from pathways.core.smallnumbers import Cell, suppress
 from pathways.factories import agency_of, agency_running, make_person, sign_in
 from pathways.panels import returns
 from pathways.panels.choices import AgendaReason, MeetingStatus, MemberRole
 from pathways.panels.models import Panel
-from pathways.panels.returns import Cell, Quarter, ReturnError, suppress
+from pathways.panels.returns import Quarter, ReturnError
 from pathways.panels.tests import factories as f
 from pathways.people.choices import RelationshipKind
 from pathways.people.models import Person
