@@ -224,6 +224,10 @@ class AttendanceStatus(models.TextChoices):
     ABSENT_WITHOUT_REASON = "absent", _("Absent, without a reason")
 
 
+# What counts as attending a session: late too.
+ATTENDED = (AttendanceStatus.ATTENDED, AttendanceStatus.LATE)
+
+
 class FollowUpWith(models.TextChoices):
     PERSON = "person", _("The man himself")
     PARTNER_SUPPORT = "partner_support", _("His partner's support worker")

@@ -153,6 +153,21 @@ class Outcomes(Strict):
     police_months: list[int] = Field(
         min_length=1, description="months before and after a case ends to count police records, e.g. [6, 12]"
     )
+    # Both required in a file (casework_rules_load says what to add); the defaults only read a version
+    # loaded before they were asked for, whose outcomes counted no engagement.
+    engaged_sessions: int = Field(
+        default=1,
+        ge=1,
+        le=100,
+        description="sessions attended (late counts) after which a case counts as engaged, e.g. 1",
+    )
+    engaged_at_first_contact: list[Slug] = Field(
+        default_factory=list,
+        description=(
+            "the slugs of services whose work is case management rather than sessions, engaged once the "
+            "first contact is made (e.g. [drive-cardiff]; [] for none)"
+        ),
+    )
 
     @field_validator("police_months")
     @classmethod

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pathways.cases.choices import AttendanceStatus, FollowUpLearned, FollowUpWith, SessionStatus
+from pathways.cases.choices import ATTENDED, AttendanceStatus, FollowUpLearned, FollowUpWith, SessionStatus
 from pathways.cases.models.case import Case, CaseTask
 from pathways.core.access import Ownership
 from pathways.core.readlog import PersonalData
@@ -145,7 +145,7 @@ class Attendance(PersonalData):
 
     @property
     def attended(self) -> bool:
-        return self.status in (AttendanceStatus.ATTENDED, AttendanceStatus.LATE)
+        return self.status in ATTENDED
 
 
 class FollowUp(PersonalData):

@@ -7,7 +7,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from pathways.cases.choices import ActivityKind, CaseStatus
+from pathways.cases.choices import ATTENDED, ActivityKind, CaseStatus
 from pathways.cases.models import Activity, Attendance, Case, PartnerSignal, SafetyUpdate
 from pathways.cases.selectors.case import case_linked_cases, related_people
 from pathways.cases.selectors.rules import (
@@ -16,7 +16,6 @@ from pathways.cases.selectors.rules import (
     casework_rules_for_case,
     name_shown,
 )
-from pathways.cases.selectors.sessions import ATTENDED
 from pathways.core.access import Side
 from pathways.core.policy import Actor, Perm, visible_to
 

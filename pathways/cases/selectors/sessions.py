@@ -15,7 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from pathways.accounts.models import Membership, User
-from pathways.cases.choices import AttendanceStatus, CaseStatus, SessionStatus, TaskKind, TaskStatus
+from pathways.cases.choices import CaseStatus, SessionStatus, TaskKind, TaskStatus
 from pathways.cases.models import Attendance, Case, CaseTask, FollowUp, Group, GroupMember, Session
 from pathways.cases.rulesfile import FollowUp as FollowUpRule
 from pathways.cases.rulesfile import Programme
@@ -32,8 +32,6 @@ from pathways.directory.models import Service
 from pathways.panels.protected import Subject, protected_ids_for_subjects
 from pathways.people import sealed
 from pathways.people.models import Person
-
-ATTENDED = (AttendanceStatus.ATTENDED, AttendanceStatus.LATE)
 
 
 def case_programme(*, case: Case) -> Programme | None:

@@ -44,6 +44,24 @@ def casework_rules_load(*, path: Path, actor: Actor | None = None) -> tuple[Case
                 problems.append(
                     (("reviews", key, slug), f"no service {slug!r} in region.yaml; check the slug")
                 )
+    for n, slug in enumerate(parsed.outcomes.engaged_at_first_contact):
+        if slug not in services:
+            problems.append(
+                (
+                    ("outcomes", "engaged_at_first_contact", n),
+                    f"no service {slug!r} in region.yaml; check the slug",
+                )
+            )
+    outcomes = data.get("outcomes") if isinstance(data, dict) else None
+    for key, what in (
+        ("engaged_sessions", "the sessions attended after which a case counts as engaged, e.g. 1"),
+        (
+            "engaged_at_first_contact",
+            "the services engaged at first contact rather than by sessions, e.g. [drive-cardiff], or []",
+        ),
+    ):
+        if isinstance(outcomes, dict) and key not in outcomes:
+            problems.append((("outcomes",), f"add {key}: {what}"))
     if isinstance(data, dict) and "safety_activities" not in data:
         problems.append(
             (

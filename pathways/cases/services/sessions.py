@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from pathways.accounts.models import User
 from pathways.cases.choices import (
+    ATTENDED,
     AttendanceStatus,
     CaseEventKind,
     CaseStatus,
@@ -34,7 +35,7 @@ from pathways.cases.choices import (
 from pathways.cases.models import Attendance, Case, CaseTask, FollowUp, Group, GroupMember, Session
 from pathways.cases.rulesfile import Programme
 from pathways.cases.selectors.rules import CaseworkNotLoaded, casework_rules_for
-from pathways.cases.selectors.sessions import ATTENDED, case_programme, group_programme, service_staff
+from pathways.cases.selectors.sessions import case_programme, group_programme, service_staff
 from pathways.cases.services.base import AuditAction, CaseError, case_audit, case_event_add, case_for_change
 from pathways.core.policy import Actor, Perm, allows, can_see_record, runs_service, visible_to
 from pathways.directory.models import Service

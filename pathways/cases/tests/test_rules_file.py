@@ -112,3 +112,16 @@ def test_her_plans_catalogue_must_be_listed(tmp_path: Path) -> None:
     with pytest.raises(DataFileError) as error:
         casework_rules_load(path=path)
     assert "add safety_activities" in str(error.value)
+
+
+def test_what_counts_as_engaged_must_be_stated_and_name_the_regions_services(tmp_path: Path) -> None:
+    path = _edited(tmp_path, "  engaged_sessions: 1\n", "")
+    with pytest.raises(DataFileError) as error:
+        casework_rules_load(path=path)
+    assert "add engaged_sessions" in str(error.value) and "casework.yaml:" in str(error.value)
+    path = _edited(
+        tmp_path, "engaged_at_first_contact: [drive-cardiff]", "engaged_at_first_contact: [drive-swansea]"
+    )
+    with pytest.raises(DataFileError) as error:
+        casework_rules_load(path=path)
+    assert "no service 'drive-swansea' in region.yaml" in str(error.value)
