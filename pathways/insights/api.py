@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from pathways.core.api import ApiError
+from pathways.core.smallnumbers import count_shown
 from pathways.insights.choices import Group
 from pathways.insights.selectors import gap_map_build
 
@@ -69,7 +70,8 @@ class GapMapView(APIView):
                             "`covered`), `services` (the running services that take every chosen group), "
                             "`not_stated` (those whose region file does not say), `recently_closed`, "
                             "`unmet_need` and `placed_below_need` (numbers of referrals) and `need_reasons` "
-                            "(each a `reason` with its number of `referrals`)."
+                            "(each a `reason` with its number of `referrals`); a number from 1 to 4 is "
+                            'given as "<5", so that no one can be identified.'
                         ),
                     ),
                     "flags": serializers.ListField(
@@ -110,9 +112,11 @@ class GapMapView(APIView):
                 "services": _services(cell.services),
                 "not_stated": _services(cell.not_stated),
                 "recently_closed": _services(cell.recently_closed),
-                "unmet_need": cell.unmet_need,
-                "placed_below_need": cell.placed_below_need,
-                "need_reasons": [{"reason": text, "referrals": n} for text, n in cell.need_reasons],
+                "unmet_need": count_shown(cell.unmet_need),
+                "placed_below_need": count_shown(cell.placed_below_need),
+                "need_reasons": [
+                    {"reason": text, "referrals": count_shown(n)} for text, n in cell.need_reasons
+                ],
             }
             for _area, row in result.rows
             for cell in row

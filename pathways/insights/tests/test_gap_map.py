@@ -148,3 +148,29 @@ def test_api_gap_map_rejects_bad_queries(
     response = client_as(Role.COMMISSIONER).get(f"/api/v1/gap-map/?{query}")
     assert response.status_code == 400
     assert field in response.json()["errors"]
+
+
+def test_unmet_need_from_1_to_4_is_shown_as_fewer_than_5(
+    region: None, client_as: Callable[[str], Client]
+) -> None:
+    from pathways.referrals.services import referral_unmet_need_record
+    from pathways.referrals.tests.factories import refer
+
+    def unmet(n: int, area: str) -> None:
+        for _ in range(n):
+            referral_unmet_need_record(actor=None, referral=refer(None, area=area, risk="medium"))
+
+    unmet(3, "vale-of-glamorgan")
+    client = client_as(Role.COMMISSIONER)
+
+    def shown() -> tuple[str, object]:
+        page = client.get("/en/insights/gap-map/").content.decode()
+        cells = {(c["area"], c["tier"]): c for c in client.get("/api/v1/gap-map/").json()["cells"]}
+        return page, cells[("vale-of-glamorgan", "medium_risk")]["unmet_need"]
+
+    page, counted = shown()
+    assert "Unmet need: fewer than 5 referrals" in page and "Unmet need: 3 referrals" not in page
+    assert counted == "<5"
+    unmet(3, "vale-of-glamorgan")
+    page, counted = shown()
+    assert "Unmet need: 6 referrals" in page and counted == 6
