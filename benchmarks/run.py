@@ -1156,6 +1156,7 @@ BENCHMARKS: dict[str, Callable[[argparse.Namespace], None]] = {
     "audit": lambda args: __import__("audit_chain").bench_audit_chain(),
     "alerts": lambda args: __import__("case_alerts").bench_case_alerts(),
     "caseload": lambda args: __import__("caseload").bench_caseload(),
+    "outcomes": lambda args: __import__("outcomes").bench_outcomes(),
 }
 
 

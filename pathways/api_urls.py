@@ -7,6 +7,7 @@ from pathways.cases import api_work as case_work_api
 from pathways.core import views as core_views
 from pathways.directory import api as directory_api
 from pathways.insights import api as insights_api
+from pathways.insights import api_outcomes
 from pathways.referrals import api as referrals_api
 
 app_name = "api"
@@ -15,6 +16,7 @@ urlpatterns = [
     path("services/<slug:slug>/", directory_api.ServiceDetail.as_view(), name="service-detail"),
     path("areas/", directory_api.AreaList.as_view(), name="area-list"),
     path("gap-map/", insights_api.GapMapView.as_view(), name="gap-map"),
+    path("outcomes/", api_outcomes.OutcomesView.as_view(), name="outcomes"),
     path("referrals/", referrals_api.ReferralListCreate.as_view(), name="referral-list"),
     path("referrals/<uuid:referral_id>/", referrals_api.ReferralDetail.as_view(), name="referral-detail"),
     path(

@@ -45,7 +45,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     actor = actor_for(request)
     entries = [
         (Perm.GAP_MAP_VIEW, "insights:gap_map", _("Gap map")),
-        (Perm.GAP_MAP_VIEW, "insights:referral_figures", _("Figures")),
+        (Perm.OUTCOMES_VIEW, "insights:outcomes", _("Outcomes")),
         (Perm.DIRECTORY_VIEW, "directory:service_list", _("Services")),
         (Perm.STANDARDS_VIEW, "standards:board", _("Standards")),
         (Perm.REFERRAL_VIEW, "work:home", _("Your work")),

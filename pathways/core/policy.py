@@ -88,6 +88,10 @@ class Perm(StrEnum):
     STAFF_VIEW = "staff.view"
     STAFF_CHANGE = "staff.change"
     SKILLS_PROFILE_VIEW = "skills_profile.view"
+    # Outcomes: a service's own, exactly (its managers), and every service's in the region, under the
+    # small-number rule (commissioners).
+    OUTCOMES_VIEW = "outcomes.view"
+    OUTCOMES_ALL = "outcomes.all"
 
 
 _EVERYONE = {Perm.DIRECTORY_VIEW, Perm.GAP_MAP_VIEW}
@@ -132,6 +136,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.STAFF_VIEW,
             Perm.STAFF_CHANGE,
             Perm.SKILLS_PROFILE_VIEW,
+            Perm.OUTCOMES_VIEW,
         }
     ),
     Role.PANEL_COORDINATOR: frozenset(
@@ -140,7 +145,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.PANEL_CHAIR: frozenset(_EVERYONE | _PANEL | _TASKS),
     # Commissioners see the service map and aggregate figures, never a person.
     Role.COMMISSIONER: frozenset(
-        _EVERYONE | {Perm.STANDARDS_VIEW, Perm.STANDARDS_REVIEW, Perm.STANDARDS_ALL, Perm.SKILLS_PROFILE_VIEW}
+        _EVERYONE
+        | {
+            Perm.STANDARDS_VIEW,
+            Perm.STANDARDS_REVIEW,
+            Perm.STANDARDS_ALL,
+            Perm.SKILLS_PROFILE_VIEW,
+            Perm.OUTCOMES_VIEW,
+            Perm.OUTCOMES_ALL,
+        }
     ),
     Role.AUDITOR: frozenset(_EVERYONE | {Perm.AUDIT_VIEW, Perm.AUDIT_EXPORT}),
     Role.ADMINISTRATOR: frozenset(_EVERYONE | {Perm.ACCOUNTS_MANAGE}),
@@ -291,6 +304,9 @@ NON_PERSONAL_PERMISSIONS = frozenset(
         Perm.STANDARDS_ALL,
         # The team skills profile: counts and means, never a name.
         Perm.SKILLS_PROFILE_VIEW,
+        # Outcomes: counts, medians and rates, never a name.
+        Perm.OUTCOMES_VIEW,
+        Perm.OUTCOMES_ALL,
     }
 )
 
@@ -302,6 +318,7 @@ NON_PERSONAL_PERMISSIONS = frozenset(
 API_SCOPES: dict[Perm, Any] = {
     Perm.DIRECTORY_VIEW: gettext_lazy("Read the service directory"),
     Perm.GAP_MAP_VIEW: gettext_lazy("Read the gap map"),
+    Perm.OUTCOMES_VIEW: gettext_lazy("Read the outcomes of its services, or its region's"),
     Perm.PERSON_VIEW: gettext_lazy("Read the people in its referrals"),
     Perm.PERSON_CHANGE: gettext_lazy("Record people in new referrals"),
     Perm.REFERRAL_VIEW: gettext_lazy("Read its agency's referrals"),
@@ -725,13 +742,15 @@ URL_RULES: dict[str, Rule] = {
     "directory:service_list": Rule(Perm.DIRECTORY_VIEW),
     "directory:service_detail": Rule(Perm.DIRECTORY_VIEW),
     "insights:gap_map": Rule(Perm.GAP_MAP_VIEW),
-    "insights:referral_figures": Rule(Perm.GAP_MAP_VIEW),
+    "insights:outcomes": Rule(Perm.OUTCOMES_VIEW),
+    "insights:outcomes_export": Rule(Perm.OUTCOMES_VIEW),
     "audit:search": Rule(Perm.AUDIT_VIEW),
     "audit:export": Rule(Perm.AUDIT_EXPORT),
     "api:service-list": Rule(Perm.DIRECTORY_VIEW, methods=API_READ),
     "api:service-detail": Rule(Perm.DIRECTORY_VIEW, methods=API_READ),
     "api:area-list": Rule(Perm.DIRECTORY_VIEW, methods=API_READ),
     "api:gap-map": Rule(Perm.GAP_MAP_VIEW, methods=API_READ),
+    "api:outcomes": Rule(Perm.OUTCOMES_VIEW, methods=API_READ),
     "api:schema": Rule(Perm.DIRECTORY_VIEW, methods=API_READ),
     # The schema as a page: whoever may read the schema may read it.
     "api:docs": Rule(Perm.DIRECTORY_VIEW),

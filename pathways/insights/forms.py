@@ -1,7 +1,10 @@
+from typing import Any, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from pathways.core.forms import DayMonthYearField, GovukFormMixin
+from pathways.directory.choices import Tier
 from pathways.insights.choices import Group
 
 
@@ -17,3 +20,45 @@ class GapMapFilterForm(GovukFormMixin, forms.Form):
         required=False,
         help_text=_("For example, 30 9 2020. Leave empty for the date the region file describes."),
     )
+
+
+class OutcomesForm(GovukFormMixin, forms.Form):
+    """Which outcomes: a year, a quarter or dates of one's own; one service or all; rows by service, area
+    or tier."""
+
+    period = forms.ChoiceField(label=_("Period"), required=False)
+    starts = DayMonthYearField(label=_("From"), required=False, help_text=_("For example, 1 4 2020."))
+    ends = DayMonthYearField(label=_("To"), required=False, help_text=_("For example, 31 3 2021."))
+    service = forms.ChoiceField(label=_("Service"), required=False)
+    by = forms.ChoiceField(
+        label=_("A row for each"),
+        required=False,
+        choices=[("service", _("Service")), ("area", _("Area where people live")), ("tier", _("Tier"))],
+        widget=forms.RadioSelect,
+    )
+    tier = forms.ChoiceField(label=_("Tier"), required=False)
+
+    def __init__(
+        self, *args: Any, periods: list[tuple[str, str]], services: list[Any], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        period, service, tier = (
+            cast(forms.ChoiceField, self.fields[k]) for k in ("period", "service", "tier")
+        )
+        period.choices = [*periods, ("range", _("Dates you choose"))]
+        service.choices = [("", _("All of them")), *[(s.slug, s.name) for s in services]]
+        tier.choices = [("", _("All tiers")), *Tier.choices]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("period") == "range":
+            starts, ends = data.get("starts"), data.get("ends")
+            if starts is None and "starts" not in self.errors:
+                self.add_error("starts", _("Enter the first day of the period"))
+            if ends is None and "ends" not in self.errors:
+                self.add_error("ends", _("Enter the last day of the period"))
+            if starts and ends and ends < starts:
+                self.add_error("ends", _("The last day must be the same as or after the first day"))
+            if starts and ends and (ends - starts).days > 366 * 10:
+                self.add_error("ends", _("Choose a period of 10 years or less"))
+        return data

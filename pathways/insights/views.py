@@ -5,7 +5,6 @@ from django.shortcuts import render
 
 from pathways.directory.choices import Tier
 from pathways.insights.choices import Group
-from pathways.insights.figures import referral_figures
 from pathways.insights.forms import GapMapFilterForm
 from pathways.insights.selectors import gap_map_build
 from pathways.standards.selectors import services_latest_counts
@@ -29,7 +28,3 @@ def gap_map_view(request: HttpRequest) -> HttpResponse:
     return render(
         request, template, {"form": form, "map": result, "table": table, "group_labels": group_labels}
     )
-
-
-def referral_figures_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "insights/referral_figures.html", {"rows": referral_figures()})

@@ -180,8 +180,14 @@ class ReferralEvent(PersonalData):
 
     class Meta:
         ordering = ["at", "pk"]
-        # The figures count each service's steps by the service they were taken with.
-        indexes = [models.Index(fields=["status", "service"], name="event_status_service")]
+        indexes = [
+            # The figures count each service's steps by the service they were taken with.
+            models.Index(fields=["status", "service"], name="event_status_service"),
+            # The outcomes follow each referral's steps at a service from its first sending there.
+            models.Index(fields=["referral", "service", "status", "at"], name="event_referral_service"),
+            # And find the referrals sent in a period.
+            models.Index(fields=["status", "at"], name="event_status_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.referral_id} {self.status} {self.at}"

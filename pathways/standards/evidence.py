@@ -227,9 +227,9 @@ STAFF_FIGURES: dict[str, Callable[[Service, Actor, Memo], list[Figure] | None]] 
 
 # Where the reader goes to see what the figures count.
 LINKS: dict[str, str] = {
-    "referral_routes": "insights:referral_figures",
-    "self_referral": "insights:referral_figures",
-    "eligibility_in_triage": "insights:referral_figures",
+    "referral_routes": "insights:outcomes",
+    "self_referral": "insights:outcomes",
+    "eligibility_in_triage": "insights:outcomes",
     "mi_skills": "workforce:skills",
 }
 

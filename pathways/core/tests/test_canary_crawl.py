@@ -525,6 +525,10 @@ CASE_SECTIONS = (
 )
 
 
+# The case API's parts besides the case itself.
+CASE_API_PARTS = ("partner-safety/", "plan/", "notes/", "sessions/", "ending/")
+
+
 def _casework_paths(world: dict[str, Any]) -> tuple[list[str], list[str]]:
     """Every case page, note, group page, the caseload and its export, Tasks and the case API (some in
     Welsh); and, of them, those that show one case or group."""
@@ -533,7 +537,7 @@ def _casework_paths(world: dict[str, Any]) -> tuple[list[str], list[str]]:
         one += [f"/en/cases/{case.pk}/{section}" for section in CASE_SECTIONS]
         one += [f"/cy/cases/{case.pk}/{section}" for section in ("", "contact/", "ending/")]
         one += [f"/en/cases/{case.pk}/notes/{note}/" for note in world["notes"][case.pk]]
-        one += [f"/api/v1/cases/{case.pk}/", f"/api/v1/cases/{case.pk}/partner-safety/"]
+        one += [f"/api/v1/cases/{case.pk}/{part}" for part in ("", *CASE_API_PARTS)]
     one += [f"/en/cases/groups/{g.pk}/" for g in world["groups"]]
     one += [f"/{lang}/cases/joint-meetings/{m.pk}/" for m in world["joint_meetings"] for lang in ("en", "cy")]
     lists = [

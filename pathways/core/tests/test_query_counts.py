@@ -609,7 +609,7 @@ def test_gap_map_api(region: None, persona: Callable[[str], User]) -> None:
     assert_flat(sign_in(Client(), persona(Role.COMMISSIONER)), "/api/v1/gap-map/", _services_and_unmet_need)
 
 
-def test_referral_figures(region: None, persona: Callable[[str], User]) -> None:
+def test_outcomes(region: None, persona: Callable[[str], User]) -> None:
     def grow(n: int) -> list[str]:
         shown = _services(n)
         services = list(Service.objects.filter(slug__startswith="qc-service-"))
@@ -618,4 +618,4 @@ def test_referral_figures(region: None, persona: Callable[[str], User]) -> None:
             _referrals(_people(1, agencies=[]), by=None, service=service, path=path)
         return shown
 
-    assert_flat(sign_in(Client(), persona(Role.COMMISSIONER)), "/en/insights/referrals/", grow)
+    assert_flat(sign_in(Client(), persona(Role.COMMISSIONER)), "/en/insights/outcomes/", grow)

@@ -187,6 +187,23 @@ def test_the_demo_has_casework_at_every_stage_each_login_finds_it_and_no_sealed_
     # Loading the demo is slow: its cases' pages are read from the same load.
     _check_case_pages(sealed)
     _check_partner_loop(sealed)
+    _check_outcomes(sealed)
+
+
+def _check_outcomes(sealed: set[str]) -> None:
+    """The commissioner reads CLEAR's funnel and Drive's endings as charts, each with its table, under
+    the small-number rule; CLEAR's manager reads CLEAR's exactly."""
+    commissioner = _client("commissioner")
+    for slug in ("clear", "drive-cardiff"):
+        page = _page(commissioner, f"/en/insights/outcomes/?service={slug}")
+        assert 'id="small-numbers"' in page
+        for chart in ("funnel", "endings"):
+            assert f'id="{chart}"' in page and f'id="{chart}-table"' in page
+        assert not [value for value in sealed if value in page]
+    funnel = _page(commissioner, "/en/insights/outcomes/?service=clear").split('id="funnel-table"')[1]
+    referred = int(funnel.split('govuk-table__cell--numeric">')[1].split("<")[0])
+    assert referred >= 5
+    assert 'id="exact-numbers"' in _page(_client("manager"), "/en/insights/outcomes/")
 
 
 def _check_partner_loop(sealed: set[str]) -> None:

@@ -1,0 +1,71 @@
+"""Browser test of the outcomes page: the commissioner reads CLEAR's funnel and how its cases ended as
+charts beside their tables, with small numbers withheld, chooses dates of their own, and downloads the
+figures; CLEAR's manager reads the same page exactly. axe-core checks every page."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import BrowserContext, expect
+from pytest_django.live_server_helper import LiveServer
+
+from pathways.accounts.models import User
+from pathways.cases.tests.test_browser_casework import Walk, fill_date
+from pathways.insights.tests import conftest as browser_fixtures
+from pathways.insights.tests.test_browser import Axe
+from pathways.insights.tests.test_outcomes import CLEAR, _clear_year
+from pathways.referrals.tests import test_browser_journey as journey
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("audit_log_flushable", "region")]
+
+chromium = browser_fixtures.browser
+audit_log_flushable = browser_fixtures.audit_log_flushable
+_audit_guards_restored = browser_fixtures._audit_guards_restored
+new_context = journey.new_context
+sign_in = journey.sign_in
+
+
+@pytest.fixture
+def axe() -> Axe:
+    return Axe(every_impact=True)
+
+
+def test_the_commissioner_reads_clears_funnel_and_endings_and_the_manager_reads_them_exactly(
+    live_server: LiveServer,
+    sign_in: journey.SignIn,
+    new_context: Callable[[], BrowserContext],
+    axe: Axe,
+    cast_committed: dict[str, User],
+) -> None:
+    _clear_year(cast_committed)
+    walk = Walk(axe)
+    page = sign_in(cast_committed["commissioner"])
+    page.get_by_role("link", name="Outcomes").first.click()
+    expect(page.get_by_role("heading", name="Outcomes", exact=True)).to_be_visible()
+    walk.seen(page, "outcomes, every service", his_side=False)
+    page.get_by_label("Service", exact=True).and_(page.locator("select")).select_option(label=CLEAR)
+    page.get_by_role("button", name="Show").click()
+    walk.seen(page, "outcomes, CLEAR", his_side=False)
+    funnel = page.locator("#funnel-table")
+    expect(funnel.get_by_role("row", name="Referred")).to_contain_text("9")
+    expect(page.locator("#endings-table").get_by_role("row", name="Completed")).to_contain_text("<5")
+    expect(page.locator("#endings-table").get_by_role("row", name="Dropped out")).to_contain_text("[c]")
+    expect(page.locator("#funnel svg title")).to_have_text("From referral to completion")
+    with page.expect_download() as download:
+        page.locator("#download-csv").click()
+    assert download.value.suggested_filename.startswith("outcomes-")
+
+    page.get_by_label("Period", exact=True).select_option(label="Dates you choose")
+    page.locator("#outcomes-form details summary").click()
+    fill_date(page, "From", datetime.date(2026, 1, 1))
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the last day of the period")
+    walk.seen(page, "outcomes, a range without its last day", his_side=False)
+
+    manager = sign_in(cast_committed["manager"])
+    manager.goto(f"{live_server.url}/en/insights/outcomes/")
+    expect(manager.locator("#exact-numbers")).to_be_visible()
+    expect(manager.locator("#endings-table").get_by_role("row", name="Completed")).to_contain_text("3")
+    walk.seen(manager, "outcomes, CLEAR's manager", his_side=False)
