@@ -56,6 +56,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         (Perm.STAFF_VIEW, "workforce:staff_list", _("Staff")),
         (Perm.PANEL_CASE_VIEW, "panels:list", _("Panels")),
         (Perm.AUDIT_VIEW, "audit:search", _("Audit log")),
+        (Perm.EVALUATION_MANAGE, "insights:evaluation", _("Evaluation")),
         (Perm.ACCOUNTS_MANAGE, "admin:index", _("Administration")),
     ]
     path = request.path

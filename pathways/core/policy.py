@@ -92,6 +92,9 @@ class Perm(StrEnum):
     # small-number rule (commissioners).
     OUTCOMES_VIEW = "outcomes.view"
     OUTCOMES_ALL = "outcomes.all"
+    # Data-sharing agreements with evaluation partners and the pseudonymised extracts made under them
+    # (information governance).
+    EVALUATION_MANAGE = "evaluation.manage"
 
 
 _EVERYONE = {Perm.DIRECTORY_VIEW, Perm.GAP_MAP_VIEW}
@@ -155,7 +158,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.OUTCOMES_ALL,
         }
     ),
-    Role.AUDITOR: frozenset(_EVERYONE | {Perm.AUDIT_VIEW, Perm.AUDIT_EXPORT}),
+    Role.AUDITOR: frozenset(_EVERYONE | {Perm.AUDIT_VIEW, Perm.AUDIT_EXPORT, Perm.EVALUATION_MANAGE}),
     Role.ADMINISTRATOR: frozenset(_EVERYONE | {Perm.ACCOUNTS_MANAGE}),
 }
 
@@ -743,6 +746,8 @@ URL_RULES: dict[str, Rule] = {
     "directory:service_detail": Rule(Perm.DIRECTORY_VIEW),
     "insights:gap_map": Rule(Perm.GAP_MAP_VIEW),
     "insights:outcomes": Rule(Perm.OUTCOMES_VIEW),
+    "insights:evaluation": Rule(Perm.EVALUATION_MANAGE, methods=FORM),
+    "insights:evaluation_extract": Rule(Perm.EVALUATION_MANAGE, methods=POST),
     "insights:outcomes_export": Rule(Perm.OUTCOMES_VIEW),
     "audit:search": Rule(Perm.AUDIT_VIEW),
     "audit:export": Rule(Perm.AUDIT_EXPORT),

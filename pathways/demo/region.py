@@ -39,6 +39,8 @@ from pathways.demo.casework import load_demo_casework
 from pathways.demo.families import Family, Member, plan_families
 from pathways.demo.police import load_demo_police_data
 from pathways.directory.models import Area, Region, Service
+from pathways.insights.models import LawfulBasis
+from pathways.insights.services import agreement_record
 from pathways.panels import selectors as panel_selectors
 from pathways.panels import services as panels
 from pathways.panels.choices import ActionStatus, MeetingStatus, Outcome, PanelKind
@@ -664,6 +666,25 @@ def _case_managers() -> None:
         CaseEvent.objects.filter(case=case, kind=CaseEventKind.ASSIGNED).update(at=case.opened_at)
 
 
+def _evaluation_agreement(today: datetime.date) -> None:
+    """The university evaluation the review asks for (sections 5.6 and 6), agreed with information
+    governance and in force, with no extract produced yet."""
+    agreement_record(
+        actor=_actor("auditor"),
+        data={
+            "reference": "DSA-CV-2026-01",
+            "partner": "Cardiff University, School of Social Sciences",
+            "contact": "Dr Eleri Rhys, principal investigator",
+            "purpose": "Independent evaluation of CLEAR and Drive in Cardiff and the Vale: engagement, "
+            "completion, and police records before and after.",
+            "lawful_basis": LawfulBasis.PUBLIC_TASK,
+            "special_category_condition": "Article 9(2)(j); DPA 2018 Schedule 1, paragraph 4 (research)",
+            "starts_on": today - datetime.timedelta(days=30),
+            "expires_on": today + datetime.timedelta(days=700),
+        },
+    )
+
+
 def demo_families_loaded() -> bool:
     """The families are loaded once: a database holding any referral already has them (or real ones)."""
     return Referral.objects.exists()
@@ -695,6 +716,7 @@ def load_demo_region(
         writer.account_change()
         _case_managers()
         load_demo_casework(today=today, seed=seed)
+        _evaluation_agreement(today)
     return Summary(
         families=len(families),
         people=sum(f.people for f in families),

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from pathways.core.forms import DayMonthYearField, GovukFormMixin
 from pathways.directory.choices import Tier
 from pathways.insights.choices import Group
+from pathways.insights.models import SharingAgreement
 
 
 class GapMapFilterForm(GovukFormMixin, forms.Form):
@@ -61,4 +62,37 @@ class OutcomesForm(GovukFormMixin, forms.Form):
                 self.add_error("ends", _("The last day must be the same as or after the first day"))
             if starts and ends and (ends - starts).days > 366 * 10:
                 self.add_error("ends", _("Choose a period of 10 years or less"))
+        return data
+
+
+class AgreementForm(GovukFormMixin, forms.ModelForm):
+    starts_on = DayMonthYearField(label=_("In force from"), help_text=_("For example, 1 4 2026."))
+    expires_on = DayMonthYearField(label=_("Expires"), help_text=_("For example, 31 3 2028."))
+
+    class Meta:
+        model = SharingAgreement
+        fields = [
+            "reference",
+            "partner",
+            "contact",
+            "purpose",
+            "lawful_basis",
+            "special_category_condition",
+            "starts_on",
+            "expires_on",
+        ]
+        widgets = {"lawful_basis": forms.RadioSelect, "purpose": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {
+            "reference": _("The agreement's own reference, for example DSA-2026-04."),
+            "special_category_condition": _(
+                "The Article 9 condition and DPA 2018 Schedule 1 paragraph, for example Article 9(2)(j) "
+                "with Schedule 1 paragraph 4 (research)."
+            ),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        starts, expires = data.get("starts_on"), data.get("expires_on")
+        if starts and expires and expires < starts:
+            self.add_error("expires_on", _("The agreement must expire on or after the day it starts"))
         return data

@@ -69,3 +69,38 @@ def test_the_commissioner_reads_clears_funnel_and_endings_and_the_manager_reads_
     expect(manager.locator("#exact-numbers")).to_be_visible()
     expect(manager.locator("#endings-table").get_by_role("row", name="Completed")).to_contain_text("3")
     walk.seen(manager, "outcomes, CLEAR's manager", his_side=False)
+
+
+def test_information_governance_records_an_agreement_and_produces_the_extract(
+    live_server: LiveServer,
+    sign_in: journey.SignIn,
+    axe: Axe,
+    cast_committed: dict[str, User],
+) -> None:
+    walk = Walk(axe)
+    page = sign_in(cast_committed["auditor"])
+    page.get_by_role("link", name="Evaluation").first.click()
+    expect(page.locator("#no-agreements")).to_be_visible()
+    walk.seen(page, "evaluation, no agreement yet", his_side=False)
+    form = page.locator("#agreement-form")
+    form.get_by_label("Agreement reference").fill("DSA-2026-04")
+    form.get_by_label("Evaluation partner").fill("Cardiff University")
+    form.get_by_label("Partner's named contact").fill("Dr Eleri Rhys")
+    form.get_by_label("Purpose").fill("Evaluation of CLEAR and Drive.")
+    form.get_by_label("Public task (Article 6(1)(e))").check()
+    form.get_by_label("Special category condition").fill("Article 9(2)(j)")
+    today = datetime.date.today()
+    fill_date(form, "In force from", today)
+    fill_date(form, "Expires", today - datetime.timedelta(days=1))
+    form.get_by_role("button", name="Record the agreement").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("must expire on or after the day it starts")
+    walk.seen(page, "evaluation, an agreement that expires before it starts", his_side=False)
+    fill_date(page.locator("#agreement-form"), "Expires", today + datetime.timedelta(days=365))
+    page.locator("#agreement-form").get_by_role("button", name="Record the agreement").click()
+    expect(page.locator("#agreements")).to_contain_text("DSA-2026-04")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Produce the extract DSA-2026-04").click()
+    assert download.value.suggested_filename.startswith("evaluation-DSA-2026-04-")
+    page.reload()
+    expect(page.locator("#agreements")).to_contain_text("0 cases, 0 referrals")
+    walk.seen(page, "evaluation, the agreement and its extract", his_side=False)
