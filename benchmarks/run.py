@@ -1157,6 +1157,7 @@ BENCHMARKS: dict[str, Callable[[argparse.Namespace], None]] = {
     "alerts": lambda args: __import__("case_alerts").bench_case_alerts(),
     "caseload": lambda args: __import__("caseload").bench_caseload(),
     "outcomes": lambda args: __import__("outcomes").bench_outcomes(),
+    "simulation": lambda args: __import__("simulation").bench_simulation(),
 }
 
 
