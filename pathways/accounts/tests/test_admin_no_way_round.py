@@ -89,10 +89,15 @@ def test_administrator_cannot_make_anyone_an_administrator_directly(
 def test_a_role_without_personal_data_can_be_given_directly(browser: Client, governance: Agency) -> None:
     newcomer = User.objects.create(username="newcomer")
 
-    response = browser.post(MEMBERSHIP_ADD, _membership_form(newcomer, governance, Role.AUDITOR))
+    response = browser.post(MEMBERSHIP_ADD, _membership_form(newcomer, governance, Role.COMMISSIONER))
 
     assert response.status_code == 302
-    assert Membership.objects.get(user=newcomer).role == Role.AUDITOR
+    assert Membership.objects.get(user=newcomer).role == Role.COMMISSIONER
+    # An auditor produces pseudonymised extracts: that role waits for a second administrator.
+    waiting = browser.post(
+        MEMBERSHIP_ADD, _membership_form(User.objects.create(username="second"), governance, Role.AUDITOR)
+    )
+    assert waiting.status_code == 200 and not Membership.objects.filter(user__username="second").exists()
 
 
 def test_raising_a_role_needs_approval_but_lowering_it_does_not(
