@@ -746,6 +746,8 @@ URL_RULES: dict[str, Rule] = {
     "directory:service_detail": Rule(Perm.DIRECTORY_VIEW),
     "insights:gap_map": Rule(Perm.GAP_MAP_VIEW),
     "insights:outcomes": Rule(Perm.OUTCOMES_VIEW),
+    "insights:scenarios": Rule(Perm.OUTCOMES_ALL, methods=FORM),
+    "insights:scenario": Rule(Perm.OUTCOMES_ALL),
     "insights:evaluation": Rule(Perm.EVALUATION_MANAGE, methods=FORM),
     "insights:evaluation_extract": Rule(Perm.EVALUATION_MANAGE, methods=POST),
     "insights:outcomes_export": Rule(Perm.OUTCOMES_VIEW),

@@ -38,8 +38,10 @@ from pathways.demo.answers import answers_for
 from pathways.demo.casework import load_demo_casework
 from pathways.demo.families import Family, Member, plan_families
 from pathways.demo.police import load_demo_police_data
+from pathways.directory.choices import Tier
 from pathways.directory.models import Area, Region, Service
 from pathways.insights.models import LawfulBasis
+from pathways.insights.scenarios import Draft, scenario_run
 from pathways.insights.services import agreement_record
 from pathways.panels import selectors as panel_selectors
 from pathways.panels import services as panels
@@ -685,6 +687,37 @@ def _evaluation_agreement(today: datetime.date) -> None:
     )
 
 
+def _medium_risk_scenario(today: datetime.date) -> None:
+    """The review's own question (sections 5.3 and 6): a medium-risk programme for Cardiff and the Vale,
+    group work with one-to-one sessions, tried against the past year's referrals at three capacities."""
+    scenario_run(
+        actor=_actor("commissioner"),
+        region=Region.objects.get(slug="cardiff-and-vale"),
+        draft=Draft(
+            name="Medium-risk DVPP for Cardiff and the Vale",
+            tier=Tier.MEDIUM_RISK,
+            areas=["cardiff", "vale-of-glamorgan"],
+            genders=["male"],
+            routes=[
+                "police",
+                "probation",
+                "childrens_services",
+                "marac",
+                "self",
+                "gp_health",
+                "other_service",
+            ],
+            formats=["group", "one_to_one"],
+            programme_weeks=26,
+            patience_weeks=12,
+            drop_out_during=0.33,
+            capacities=[10, 20, 30],
+        ),
+        starts=today - datetime.timedelta(days=364),
+        ends=today,
+    )
+
+
 def demo_families_loaded() -> bool:
     """The families are loaded once: a database holding any referral already has them (or real ones)."""
     return Referral.objects.exists()
@@ -717,6 +750,7 @@ def load_demo_region(
         _case_managers()
         load_demo_casework(today=today, seed=seed)
         _evaluation_agreement(today)
+        _medium_risk_scenario(today)
     return Summary(
         families=len(families),
         people=sum(f.people for f in families),

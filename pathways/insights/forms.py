@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from pathways.core.forms import DayMonthYearField, GovukFormMixin
-from pathways.directory.choices import Tier
+from pathways.directory.choices import Format, ReferralRoute, Tier
 from pathways.insights.choices import Group
 from pathways.insights.models import SharingAgreement
 
@@ -96,3 +96,68 @@ class AgreementForm(GovukFormMixin, forms.ModelForm):
         if starts and expires and expires < starts:
             self.add_error("expires_on", _("The agreement must expire on or after the day it starts"))
         return data
+
+
+GENDERS = [("male", _("Men")), ("female", _("Women")), ("non_binary", _("Non-binary people"))]
+
+
+class ScenarioForm(GovukFormMixin, forms.Form):
+    """A draft service: who it is for, how people reach it, its shape and capacity, and the period of past
+    referrals to try it against."""
+
+    name = forms.CharField(label=_("Name of the draft service"), max_length=200)
+    tier = forms.ChoiceField(label=_("Tier"), choices=Tier.choices)
+    areas = forms.MultipleChoiceField(label=_("Areas it serves"), widget=forms.CheckboxSelectMultiple)
+    genders = forms.MultipleChoiceField(
+        label=_("Who it is for"),
+        required=False,
+        choices=GENDERS,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave all unticked for everyone."),
+    )
+    routes = forms.MultipleChoiceField(
+        label=_("Referral routes it takes"),
+        choices=ReferralRoute.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    formats = forms.MultipleChoiceField(
+        label=_("Formats"), choices=Format.choices, widget=forms.CheckboxSelectMultiple
+    )
+    programme_weeks = forms.IntegerField(label=_("Programme length, in weeks"), min_value=1, max_value=104)
+    patience_weeks = forms.IntegerField(
+        label=_("Weeks people wait for a place, on average, before giving up"),
+        min_value=0,
+        max_value=104,
+        help_text=_("0 if nobody gives up while waiting."),
+    )
+    drop_out_during = forms.IntegerField(
+        label=_("Drop-out during the programme, in per cent"),
+        min_value=0,
+        max_value=100,
+        help_text=_("The review cites 5.7% to 57% in the literature (section 4.3)."),
+    )
+    capacity_1 = forms.IntegerField(label=_("Places: first capacity to try"), min_value=1, max_value=2000)
+    capacity_2 = forms.IntegerField(
+        label=_("Places: second capacity (optional)"), min_value=1, max_value=2000, required=False
+    )
+    capacity_3 = forms.IntegerField(
+        label=_("Places: third capacity (optional)"), min_value=1, max_value=2000, required=False
+    )
+    starts = DayMonthYearField(label=_("Past referrals from"), help_text=_("For example, 1 4 2025."))
+    ends = DayMonthYearField(label=_("Past referrals to"), help_text=_("For example, 31 3 2026."))
+
+    def __init__(self, *args: Any, areas: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["areas"]).choices = areas
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        starts, ends = data.get("starts"), data.get("ends")
+        if starts and ends and ends < starts:
+            self.add_error("ends", _("The last day must be the same as or after the first day"))
+        if starts and ends and (ends - starts).days > 366 * 5:
+            self.add_error("ends", _("Choose a period of 5 years or less"))
+        return data
+
+    def capacities(self) -> list[int]:
+        return sorted({c for c in (self.cleaned_data.get(f"capacity_{n}") for n in (1, 2, 3)) if c})

@@ -68,3 +68,27 @@ class Extract(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agreement.reference} {self.produced_at:%Y-%m-%d}"
+
+
+class Scenario(models.Model):
+    """A service a commissioner drafted, re-triaged against the region's past referrals and simulated:
+    its inputs, the triage rules' version it was run under and its results, kept as they were. It names
+    no one: its results are counts."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    region = models.ForeignKey("directory.Region", on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    draft = models.JSONField()
+    starts_on = models.DateField(_("referrals from"))
+    ends_on = models.DateField(_("referrals to"))
+    triage_rules = models.ForeignKey("referrals.TriageRuleSet", on_delete=models.PROTECT, related_name="+")
+    results = models.JSONField()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("scenario")
+
+    def __str__(self) -> str:
+        return self.name

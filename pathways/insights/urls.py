@@ -1,12 +1,14 @@
 from django.urls import path
 
-from pathways.insights import views, views_evaluation, views_outcomes
+from pathways.insights import views, views_evaluation, views_outcomes, views_scenarios
 
 app_name = "insights"
 urlpatterns = [
     path("gap-map/", views.gap_map_view, name="gap_map"),
     path("outcomes/", views_outcomes.outcomes_view, name="outcomes"),
     path("outcomes/export/", views_outcomes.outcomes_export, name="outcomes_export"),
+    path("scenarios/", views_scenarios.scenarios_view, name="scenarios"),
+    path("scenarios/<uuid:scenario_id>/", views_scenarios.scenario_view, name="scenario"),
     path("evaluation/", views_evaluation.evaluation_view, name="evaluation"),
     path(
         "evaluation/<uuid:agreement_id>/extract/",

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
 from pathways.core.csvexport import TABLE_FORMATS, table_download
-from pathways.core.policy import Actor, actor_for
+from pathways.core.policy import Actor, Perm, actor_for, allows
 from pathways.directory.models import Service
 from pathways.insights import charts
 from pathways.insights.forms import OutcomesForm
@@ -140,7 +140,12 @@ def _query(request: HttpRequest) -> QueryDict:
 def outcomes_view(request: HttpRequest) -> HttpResponse:
     actor = actor_for(request)
     form, services, figures = outcomes_asked(query=_query(request), actor=actor, exact=None)
-    context: dict[str, Any] = {"form": form, "services": services, "figures": figures}
+    context: dict[str, Any] = {
+        "form": form,
+        "services": services,
+        "figures": figures,
+        "may_draft": allows(actor, Perm.OUTCOMES_ALL),
+    }
     if figures is not None:
         context |= {
             "tables": _tables(figures),

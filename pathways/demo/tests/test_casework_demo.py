@@ -204,6 +204,13 @@ def _check_outcomes(sealed: set[str]) -> None:
     referred = int(funnel.split('govuk-table__cell--numeric">')[1].split("<")[0])
     assert referred >= 5
     assert 'id="exact-numbers"' in _page(_client("manager"), "/en/insights/outcomes/")
+    # The review's own question: a medium-risk DVPP for Cardiff and the Vale, at three capacities.
+    from pathways.insights.models import Scenario
+
+    scenario = Scenario.objects.get(name="Medium-risk DVPP for Cardiff and the Vale")
+    assert scenario.results["taken"] >= 5
+    page = _page(commissioner, f"/en/insights/scenarios/{scenario.pk}/")
+    assert "It would have taken" in page and page.count('data-places="') == 3
 
 
 def _check_partner_loop(sealed: set[str]) -> None:

@@ -104,3 +104,41 @@ def test_information_governance_records_an_agreement_and_produces_the_extract(
     page.reload()
     expect(page.locator("#agreements")).to_contain_text("0 cases, 0 referrals")
     walk.seen(page, "evaluation, the agreement and its extract", his_side=False)
+
+
+def test_the_commissioner_drafts_a_medium_risk_programme_and_reads_its_waits(
+    live_server: LiveServer,
+    sign_in: journey.SignIn,
+    axe: Axe,
+    cast_committed: dict[str, User],
+) -> None:
+    from pathways.insights.tests.test_scenarios import _unmet_in_the_vale
+
+    _unmet_in_the_vale(6)
+    walk = Walk(axe)
+    page = sign_in(cast_committed["commissioner"])
+    page.goto(f"{live_server.url}/en/insights/outcomes/")
+    page.locator("#scenarios-link").click()
+    walk.seen(page, "scenarios, a draft to fill in", his_side=False)
+    form = page.locator("#scenario-form")
+    form.get_by_label("Name of the draft service").fill("Medium-risk programme in the Vale")
+    form.get_by_label("Tier", exact=True).select_option(label="Medium risk")
+    form.get_by_role("group", name="Areas it serves").get_by_label("Vale of Glamorgan", exact=True).check()
+    form.get_by_role("group", name="Who it is for").get_by_label("Men", exact=True).check()
+    routes = form.get_by_role("group", name="Referral routes it takes")
+    for route in ("Children's services", "Police", "Probation"):
+        routes.get_by_label(route, exact=True).check()
+    form.get_by_role("group", name="Formats").get_by_label("Group", exact=True).check()
+    form.get_by_label("Programme length, in weeks").fill("26")
+    form.get_by_label("Weeks people wait for a place, on average, before giving up").fill("12")
+    form.get_by_label("Drop-out during the programme, in per cent").fill("33")
+    form.get_by_label("Places: first capacity to try").fill("5")
+    form.get_by_label("Places: second capacity (optional)").fill("10")
+    today = datetime.date.today()
+    fill_date(form, "Past referrals from", today - datetime.timedelta(days=30))
+    fill_date(form, "Past referrals to", today)
+    form.get_by_role("button", name="Run the scenario").click()
+    expect(page.locator("#taken")).to_contain_text("It would have taken 6 of the 6 referrals")
+    expect(page.locator("#simulation tbody tr")).to_have_count(2)
+    expect(page.locator("#waits-table")).to_contain_text("5 places")
+    walk.seen(page, "scenario, whom it would have taken and its waits", his_side=False)

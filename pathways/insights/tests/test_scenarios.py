@@ -1,0 +1,115 @@
+"""Scenarios: a drafted service re-triaged against the region's past referrals (never touching the live
+region) and simulated at each capacity, saved with its inputs and the rules' version, and read under the
+small-number rule."""
+
+from __future__ import annotations
+
+import datetime
+from html import unescape
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from pathways.accounts.models import User
+from pathways.directory.models import Region, Service
+from pathways.factories import actor_of, date_fields, sign_in
+from pathways.insights.models import Scenario
+from pathways.insights.scenarios import Draft, scenario_retriage, scenario_run
+from pathways.referrals.services import referral_unmet_need_record
+from pathways.referrals.tests.factories import refer
+
+pytestmark = pytest.mark.usefixtures("region")
+
+MEDIUM_RISK_VALE = Draft(
+    name="Medium-risk programme in the Vale",
+    tier="medium_risk",
+    areas=["vale-of-glamorgan"],
+    genders=["male"],
+    routes=["childrens_services", "police", "probation"],
+    formats=["group", "one_to_one"],
+    programme_weeks=26,
+    patience_weeks=12,
+    drop_out_during=0.33,
+    capacities=[5, 10, 20],
+)
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _unmet_in_the_vale(n: int) -> None:
+    """Men at medium risk in the Vale, for whom no service fits today (the review's gap)."""
+    for _ in range(n):
+        referral_unmet_need_record(actor=None, referral=refer(None, area="vale-of-glamorgan", risk="medium"))
+
+
+def test_the_draft_takes_the_unmet_need_it_was_drafted_for_and_the_region_stays_as_it_is() -> None:
+    _unmet_in_the_vale(6)
+    refer(None, area="cardiff", risk="standard")  # in Cardiff, for early intervention: not the draft's
+    services = Service.objects.count()
+    region = Region.objects.get(slug="cardiff-and-vale")
+    found = scenario_retriage(region=region, draft=MEDIUM_RISK_VALE, starts=_today(), ends=_today())
+    assert (found.considered, found.taken) == (7, 6)
+    assert found.by_area == {"vale-of-glamorgan": 6} and found.by_tier == {"medium_risk": 6}
+    assert found.drawn_from == {"unmet_need": 6}
+    assert Service.objects.count() == services and not Service.objects.filter(slug="draft-service").exists()
+    # A draft for women takes none of these men.
+    for_women = Draft(**{**MEDIUM_RISK_VALE.__dict__, "genders": ["female"]})
+    assert scenario_retriage(region=region, draft=for_women, starts=_today(), ends=_today()).taken == 0
+
+
+def test_a_commissioner_runs_a_scenario_and_reads_it_again_as_it_was(cast: dict[str, User]) -> None:
+    _unmet_in_the_vale(6)
+    client = sign_in(Client(), cast["commissioner"])
+    form = {
+        "name": "Medium-risk programme in the Vale",
+        "tier": "medium_risk",
+        "areas": ["vale-of-glamorgan"],
+        "genders": ["male"],
+        "routes": ["childrens_services", "police"],
+        "formats": ["group"],
+        "programme_weeks": "26",
+        "patience_weeks": "12",
+        "drop_out_during": "33",
+        "capacity_1": "5",
+        "capacity_2": "10",
+        "capacity_3": "20",
+        **date_fields("starts", (_today() - datetime.timedelta(days=30)).isoformat()),
+        **date_fields("ends", _today().isoformat()),
+    }
+    response = client.post("/en/insights/scenarios/", form)
+    assert response.status_code == 302, unescape(response.content.decode())[:2000]
+    scenario = Scenario.objects.get()
+    assert scenario.results["taken"] == 6 and scenario.triage_rules.region.slug == "cardiff-and-vale"
+    assert [r["places"] for r in scenario.results["simulation"]] == [5, 10, 20]
+    page = unescape(client.get(response["Location"]).content.decode())
+    assert "It would have taken 6 of the 6 referrals" in page
+    assert page.count('data-places="') == 3 and 'id="waits"' in page and 'id="waits-table"' in page
+    # Later referrals do not change what was saved.
+    _unmet_in_the_vale(2)
+    assert "It would have taken 6 of the 6" in unescape(client.get(response["Location"]).content.decode())
+
+    backwards = client.post(
+        "/en/insights/scenarios/", {**form, **date_fields("starts", _today().isoformat()), **date_fields(
+            "ends", (_today() - datetime.timedelta(days=3)).isoformat())}
+    )  # fmt: skip
+    assert backwards.status_code == 400 and 'href="#id_ends' in unescape(backwards.content.decode())
+    assert Scenario.objects.count() == 1
+    assert sign_in(Client(), cast["manager"]).get("/en/insights/scenarios/").status_code == 403
+
+
+def test_a_small_count_and_the_one_that_would_reveal_it_are_withheld(cast: dict[str, User]) -> None:
+    _unmet_in_the_vale(3)
+    scenario = scenario_run(
+        actor=actor_of(cast["commissioner"]),
+        region=Region.objects.get(slug="cardiff-and-vale"),
+        draft=MEDIUM_RISK_VALE,
+        starts=_today(),
+        ends=_today(),
+    )
+    page = unescape(
+        sign_in(Client(), cast["commissioner"]).get(f"/en/insights/scenarios/{scenario.pk}/").content.decode()
+    )
+    assert "It would have taken <5 of the <5 referrals" in page and ">3<" not in page
