@@ -593,6 +593,36 @@ class _Casework:
             self.at(self.yesterday, 14)
             victim_trace_update(actor=idva, trace=trace, status=status)
 
+    def her_case_closed(self) -> None:
+        """The IDVA closes the case of a partner whose risk has come down, on her own report a week
+        before: what the outcomes count as the safety she reported at the end."""
+        idva = self.actors["idva"]
+        theirs = [
+            hers
+            for case in Case.objects.filter(service__slug=DRIVE, status=CaseStatus.OPEN).order_by(
+                "-opened_at", "pk"
+            )
+            for hers in case_partner_cases(case=case)
+            if hers.worker_id == idva.user.pk and hers.status == CaseStatus.OPEN
+        ]
+        if not theirs:
+            return
+        hers = theirs[0]
+        reported = self.clip(hers, self.today - datetime.timedelta(days=7))
+        self.at(reported, 15)
+        partner_services.safety_update_send(
+            actor=idva, case=hers, risk_change=RiskChange.LOWERED, changed_on=reported
+        )
+        closing = self.clip(hers, self.today - datetime.timedelta(days=2))
+        self.assess(idva, hers, closing, level="medium", context=Context.CLOSURE)
+        self.end(
+            idva,
+            hers,
+            closing,
+            reason="She has moved to her sister's, has a safety plan and the police marker, and says she "
+            "feels safer; she knows how to come back to us.",
+        )
+
     def joint_meetings(self) -> None:
         """CLEAR and RISE met a fortnight ago (minutes and an action for RISE) and meet again today; Drive
         and its IDVA meet today."""
@@ -1076,5 +1106,6 @@ def load_demo_casework(*, today: datetime.date, seed: int) -> None:
     writer.safety_updates()
     writer.safe_contact()
     writer.tracing()
+    writer.her_case_closed()
     writer.joint_meetings()
     writer.clock.restamp()

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from pathways.core.api import ApiError
 from pathways.core.policy import actor_for
 from pathways.core.smallnumbers import Cell
-from pathways.insights.outcomes import Row
+from pathways.insights.outcomes import BY_CHOICES, Row
 from pathways.insights.views_outcomes import outcomes_asked
 
 
@@ -69,9 +69,9 @@ class OutcomesView(APIView):
         summary=gettext_lazy("Get the outcomes"),
         description=gettext_lazy(
             "The outcomes of the services you read (your own, or your region's for a commissioner) over a "
-            "period, one row per service, area or tier, with the total's funnel quarter by quarter. Every "
-            "figure has its definition. Small numbers are withheld as in every export. A bad parameter is "
-            "refused (400) with the reason."
+            "period, one row per service, area, tier, group or age band, with the total's funnel quarter by "
+            "quarter. Every figure has its definition. Small numbers are withheld as in every export. A bad "
+            "parameter is refused (400) with the reason."
         ),
         parameters=[
             OpenApiParameter(
@@ -88,7 +88,7 @@ class OutcomesView(APIView):
                 ),
             ),
             OpenApiParameter("service", str, description=gettext_lazy("One service's slug.")),
-            OpenApiParameter("by", str, enum=["service", "area", "tier"]),
+            OpenApiParameter("by", str, enum=[key for key, _label in BY_CHOICES]),
             OpenApiParameter("tier", str, description=gettext_lazy("Only the services of one tier.")),
         ],
         responses={200: OutcomesOut, 400: ApiError},

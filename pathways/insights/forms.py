@@ -7,6 +7,7 @@ from pathways.core.forms import DayMonthYearField, GovukFormMixin
 from pathways.directory.choices import Format, ReferralRoute, Tier
 from pathways.insights.choices import Group
 from pathways.insights.models import SharingAgreement
+from pathways.insights.outcomes import BY_CHOICES
 
 
 class GapMapFilterForm(GovukFormMixin, forms.Form):
@@ -34,7 +35,7 @@ class OutcomesForm(GovukFormMixin, forms.Form):
     by = forms.ChoiceField(
         label=_("A row for each"),
         required=False,
-        choices=[("service", _("Service")), ("area", _("Area where people live")), ("tier", _("Tier"))],
+        choices=BY_CHOICES,
         widget=forms.RadioSelect,
     )
     tier = forms.ChoiceField(label=_("Tier"), required=False)

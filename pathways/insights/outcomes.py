@@ -16,6 +16,7 @@ every API answer applies the rule, whoever asks.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import statistics
 from collections import defaultdict
@@ -48,18 +49,59 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from pathways.cases.choices import ATTENDED
+from pathways.assessments.models import RegionAssessmentSettings
+from pathways.cases.choices import ATTENDED, RiskChange
 from pathways.cases.models import Attendance, Case, CaseOutcome, OutcomePoliceCount
 from pathways.cases.selectors.rules import CaseworkNotLoaded, casework_rules_for
+from pathways.core.access import Side
+from pathways.core.dates import months_after
 from pathways.core.policy import Actor, Perm, allows
 from pathways.core.smallnumbers import Cell, suppress
 from pathways.directory.choices import Tier
 from pathways.directory.models import Area, Service
-from pathways.panels.returns import Quarter
+from pathways.insights.choices import Group
+from pathways.panels.returns import LGB_ORIENTATIONS, TRANS_PROXY_GENDERS, Quarter
+from pathways.people.choices import GenderIdentity, RelationshipKind, WorkPattern
+from pathways.people.models import Relationship
 from pathways.referrals.choices import Status
 from pathways.referrals.models import ReferralEvent
 
-BY_SERVICE, BY_AREA, BY_TIER = "service", "area", "tier"
+BY_SERVICE, BY_AREA, BY_TIER, BY_GROUP, BY_AGE = "service", "area", "tier", "group", "age"
+# What a row can be. The groups overlap (a woman with no children is in two), so their rows do not add
+# up to the total; every other choice splits the people counted.
+BY_CHOICES = (
+    (BY_SERVICE, gettext_lazy("Service")),
+    (BY_AREA, gettext_lazy("Area where people live")),
+    (BY_TIER, gettext_lazy("Tier")),
+    (BY_GROUP, gettext_lazy("Group services leave out")),
+    (BY_AGE, gettext_lazy("Age at the start of the period")),
+)
+
+
+def _group_tests(person: str) -> dict[str, Any]:
+    """Who is in each of the groups the review says services leave out (section 4.7), from their record:
+    the same groups the gap map reads services against."""
+    return {
+        Group.WOMEN: Q(**{f"{person}__gender_identity": GenderIdentity.WOMAN}),
+        Group.LGBTQ: Q(**{f"{person}__sexual_orientation__in": LGB_ORIENTATIONS})
+        | Q(**{f"{person}__gender_identity__in": TRANS_PROXY_GENDERS}),
+        Group.LIMITED_ENGLISH: Q(**{f"{person}__interpreter_needed": True}),
+        Group.SHIFT_WORKERS: Q(**{f"{person}__work_pattern": WorkPattern.SHIFT_WORK}),
+        Group.DISABLED: Q(**{f"{person}__has_disability": True}),
+        Group.NO_CHILDREN: ~Exists(
+            Relationship.objects.filter(person_id=OuterRef(f"{person}__pk"), kind=RelationshipKind.PARENT_OF)
+        ),
+    }
+
+
+# The age bands of the group rows, by the youngest age in each (the first takes anyone younger too).
+AGE_BANDS = (
+    (25, "under_25", gettext_lazy("Under 25")),
+    (35, "25_34", gettext_lazy("25 to 34")),
+    (45, "35_44", gettext_lazy("35 to 44")),
+    (55, "45_54", gettext_lazy("45 to 54")),
+    (None, "55_over", gettext_lazy("55 and over")),
+)
 TOTAL = "total"
 NOT_KNOWN = "not_known"
 # Risk levels in order, lowest first: a case whose risk at the end is before its risk at the start in
@@ -70,6 +112,9 @@ REFERRALS = gettext_lazy("Referrals sent in the period, and what became of them"
 OPENED = gettext_lazy("Cases opened in the period")
 ENDED = gettext_lazy("Cases that ended in the period")
 POLICE = gettext_lazy("Police records before and after a case ended in the period")
+MARAC = gettext_lazy("Families back at MARAC after a case ended in the period")
+PARTNERS = gettext_lazy("Partners' cases that ended in the period: the safety she reported")
+TRACED = gettext_lazy("People harmed, found and traced by the time his case ended")
 
 
 @dataclass(frozen=True)
@@ -82,6 +127,10 @@ class Measure:
     kind: str = "count"
     # For a figure computed from counts: those counts; it is withheld when any of them is.
     depends_on: tuple[str, ...] = ()
+    # A figure about the families of the people a service works with, from the victim side (MARAC
+    # hearings of the people they harm): read by a commissioner, never by the service that works with
+    # him, whose small caseload could let a count point at one man's partner.
+    across_sides: bool = False
 
     @property
     def computed(self) -> bool:
@@ -127,9 +176,126 @@ def _police_measures(months: int) -> list[Measure]:
     ]
 
 
-def measures(*, police_months: Iterable[int]) -> list[Measure]:
+def _marac_measures(window: int) -> list[Measure]:
+    words = {"months": window}
+    counted = {
+        "children": _(
+            "Cases that ended in the period whose %(months)s months after the end have passed (the region's "
+            "MARAC repeat window, assessment.yaml marac.repeat_window_months), where the person, a partner "
+            "or an ex-partner on file had a child under 18, or of unknown age, when the case ended."
+        ),
+        "no_children": _(
+            "Cases that ended in the period whose %(months)s months after the end have passed (the region's "
+            "MARAC repeat window), with no child in the family on file."
+        ),
+    }
+    found = []
+    for key, who in (
+        ("children", _("families with children")),
+        ("no_children", _("families without children")),
+    ):
+        found += [
+            Measure(
+                f"marac_cases_{key}",
+                _("Cases counted, %(who)s") % {"who": who},
+                MARAC,
+                counted[key] % words,
+                across_sides=True,
+            ),
+            Measure(
+                f"marac_before_{key}",
+                _("At MARAC in the %(months)s months before, %(who)s") % {**words, "who": who},
+                MARAC,
+                _(
+                    "Of the cases counted, those where the person, a partner or an ex-partner was discussed "
+                    "at a MARAC (not a case review) in the %(months)s months before the case ended."
+                )
+                % words,
+                across_sides=True,
+            ),
+            Measure(
+                f"marac_after_{key}",
+                _("Back at MARAC within %(months)s months, %(who)s") % {**words, "who": who},
+                MARAC,
+                _(
+                    "Of the cases counted, those where the person, a partner or an ex-partner was discussed "
+                    "at a MARAC (not a case review) in the %(months)s months after the case ended."
+                )
+                % words,
+                across_sides=True,
+            ),
+        ]
+    return found
+
+
+def _partner_measures() -> list[Measure]:
+    return [
+        Measure(
+            "partner_cases",
+            _("Partners' cases ended"),
+            PARTNERS,
+            _("Cases of partners and ex-partners (the victim side) that ended in the period."),
+        ),
+        Measure(
+            "partner_lowered",
+            _("Reported risk lowered"),
+            PARTNERS,
+            _("Of those, the ones where the latest change in risk she reported by the end was lower."),
+        ),
+        Measure(
+            "partner_unchanged",
+            _("Reported risk unchanged"),
+            PARTNERS,
+            _("Of those, the ones where the latest change in risk she reported by the end was none."),
+        ),
+        Measure(
+            "partner_raised",
+            _("Reported risk raised"),
+            PARTNERS,
+            _("Of those, the ones where the latest change in risk she reported by the end was higher."),
+        ),
+        Measure(
+            "partner_no_report",
+            _("Nothing reported"),
+            PARTNERS,
+            _("Of those, the ones where she reported no change in risk to her support worker."),
+        ),
+    ]
+
+
+def _traced_measures() -> list[Measure]:
+    return [
+        Measure(
+            "victims_found",
+            _("People harmed found"),
+            TRACED,
+            _(
+                "For the cases of people who use abuse that ended in the period: the people they have "
+                "harmed found on file by the end (relationships and police records), each once."
+            ),
+        ),
+        Measure(
+            "victims_traced",
+            _("Traced"),
+            TRACED,
+            _(
+                "Of those, the ones a support service had reached by the end (contacted, offered support, "
+                "declined it, or found not safe to contact)."
+            ),
+        ),
+        Measure(
+            "victims_untraced",
+            _("Not traced"),
+            TRACED,
+            _("Of those, the ones no support service had yet traced when his case ended."),
+        ),
+    ]
+
+
+def measures(*, police_months: Iterable[int], marac_window: int | None, across_sides: bool) -> list[Measure]:
     """Every figure, in the order shown, with its definition. The periods of police records are the
-    region's (casework.yaml `outcomes.police_months`)."""
+    region's (casework.yaml `outcomes.police_months`), and so is the MARAC repeat window (assessment.yaml);
+    the figures from across the sides of a family only for a reader allowed them (`across_sides`)."""
     found = [
         Measure(
             "referred",
@@ -286,6 +452,9 @@ def measures(*, police_months: Iterable[int]) -> list[Measure]:
     ]
     for months in sorted(set(police_months)):
         found += _police_measures(months)
+    if marac_window is not None and across_sides:
+        found += _marac_measures(marac_window)
+    found += _partner_measures() + _traced_measures()
     return found
 
 
@@ -294,6 +463,8 @@ def measures(*, police_months: Iterable[int]) -> list[Measure]:
 ROW_GROUPS = (
     ("opened", ("contact_in_target", "contact_late", "contact_not_yet")),
     ("ended", ("ended_completed", "ended_dropped_out", "ended_deselected", "ended_other")),
+    ("partner_cases", ("partner_lowered", "partner_unchanged", "partner_raised", "partner_no_report")),
+    ("victims_found", ("victims_traced", "victims_untraced")),
 )
 
 
@@ -390,6 +561,11 @@ class Figures:
     idle: list[str] = field(default_factory=list)
 
     @property
+    def one_row(self) -> bool:
+        """Whether the one row is the whole: never for a group, which holds only some of the people."""
+        return len(self.rows) == 1 and self.by != BY_GROUP
+
+    @property
     def sections(self) -> list[tuple[str, list[Measure]]]:
         found: dict[str, list[Measure]] = {}
         for m in self.measures:
@@ -412,32 +588,72 @@ def _risk_lower(start: str, end: str) -> bool:
 
 
 class _Keys:
-    """Which row a unit falls in, by service, area or tier."""
+    """Which row a unit falls in: by service or tier, or by something about the person (the area they
+    live in, their gender, their age band), read only where the rows ask for it."""
 
-    def __init__(self, by: str, services: dict[Any, Service]) -> None:
+    def __init__(self, by: str, services: dict[Any, Service], period: Period) -> None:
         self.by = by
         self.services = services
+        self.period = period
 
-    def area(self, field: str) -> F | Value:
-        """The person's area, read only where the rows are areas: a join the other rows need not make."""
-        return F(field) if self.by == BY_AREA else Value(None, output_field=IntegerField())
-
-    def __call__(self, service_id: Any, area_id: Any) -> str:
+    def group(self, person: str) -> F | Value | Case_ | ExpressionWrapper[Any]:
+        """The person's row value, `person` being the path to them: a join the other rows need not make."""
         if self.by == BY_AREA:
-            return str(area_id) if area_id is not None else NOT_KNOWN
+            return F(f"{person}__area_id")
+        if self.by == BY_GROUP:
+            # The groups a person is in, as the bits of one number: one column to count by, whatever
+            # the overlaps.
+            bits: Any = Value(0)
+            for bit, test in enumerate(_group_tests(person).values()):
+                bits = bits + Case_(When(test, then=Value(1 << bit)), default=Value(0))
+            return ExpressionWrapper(bits, output_field=IntegerField())
+        if self.by == BY_AGE:
+            # Plain comparisons of the date of birth with the bands' first days: no date arithmetic a row.
+            born = f"{person}__date_of_birth"
+            whens = [When(**{f"{born}__isnull": True}, then=Value(NOT_KNOWN))]
+            whens += [
+                When(**{f"{born}__gt": months_after(self.period.start, -12 * years)}, then=Value(key))
+                for years, key, _label in AGE_BANDS
+                if years is not None
+            ]
+            return Case_(*whens, default=Value(AGE_BANDS[-1][1]))
+        return Value(None, output_field=IntegerField())
+
+    def __call__(self, service_id: Any, value: Any) -> list[str]:
+        """The rows a unit falls in: one, or for groups those the person is in (none, some or all)."""
+        if self.by == BY_GROUP:
+            return [str(g) for bit, g in enumerate(Group.values) if int(value) & (1 << bit)]
+        if self.by in (BY_AREA, BY_AGE):
+            return [str(value) if value not in (None, "") else NOT_KNOWN]
         if self.by == BY_TIER:
-            return self.services[service_id].tier
-        return str(service_id)
+            return [self.services[service_id].tier]
+        return [str(service_id)]
+
+    def tallies(self, tallies: dict[str, _Tally], service_id: Any, value: Any) -> list[_Tally]:
+        """The tallies a unit adds to: its rows' and the total's."""
+        return [*(tallies[k] for k in self(service_id, value)), tallies[TOTAL]]
 
 
-def _region_rules(services: Iterable[Service]) -> tuple[set[int], int, set[str], dict[Any, int], set[str]]:
+@dataclass(frozen=True)
+class _Rules:
+    police_months: set[int]
+    engaged_sessions: int
+    engaged_at_first_contact: set[str]
+    target_days: dict[Any, int]
+    high_risk: set[str]
+    marac_window: int | None
+
+
+def _region_rules(services: Iterable[Service]) -> _Rules:
     """From each region's casework file: the police periods, sessions to engage, services engaged at
-    first contact, first-contact target days by region, and the risk levels counted as high."""
+    first contact, first-contact target days by region and the risk levels counted as high; from its
+    assessment settings, the MARAC repeat window."""
     months: set[int] = set()
     sessions = 1
     by_contact: set[str] = set()
     targets: dict[Any, int] = {}
     high: set[str] = set()
+    window: int | None = None
     for region_id in {s.region_id for s in services}:
         try:
             rules = casework_rules_for(region_id=region_id).file
@@ -448,7 +664,9 @@ def _region_rules(services: Iterable[Service]) -> tuple[set[int], int, set[str],
         by_contact |= set(rules.outcomes.engaged_at_first_contact)
         targets[region_id] = rules.first_contact.target_days
         high |= set(rules.closure.high_risk)
-    return months, sessions, by_contact, targets, high
+        with contextlib.suppress(RegionAssessmentSettings.NotLoaded):
+            window = RegionAssessmentSettings.repeat_window_months(region_id)
+    return _Rules(months, sessions, by_contact, targets, high, window)
 
 
 # The steps a referral reaches at a service that the outcomes count, by the measure counting them.
@@ -501,10 +719,10 @@ def _referral_cohort(
     def add(rows: Iterable[tuple[Any, ...]], measure: str) -> None:
         for service_id, area_id, sent_quarter, n in rows:
             quarter = quarter_of(sent_quarter)
-            for tally in (tallies[keys(service_id, area_id)], tallies[TOTAL], trend[quarter]):
+            for tally in [*keys.tallies(tallies, service_id, area_id), trend[quarter]]:
                 tally.add(measure, n)
 
-    cohort = cohort.annotate(sent_quarter=quarter_of.of("at"), area=keys.area("referral__person__area_id"))
+    cohort = cohort.annotate(sent_quarter=quarter_of.of("at"), area=keys.group("referral__person"))
     where = ("service_id", "area", "sent_quarter")
     add(cohort.values_list(*where).annotate(n=Count("referral_id", distinct=True)).order_by(), "referred")
     # Each later step of the same referral at the same service, joined to its first sending (a join the
@@ -527,11 +745,7 @@ def _referral_cohort(
         )
         for _referral_id, service_id, area_id, sent_quarter, started_at, sent in waits:
             days = (started_at - sent).total_seconds() / 86400
-            for tally in (
-                tallies[keys(service_id, area_id)],
-                tallies[TOTAL],
-                trend[quarter_of(sent_quarter)],
-            ):
+            for tally in [*keys.tallies(tallies, service_id, area_id), trend[quarter_of(sent_quarter)]]:
                 tally.waits["wait_start"].append(days)
     attended = (
         Attendance.objects.filter(case=OuterRef("referral__case__pk"), status__in=ATTENDED)
@@ -556,7 +770,7 @@ def _referral_cohort(
         .order_by()
     )
     for service_id, area_id, sent_quarter, n_engaged, n_completed, n_contacted in rows:
-        for tally in (tallies[keys(service_id, area_id)], tallies[TOTAL], trend[quarter_of(sent_quarter)]):
+        for tally in [*keys.tallies(tallies, service_id, area_id), trend[quarter_of(sent_quarter)]]:
             tally.add("engaged", n_engaged)
             tally.add("completed", n_completed)
             tally.add("contacted", n_contacted)
@@ -566,7 +780,7 @@ def _referral_cohort(
     for service_id, area_id, reached_at, sent in contact_waits:
         if reached_at is None:
             continue
-        for tally in (tallies[keys(service_id, area_id)], tallies[TOTAL]):
+        for tally in keys.tallies(tallies, service_id, area_id):
             tally.waits["wait_contact"].append((reached_at - sent).total_seconds() / 86400)
 
 
@@ -592,7 +806,7 @@ def _opened(
         rows = (
             opened.filter(service__region_id=region_id)
             .annotate(contact_day=TruncDate("first_contact_at"), opened_day=TruncDate("opened_at"))
-            .annotate(area=keys.area("person__area_id"))
+            .annotate(area=keys.group("person"))
             .values_list("service_id", "area")
             .annotate(
                 n=Count("pk"),
@@ -602,7 +816,7 @@ def _opened(
             .order_by()
         )
         for service_id, area_id, n, not_yet, n_in_target in rows:
-            for tally in (tallies[keys(service_id, area_id)], tallies[TOTAL]):
+            for tally in keys.tallies(tallies, service_id, area_id):
                 tally.add("opened", n)
                 tally.add("contact_not_yet", not_yet)
                 tally.add("contact_in_target", n_in_target)
@@ -623,13 +837,13 @@ def _ended(
         case__service_id__in=ids, ended_on__gte=period.start, ended_on__lte=period.end
     )
     rows = (
-        outcomes.annotate(area=keys.area("case__person__area_id"))
+        outcomes.annotate(area=keys.group("case__person"))
         .values_list("case__service_id", "area", "end_state", "risk_at_start", "risk_at_end")
         .annotate(n=Count("pk"))
         .order_by()
     )
     for service_id, area_id, end_state, risk_start, risk_end, n in rows:
-        for tally in (tallies[keys(service_id, area_id)], tallies[TOTAL]):
+        for tally in keys.tallies(tallies, service_id, area_id):
             tally.add("ended", n)
             tally.add(ENDING_KEYS.get(end_state, "ended_other"), n)
             if risk_start in high:
@@ -640,7 +854,7 @@ def _ended(
                 tally.add("risk_lower", n)
     counts = (
         OutcomePoliceCount.objects.filter(outcome__in=outcomes, after__isnull=False)
-        .annotate(area=keys.area("outcome__case__person__area_id"))
+        .annotate(area=keys.group("outcome__case__person"))
         .values_list("outcome__case__service_id", "area", "months")
         .annotate(
             cases=Count("pk"),
@@ -651,11 +865,48 @@ def _ended(
         .order_by()
     )
     for service_id, area_id, months, n, before, after, fewer in counts:
-        for tally in (tallies[keys(service_id, area_id)], tallies[TOTAL]):
+        for tally in keys.tallies(tallies, service_id, area_id):
             tally.add(f"police_cases_{months}", n)
             tally.add(f"police_before_{months}", before or 0)
             tally.add(f"police_after_{months}", after or 0)
             tally.add(f"police_fewer_{months}", fewer)
+    _ended_families(outcomes=outcomes, keys=keys, tallies=tallies)
+
+
+def _ended_families(*, outcomes: QuerySet[CaseOutcome], keys: _Keys, tallies: dict[str, _Tally]) -> None:
+    """What the outcomes kept about the family when each case ended: her reported safety on her case,
+    the people he harmed traced on his, and the family at MARAC before and after, once the window after
+    has passed."""
+    victim, perpetrator = Q(case__person__side=Side.VICTIM), Q(case__person__side=Side.PERPETRATOR)
+    counted = Q(marac_after__isnull=False, family_children__isnull=False)
+    children, none = counted & Q(family_children=True), counted & Q(family_children=False)
+    figures: dict[str, Any] = {
+        "partner_cases": Count("pk", filter=victim),
+        "partner_lowered": Count("pk", filter=victim & Q(partner_risk_change=RiskChange.LOWERED)),
+        "partner_unchanged": Count("pk", filter=victim & Q(partner_risk_change=RiskChange.UNCHANGED)),
+        "partner_raised": Count("pk", filter=victim & Q(partner_risk_change=RiskChange.RAISED)),
+        "partner_no_report": Count("pk", filter=victim & Q(partner_risk_change="")),
+        "victims_found": Sum("victims_found", filter=perpetrator),
+        "victims_untraced": Sum("victims_untraced", filter=perpetrator),
+        "marac_cases_children": Count("pk", filter=children),
+        "marac_before_children": Count("pk", filter=children & Q(marac_before=True)),
+        "marac_after_children": Count("pk", filter=children & Q(marac_after=True)),
+        "marac_cases_no_children": Count("pk", filter=none),
+        "marac_before_no_children": Count("pk", filter=none & Q(marac_before=True)),
+        "marac_after_no_children": Count("pk", filter=none & Q(marac_after=True)),
+    }
+    rows = (
+        outcomes.annotate(area=keys.group("case__person"))
+        .values_list("case__service_id", "area")
+        .annotate(**figures)
+        .order_by()
+    )
+    for service_id, area_id, *values in rows:
+        got = {k: int(v or 0) for k, v in zip(figures, values, strict=True)}
+        got["victims_traced"] = got["victims_found"] - got["victims_untraced"]
+        for tally in keys.tallies(tallies, service_id, area_id):
+            for key, n in got.items():
+                tally.add(key, n)
 
 
 def _cells(tally: _Tally, chosen: list[Measure], prefix: str) -> dict[str, Cell]:
@@ -694,6 +945,9 @@ def _labels(by: str, keys: Iterable[str], services: dict[Any, Service]) -> dict[
     if by == BY_TIER:
         tiers = dict(Tier.choices)
         return {k: str(tiers.get(k, k)) for k in keys}
+    if by in (BY_GROUP, BY_AGE):
+        known = dict(Group.choices) if by == BY_GROUP else {key: label for _y, key, label in AGE_BANDS}
+        return {k: str(known.get(k, _("Not known"))) for k in keys}
     return {k: services[k].name for k in keys if k in services}
 
 
@@ -721,26 +975,30 @@ def outcomes_figures(
     services = {str(s.pk): s for s in chosen}
     by_id = {s.pk: s for s in services.values()}
     ids = list(by_id)
-    months, engaged_sessions, by_contact, targets, high = _region_rules(by_id.values())
-    keys = _Keys(by, by_id)
+    rules = _region_rules(by_id.values())
+    keys = _Keys(by, by_id, period)
     quarters = period.quarters()
     tallies: dict[str, _Tally] = defaultdict(_Tally)
     trend: dict[str, _Tally] = defaultdict(_Tally)
     if ids:
         _referral_cohort(
             ids=ids, period=period, keys=keys, tallies=tallies, quarter_of=_Quarters(period, quarters),
-            trend=trend, engaged_sessions=engaged_sessions, by_contact=by_contact,
+            trend=trend, engaged_sessions=rules.engaged_sessions, by_contact=rules.engaged_at_first_contact,
         )  # fmt: skip
-        _opened(ids=ids, period=period, keys=keys, tallies=tallies, targets=targets)
-        _ended(ids=ids, period=period, keys=keys, tallies=tallies, high=high)
-    chosen_measures = measures(police_months=months)
+        _opened(ids=ids, period=period, keys=keys, tallies=tallies, targets=rules.target_days)
+        _ended(ids=ids, period=period, keys=keys, tallies=tallies, high=rules.high_risk)
+    chosen_measures = _measures_read(actor=actor, rules=rules)
     row_keys = [k for k in tallies if k != TOTAL and any(tallies[k].counts.values())]
     # A service with nothing in the period is a finding too: named below the figures rather than given a
     # row of noughts.
     idle = sorted(s.name for k, s in services.items() if k not in row_keys) if by == BY_SERVICE else []
     labels = _labels(by, row_keys, services)
     rows = [Row(k, labels.get(k, k), _cells(tallies[k], chosen_measures, k)) for k in row_keys]
-    rows.sort(key=lambda r: r.label)
+    order = [key for key, _label in Group.choices] + [key for _y, key, _label in AGE_BANDS]
+    if by in (BY_GROUP, BY_AGE):
+        rows.sort(key=lambda r: order.index(r.key) if r.key in order else len(order))
+    else:
+        rows.sort(key=lambda r: r.label)
     total = Row(TOTAL, _("All"), _cells(tallies[TOTAL], chosen_measures, TOTAL))
     trend_measures = [m for m in chosen_measures if m.key in TREND_MEASURES]
     trend_cells = [(q, _cells(trend[q.key], trend_measures, f"{TOTAL}@{q.key}")) for q in quarters]
@@ -749,14 +1007,22 @@ def outcomes_figures(
         trend_cells = [(quarters[0], {k: total.cells[k] for k in TREND_MEASURES})]
     suppressed = not (sees_exact(actor=actor) if exact is None else exact)
     if suppressed:
-        _suppress(chosen_measures, rows, total, trend_cells)
+        _suppress(chosen_measures, rows, total, trend_cells, overlapping=by == BY_GROUP)
     return Figures(period, by, chosen_measures, rows, total, trend_cells, suppressed, idle)
 
 
 def _suppress(
-    chosen: list[Measure], rows: list[Row], total: Row, trend: list[tuple[Period, dict[str, Cell]]]
+    chosen: list[Measure],
+    rows: list[Row],
+    total: Row,
+    trend: list[tuple[Period, dict[str, Cell]]],
+    *,
+    overlapping: bool,
 ) -> None:
-    """One rule over every figure shown together: the table, its total and the trend by quarter."""
+    """One rule over every figure shown together: the table, its total and the trend by quarter. Rows
+    that overlap (groups) do not add up to the total, but each with the people outside it does: those
+    outside are counted as cells no one is shown, so that a group is withheld when the total less the
+    group would be a small number."""
     everything: dict[str, Cell] = {}
     for row in [*rows, total]:
         everything.update({c.key: c for c in row.cells.values()})
@@ -766,17 +1032,34 @@ def _suppress(
     for m in chosen:
         if m.kind != "count":
             continue
-        # Rows add up to the total; so do the quarters, by area only when every person has one.
-        groups.append((total.cells[m.key].key, [r.cells[m.key].key for r in rows]))
+        whole = total.cells[m.key]
+        if overlapping:
+            for row in rows:
+                part = row.cells[m.key]
+                outside = Cell(
+                    f"outside:{part.key}", m.label, m.section, int(whole.value or 0) - int(part.value or 0)
+                )
+                everything[outside.key] = outside
+                groups.append((whole.key, [part.key, outside.key]))
+        else:
+            # Rows add up to the total; so do the quarters.
+            groups.append((whole.key, [r.cells[m.key].key for r in rows]))
         if m.key in TREND_MEASURES and len(trend) > 1:
             groups.append((total.cells[m.key].key, [cells[m.key].key for _q, cells in trend]))
     for row in [*rows, total]:
-        for whole, parts in ROW_GROUPS:
-            groups.append((row.cells[whole].key, [row.cells[p].key for p in parts]))
+        for sum_of, parts in ROW_GROUPS:
+            groups.append((row.cells[sum_of].key, [row.cells[p].key for p in parts]))
     suppress(everything, groups)
 
 
+def _measures_read(*, actor: Actor, rules: _Rules) -> list[Measure]:
+    return measures(
+        police_months=rules.police_months,
+        marac_window=rules.marac_window,
+        across_sides=allows(actor, Perm.OUTCOMES_ALL),
+    )
+
+
 def outcomes_defined(*, actor: Actor) -> list[Measure]:
-    """Every figure with its definition, for the reader's region."""
-    months, *_rest = _region_rules(outcome_services(actor=actor).select_related("region"))
-    return measures(police_months=months)
+    """Every figure the reader reads, with its definition, for the reader's region."""
+    return _measures_read(actor=actor, rules=_region_rules(outcome_services(actor=actor)))

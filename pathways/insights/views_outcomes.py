@@ -87,7 +87,7 @@ def outcomes_asked(
 def _tables(figures: Figures) -> list[dict[str, Any]]:
     """One table a section: a line a figure, with its definition, and a column a row of the figures."""
     hidden = figures.suppressed
-    columns = figures.rows if len(figures.rows) == 1 else [*figures.rows, figures.total]
+    columns = figures.rows if figures.one_row else [*figures.rows, figures.total]
     return [
         {
             "section": section,
@@ -106,7 +106,7 @@ def _tables(figures: Figures) -> list[dict[str, Any]]:
 
 def _charts(figures: Figures) -> dict[str, Any]:
     hidden = figures.suppressed
-    whole = figures.rows[0] if len(figures.rows) == 1 else figures.total
+    whole = figures.rows[0] if figures.one_row else figures.total
     labels = {m.key: str(m.label) for m in figures.measures}
     funnel = [(labels[k], whole.cells[k]) for k in ("referred", "started", "engaged", "completed")]
     endings = [
@@ -157,7 +157,7 @@ def outcomes_view(request: HttpRequest) -> HttpResponse:
 
 def outcomes_rows(figures: Figures) -> list[list[object]]:
     """The figures as an export leaves them: a line a figure, with its definition."""
-    columns = figures.rows if len(figures.rows) == 1 else [*figures.rows, figures.total]
+    columns = figures.rows if figures.one_row else [*figures.rows, figures.total]
     rows: list[list[object]] = [[_("Section"), _("Figure"), _("Definition"), *[c.label for c in columns]]]
     for m in figures.measures:
         rows.append(

@@ -230,7 +230,7 @@ def marac_return(panel: Panel, quarter: Quarter) -> MaracReturn:
         if victim is None:
             continue
         # Children in the household: the victim's children under 18 on the day, or of unknown age.
-        kids = [c for c in children[victim.pk] if _under(18, c, day, unknown=True)]
+        kids = [c for c in children[victim.pk] if c.is_child_on(day)]
         if kids:
             count["cases_with_children"] += 1
             count["children"] += len(kids)

@@ -126,6 +126,11 @@ class Person(PersonalData, TimeStampedModel):
             return None
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
+    def is_child_on(self, day: datetime.date) -> bool:
+        """Under 18 on `day`, or of unknown age: a child's safety is not left out for want of a date."""
+        age = self.age_on(day)
+        return age is None or age < 18
+
     @property
     def age(self) -> int | None:
         return self.age_on(timezone.localdate())

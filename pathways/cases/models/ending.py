@@ -121,6 +121,22 @@ class CaseOutcome(PersonalData):
     risk_at_end = models.CharField(_("risk at the end"), max_length=12, blank=True)
     goals_total = models.PositiveIntegerField(_("goals in the plan"), default=0)
     goals_met = models.PositiveIntegerField(_("goals met"), default=0)
+    # The family: the person, their partners and ex-partners on file, and whether any of them had a child
+    # under 18 (or of unknown age) when the case ended. Empty for an outcome computed before it was kept.
+    family_children = models.BooleanField(_("children in the family"), null=True, blank=True)
+    # Whether anyone in the family was discussed at a MARAC in the region's repeat window (assessment.yaml
+    # marac.repeat_window_months) before the end, and after it: `marac_after` stays empty until the
+    # window after the end has passed.
+    marac_before = models.BooleanField(_("at MARAC before the end"), null=True, blank=True)
+    marac_after = models.BooleanField(_("at MARAC after the end"), null=True, blank=True)
+    marac_window_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    # On the victim side: the latest change in risk she reported to her support worker before her case
+    # was closed (a RiskChange value), or "" when she reported none.
+    partner_risk_change = models.CharField(_("change in risk she reported"), max_length=10, blank=True)
+    # On the perpetrator side: the people he has harmed found on file when his case was closed, and how
+    # many of them were still not traced then.
+    victims_found = models.PositiveIntegerField(_("people harmed found"), default=0)
+    victims_untraced = models.PositiveIntegerField(_("people harmed not traced"), default=0)
     computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

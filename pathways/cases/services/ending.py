@@ -19,6 +19,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from pathways.accounts.models import Agency
+from pathways.assessments.models import RegionAssessmentSettings
 from pathways.audit.choices import AuditAction
 from pathways.cases.choices import (
     CaseEventKind,
@@ -27,6 +28,7 @@ from pathways.cases.choices import (
     ReEngagementChannel,
     ReEngagementOutcome,
     TaskKind,
+    TraceStatus,
 )
 from pathways.cases.models import (
     AgencyInput,
@@ -38,6 +40,8 @@ from pathways.cases.models import (
     ManagementAcceptance,
     OutcomePoliceCount,
     ReEngagementAttempt,
+    SafetyUpdate,
+    VictimTrace,
 )
 from pathways.cases.rulesfile import Ending
 from pathways.cases.selectors.alerts import worker_agency_ids
@@ -58,11 +62,12 @@ from pathways.cases.services.base import (
     case_for_change,
     case_text_refuse,
 )
-from pathways.core.access import AgencyType
+from pathways.core.access import AgencyType, Side
 from pathways.core.dates import months_after
-from pathways.panels.choices import MemberRole
-from pathways.panels.models import PanelMember
-from pathways.people.models import Person
+from pathways.panels.choices import AgendaReason, MeetingStatus, MemberRole, PanelKind
+from pathways.panels.models import AgendaItem, PanelMember
+from pathways.people.choices import RelationshipKind
+from pathways.people.models import Person, Relationship
 from pathways.police.models import PoliceRecord
 
 if TYPE_CHECKING:
@@ -400,18 +405,102 @@ def _risk_at_start(case: Case) -> str:
     return case.referral.risk_level if case.referral_id and case.referral else ""
 
 
+def _family_ids(person: Person) -> list[Any]:
+    """The person and their partners and ex-partners on file: the family a MARAC would discuss."""
+    return [person.pk, *person.partners().values_list("pk", flat=True)]
+
+
+def _family_has_children(family: list[Any], day: datetime.date) -> bool:
+    children = Person.objects.filter(
+        pk__in=Relationship.objects.filter(person_id__in=family, kind=RelationshipKind.PARENT_OF).values(
+            "other_id"
+        )
+    ).only("date_of_birth")
+    return any(child.is_child_on(day) for child in children)
+
+
+def _marac_discussed(
+    *, person: Person, family: list[Any], after: datetime.date, until: datetime.date
+) -> bool:
+    """Whether anyone in the family was discussed at a MARAC held after `after` and on or before `until`;
+    a case review looks again at a case already heard, so it is not a new discussion. Someone on an
+    agenda from police data alone is matched by the person's police reference."""
+    who = Q(person_id__in=family)
+    if person.police_reference:
+        who |= Q(person__isnull=True, police_reference=person.police_reference)
+    return (
+        AgendaItem.objects.filter(
+            who,
+            meeting__panel__kind=PanelKind.MARAC,
+            meeting__status__in=(MeetingStatus.HELD, MeetingStatus.CLOSED),
+            meeting__held_on__gt=after,
+            meeting__held_on__lte=until,
+        )
+        .exclude(reason=AgendaReason.CASE_REVIEW)
+        .exists()
+    )
+
+
+def _marac_window(case: Case) -> int | None:
+    try:
+        return RegionAssessmentSettings.repeat_window_months(case.service.region_id)
+    except RegionAssessmentSettings.NotLoaded:
+        return None
+
+
+def _partner_risk_change(case: Case) -> str:
+    """On her case: the latest change in risk she reported before it was closed."""
+    if case.person.side != Side.VICTIM:
+        return ""
+    found = (
+        SafetyUpdate.objects.filter(case=case)
+        .exclude(risk_change="")
+        .order_by("-at", "-pk")
+        .values_list("risk_change", flat=True)
+        .first()
+    )
+    return found or ""
+
+
+def _victims_traced(case: Case) -> tuple[int, int]:
+    """On his case: the people he has harmed found before it was closed, each once however many services
+    trace her, and those not yet traced by any of them."""
+    if case.person.side != Side.PERPETRATOR:
+        return 0, 0
+    reached: dict[str, bool] = {}
+    for victim_id, victim_ref, status in VictimTrace.objects.filter(perpetrator=case.person).values_list(
+        "victim_id", "victim_ref", "status"
+    ):
+        key = str(victim_id) if victim_id else f"ref:{victim_ref}"
+        reached[key] = reached.get(key, False) or status != TraceStatus.NOT_TRACED
+    return len(reached), sum(1 for traced in reached.values() if not traced)
+
+
 def _outcome_record(*, case: Case, ended: CaseEnding, rules: Rules, risk_at_end: str | None) -> CaseOutcome:
     total, met = _plan_goals(case)
+    end = ended.ended_on
+    family = _family_ids(case.person)
+    window = _marac_window(case)
+    found, untraced = _victims_traced(case)
     outcome = CaseOutcome.objects.create(
         case=case,
         end_state=ended.state,
-        ended_on=ended.ended_on,
+        ended_on=end,
         risk_at_start=_risk_at_start(case),
         risk_at_end=risk_at_end or "",
         goals_total=total,
         goals_met=met,
+        family_children=_family_has_children(family, end),
+        marac_window_months=window,
+        marac_before=(
+            _marac_discussed(person=case.person, family=family, after=months_after(end, -window), until=end)
+            if window is not None
+            else None
+        ),
+        partner_risk_change=_partner_risk_change(case),
+        victims_found=found,
+        victims_untraced=untraced,
     )
-    end = ended.ended_on
     months = rules.file.outcomes.police_months
     before = _police_counts(case.person, {m: (months_after(end, -m), end) for m in months})
     OutcomePoliceCount.objects.bulk_create(
@@ -423,20 +512,29 @@ def _outcome_record(*, case: Case, ended: CaseEnding, rules: Rules, risk_at_end:
 
 def _outcome_after_fill(*, outcome: CaseOutcome, person: Person, today: datetime.date) -> int:
     """Count the records after the end for each period of the outcome that has passed and is not yet
-    counted. How many periods were counted."""
+    counted, and whether the family was back at a MARAC once the repeat window has passed. How many
+    periods were counted (the MARAC window among them)."""
+    end = outcome.ended_on
+    marac = 0
+    window = outcome.marac_window_months
+    if outcome.marac_after is None and window is not None and months_after(end, window) < today:
+        outcome.marac_after = _marac_discussed(
+            person=person, family=_family_ids(person), after=end, until=months_after(end, window)
+        )
+        outcome.save(update_fields=["marac_after"])
+        marac = 1
     due = {
         count.months: count
         for count in OutcomePoliceCount.objects.filter(outcome=outcome, after__isnull=True)
         if months_after(outcome.ended_on, count.months) < today
     }
     if not due:
-        return 0
-    end = outcome.ended_on
+        return marac
     after = _police_counts(person, {m: (end, months_after(end, m)) for m in due})
     for months, count in due.items():
         count.after, count.after_counted_on = after[months], today
     OutcomePoliceCount.objects.bulk_update(due.values(), ["after", "after_counted_on"])
-    return len(due)
+    return marac + len(due)
 
 
 def case_outcomes_refresh(*, today: datetime.date | None = None) -> int:
@@ -445,7 +543,10 @@ def case_outcomes_refresh(*, today: datetime.date | None = None) -> int:
     counted; each outcome is counted in its own transaction and audited."""
     today = today or timezone.localdate()
     waiting = (
-        CaseOutcome.objects.filter(police_counts__after__isnull=True)
+        CaseOutcome.objects.filter(
+            Q(police_counts__after__isnull=True)
+            | Q(marac_after__isnull=True, marac_window_months__isnull=False)
+        )
         .select_related("case__person")
         .distinct()
         .order_by("ended_on", "pk")

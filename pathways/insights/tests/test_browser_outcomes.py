@@ -45,6 +45,12 @@ def test_the_commissioner_reads_clears_funnel_and_endings_and_the_manager_reads_
     page.get_by_role("link", name="Outcomes").first.click()
     expect(page.get_by_role("heading", name="Outcomes", exact=True)).to_be_visible()
     walk.seen(page, "outcomes, every service", his_side=False)
+    # A row for each group services leave out: the groups overlap, so the total stays beside them.
+    page.get_by_label("Group services leave out").check()
+    page.get_by_role("button", name="Show").click()
+    walk.seen(page, "outcomes, by group", his_side=False)
+    expect(page.get_by_role("columnheader", name="All").first).to_be_visible()
+    page.get_by_label("Service", exact=True).and_(page.locator("input")).check()
     page.get_by_label("Service", exact=True).and_(page.locator("select")).select_option(label=CLEAR)
     page.get_by_role("button", name="Show").click()
     walk.seen(page, "outcomes, CLEAR", his_side=False)
