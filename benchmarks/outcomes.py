@@ -23,11 +23,13 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bulk import referrals_write
 from run import REGION_FILE, _setup_django, peak_rss_mib, throwaway_database, verdict
 
 REFERRALS = 1_000_000
@@ -72,9 +74,10 @@ def _world(rng: random.Random, referrals: int, cases: int) -> tuple[Any, Any]:
     span = YEARS * 365
     started_share = cases / referrals
     made_cases = 0
-    for first in range(0, referrals, BATCH):
-        batch = []
-        for n in range(first, min(referrals, first + BATCH)):
+
+    def planned() -> Iterator[tuple[Referral, tuple[datetime.datetime, float, bool]]]:
+        nonlocal made_cases
+        for n in range(referrals):
             sent = timezone.now() - datetime.timedelta(days=rng.randrange(span), hours=rng.randrange(24))
             roll = rng.random()
             starts = roll < started_share and made_cases < cases
@@ -89,12 +92,14 @@ def _world(rng: random.Random, referrals: int, cases: int) -> tuple[Any, Any]:
                 risk_level="standard",
                 status=Status.TRIAGED,
                 service=rng.choice(services),
+                created_at=sent,
             )
-            batch.append((referral, sent, roll, starts))
-        made = Referral.objects.bulk_create([item[0] for item in batch], batch_size=BATCH)
+            yield referral, (sent, roll, starts)
+
+    for batch in referrals_write(planned(), batch=BATCH):
         events = []
         new_cases = []
-        for referral, (_r, sent, roll, starts) in zip(made, batch, strict=True):
+        for referral, (sent, roll, starts) in batch:
             events.append(
                 ReferralEvent(referral=referral, status=Status.TRIAGED, at=sent, service=referral.service)
             )

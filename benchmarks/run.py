@@ -6,7 +6,8 @@ operation and prints the figures with the target they are measured against.
     .venv/bin/python benchmarks/run.py                   # every benchmark, on SQLite
     .venv/bin/python benchmarks/run.py --only triage     # one benchmark (gap_map, triage, import,
                                                          # recompute, history, people_search, rfg,
-                                                         # agenda, audit, alerts or caseload)
+                                                         # agenda, audit, alerts, caseload,
+                                                         # outcomes, simulation or scenarios)
     .venv/bin/python benchmarks/run.py --only rfg --postgres --incidents 10000000   # one size only
     .venv/bin/python benchmarks/run.py --postgres        # on PostgreSQL
     .venv/bin/python benchmarks/run.py --all-databases   # everything on SQLite, then on PostgreSQL
@@ -1158,6 +1159,7 @@ BENCHMARKS: dict[str, Callable[[argparse.Namespace], None]] = {
     "caseload": lambda args: __import__("caseload").bench_caseload(),
     "outcomes": lambda args: __import__("outcomes").bench_outcomes(),
     "simulation": lambda args: __import__("simulation").bench_simulation(),
+    "scenarios": lambda args: __import__("scenarios").bench_scenarios(),
 }
 
 

@@ -7,7 +7,7 @@ from pathways.cases import api_work as case_work_api
 from pathways.core import views as core_views
 from pathways.directory import api as directory_api
 from pathways.insights import api as insights_api
-from pathways.insights import api_outcomes
+from pathways.insights import api_outcomes, api_scenarios
 from pathways.referrals import api as referrals_api
 
 app_name = "api"
@@ -17,6 +17,8 @@ urlpatterns = [
     path("areas/", directory_api.AreaList.as_view(), name="area-list"),
     path("gap-map/", insights_api.GapMapView.as_view(), name="gap-map"),
     path("outcomes/", api_outcomes.OutcomesView.as_view(), name="outcomes"),
+    path("scenarios/", api_scenarios.ScenarioListCreate.as_view(), name="scenario-list"),
+    path("scenarios/<uuid:scenario_id>/", api_scenarios.ScenarioDetail.as_view(), name="scenario-detail"),
     path("referrals/", referrals_api.ReferralListCreate.as_view(), name="referral-list"),
     path("referrals/<uuid:referral_id>/", referrals_api.ReferralDetail.as_view(), name="referral-detail"),
     path(

@@ -125,9 +125,9 @@ INSTALLED_APPS = [
     "pathways.demo",
 ]
 
-# What other apps know of a person that changes triage (referrals.services.triage_case_facts): the police
-# data's serial flag. Named here because triage sits below those apps in the layers.
-TRIAGE_FACT_SOURCES = ["pathways.police.selectors.person_triage_facts"]
+# What other apps know of people that changes triage (referrals.services.triage_case_facts and
+# triage_cases): the police data's serial flag. Named here because triage sits below those apps in the layers.
+TRIAGE_FACT_SOURCES = ["pathways.police.selectors.people_triage_facts"]
 # What higher apps add to a service's directory page, as (template, context) or None: named here so that the
 # directory need not import them.
 SERVICE_PAGE_PARTS = ["pathways.standards.selectors.service_page_part"]
@@ -329,6 +329,9 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # A referral's route and a drafted service's routes are one choice set: one enum, under the name the
+    # referral API gave it first.
+    "ENUM_NAME_OVERRIDES": {"RouteEnum": "pathways.directory.choices.ReferralRoute"},
 }
 
 LOGGING = {

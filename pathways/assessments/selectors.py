@@ -69,17 +69,43 @@ class CurrentRisk:
     assessment: Assessment
 
 
+# How far back the current risk is looked for: the latest completed assessments, newest first, the one
+# recorded last first among those of one day (and then by key, so that the one asked of alone and the one
+# asked of with many others is the same assessment).
+RISK_LOOKBACK = 50
+NEWEST_FIRST = ("-assessed_on", "-completed_at", "-created_at", "-pk")
+
+
 def risk_current(*, person: Person) -> CurrentRisk | None:
     """The risk level from the person's latest completed assessment that gives one, with its source."""
     for assessment in (
         assessment_history(person=person)
         .filter(status=AssessmentStatus.COMPLETED)
-        .order_by("-assessed_on", "-completed_at")[:50]
+        .order_by(*NEWEST_FIRST)[:RISK_LOOKBACK]
     ):
         level = assessment.results.get("risk_level")
         if level:
             return CurrentRisk(level, assessment)
     return None
+
+
+def risk_levels_current(*, people: QuerySet[Person]) -> dict[Any, str]:
+    """risk_current's level for each of these people that has one, by person id, in one query however
+    many people there are (triage over a period's referrals): only the level is read, not the
+    assessments, whose answers and results are large."""
+    rows = (
+        Assessment.objects.filter(person__in=people, status=AssessmentStatus.COMPLETED)
+        .order_by("person_id", *NEWEST_FIRST)
+        .values_list("person_id", "results__risk_level")
+    )
+    levels: dict[Any, str] = {}
+    looked: dict[Any, int] = {}
+    for person, level in rows.iterator(chunk_size=5000):
+        seen = looked.get(person, 0)
+        looked[person] = seen + 1
+        if person not in levels and seen < RISK_LOOKBACK and level:
+            levels[person] = level
+    return levels
 
 
 @dataclass(frozen=True)

@@ -322,6 +322,9 @@ API_SCOPES: dict[Perm, Any] = {
     Perm.DIRECTORY_VIEW: gettext_lazy("Read the service directory"),
     Perm.GAP_MAP_VIEW: gettext_lazy("Read the gap map"),
     Perm.OUTCOMES_VIEW: gettext_lazy("Read the outcomes of its services, or its region's"),
+    Perm.OUTCOMES_ALL: gettext_lazy(
+        "Read every service's outcomes in its region, and draft and run scenarios"
+    ),
     Perm.PERSON_VIEW: gettext_lazy("Read the people in its referrals"),
     Perm.PERSON_CHANGE: gettext_lazy("Record people in new referrals"),
     Perm.REFERRAL_VIEW: gettext_lazy("Read its agency's referrals"),
@@ -758,6 +761,8 @@ URL_RULES: dict[str, Rule] = {
     "api:area-list": Rule(Perm.DIRECTORY_VIEW, methods=API_READ),
     "api:gap-map": Rule(Perm.GAP_MAP_VIEW, methods=API_READ),
     "api:outcomes": Rule(Perm.OUTCOMES_VIEW, methods=API_READ),
+    "api:scenario-list": Rule(Perm.OUTCOMES_ALL, methods=API_FORM),
+    "api:scenario-detail": Rule(Perm.OUTCOMES_ALL, methods=API_READ),
     "api:schema": Rule(Perm.DIRECTORY_VIEW, methods=API_READ),
     # The schema as a page: whoever may read the schema may read it.
     "api:docs": Rule(Perm.DIRECTORY_VIEW),

@@ -4,10 +4,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from pathways.core.forms import DayMonthYearField, GovukFormMixin
-from pathways.directory.choices import Format, ReferralRoute, Tier
+from pathways.directory.choices import Format, Gender, ReferralRoute, Tier
 from pathways.insights.choices import Group
 from pathways.insights.models import SharingAgreement
 from pathways.insights.outcomes import BY_CHOICES
+from pathways.insights.scenarios import Draft
 
 
 class GapMapFilterForm(GovukFormMixin, forms.Form):
@@ -99,9 +100,6 @@ class AgreementForm(GovukFormMixin, forms.ModelForm):
         return data
 
 
-GENDERS = [("male", _("Men")), ("female", _("Women")), ("non_binary", _("Non-binary people"))]
-
-
 class ScenarioForm(GovukFormMixin, forms.Form):
     """A draft service: who it is for, how people reach it, its shape and capacity, and the period of past
     referrals to try it against."""
@@ -112,7 +110,7 @@ class ScenarioForm(GovukFormMixin, forms.Form):
     genders = forms.MultipleChoiceField(
         label=_("Who it is for"),
         required=False,
-        choices=GENDERS,
+        choices=Gender.choices,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Leave all unticked for everyone."),
     )
@@ -162,3 +160,19 @@ class ScenarioForm(GovukFormMixin, forms.Form):
 
     def capacities(self) -> list[int]:
         return sorted({c for c in (self.cleaned_data.get(f"capacity_{n}") for n in (1, 2, 3)) if c})
+
+    def draft(self) -> Draft:
+        """The draft service the valid form describes."""
+        data = self.cleaned_data
+        return Draft(
+            name=data["name"],
+            tier=data["tier"],
+            areas=data["areas"],
+            genders=data["genders"] or None,
+            routes=data["routes"],
+            formats=data["formats"],
+            programme_weeks=data["programme_weeks"],
+            patience_weeks=data["patience_weeks"],
+            drop_out_during=data["drop_out_during"] / 100,
+            capacities=self.capacities(),
+        )

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -27,14 +28,16 @@ from django.utils.translation import gettext as _
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
 from pathways.core.policy import Actor, Perm, allows
-from pathways.directory.choices import ServiceKind, ServiceStatus
-from pathways.directory.models import Region
+from pathways.core.smallnumbers import Cell, count_shown, suppress
+from pathways.directory.choices import Format, Gender, ReferralRoute, ServiceKind, ServiceStatus, Tier
+from pathways.directory.models import Area, Region, Service
 from pathways.insights.models import Scenario
 from pathways.insights.simulation import Assumptions, simulate_capacities
 from pathways.referrals.choices import ReferralKind, Status
 from pathways.referrals.models import Referral
-from pathways.referrals.services import triage_case, triage_rules_current, triage_service_facts
-from pathways.referrals.triage import ServiceFacts, triage
+from pathways.referrals.services import triage_cases, triage_rules_current, triage_service_facts
+from pathways.referrals.triage import Case, ServiceFacts, triage
+from pathways.referrals.triagefile import TriageRules
 
 DRAFT = "draft-service"
 NOT_KNOWN = "not_known"
@@ -98,45 +101,81 @@ class Retriage:
     drawn_from: Counter[str] = field(default_factory=Counter)
 
 
-def _instead(referral: Referral, had_fits: bool) -> str:
-    if referral.status == Status.UNMET_NEED or not had_fits:
+def _instead(
+    *, status: str, service: str | None, placed_below_need: bool, declined: bool, had_fits: bool
+) -> str:
+    if status == Status.UNMET_NEED or not had_fits:
         return "unmet_need"
-    if referral.service is not None:
-        slug = referral.service.slug
-        return f"below_need:{slug}" if referral.placed_below_need else slug
-    if referral.declined_by:
+    if service is not None:
+        return f"below_need:{service}" if placed_below_need else service
+    if declined:
         return "declined"
     return "not_taken_up"
+
+
+@dataclass(frozen=True)
+class _Weighed:
+    taken: bool
+    # Whether any of the region's services fits without the draft.
+    had_fits: bool
+    tier_needed: str
+
+
+def _weigh(
+    *, case: Case, services: Mapping[str, ServiceFacts], draft: ServiceFacts, rules: TriageRules
+) -> _Weighed:
+    """Whether the draft comes first among the services that fit the case.
+
+    Triage weighs and ranks each service on its own, so the draft comes first among all of them exactly
+    when it comes first beside the best of the others: the case is triaged against the region once and
+    against the draft beside that one, rather than twice against the whole region."""
+    before = triage(case, services.values(), rules)
+    best = [services[before.fits[0].service]] if before.fits else []
+    ranked = triage(case, [*best, draft], rules)
+    taken = bool(ranked.fits) and ranked.fits[0].service == DRAFT
+    return _Weighed(taken=taken, had_fits=bool(before.fits), tier_needed=ranked.tier_needed)
 
 
 def scenario_retriage(
     *, region: Region, draft: Draft, starts: datetime.date, ends: datetime.date
 ) -> Retriage:
-    """The region's perpetrator referrals received in the period, triaged again with the draft added."""
+    """The region's perpetrator referrals received in the period, triaged again with the draft added.
+
+    The same few queries however long the period (triage_cases), then triage in Python."""
     _ruleset, rules = triage_rules_current(region=region)
-    services = [s for s in triage_service_facts(region=region) if s.slug != DRAFT]
-    with_draft = [*services, draft.facts()]
+    services = {s.slug: s for s in triage_service_facts(region=region) if s.slug != DRAFT}
+    drafted = draft.facts()
     start = timezone.make_aware(datetime.datetime.combine(starts, datetime.time.min))
     end = timezone.make_aware(datetime.datetime.combine(ends + datetime.timedelta(days=1), datetime.time.min))
     referrals = (
         Referral.objects.filter(kind=ReferralKind.PERPETRATOR, created_at__gte=start, created_at__lt=end)
         .filter(person__area__region=region)
-        .select_related("person__area", "partner", "service")
         .order_by("created_at", "pk")
     )
     found = Retriage()
-    for referral in referrals:
-        case = triage_case(referral=referral)
+    # Triage is pure: a case met before (the same circumstances, from another referral) is weighed once.
+    weighed: dict[Case, _Weighed] = {}
+    also = ("status", "service__slug", "placed_below_need")
+    for case, (status, service, placed_below_need) in triage_cases(referrals=referrals, also=also):
         found.considered += 1
-        result = triage(case, with_draft, rules)
-        if not result.fits or result.fits[0].service != DRAFT:
+        if case not in weighed:
+            weighed[case] = _weigh(case=case, services=services, draft=drafted, rules=rules)
+        result = weighed[case]
+        if not result.taken:
             continue
-        before = triage(case, services, rules)
         found.taken += 1
         found.by_area[case.area or NOT_KNOWN] += 1
-        found.by_route[referral.route] += 1
+        found.by_route[case.route] += 1
         found.by_tier[result.tier_needed] += 1
-        found.drawn_from[_instead(referral, bool(before.fits))] += 1
+        found.drawn_from[
+            _instead(
+                status=status,
+                service=service,
+                placed_below_need=placed_below_need,
+                declined=bool(case.declined),
+                had_fits=result.had_fits,
+            )
+        ] += 1
     return found
 
 
@@ -195,4 +234,140 @@ def scenarios_for(*, actor: Actor) -> Any:
         return Scenario.objects.none()
     return (
         Scenario.objects.filter(region__areas__agencies=actor.agency).distinct().select_related("created_by")
+    )
+
+
+def scenario_region(*, actor: Actor) -> Region | None:
+    """The region whose past referrals the actor's scenarios are tried against."""
+    if actor.agency is None:
+        return None
+    return Region.objects.filter(areas__agencies=actor.agency).first()
+
+
+# --- Reading a scenario ----------------------------------------------------------------------------------
+
+BREAKDOWNS = ("by_area", "by_route", "by_tier", "drawn_from")
+
+
+@dataclass(frozen=True)
+class Labelled:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class DraftLabels:
+    tier: Labelled
+    areas: list[Labelled]
+    # None: the draft takes everyone.
+    genders: list[Labelled] | None
+    routes: list[Labelled]
+    formats: list[Labelled]
+
+
+def _choice_labels(choices: list[tuple[str, Any]]) -> dict[str, str]:
+    return {value: str(label) for value, label in choices}
+
+
+def _labelled(values: list[str], labels: Mapping[str, str]) -> list[Labelled]:
+    # A value nothing names any more (an area since taken out of the region file) is shown as saved
+    # rather than dropped, so that the draft still reads as it was run.
+    return [Labelled(v, labels.get(v, v)) for v in values]
+
+
+def draft_labels(*, draft: Draft | Mapping[str, Any]) -> DraftLabels:
+    """A draft's inputs, each with its label in the reader's language, from the sources the scenario form
+    offers them from: the region's areas by name, and the directory's tiers, genders, referral routes and
+    formats."""
+    saved = asdict(draft) if isinstance(draft, Draft) else draft
+    areas = {a.slug: a.name for a in Area.objects.filter(slug__in=saved["areas"])}
+    tier = saved["tier"]
+    genders = saved.get("genders")
+    return DraftLabels(
+        tier=Labelled(tier, _choice_labels(Tier.choices).get(tier, tier)),
+        areas=_labelled(saved["areas"], areas),
+        genders=_labelled(genders, _choice_labels(Gender.choices)) if genders else None,
+        routes=_labelled(saved["routes"], _choice_labels(ReferralRoute.choices)),
+        formats=_labelled(saved["formats"], _choice_labels(Format.choices)),
+    )
+
+
+def breakdown_labels(*, key: str, region: Region) -> dict[str, str]:
+    """What each value a breakdown of the results is counted by reads as, in the reader's language."""
+    if key == "by_area":
+        return {NOT_KNOWN: _("Not known"), **{a.slug: a.name for a in region.areas.all()}}
+    if key == "by_route":
+        return _choice_labels(ReferralRoute.choices)
+    if key == "by_tier":
+        return _choice_labels(Tier.choices)
+    found = {
+        "unmet_need": _("Nowhere: no service fitted (unmet need)"),
+        "declined": _("Nowhere: declined and not placed again"),
+        "not_taken_up": _("Nowhere: not taken up"),
+    }
+    for service in Service.objects.all():
+        found[service.slug] = service.name
+        found[f"below_need:{service.slug}"] = _("%(service)s, below the tier needed") % {
+            "service": service.name
+        }
+    return found
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    value: str
+    label: str
+    cell: Cell
+
+
+@dataclass(frozen=True)
+class ScenarioFigures:
+    taken: Cell
+    considered: int | str
+    # Computed from those taken, so withheld with them.
+    arrivals_per_week: Cell
+    breakdowns: dict[str, list[BreakdownRow]]
+
+
+def figure(cell: Cell) -> object:
+    """A figure as it leaves the system: the value, or its mark where the small-number rule withholds it."""
+    return cell.exported if cell.suppressed else cell.value
+
+
+def scenario_figures(*, scenario: Scenario) -> ScenarioFigures:
+    """A scenario's counts under the small-number rule, whoever reads them (the page and the API alike):
+    each breakdown adds up to those taken, so a withheld part is not left to be worked out from the rest,
+    and the arrivals a week, computed from those taken, are withheld with them."""
+    results = scenario.results
+    taken = Cell("taken", "", "", results["taken"])
+    rate = Cell(
+        "arrivals_per_week",
+        "",
+        "",
+        results["assumptions"]["arrivals_per_week"],
+        is_rate=True,
+        unit="",
+        depends_on=("taken",),
+    )
+    cells: dict[str, Cell] = {"taken": taken, "arrivals_per_week": rate}
+    groups: list[tuple[str, list[str]]] = []
+    for key in BREAKDOWNS:
+        parts = []
+        for value, n in results[key].items():
+            cell = Cell(f"{key}|{value}", "", "", n)
+            cells[cell.key] = cell
+            parts.append(cell.key)
+        groups.append(("taken", parts))
+    suppress(cells, groups)
+    breakdowns = {}
+    for key in BREAKDOWNS:
+        labels = breakdown_labels(key=key, region=scenario.region)
+        breakdowns[key] = [
+            BreakdownRow(value, labels.get(value, value), cells[f"{key}|{value}"]) for value in results[key]
+        ]
+    return ScenarioFigures(
+        taken=taken,
+        considered=count_shown(results["considered"]),
+        arrivals_per_week=rate,
+        breakdowns=breakdowns,
     )

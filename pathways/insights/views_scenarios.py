@@ -4,6 +4,7 @@ referrals and how long people would wait at each capacity, saved to read again l
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -11,113 +12,77 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from pathways.core.policy import actor_for
-from pathways.core.smallnumbers import Cell, count_shown, suppress
-from pathways.directory.choices import ReferralRoute, Tier
-from pathways.directory.models import Area, Region, Service
+from pathways.core.policy import Actor, actor_for
+from pathways.core.smallnumbers import Cell
+from pathways.directory.models import Area, Region
 from pathways.insights import charts
 from pathways.insights.forms import ScenarioForm
 from pathways.insights.models import Scenario
-from pathways.insights.scenarios import Draft, ScenarioError, scenario_run, scenarios_for
+from pathways.insights.scenarios import (
+    BREAKDOWNS,
+    ScenarioError,
+    draft_labels,
+    scenario_figures,
+    scenario_region,
+    scenario_run,
+    scenarios_for,
+)
 
-BREAKDOWNS = ("by_area", "by_route", "by_tier", "drawn_from")
 
-
-def _region(actor: Any) -> Region | None:
-    return Region.objects.filter(areas__agencies=actor.agency).first() if actor.agency is not None else None
+def scenario_asked(
+    *, data: Mapping[str, Any] | None, actor: Actor
+) -> tuple[ScenarioForm, Region | None, Scenario | None]:
+    """The scenario form, the actor's region and, when the form came valid, the scenario drafted and run
+    from it; otherwise None, with the reasons on the form. The page and the API draft through this one
+    form, so that both refuse the same inputs with the same words."""
+    region = scenario_region(actor=actor)
+    areas = [(a.slug, a.name) for a in Area.objects.filter(region=region, in_region=True)] if region else []
+    form = ScenarioForm(data, areas=areas)
+    if data is None or region is None or not form.is_valid():
+        return form, region, None
+    try:
+        scenario = scenario_run(
+            actor=actor,
+            region=region,
+            draft=form.draft(),
+            starts=form.cleaned_data["starts"],
+            ends=form.cleaned_data["ends"],
+        )
+    except ScenarioError as error:
+        form.add_error(error.field, str(error))
+        return form, region, None
+    return form, region, scenario
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def scenarios_view(request: HttpRequest) -> HttpResponse:
     actor = actor_for(request)
-    region = _region(actor)
-    areas = [(a.slug, a.name) for a in Area.objects.filter(region=region, in_region=True)] if region else []
-    form = ScenarioForm(request.POST if request.method == "POST" else None, areas=areas)
-    status = 200
-    if request.method == "POST" and region is not None:
-        status = 400
-        if form.is_valid():
-            data = form.cleaned_data
-            draft = Draft(
-                name=data["name"],
-                tier=data["tier"],
-                areas=data["areas"],
-                genders=data["genders"] or None,
-                routes=data["routes"],
-                formats=data["formats"],
-                programme_weeks=data["programme_weeks"],
-                patience_weeks=data["patience_weeks"],
-                drop_out_during=data["drop_out_during"] / 100,
-                capacities=form.capacities(),
-            )
-            try:
-                scenario = scenario_run(
-                    actor=actor, region=region, draft=draft, starts=data["starts"], ends=data["ends"]
-                )
-            except ScenarioError as error:
-                form.add_error(error.field, str(error))
-            else:
-                return redirect("insights:scenario", scenario_id=scenario.pk)
+    posted = request.method == "POST"
+    form, region, scenario = scenario_asked(data=request.POST if posted else None, actor=actor)
+    if scenario is not None:
+        return redirect("insights:scenario", scenario_id=scenario.pk)
     return render(
         request,
         "insights/scenarios.html",
         {"form": form, "scenarios": list(scenarios_for(actor=actor)), "region": region},
-        status=status,
+        status=400 if posted and region is not None else 200,
     )
-
-
-def _labels(key: str) -> dict[str, str]:
-    if key == "by_area":
-        return {a.slug: a.name for a in Area.objects.all()}
-    if key == "by_route":
-        return {k: str(v) for k, v in ReferralRoute.choices}
-    if key == "by_tier":
-        return {k: str(v) for k, v in Tier.choices}
-    names = {s.slug: s.name for s in Service.objects.all()}
-    found = {
-        "unmet_need": _("Nowhere: no service fitted (unmet need)"),
-        "declined": _("Nowhere: declined and not placed again"),
-        "not_taken_up": _("Nowhere: not taken up"),
-    }
-    for slug, name in names.items():
-        found[slug] = name
-        found[f"below_need:{slug}"] = _("%(service)s, below the tier needed") % {"service": name}
-    return found
-
-
-def _tables(results: dict[str, Any]) -> tuple[Cell, list[tuple[str, list[tuple[str, str]]]]]:
-    """The counts, under the small-number rule: each breakdown adds up to those taken."""
-    taken = Cell("taken", "", "", results["taken"])
-    cells: dict[str, Cell] = {"taken": taken}
-    groups: list[tuple[str, list[str]]] = []
-    for key in BREAKDOWNS:
-        parts = []
-        for value, n in results[key].items():
-            cell = Cell(f"{key}|{value}", "", "", n)
-            cells[cell.key] = cell
-            parts.append(cell.key)
-        groups.append(("taken", parts))
-    suppress(cells, groups)
-    tables = []
-    for key in BREAKDOWNS:
-        labels = _labels(key)
-        rows = [
-            (labels.get(value, value), charts.cell_text(cells[f"{key}|{value}"], suppressed=True))
-            for value in results[key]
-        ]
-        tables.append((key, rows))
-    return taken, tables
 
 
 @require_http_methods(["GET", "HEAD"])
 def scenario_view(request: HttpRequest, scenario_id: uuid.UUID) -> HttpResponse:
     actor = actor_for(request)
-    scenario: Scenario | None = scenarios_for(actor=actor).filter(pk=scenario_id).first()
+    scenario: Scenario | None = (
+        scenarios_for(actor=actor).select_related("region", "triage_rules").filter(pk=scenario_id).first()
+    )
     if scenario is None:
         raise Http404
     results = scenario.results
-    taken, tables = _tables(results)
-    simulated = results["simulation"]
+    figures = scenario_figures(scenario=scenario)
+    # The simulation starts from those taken a week: with them withheld, its figures could be run back
+    # to the number, so they are withheld too.
+    withheld = bool(figures.taken.suppressed)
+    simulated = [] if withheld else results["simulation"]
     waits = [
         (
             _("%(places)s places") % {"places": r["places"]},
@@ -131,20 +96,36 @@ def scenario_view(request: HttpRequest, scenario_id: uuid.UUID) -> HttpResponse:
         "by_tier": _("The tier they needed"),
         "drawn_from": _("Where they went instead"),
     }
+    tables = [
+        (
+            titles[key],
+            [(row.label, charts.cell_text(row.cell, suppressed=True)) for row in figures.breakdowns[key]],
+        )
+        for key in BREAKDOWNS
+    ]
+    labels = draft_labels(draft=scenario.draft)
     return render(
         request,
         "insights/scenario.html",
         {
             "scenario": scenario,
             "draft": scenario.draft,
+            "labels": {
+                "tier": labels.tier.label,
+                "areas": [a.label for a in labels.areas],
+                "genders": [g.label for g in labels.genders] if labels.genders is not None else None,
+                "routes": [r.label for r in labels.routes],
+                "formats": [f.label for f in labels.formats],
+            },
             "results": results,
-            "taken": charts.cell_text(taken, suppressed=True),
-            "considered": count_shown(results["considered"]),
-            "tables": [(titles[key], rows) for key, rows in tables],
+            "taken": charts.cell_text(figures.taken, suppressed=True),
+            "considered": figures.considered,
+            "arrivals_withheld": bool(figures.arrivals_per_week.suppressed),
+            "tables": tables,
             "simulated": simulated,
+            "simulation_withheld": withheld,
             "waits_chart": charts.bars(items=waits, suppressed=False),
             "waits_rows": [(label, charts.cell_text(c, suppressed=False)) for label, c in waits],
-            "tier_label": dict(Tier.choices).get(scenario.draft["tier"], scenario.draft["tier"]),
             "drop_out_percent": round(scenario.draft["drop_out_during"] * 100),
         },
     )

@@ -28,6 +28,14 @@ if TYPE_CHECKING:
 SEALED_FIELDS = ("address", "phone", "email", "school")
 
 
+def age_on(*, born: datetime.date | None, day: datetime.date) -> int | None:
+    """Whole years on `day` of someone born on `born`; None when the date of birth is not known. Also for
+    rows read without their Person (triage over a period's referrals)."""
+    if born is None:
+        return None
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
 class Person(PersonalData, TimeStampedModel):
     """Someone a referral is about: the person referred, a partner or ex-partner, a child.
 
@@ -121,10 +129,7 @@ class Person(PersonalData, TimeStampedModel):
 
     def age_on(self, day: datetime.date) -> int | None:
         """Whole years on `day`; None when the date of birth is not known."""
-        born = self.date_of_birth
-        if born is None:
-            return None
-        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+        return age_on(born=self.date_of_birth, day=day)
 
     def is_child_on(self, day: datetime.date) -> bool:
         """Under 18 on `day`, or of unknown age: a child's safety is not left out for want of a date."""

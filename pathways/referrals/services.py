@@ -9,20 +9,20 @@ from __future__ import annotations
 import datetime
 import functools
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Model
+from django.db.models import Count, Model, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from pathways.accounts.models import Agency
-from pathways.assessments.selectors import risk_current
+from pathways.assessments.selectors import risk_current, risk_levels_current
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
 from pathways.core.access import Side
@@ -33,7 +33,7 @@ from pathways.directory.choices import ReferralRoute
 from pathways.directory.models import Area, Region, Service
 from pathways.directory.services import region_loaded
 from pathways.people.choices import GenderIdentity, PreferredLanguage, RelationshipKind, WorkPattern
-from pathways.people.models import Person, Relationship
+from pathways.people.models import Person, Relationship, age_on
 from pathways.people.sealed import markers_by_person, sealed_details_refuse
 from pathways.people.services import PersonInput, person_access_grant, person_create, relationship_create
 from pathways.referrals.choices import (
@@ -156,17 +156,19 @@ def triage_service_facts(*, region: Region) -> list[ServiceFacts]:
     return [facts_from(s, held.get(s.pk, 0)) for s in services]
 
 
-def _relationship_type(person: Person, partner: Person | None) -> str | None:
+def _relationship_type(gender: str, partner_gender: str | None) -> str | None:
     binary = {GenderIdentity.MAN, GenderIdentity.WOMAN}
-    if partner is None or person.gender_identity not in binary or partner.gender_identity not in binary:
+    if gender not in binary or partner_gender not in binary:
         return None
-    return "same_sex" if person.gender_identity == partner.gender_identity else "opposite_sex"
+    return "same_sex" if gender == partner_gender else "opposite_sex"
 
 
-# Facts about a person that apps above this one know (the police data's serial flag), named in the setting
-# TRIAGE_FACT_SOURCES so that triage can use them without this layer importing that one. Each source
-# gives the names of the case facts (triagefile.CASE_FACTS) it knows to be true of the person.
-TriageFactSource = Callable[[Person], set[str]]
+# Facts about people that apps above this one know (the police data's serial flag), named in the setting
+# TRIAGE_FACT_SOURCES so that triage can use them without this layer importing that one. Each source is
+# given the people (one, or a period's referrals' worth) and gives, by person id, the names of the case
+# facts (triagefile.CASE_FACTS) it knows to be true of each, in a number of queries that does not grow
+# with the people.
+TriageFactSource = Callable[[QuerySet[Person]], Mapping[Any, Collection[str]]]
 
 
 @functools.cache
@@ -189,37 +191,153 @@ def _started_hooks() -> tuple[ReferralStarted, ...]:
 def triage_case_facts(*, referral: Referral) -> frozenset[str]:
     """The questions about behaviour and history answered "yes", by the referrer or by what another
     service's data knows of the person."""
-    known = {name for name in CASE_FACTS if getattr(referral, name)}
+    known = _known_facts(Person.objects.filter(pk=referral.person_id)).get(referral.person_id, set())
+    return frozenset({name for name in CASE_FACTS if getattr(referral, name)} | known)
+
+
+def _known_facts(people: QuerySet[Person]) -> dict[Any, set[str]]:
+    known: dict[Any, set[str]] = {}
     for source in _fact_sources():
-        known |= source(referral.person) & set(CASE_FACTS)
-    return frozenset(known)
+        for person, names in source(people).items():
+            known.setdefault(person, set()).update(set(names) & set(CASE_FACTS))
+    return known
 
 
 def triage_case(*, referral: Referral) -> Case:
     person, partner = referral.person, referral.partner
-    has_partner_details = partner is not None and any(
-        value is not None for value in (partner.phone, partner.address, partner.email)
-    )
-    has_children = (
-        referral.children_in_family
-        or Relationship.objects.filter(person=person, kind=RelationshipKind.PARENT_OF).exists()
-    )
-    return Case(
+    return triage_case_build(
         area=person.area.slug if person.area else None,
-        gender=PERSON_TO_SERVICE_GENDER.get(person.gender_identity),
-        relationship_type=_relationship_type(person, partner),
-        age=person.age,
+        gender_identity=person.gender_identity,
+        born=person.date_of_birth,
+        interpreter_needed=person.interpreter_needed,
+        preferred_language=person.preferred_language,
+        work_pattern=person.work_pattern,
+        partner_gender_identity=partner.gender_identity if partner is not None else None,
+        partner_contact_held=partner is not None
+        and any(value is not None for value in (partner.phone, partner.address, partner.email)),
         route=referral.route,
         been_to_marac=referral.been_to_marac,
         risk_level=triage_risk(referral=referral),
-        has_partner_details=has_partner_details,
-        has_children=has_children,
-        interpreter_needed=person.interpreter_needed,
-        welsh=person.preferred_language == PreferredLanguage.WELSH,
-        shift_worker=person.work_pattern == WorkPattern.SHIFT_WORK,
+        has_children=referral.children_in_family
+        or Relationship.objects.filter(person=person, kind=RelationshipKind.PARENT_OF).exists(),
         facts=triage_case_facts(referral=referral),
-        declined=frozenset(referral.declined_by or ()),
+        declined=referral.declined_by or (),
+        today=timezone.localdate(),
     )
+
+
+def triage_case_build(
+    *,
+    area: str | None,
+    gender_identity: str,
+    born: datetime.date | None,
+    interpreter_needed: bool,
+    preferred_language: str,
+    work_pattern: str,
+    partner_gender_identity: str | None,
+    partner_contact_held: bool,
+    route: str,
+    been_to_marac: bool,
+    risk_level: str,
+    has_children: bool,
+    facts: frozenset[str],
+    declined: Iterable[str],
+    today: datetime.date,
+) -> Case:
+    """What triage weighs of a referral, from the values of the referral, the person and the partner (None
+    when no partner is named) and what is known beyond them (the risk, children, facts): one rule whether
+    a referral is triaged alone or with a whole period's."""
+    return Case(
+        area=area,
+        gender=PERSON_TO_SERVICE_GENDER.get(gender_identity),
+        relationship_type=_relationship_type(gender_identity, partner_gender_identity),
+        age=age_on(born=born, day=today),
+        route=route,
+        been_to_marac=been_to_marac,
+        risk_level=risk_level,
+        has_partner_details=partner_contact_held,
+        has_children=has_children,
+        interpreter_needed=interpreter_needed,
+        welsh=preferred_language == PreferredLanguage.WELSH,
+        shift_worker=work_pattern == WorkPattern.SHIFT_WORK,
+        facts=facts,
+        declined=frozenset(declined),
+    )
+
+
+# What triage_cases reads of each referral, the person and the partner, in this order.
+_CASE_ROW = (
+    "person_id",
+    "person__area__slug",
+    "person__gender_identity",
+    "person__date_of_birth",
+    "person__interpreter_needed",
+    "person__preferred_language",
+    "person__work_pattern",
+    "partner_id",
+    "partner__gender_identity",
+    "partner__phone",
+    "partner__address",
+    "partner__email",
+    "route",
+    "been_to_marac",
+    "risk_level",
+    "children_in_family",
+    "declined_by",
+    *CASE_FACTS,
+)
+
+
+def triage_cases(
+    *, referrals: QuerySet[Referral], also: Sequence[str] = ()
+) -> Iterator[tuple[Case, tuple[Any, ...]]]:
+    """The Case of each of these referrals, as triage_case gives it, with the values of the fields named
+    in `also` (as values_list names them), in the queryset's order.
+
+    For a period's referrals at once (a scenario re-triages a year of them): what triage_case asks of the
+    database referral by referral (children on record, the assessed risk when the referrer did not know
+    it, other apps' facts) is asked once for all of them, and the referrals are read as values, not
+    models, so that the queries are the same few however many referrals there are."""
+    people = referrals.values("person_id")
+    parents = set(
+        Relationship.objects.filter(
+            kind=RelationshipKind.PARENT_OF,
+            person_id__in=referrals.filter(children_in_family=False).values("person_id"),
+        )
+        .values_list("person_id", flat=True)
+        .distinct()
+    )
+    assessed = risk_levels_current(
+        people=Person.objects.filter(
+            pk__in=referrals.filter(risk_level=RiskLevel.NOT_KNOWN).values("person_id")
+        )
+    )
+    known = _known_facts(Person.objects.filter(pk__in=people))
+    today = timezone.localdate()
+    for row in referrals.values_list(*_CASE_ROW, *also).iterator(chunk_size=2000):
+        v = dict(zip(_CASE_ROW, row, strict=False))
+        person_id, risk_level = v["person_id"], v["risk_level"]
+        if risk_level == RiskLevel.NOT_KNOWN:
+            risk_level = assessed.get(person_id, RiskLevel.NOT_KNOWN)
+        partner_contact = (v["partner__phone"], v["partner__address"], v["partner__email"])
+        case = triage_case_build(
+            area=v["person__area__slug"],
+            gender_identity=v["person__gender_identity"],
+            born=v["person__date_of_birth"],
+            interpreter_needed=v["person__interpreter_needed"],
+            preferred_language=v["person__preferred_language"],
+            work_pattern=v["person__work_pattern"],
+            partner_gender_identity=v["partner__gender_identity"],
+            partner_contact_held=v["partner_id"] is not None and any(c is not None for c in partner_contact),
+            route=v["route"],
+            been_to_marac=v["been_to_marac"],
+            risk_level=risk_level,
+            has_children=v["children_in_family"] or person_id in parents,
+            facts=frozenset({name for name in CASE_FACTS if v[name]} | known.get(person_id, set())),
+            declined=v["declined_by"] or (),
+            today=today,
+        )
+        yield case, row[len(_CASE_ROW) :]
 
 
 def triage_risk(*, referral: Referral) -> str:

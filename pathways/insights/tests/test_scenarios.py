@@ -9,9 +9,10 @@ from html import unescape
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from pathways.accounts.models import User
+from pathways.directory.choices import ReferralRoute, Tier
 from pathways.directory.models import Region, Service
 from pathways.factories import actor_of, date_fields, sign_in
 from pathways.insights.models import Scenario
@@ -113,3 +114,60 @@ def test_a_small_count_and_the_one_that_would_reveal_it_are_withheld(cast: dict[
         sign_in(Client(), cast["commissioner"]).get(f"/en/insights/scenarios/{scenario.pk}/").content.decode()
     )
     assert "It would have taken <5 of the <5 referrals" in page and ">3<" not in page
+
+
+def _section(page: str, start: str, end: str) -> str:
+    return page.split(start, 1)[1].split(end, 1)[0]
+
+
+def test_the_draft_and_whom_it_took_read_in_words_not_stored_values(cast: dict[str, User]) -> None:
+    _unmet_in_the_vale(6)
+    scenario = scenario_run(
+        actor=actor_of(cast["commissioner"]),
+        region=Region.objects.get(slug="cardiff-and-vale"),
+        draft=MEDIUM_RISK_VALE,
+        starts=_today(),
+        ends=_today(),
+    )
+    client = sign_in(Client(), cast["commissioner"])
+    page = unescape(client.get(f"/en/insights/scenarios/{scenario.pk}/").content.decode())
+    draft = _section(page, 'id="draft"', "</dl>")
+    assert "Medium risk" in draft and "Vale of Glamorgan" in draft and "Men" in draft
+    assert "Children's services, Police, Probation" in draft and "Group, One-to-one" in draft
+    breakdowns = _section(page, 'id="breakdown-1"', "Waits and places at each capacity")
+    for words in (
+        "Vale of Glamorgan",
+        "Children's services",
+        "Medium risk",
+        "no service fitted (unmet need)",
+    ):
+        assert words in breakdowns, words
+    stored = ("medium_risk", "vale-of-glamorgan", "male", "childrens_services", "one_to_one", "unmet_need")
+    assert [value for value in stored if value in draft or value in breakdowns] == []
+    # In Welsh, the areas' Welsh names and the choices' Welsh labels.
+    welsh = unescape(client.get(f"/cy/insights/scenarios/{scenario.pk}/").content.decode())
+    with translation.override("cy"):
+        medium, police = str(Tier.MEDIUM_RISK.label), str(ReferralRoute.POLICE.label)
+    assert medium != "Medium risk" and medium in _section(welsh, 'id="draft"', "</dl>")
+    assert "Bro Morgannwg" in _section(welsh, 'id="draft"', "</dl>") and police in welsh
+    assert "Vale of Glamorgan" not in welsh
+
+
+def test_the_arrivals_a_week_are_withheld_with_a_small_number_taken(cast: dict[str, User]) -> None:
+    _unmet_in_the_vale(3)
+    scenario = scenario_run(
+        actor=actor_of(cast["commissioner"]),
+        region=Region.objects.get(slug="cardiff-and-vale"),
+        draft=MEDIUM_RISK_VALE,
+        starts=_today(),
+        ends=_today(),
+    )
+    # Over a single week, three taken is three a week: the rate would give the withheld count away.
+    assert scenario.results["assumptions"]["arrivals_per_week"] == 3
+    page = unescape(
+        sign_in(Client(), cast["commissioner"]).get(f"/en/insights/scenarios/{scenario.pk}/").content.decode()
+    )
+    arrivals = _section(page, 'id="arrivals"', "</p>")
+    assert "withheld" in arrivals and "3" not in arrivals and "people a week" not in arrivals
+    # So is the simulation that starts from them: its figures could be run back to the count.
+    assert 'id="simulation-withheld"' in page and 'id="simulation"' not in page
