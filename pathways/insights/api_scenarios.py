@@ -113,6 +113,13 @@ class ScenarioBreakdownsOut(serializers.Serializer[Any]):
     by_area = ScenarioBreakdownRowOut(many=True, help_text=gettext_lazy("Where they live."))
     by_route = ScenarioBreakdownRowOut(many=True, help_text=gettext_lazy("How they were referred."))
     by_tier = ScenarioBreakdownRowOut(many=True, help_text=gettext_lazy("The tier they needed."))
+    by_group = ScenarioBreakdownRowOut(
+        many=True,
+        help_text=gettext_lazy(
+            "The groups services leave out they are in: the groups overlap, so they do not add up to those "
+            "taken. Disability is not counted: triage does not ask."
+        ),
+    )
     drawn_from = ScenarioBreakdownRowOut(many=True, help_text=gettext_lazy("Where they went instead."))
 
 

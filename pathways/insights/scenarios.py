@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -29,8 +29,17 @@ from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
 from pathways.core.policy import Actor, Perm, allows
 from pathways.core.smallnumbers import Cell, count_shown, suppress
-from pathways.directory.choices import Format, Gender, ReferralRoute, ServiceKind, ServiceStatus, Tier
+from pathways.directory.choices import (
+    Format,
+    Gender,
+    ReferralRoute,
+    RelationshipType,
+    ServiceKind,
+    ServiceStatus,
+    Tier,
+)
 from pathways.directory.models import Area, Region, Service
+from pathways.insights.choices import Group
 from pathways.insights.models import Scenario
 from pathways.insights.simulation import Assumptions, simulate_capacities
 from pathways.referrals.choices import ReferralKind, Status
@@ -97,6 +106,8 @@ class Retriage:
     by_area: Counter[str] = field(default_factory=Counter)
     by_route: Counter[str] = field(default_factory=Counter)
     by_tier: Counter[str] = field(default_factory=Counter)
+    # The groups services leave out that each is in: none, one or several.
+    by_group: Counter[str] = field(default_factory=Counter)
     # Where those it would have taken went instead: a service's slug, or what became of them.
     drawn_from: Counter[str] = field(default_factory=Counter)
 
@@ -136,6 +147,22 @@ def _weigh(
     return _Weighed(taken=taken, had_fits=bool(before.fits), tier_needed=ranked.tier_needed)
 
 
+# Who is in each of the groups the review says services leave out (section 4.7), from what triage knows
+# of a referral: the same groups the gap map and the outcomes count. Triage does not ask about
+# disability, so no one is counted in that group here.
+CASE_GROUPS: dict[str, Callable[[Case], bool]] = {
+    Group.WOMEN: lambda c: c.gender == Gender.FEMALE,
+    Group.LGBTQ: lambda c: c.relationship_type == RelationshipType.SAME_SEX or c.gender == Gender.NON_BINARY,
+    Group.LIMITED_ENGLISH: lambda c: c.interpreter_needed,
+    Group.SHIFT_WORKERS: lambda c: c.shift_worker,
+    Group.NO_CHILDREN: lambda c: not c.has_children,
+}
+
+
+def case_groups(*, case: Case) -> list[str]:
+    return [str(group) for group, test in CASE_GROUPS.items() if test(case)]
+
+
 def scenario_retriage(
     *, region: Region, draft: Draft, starts: datetime.date, ends: datetime.date
 ) -> Retriage:
@@ -167,6 +194,7 @@ def scenario_retriage(
         found.by_area[case.area or NOT_KNOWN] += 1
         found.by_route[case.route] += 1
         found.by_tier[result.tier_needed] += 1
+        found.by_group.update(case_groups(case=case))
         found.drawn_from[
             _instead(
                 status=status,
@@ -204,6 +232,7 @@ def scenario_run(
         "by_area": dict(found.by_area.most_common()),
         "by_route": dict(found.by_route.most_common()),
         "by_tier": dict(found.by_tier.most_common()),
+        "by_group": dict(found.by_group.most_common()),
         "drawn_from": dict(found.drawn_from.most_common()),
         "assumptions": asdict(assumptions),
         "simulation": [r.as_dict() for r in simulated],
@@ -246,7 +275,9 @@ def scenario_region(*, actor: Actor) -> Region | None:
 
 # --- Reading a scenario ----------------------------------------------------------------------------------
 
-BREAKDOWNS = ("by_area", "by_route", "by_tier", "drawn_from")
+BREAKDOWNS = ("by_area", "by_route", "by_tier", "by_group", "drawn_from")
+# The breakdowns whose parts overlap, so do not add up to those taken.
+OVERLAPPING = ("by_group",)
 
 
 @dataclass(frozen=True)
@@ -300,6 +331,8 @@ def breakdown_labels(*, key: str, region: Region) -> dict[str, str]:
         return _choice_labels(ReferralRoute.choices)
     if key == "by_tier":
         return _choice_labels(Tier.choices)
+    if key == "by_group":
+        return _choice_labels(Group.choices)
     found = {
         "unmet_need": _("Nowhere: no service fitted (unmet need)"),
         "declined": _("Nowhere: declined and not placed again"),
@@ -337,7 +370,9 @@ def figure(cell: Cell) -> object:
 def scenario_figures(*, scenario: Scenario) -> ScenarioFigures:
     """A scenario's counts under the small-number rule, whoever reads them (the page and the API alike):
     each breakdown adds up to those taken, so a withheld part is not left to be worked out from the rest,
-    and the arrivals a week, computed from those taken, are withheld with them."""
+    and the arrivals a week, computed from those taken, are withheld with them. The groups overlap: each
+    is withheld where those taken less the group would be small, counted as a cell no one is shown.
+    A scenario saved before a breakdown was kept reads it as empty."""
     results = scenario.results
     taken = Cell("taken", "", "", results["taken"])
     rate = Cell(
@@ -353,17 +388,23 @@ def scenario_figures(*, scenario: Scenario) -> ScenarioFigures:
     groups: list[tuple[str, list[str]]] = []
     for key in BREAKDOWNS:
         parts = []
-        for value, n in results[key].items():
+        for value, n in results.get(key, {}).items():
             cell = Cell(f"{key}|{value}", "", "", n)
             cells[cell.key] = cell
             parts.append(cell.key)
-        groups.append(("taken", parts))
+            if key in OVERLAPPING:
+                outside = Cell(f"outside:{cell.key}", "", "", results["taken"] - n)
+                cells[outside.key] = outside
+                groups.append(("taken", [cell.key, outside.key]))
+        if key not in OVERLAPPING:
+            groups.append(("taken", parts))
     suppress(cells, groups)
     breakdowns = {}
     for key in BREAKDOWNS:
         labels = breakdown_labels(key=key, region=scenario.region)
         breakdowns[key] = [
-            BreakdownRow(value, labels.get(value, value), cells[f"{key}|{value}"]) for value in results[key]
+            BreakdownRow(value, labels.get(value, value), cells[f"{key}|{value}"])
+            for value in results.get(key, {})
         ]
     return ScenarioFigures(
         taken=taken,

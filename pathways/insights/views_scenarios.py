@@ -94,6 +94,7 @@ def scenario_view(request: HttpRequest, scenario_id: uuid.UUID) -> HttpResponse:
         "by_area": _("Where they live"),
         "by_route": _("How they were referred"),
         "by_tier": _("The tier they needed"),
+        "by_group": _("The groups services leave out they are in (a person may be in several)"),
         "drawn_from": _("Where they went instead"),
     }
     tables = [

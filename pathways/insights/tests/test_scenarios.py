@@ -16,7 +16,7 @@ from pathways.directory.choices import ReferralRoute, Tier
 from pathways.directory.models import Region, Service
 from pathways.factories import actor_of, date_fields, sign_in
 from pathways.insights.models import Scenario
-from pathways.insights.scenarios import Draft, scenario_retriage, scenario_run
+from pathways.insights.scenarios import Draft, scenario_figures, scenario_retriage, scenario_run
 from pathways.referrals.services import referral_unmet_need_record
 from pathways.referrals.tests.factories import refer
 
@@ -171,3 +171,29 @@ def test_the_arrivals_a_week_are_withheld_with_a_small_number_taken(cast: dict[s
     assert "withheld" in arrivals and "3" not in arrivals and "people a week" not in arrivals
     # So is the simulation that starts from them: its figures could be run back to the count.
     assert 'id="simulation-withheld"' in page and 'id="simulation"' not in page
+
+
+def test_whom_it_would_take_is_counted_by_the_groups_services_leave_out(cast: dict[str, User]) -> None:
+    """Twelve men at medium risk in the Vale, nine of them with no children: the nine are counted in the
+    group, and withheld, since those taken less the group (three) would be a small number."""
+    _unmet_in_the_vale(3)
+    for _ in range(9):
+        referral_unmet_need_record(
+            actor=None, referral=refer(None, area="vale-of-glamorgan", risk="medium", children=0)
+        )
+    region = Region.objects.get(slug="cardiff-and-vale")
+    found = scenario_retriage(region=region, draft=MEDIUM_RISK_VALE, starts=_today(), ends=_today())
+    assert found.taken == 12 and found.by_group == {"no_children": 9}
+    scenario = scenario_run(
+        actor=actor_of(cast["commissioner"]),
+        region=region,
+        draft=MEDIUM_RISK_VALE,
+        starts=_today(),
+        ends=_today(),
+    )
+    (row,) = scenario_figures(scenario=scenario).breakdowns["by_group"]
+    assert (row.label, row.cell.exported) == ("People without children", "[c]")
+    page = unescape(
+        sign_in(Client(), cast["commissioner"]).get(f"/en/insights/scenarios/{scenario.pk}/").content.decode()
+    )
+    assert "The groups services leave out they are in" in page and "People without children" in page
