@@ -66,6 +66,16 @@ class Cell:
         }.get(self.suppressed, "")
 
 
+def outside_of(cells: dict[str, Cell], *, whole: Cell, part: Cell) -> tuple[str, list[str]]:
+    """For a part that overlaps others (a group of people, who may be in several groups), the group that
+    keeps the people outside it from being worked out: the whole less the part, added to `cells` as a
+    cell no one is shown, so that the part is withheld where those outside would be a small number."""
+    left = int(whole.value or 0) - int(part.value or 0)
+    outside = Cell(f"outside:{part.key}", part.label, part.section, left)
+    cells[outside.key] = outside
+    return whole.key, [part.key, outside.key]
+
+
 def suppress(cells: dict[str, Cell], groups: list[tuple[str, list[str]]]) -> None:
     """Mark the cells withheld on export.
 

@@ -56,7 +56,7 @@ from pathways.cases.selectors.rules import CaseworkNotLoaded, casework_rules_for
 from pathways.core.access import Side
 from pathways.core.dates import months_after
 from pathways.core.policy import Actor, Perm, allows
-from pathways.core.smallnumbers import Cell, suppress
+from pathways.core.smallnumbers import Cell, outside_of, suppress
 from pathways.directory.choices import Tier
 from pathways.directory.models import Area, Service
 from pathways.insights.choices import Group
@@ -1034,13 +1034,7 @@ def _suppress(
             continue
         whole = total.cells[m.key]
         if overlapping:
-            for row in rows:
-                part = row.cells[m.key]
-                outside = Cell(
-                    f"outside:{part.key}", m.label, m.section, int(whole.value or 0) - int(part.value or 0)
-                )
-                everything[outside.key] = outside
-                groups.append((whole.key, [part.key, outside.key]))
+            groups += [outside_of(everything, whole=whole, part=row.cells[m.key]) for row in rows]
         else:
             # Rows add up to the total; so do the quarters.
             groups.append((whole.key, [r.cells[m.key].key for r in rows]))

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
 from pathways.core.policy import Actor, Perm, allows
-from pathways.core.smallnumbers import Cell, count_shown, suppress
+from pathways.core.smallnumbers import Cell, count_shown, outside_of, suppress
 from pathways.directory.choices import (
     Format,
     Gender,
@@ -393,9 +393,7 @@ def scenario_figures(*, scenario: Scenario) -> ScenarioFigures:
             cells[cell.key] = cell
             parts.append(cell.key)
             if key in OVERLAPPING:
-                outside = Cell(f"outside:{cell.key}", "", "", results["taken"] - n)
-                cells[outside.key] = outside
-                groups.append(("taken", [cell.key, outside.key]))
+                groups.append(outside_of(cells, whole=taken, part=cell))
         if key not in OVERLAPPING:
             groups.append(("taken", parts))
     suppress(cells, groups)
