@@ -237,6 +237,14 @@ CROSSING_TO_PERPETRATOR_SIDE: dict[str, tuple[str, ...]] = {
 }
 
 
+# Facts from her side kept on the outcome of his case only to be counted across both sides, for those
+# who read the region's figures whole (pathways.insights.outcomes, Perm.OUTCOMES_ALL): whether the family
+# had children when his case ended, and whether anyone in it was at a MARAC before the end and after it.
+# They are never shown on a record: no page, API answer or extract reads them (tests hold each to it).
+COUNTED_ONLY: dict[str, tuple[str, ...]] = {
+    "cases.caseoutcome": ("family_children", "marac_before", "marac_after", "marac_window_months"),
+}
+
 # What crosses the other way, to the side of the people he harms, so that they can be warned: of each case
 # of the man who harms her, the service's name, whether it is open, his attendance (sessions attended and
 # missed, the last he came to), the disrupt work on it (each activity's name, the agency doing it and its

@@ -16,9 +16,11 @@ from pathways.cases.choices import RiskChange, TraceSource, TraceStatus
 from pathways.cases.models import Case, CaseOutcome, SafetyUpdate, VictimTrace
 from pathways.cases.services import ending as ending_services
 from pathways.cases.tests.factories import case_open, partner_of
+from pathways.core import policy
 from pathways.core.dates import months_after
 from pathways.directory.models import Service
 from pathways.factories import actor_of, make_person, sign_in
+from pathways.insights import evaluation
 from pathways.insights.outcomes import BY_GROUP, outcomes_figures, period_of_year
 from pathways.panels.choices import AgendaReason, PanelKind
 from pathways.panels.models import Panel
@@ -199,3 +201,26 @@ def test_rows_by_group_overlap_and_a_group_is_withheld_where_the_rest_would_be_s
         .content.decode()
     )
     assert "People without children" in page and "Group services leave out" in page
+
+
+def test_what_his_outcome_keeps_of_her_family_is_counted_and_never_shown_on_his_record(
+    cast: dict[str, User],
+) -> None:
+    with_child, _without = _clear_families(cast)
+    ending_services.case_outcomes_refresh(today=months_after(_today(), 12) + datetime.timedelta(days=1))
+    kept = CaseOutcome.objects.get(case=with_child)
+    counted_only = policy.COUNTED_ONLY["cases.caseoutcome"]
+    assert all(getattr(kept, field) is not None for field in counted_only)
+
+    worker = sign_in(Client(), cast["practitioner"])
+    page = unescape(worker.get(f"/en/cases/{with_child.pk}/ending/").content.decode()).lower()
+    assert "outcome" in page and "risk at the start" in page
+    for field in counted_only:
+        label = str(getattr(CaseOutcome._meta.get_field(field), "verbose_name", field)).lower()
+        assert label not in page and field not in page
+    answer = worker.get(f"/api/v1/cases/{with_child.pk}/").json()
+    assert answer["id"] == str(with_child.pk) and not set(counted_only) & set(answer)
+    extracted = {c.name for c in [*evaluation.CASE_COLUMNS, *evaluation.REFERRAL_COLUMNS]}
+    assert not set(counted_only) & extracted
+    # Counted, for the commissioner: the family back at MARAC.
+    assert _figures(cast["commissioner"])["marac_after_children"] == 1
