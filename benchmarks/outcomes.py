@@ -4,7 +4,9 @@ under 2 s for a region-wide year, under 300 ms for one service and one quarter).
 A throwaway database holds the shipped region with five years of referrals, each sent to one of ten
 services, a fifth of them started (each start opening a case), a tenth declined; the cases attended
 sessions, made first contact and, for most of those opened before the last year, ended with an outcome
-and police counts before and after. Then `pathways.insights.outcomes.outcomes_figures` is timed as a
+and police counts before and after. Written in bulk, the history has its journeys (what the outcomes
+count referrals from) written afresh, as `manage.py rebuild_journeys` does; the time to do that is reported
+too. Then `pathways.insights.outcomes.outcomes_figures` is timed as a
 commissioner's page asks for it (every service in the region, the small-number rule applied) for the last
 full year, and for one service and one quarter; the median of the runs is reported.
 
@@ -46,10 +48,12 @@ def _world(rng: random.Random, referrals: int, cases: int) -> tuple[Any, Any]:
     from pathways.accounts.models import Agency, Membership, User
     from pathways.cases.choices import AttendanceStatus, CaseStatus, SessionStatus
     from pathways.cases.models import Attendance, Case, CaseOutcome, OutcomePoliceCount, Session
+    from pathways.cases.services.journeys import journeys_casework_refresh
     from pathways.core.access import AgencyType, Role, Side
     from pathways.directory.models import Area, Region, Service
     from pathways.people.models import Person
     from pathways.referrals.choices import Status
+    from pathways.referrals.journeys import journeys_rebuild
     from pathways.referrals.models import Referral, ReferralEvent
 
     region = Region.objects.get(slug="cardiff-and-vale")
@@ -169,6 +173,14 @@ def _world(rng: random.Random, referrals: int, cases: int) -> tuple[Any, Any]:
             batch_size=BATCH,
         )
         Case.objects.filter(pk__in=[c.pk for c in ended]).update(status=CaseStatus.CLOSED)
+    # History written in bulk, outside the services that keep each referral's journeys with it.
+    began = time.perf_counter()
+    journeys, with_case = journeys_rebuild(), journeys_casework_refresh()
+    print(
+        f"journeys: {journeys:,} written afresh, {with_case:,} with a case, in "
+        f"{time.perf_counter() - began:.0f} s",
+        flush=True,
+    )
     return commissioner, services[0]
 
 

@@ -32,6 +32,7 @@ from pathways.assessments.models import Assessment, Context
 from pathways.cases import services as cases
 from pathways.cases.choices import CaseEventKind
 from pathways.cases.models import Case, CaseEvent
+from pathways.cases.services.journeys import journeys_casework_refresh
 from pathways.core.access import Role
 from pathways.core.policy import Actor
 from pathways.demo.answers import answers_for
@@ -54,6 +55,7 @@ from pathways.people.services import PersonInput
 from pathways.referrals import public, screening
 from pathways.referrals import services as referrals
 from pathways.referrals.choices import IntakeOutcome, RiskLevel, Status, Transition
+from pathways.referrals.journeys import journeys_rebuild
 from pathways.referrals.models import Referral, ReferralEvent
 from pathways.referrals.triagefile import CASE_FACTS
 
@@ -648,6 +650,11 @@ def _backdate(written: _Written, today: datetime.date) -> None:
         days_ago = began - (span * number) // max(1, len(events) - 1) if len(events) > 1 else began
         event.at = min(_at(today - datetime.timedelta(days=days_ago), 9 + number % 8), now)
     ReferralEvent.objects.bulk_update(events, ["at"])
+    # History rewritten in bulk: each referral's journeys written afresh from it.
+    journeys_rebuild(referral_ids=ids)
+    journeys_casework_refresh(
+        case_ids=list(Case.objects.filter(referral_id__in=ids).values_list("pk", flat=True))
+    )
     for referral_id in ids:
         times = [e.at for e in events if e.referral_id == referral_id]
         if times:

@@ -34,24 +34,22 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
-    Min,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pathways.assessments.models import RegionAssessmentSettings
-from pathways.cases.choices import ATTENDED, RiskChange
-from pathways.cases.models import Attendance, Case, CaseOutcome, OutcomePoliceCount
+from pathways.cases.choices import RiskChange
+from pathways.cases.models import Case, CaseOutcome, OutcomePoliceCount
 from pathways.cases.selectors.rules import CaseworkNotLoaded, casework_rules_for
 from pathways.core.access import Side
 from pathways.core.dates import months_after
@@ -63,8 +61,7 @@ from pathways.insights.choices import Group
 from pathways.panels.returns import LGB_ORIENTATIONS, TRANS_PROXY_GENDERS, Quarter
 from pathways.people.choices import GenderIdentity, RelationshipKind, WorkPattern
 from pathways.people.models import Relationship
-from pathways.referrals.choices import Status
-from pathways.referrals.models import ReferralEvent
+from pathways.referrals.models import Journey
 
 BY_SERVICE, BY_AREA, BY_TIER, BY_GROUP, BY_AGE = "service", "area", "tier", "group", "age"
 # What a row can be. The groups overlap (a woman with no children is in two), so their rows do not add
@@ -669,12 +666,9 @@ def _region_rules(services: Iterable[Service]) -> _Rules:
     return _Rules(months, sessions, by_contact, targets, high, window)
 
 
-# The steps a referral reaches at a service that the outcomes count, by the measure counting them.
-REACHED: dict[str, str] = {
-    Status.STARTED: "started",
-    Status.DECLINED: "declined",
-    Status.WITHDRAWN: "withdrawn",
-}
+# The steps a referral reaches at a service that the outcomes count, by the measure counting them, as
+# its journey there keeps them.
+REACHED: dict[str, str] = {"started": "started_at", "declined": "declined_at", "withdrawn": "withdrawn_at"}
 
 
 class _Quarters:
@@ -700,88 +694,45 @@ def _referral_cohort(
     *, ids: list[Any], period: Period, keys: _Keys, tallies: dict[str, _Tally], quarter_of: _Quarters,
     trend: dict[str, _Tally], engaged_sessions: int, by_contact: set[str],
 ) -> None:  # fmt: skip
-    """The referrals first sent to each service in the period, and what became of them. The database
-    counts them, by service, the area the person lives in and the quarter they were sent; only the waits
-    are read one by one, to find their medians."""
+    """The referrals first sent to each service in the period, and what became of them, from their
+    journeys there. The database counts them, by service, the area the person lives in and the quarter
+    they were sent; only the waits are read one by one, to find their medians."""
     start, end = _moment(period.start), _moment(period.end + datetime.timedelta(days=1))
     # A referral sent to the same service more than once counts once, from its first sending: the period
-    # it falls in is that sending's.
-    earlier = ReferralEvent.objects.filter(
-        referral_id=OuterRef("referral_id"),
-        service_id=OuterRef("service_id"),
-        status=Status.TRIAGED,
-        at__lt=OuterRef("at"),
+    # it falls in is that sending's, and its steps there are those at or after it.
+    cohort = Journey.objects.filter(service_id__in=ids, sent_at__gte=start, sent_at__lt=end).annotate(
+        sent_quarter=quarter_of.of("sent_at"), area=keys.group("referral__person")
     )
-    cohort = ReferralEvent.objects.filter(
-        status=Status.TRIAGED, service_id__in=ids, at__gte=start, at__lt=end
-    ).filter(~Exists(earlier))
-
-    def add(rows: Iterable[tuple[Any, ...]], measure: str) -> None:
-        for service_id, area_id, sent_quarter, n in rows:
-            quarter = quarter_of(sent_quarter)
-            for tally in [*keys.tallies(tallies, service_id, area_id), trend[quarter]]:
-                tally.add(measure, n)
-
-    cohort = cohort.annotate(sent_quarter=quarter_of.of("at"), area=keys.group("referral__person"))
     where = ("service_id", "area", "sent_quarter")
-    add(cohort.values_list(*where).annotate(n=Count("referral_id", distinct=True)).order_by(), "referred")
-    # Each later step of the same referral at the same service, joined to its first sending (a join the
-    # database plans once, where a subquery a row would run for every row).
-    for status, measure in REACHED.items():
-        # One filter() call: the three conditions hold of the same later step.
-        step = cohort.filter(
-            referral__events__status=status,
-            referral__events__service=F("service"),
-            referral__events__at__gte=F("at"),
-        )
-        add(step.values_list(*where).annotate(n=Count("referral_id", distinct=True)).order_by(), measure)
-        if status != Status.STARTED:
-            continue
-        waits = (
-            step.values_list("referral_id", *where)
-            .annotate(first=Min("referral__events__at"))
-            .values_list("referral_id", *where, "first", "at")
-            .order_by()
-        )
-        for _referral_id, service_id, area_id, sent_quarter, started_at, sent in waits:
-            days = (started_at - sent).total_seconds() / 86400
-            for tally in [*keys.tallies(tallies, service_id, area_id), trend[quarter_of(sent_quarter)]]:
-                tally.waits["wait_start"].append(days)
-    attended = (
-        Attendance.objects.filter(case=OuterRef("referral__case__pk"), status__in=ATTENDED)
-        .order_by()
-        .values("case")
-        .annotate(n=Count("pk"))
-        .values("n")
+    # Engaged: at a service engaging at first contact, once contact was made; elsewhere, after the
+    # region's number of sessions attended. Only a referral that started there has a case to engage in.
+    at_contact = [pk for pk, s in keys.services.items() if s.slug in by_contact]
+    engaged = Q(started_at__isnull=False) & (
+        Q(service_id__in=at_contact, contact_wait_days__isnull=False)
+        | (~Q(service_id__in=at_contact) & Q(sessions_attended__gte=engaged_sessions))
     )
-    cases = cohort.filter(referral__case__service=F("service"))
-    engaged = Q(
-        referral__case__service__slug__in=by_contact, referral__case__first_contact_at__isnull=False
-    ) | (~Q(referral__case__service__slug__in=by_contact) & Q(attended__gte=engaged_sessions))
-    contacted = Q(referral__case__first_contact_at__gte=F("at"))
-    rows = (
-        cases.annotate(attended=Coalesce(Subquery(attended), 0))
-        .values_list(*where)
-        .annotate(
-            engaged=Count("pk", filter=engaged),
-            completed=Count("pk", filter=Q(referral__case__outcome__end_state="completed")),
-            contacted=Count("pk", filter=contacted),
-        )
-        .order_by()
-    )
-    for service_id, area_id, sent_quarter, n_engaged, n_completed, n_contacted in rows:
+    figures: dict[str, Any] = {
+        "referred": Count("pk"),
+        **{measure: Count(field) for measure, field in REACHED.items()},
+        "engaged": Count("pk", filter=engaged),
+        "completed": Count("pk", filter=Q(ended_state="completed")),
+        "contacted": Count("pk", filter=Q(contact_wait_days__gte=0)),
+    }
+    rows = cohort.values_list(*where).annotate(**figures).order_by()
+    for service_id, area_id, sent_quarter, *counts in rows:
         for tally in [*keys.tallies(tallies, service_id, area_id), trend[quarter_of(sent_quarter)]]:
-            tally.add("engaged", n_engaged)
-            tally.add("completed", n_completed)
-            tally.add("contacted", n_contacted)
-    contact_waits = (
-        cases.filter(contacted).values_list("service_id", "area", "referral__case__first_contact_at", "at")
-    ).order_by()
-    for service_id, area_id, reached_at, sent in contact_waits:
-        if reached_at is None:
-            continue
-        for tally in keys.tallies(tallies, service_id, area_id):
-            tally.waits["wait_contact"].append((reached_at - sent).total_seconds() / 86400)
+            for measure, n in zip(figures, counts, strict=True):
+                tally.add(measure, n)
+    waits = cohort.filter(started_at__isnull=False).values_list(
+        *where, "start_wait_days", "contact_wait_days"
+    )
+    for service_id, area_id, sent_quarter, to_start, to_contact in waits.order_by():
+        shared = keys.tallies(tallies, service_id, area_id)
+        for tally in [*shared, trend[quarter_of(sent_quarter)]]:
+            tally.waits["wait_start"].append(to_start)
+        if to_contact is not None and to_contact >= 0:
+            for tally in shared:
+                tally.waits["wait_contact"].append(to_contact)
 
 
 def _opened(
@@ -830,57 +781,14 @@ ENDING_KEYS = {
 }
 
 
-def _ended(
-    *, ids: list[Any], period: Period, keys: _Keys, tallies: dict[str, _Tally], high: set[str]
-) -> None:
-    outcomes = CaseOutcome.objects.filter(
-        case__service_id__in=ids, ended_on__gte=period.start, ended_on__lte=period.end
-    )
-    rows = (
-        outcomes.annotate(area=keys.group("case__person"))
-        .values_list("case__service_id", "area", "end_state", "risk_at_start", "risk_at_end")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for service_id, area_id, end_state, risk_start, risk_end, n in rows:
-        for tally in keys.tallies(tallies, service_id, area_id):
-            tally.add("ended", n)
-            tally.add(ENDING_KEYS.get(end_state, "ended_other"), n)
-            if risk_start in high:
-                tally.add("risk_high_start", n)
-            if risk_end in high:
-                tally.add("risk_high_end", n)
-            if _risk_lower(risk_start, risk_end):
-                tally.add("risk_lower", n)
-    counts = (
-        OutcomePoliceCount.objects.filter(outcome__in=outcomes, after__isnull=False)
-        .annotate(area=keys.group("outcome__case__person"))
-        .values_list("outcome__case__service_id", "area", "months")
-        .annotate(
-            cases=Count("pk"),
-            records_before=Sum("before"),
-            records_after=Sum("after"),
-            fewer=Count("pk", filter=Q(after__lt=F("before"))),
-        )
-        .order_by()
-    )
-    for service_id, area_id, months, n, before, after, fewer in counts:
-        for tally in keys.tallies(tallies, service_id, area_id):
-            tally.add(f"police_cases_{months}", n)
-            tally.add(f"police_before_{months}", before or 0)
-            tally.add(f"police_after_{months}", after or 0)
-            tally.add(f"police_fewer_{months}", fewer)
-    _ended_families(outcomes=outcomes, keys=keys, tallies=tallies)
-
-
-def _ended_families(*, outcomes: QuerySet[CaseOutcome], keys: _Keys, tallies: dict[str, _Tally]) -> None:
+def _family_figures() -> dict[str, Any]:
     """What the outcomes kept about the family when each case ended: her reported safety on her case,
     the people he harmed traced on his, and the family at MARAC before and after, once the window after
     has passed."""
     victim, perpetrator = Q(case__person__side=Side.VICTIM), Q(case__person__side=Side.PERPETRATOR)
     counted = Q(marac_after__isnull=False, family_children__isnull=False)
     children, none = counted & Q(family_children=True), counted & Q(family_children=False)
-    figures: dict[str, Any] = {
+    return {
         "partner_cases": Count("pk", filter=victim),
         "partner_lowered": Count("pk", filter=victim & Q(partner_risk_change=RiskChange.LOWERED)),
         "partner_unchanged": Count("pk", filter=victim & Q(partner_risk_change=RiskChange.UNCHANGED)),
@@ -895,18 +803,62 @@ def _ended_families(*, outcomes: QuerySet[CaseOutcome], keys: _Keys, tallies: di
         "marac_before_no_children": Count("pk", filter=none & Q(marac_before=True)),
         "marac_after_no_children": Count("pk", filter=none & Q(marac_after=True)),
     }
+
+
+def _ended(
+    *, ids: list[Any], period: Period, keys: _Keys, tallies: dict[str, _Tally], high: set[str]
+) -> None:
+    """The cases that ended in the period: how, the risk at the start and the end, the police records
+    before and after, and what was kept about the family. The database finds them by the day they ended
+    and counts them by service, which is how few of them it reads: asked for the services too, it would
+    walk every case each service ever had. The services not asked for are left out as the counts come."""
+    chosen = set(ids)
+    outcomes = CaseOutcome.objects.filter(ended_on__gte=period.start, ended_on__lte=period.end)
+    family = _family_figures()
     rows = (
         outcomes.annotate(area=keys.group("case__person"))
-        .values_list("case__service_id", "area")
-        .annotate(**figures)
+        .values_list("case__service_id", "area", "end_state", "risk_at_start", "risk_at_end")
+        .annotate(n=Count("pk"), **family)
         .order_by()
     )
-    for service_id, area_id, *values in rows:
-        got = {k: int(v or 0) for k, v in zip(figures, values, strict=True)}
+    for service_id, area_id, end_state, risk_start, risk_end, n, *values in rows:
+        if service_id not in chosen:
+            continue
+        got = {k: int(v or 0) for k, v in zip(family, values, strict=True)}
         got["victims_traced"] = got["victims_found"] - got["victims_untraced"]
+        got["ended"] = n
+        got[ENDING_KEYS.get(end_state, "ended_other")] = n
+        if risk_start in high:
+            got["risk_high_start"] = n
+        if risk_end in high:
+            got["risk_high_end"] = n
+        if _risk_lower(risk_start, risk_end):
+            got["risk_lower"] = n
         for tally in keys.tallies(tallies, service_id, area_id):
-            for key, n in got.items():
-                tally.add(key, n)
+            for key, count in got.items():
+                tally.add(key, count)
+    counts = (
+        OutcomePoliceCount.objects.filter(
+            outcome__ended_on__gte=period.start, outcome__ended_on__lte=period.end, after__isnull=False
+        )
+        .annotate(area=keys.group("outcome__case__person"))
+        .values_list("outcome__case__service_id", "area", "months")
+        .annotate(
+            cases=Count("pk"),
+            records_before=Sum("before"),
+            records_after=Sum("after"),
+            fewer=Count("pk", filter=Q(after__lt=F("before"))),
+        )
+        .order_by()
+    )
+    for service_id, area_id, months, n, before, after, fewer in counts:
+        if service_id not in chosen:
+            continue
+        for tally in keys.tallies(tallies, service_id, area_id):
+            tally.add(f"police_cases_{months}", n)
+            tally.add(f"police_before_{months}", before or 0)
+            tally.add(f"police_after_{months}", after or 0)
+            tally.add(f"police_fewer_{months}", fewer)
 
 
 def _cells(tally: _Tally, chosen: list[Measure], prefix: str) -> dict[str, Cell]:

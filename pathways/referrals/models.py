@@ -229,6 +229,45 @@ class ReferralEvent(PersonalData):
         return "; ".join(str(part) for part in (said, self.note, review) if part)
 
 
+class Journey(PersonalData):
+    """A referral's way through one service it was sent to: when it was first sent there; when it first
+    started, was declined or was withdrawn there after that; and, once it started, what became of the case
+    it opened there. Written with the steps and the casework themselves (`pathways.referrals.journeys`,
+    `pathways.cases.services.journeys`), so that the outcomes count a period's referrals with one indexed
+    scan instead of following every referral's history and case."""
+
+    ACCESS = Ownership(
+        agencies=("referral__referring_agency", "referral__service__agencies", "referral__intake_agency"),
+        side="referral__person__side",
+    )
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="journeys")
+    service = models.ForeignKey("directory.Service", on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # Days from the first sending to the start: kept as a number, so that the medians read numbers.
+    start_wait_days = models.FloatField(null=True, blank=True)
+    # Of the case the referral opened at the service: days from the first sending to first contact (empty
+    # until contact is made), sessions attended, and how it ended ("" while it is open).
+    contact_wait_days = models.FloatField(null=True, blank=True)
+    sessions_attended = models.PositiveIntegerField(default=0)
+    ended_state = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["referral", "service"], name="journey_once_per_service"),
+        ]
+        indexes = [
+            # The outcomes find the referrals first sent to the chosen services in a period.
+            models.Index(fields=["service", "sent_at"], name="journey_service_sent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.referral_id} at {self.service_id} from {self.sent_at}"
+
+
 class LinkedStep(PersonalData):
     """A step up or down onto a referral the person already had open with another service, rather than a
     new one. What the step carried is kept here, not on the referral it went to, whose own details (its

@@ -46,6 +46,7 @@ from pathways.referrals.choices import (
     Status,
     Transition,
 )
+from pathways.referrals.journeys import journey_step
 from pathways.referrals.models import Correction, LinkedStep, Referral, ReferralEvent, TriageRuleSet
 from pathways.referrals.reasons import Describer
 from pathways.referrals.selectors import referral_step_linked_ids
@@ -421,9 +422,11 @@ def _event(
     kind: str = "",
     detail: dict[str, Any] | None = None,
 ) -> None:
-    referral_event_build(
+    event = referral_event_build(
         referral=referral, status=status, actor=actor, note=note, kind=kind, detail=detail
-    ).save(force_insert=True)
+    )
+    event.save(force_insert=True)
+    journey_step(event=event)
 
 
 def _named(service: Service) -> dict[str, str]:

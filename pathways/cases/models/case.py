@@ -118,6 +118,8 @@ class Case(PersonalData):
         indexes = [
             models.Index(fields=["worker", "status"], name="case_worker_status"),
             models.Index(fields=["manager", "status"], name="case_manager_status"),
+            # The outcomes count the cases each service opened in a period.
+            models.Index(fields=["service", "opened_at"], name="case_service_opened"),
         ]
         verbose_name = _("case")
         verbose_name_plural = _("cases")

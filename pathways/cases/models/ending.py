@@ -141,6 +141,8 @@ class CaseOutcome(PersonalData):
 
     class Meta:
         verbose_name = _("case outcome")
+        # The outcomes count the cases that ended in a period.
+        indexes = [models.Index(fields=["ended_on"], name="outcome_ended_on")]
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.end_state}"

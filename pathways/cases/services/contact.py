@@ -42,6 +42,7 @@ from pathways.cases.services.base import (
     case_for_change,
     case_text_refuse,
 )
+from pathways.cases.services.journeys import journeys_casework_refresh
 from pathways.core.access import Role, Side
 from pathways.core.policy import Actor, runs_service
 from pathways.directory.models import Service
@@ -327,6 +328,7 @@ def _contact_save(
     if outcome == ContactOutcome.REACHED and (case.first_contact_at is None or at < case.first_contact_at):
         case.first_contact_at = at
         case.save(update_fields=["first_contact_at"])
+        journeys_casework_refresh(case_ids=[case.pk])
     case_event_add(
         case=case,
         kind=CaseEventKind.CONTACT,

@@ -62,6 +62,7 @@ from pathways.cases.services.base import (
     case_for_change,
     case_text_refuse,
 )
+from pathways.cases.services.journeys import journeys_casework_refresh
 from pathways.core.access import AgencyType, Side
 from pathways.core.dates import months_after
 from pathways.panels.choices import AgendaReason, MeetingStatus, MemberRole, PanelKind
@@ -507,6 +508,7 @@ def _outcome_record(*, case: Case, ended: CaseEnding, rules: Rules, risk_at_end:
         OutcomePoliceCount(outcome=outcome, months=m, before=before[m]) for m in months
     )
     _outcome_after_fill(outcome=outcome, person=case.person, today=timezone.localdate())
+    journeys_casework_refresh(case_ids=[case.pk])
     return outcome
 
 

@@ -37,6 +37,7 @@ from pathways.cases.rulesfile import Programme
 from pathways.cases.selectors.rules import CaseworkNotLoaded, casework_rules_for
 from pathways.cases.selectors.sessions import case_programme, group_programme, service_staff
 from pathways.cases.services.base import AuditAction, CaseError, case_audit, case_event_add, case_for_change
+from pathways.cases.services.journeys import journeys_casework_refresh
 from pathways.core.policy import Actor, Perm, allows, can_see_record, runs_service, visible_to
 from pathways.directory.models import Service
 from pathways.panels.protected import protected_markers_for_person
@@ -453,6 +454,7 @@ def _session_record(
             if checked[case_id].status in ATTENDED:
                 _first_contact(member, held_on, starts_at)
         case_event_add(case=member, kind=CaseEventKind.SESSION, actor=actor, detail=detail)
+    journeys_casework_refresh(case_ids=list(checked))
     case_audit(
         action=action,
         actor=actor,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import io
 import re
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from pathways.accounts.models import User
 from pathways.assessments.models import Assessment, AssessmentStatus
+from pathways.cases.services.journeys import journeys_casework_refresh
 from pathways.demo.cast import USERS
 from pathways.demo.families import SCENES, plan_families
 from pathways.demo.region import DEFAULT_SEED
@@ -23,7 +25,8 @@ from pathways.panels.models import Action, Meeting
 from pathways.people.models import Person
 from pathways.police.models import RfgRun
 from pathways.referrals.choices import Status
-from pathways.referrals.models import Referral, ReferralEvent
+from pathways.referrals.journeys import journeys_rebuild
+from pathways.referrals.models import Journey, Referral, ReferralEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +38,12 @@ PERPETRATOR_SIDE = {"practitioner", "manager", "drive", "probation"}
 def _load_demo() -> None:
     # A small region keeps the test fast; the scenes come first, so it still has every kind of case.
     call_command("load_demo", people=120, stdout=io.StringIO())
+
+
+def _journeys() -> list[tuple[Any, ...]]:
+    fields = ["referral", "service", "sent_at", "started_at", "declined_at", "withdrawn_at"]
+    fields += ["start_wait_days", "contact_wait_days", "sessions_attended", "ended_state"]
+    return sorted(Journey.objects.values_list(*fields), key=str)
 
 
 def _first_page(username: str) -> str:
@@ -75,6 +84,14 @@ def test_the_demo_has_referrals_at_every_stage_unmet_need_and_histories(region: 
     assert Action.objects.filter(status="open", due_on__lt=datetime.date.today()).exists()
     top = RfgRun.objects.get().scores.filter(rank=1).values_list("person__family_name", flat=True)
     assert all(top)  # each area's highest score is someone on record
+
+    # Each referral's journeys, kept with every step and piece of casework the demo wrote, are what its
+    # history and cases say.
+    kept = _journeys()
+    assert any(j[-1] == "completed" for j in kept) and any(j[-2] > 0 for j in kept)
+    journeys_rebuild()
+    journeys_casework_refresh()
+    assert _journeys() == kept
 
     people, referrals = Person.objects.count(), Referral.objects.count()
     _load_demo()  # loaded again: no family twice
