@@ -24,6 +24,7 @@ from pathways.core.policy import Actor, actor_for
 from pathways.insights.forms import ScenarioForm
 from pathways.insights.models import Scenario
 from pathways.insights.scenarios import (
+    ADULTS_FROM,
     BREAKDOWNS,
     Labelled,
     draft_labels,
@@ -43,6 +44,9 @@ FORM_FIELDS = (
     "tier",
     "areas",
     "genders",
+    "age_min",
+    "age_max",
+    "children_required",
     "routes",
     "formats",
     "programme_weeks",
@@ -90,6 +94,9 @@ class ScenarioInputsOut(serializers.Serializer[Any]):
     genders = ScenarioLabelledOut(
         many=True, allow_null=True, help_text=gettext_lazy("Null: it takes everyone.")
     )
+    age_min = serializers.IntegerField()
+    age_max = serializers.IntegerField(allow_null=True, help_text=gettext_lazy("Null: no upper age."))
+    children_required = serializers.BooleanField(help_text=gettext_lazy("True: only families with children."))
     routes = ScenarioLabelledOut(many=True)
     formats = ScenarioLabelledOut(many=True)
     programme_weeks = serializers.IntegerField()
@@ -178,6 +185,18 @@ class ScenarioIn(serializers.Serializer[Any]):
         allow_null=True,
         help_text=gettext_lazy("Leave out, or empty, for everyone."),
     )
+    age_min = serializers.IntegerField(
+        **_bounds("age_min"), required=False, help_text=gettext_lazy("Leave out for 18.")
+    )
+    age_max = serializers.IntegerField(
+        **_bounds("age_max"),
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy("Leave out for no upper age."),
+    )
+    children_required = serializers.BooleanField(
+        required=False, help_text=gettext_lazy("True: only families with children.")
+    )
     routes = serializers.ListField(child=serializers.ChoiceField(_choices("routes")))
     formats = serializers.ListField(child=serializers.ChoiceField(_choices("formats")))
     programme_weeks = serializers.IntegerField(**_bounds("programme_weeks"))
@@ -227,6 +246,9 @@ def scenario_out(scenario: Scenario) -> dict[str, Any]:
             "tier": _labelled(labels.tier),
             "areas": [_labelled(a) for a in labels.areas],
             "genders": [_labelled(g) for g in labels.genders] if labels.genders is not None else None,
+            "age_min": draft.get("age_min", ADULTS_FROM),
+            "age_max": draft.get("age_max"),
+            "children_required": bool(draft.get("children_required")),
             "routes": [_labelled(r) for r in labels.routes],
             "formats": [_labelled(f) for f in labels.formats],
             "programme_weeks": draft["programme_weeks"],
@@ -265,6 +287,8 @@ def _readable(actor: Actor) -> Any:
 def _form_data(body: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """The body as the form would have it posted, with what is wrong in its shape."""
     data = {name: body[name] for name in FORM_FIELDS if body.get(name) is not None}
+    # Left out, it takes adults of any age, as the form starts.
+    data.setdefault("age_min", _form_field("age_min").initial)
     problems: dict[str, list[str]] = {}
     if "name" in data and not isinstance(data["name"], str):
         problems["name"] = [_("Enter the name as text")]

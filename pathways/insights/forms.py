@@ -8,7 +8,7 @@ from pathways.directory.choices import Format, Gender, ReferralRoute, Tier
 from pathways.insights.choices import Group
 from pathways.insights.models import SharingAgreement
 from pathways.insights.outcomes import BY_CHOICES
-from pathways.insights.scenarios import Draft
+from pathways.insights.scenarios import ADULTS_FROM, Draft
 
 
 class GapMapFilterForm(GovukFormMixin, forms.Form):
@@ -114,6 +114,17 @@ class ScenarioForm(GovukFormMixin, forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Leave all unticked for everyone."),
     )
+    age_min = forms.IntegerField(
+        label=_("Youngest age it takes"), min_value=16, max_value=99, initial=ADULTS_FROM
+    )
+    age_max = forms.IntegerField(
+        label=_("Oldest age it takes (optional)"),
+        min_value=16,
+        max_value=120,
+        required=False,
+        help_text=_("Leave empty for no upper age."),
+    )
+    children_required = forms.BooleanField(label=_("Only families with children"), required=False)
     routes = forms.MultipleChoiceField(
         label=_("Referral routes it takes"),
         choices=ReferralRoute.choices,
@@ -156,6 +167,9 @@ class ScenarioForm(GovukFormMixin, forms.Form):
             self.add_error("ends", _("The last day must be the same as or after the first day"))
         if starts and ends and (ends - starts).days > 366 * 5:
             self.add_error("ends", _("Choose a period of 5 years or less"))
+        youngest, oldest = data.get("age_min"), data.get("age_max")
+        if youngest is not None and oldest is not None and oldest < youngest:
+            self.add_error("age_max", _("The oldest age must be the same as or more than the youngest"))
         return data
 
     def capacities(self) -> list[int]:
@@ -169,6 +183,9 @@ class ScenarioForm(GovukFormMixin, forms.Form):
             tier=data["tier"],
             areas=data["areas"],
             genders=data["genders"] or None,
+            age_min=data["age_min"],
+            age_max=data["age_max"],
+            children_required=True if data["children_required"] else None,
             routes=data["routes"],
             formats=data["formats"],
             programme_weeks=data["programme_weeks"],

@@ -58,6 +58,11 @@ class ScenarioError(Exception):
         self.field = field
 
 
+# The youngest a draft takes unless the commissioner says otherwise, and the age every draft saved
+# before the age could be chosen took.
+ADULTS_FROM = 18
+
+
 @dataclass(frozen=True)
 class Draft:
     """A service that does not exist yet, as a commissioner drafts it."""
@@ -73,7 +78,10 @@ class Draft:
     patience_weeks: float
     drop_out_during: float
     capacities: list[int]
+    # Only families with children, where True; and the ages it takes, the oldest open where None.
     children_required: bool | None = None
+    age_min: int = ADULTS_FROM
+    age_max: int | None = None
 
     def facts(self) -> ServiceFacts:
         return ServiceFacts(
@@ -84,8 +92,8 @@ class Draft:
             areas=frozenset(self.areas),
             genders=tuple(self.genders) if self.genders is not None else None,
             relationship_types=None,
-            age_min=18,
-            age_max=None,
+            age_min=self.age_min,
+            age_max=self.age_max,
             children_required=self.children_required,
             languages=None,
             formats=tuple(self.formats),
@@ -294,6 +302,9 @@ class DraftLabels:
     genders: list[Labelled] | None
     routes: list[Labelled]
     formats: list[Labelled]
+    # Who else it is for, in words: the ages it takes and whether only families with children.
+    ages: str
+    families: str
 
 
 def _choice_labels(choices: list[tuple[str, Any]]) -> dict[str, str]:
@@ -320,7 +331,19 @@ def draft_labels(*, draft: Draft | Mapping[str, Any]) -> DraftLabels:
         genders=_labelled(genders, _choice_labels(Gender.choices)) if genders else None,
         routes=_labelled(saved["routes"], _choice_labels(ReferralRoute.choices)),
         formats=_labelled(saved["formats"], _choice_labels(Format.choices)),
+        ages=_ages(saved.get("age_min", ADULTS_FROM), saved.get("age_max")),
+        families=str(
+            _("Only families with children")
+            if saved.get("children_required")
+            else _("Families with children and without")
+        ),
     )
+
+
+def _ages(youngest: int, oldest: int | None) -> str:
+    if oldest is None:
+        return str(_("%(youngest)s and over") % {"youngest": youngest})
+    return str(_("%(youngest)s to %(oldest)s") % {"youngest": youngest, "oldest": oldest})
 
 
 def breakdown_labels(*, key: str, region: Region) -> dict[str, str]:

@@ -117,6 +117,8 @@ def scenario_view(request: HttpRequest, scenario_id: uuid.UUID) -> HttpResponse:
                 "genders": [g.label for g in labels.genders] if labels.genders is not None else None,
                 "routes": [r.label for r in labels.routes],
                 "formats": [f.label for f in labels.formats],
+                "ages": labels.ages,
+                "families": labels.families,
             },
             "results": results,
             "taken": charts.cell_text(figures.taken, suppressed=True),

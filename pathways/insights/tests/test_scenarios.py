@@ -16,7 +16,8 @@ from pathways.directory.choices import ReferralRoute, Tier
 from pathways.directory.models import Region, Service
 from pathways.factories import actor_of, date_fields, sign_in
 from pathways.insights.models import Scenario
-from pathways.insights.scenarios import Draft, scenario_figures, scenario_retriage, scenario_run
+from pathways.insights.scenarios import Draft, draft_labels, scenario_figures, scenario_retriage, scenario_run
+from pathways.people.models import Person
 from pathways.referrals.services import referral_unmet_need_record
 from pathways.referrals.tests.factories import refer
 
@@ -61,6 +62,25 @@ def test_the_draft_takes_the_unmet_need_it_was_drafted_for_and_the_region_stays_
     assert scenario_retriage(region=region, draft=for_women, starts=_today(), ends=_today()).taken == 0
 
 
+def test_a_draft_for_young_fathers_takes_only_men_of_its_ages_with_children_in_the_family() -> None:
+    born = {
+        "young": _today().replace(year=_today().year - 22),
+        "older": _today().replace(year=_today().year - 40),
+    }
+    for age, children in (("young", 1), ("older", 1), ("young", 0)):
+        referral = refer(None, area="vale-of-glamorgan", risk="medium", children=children)
+        Person.objects.filter(pk=referral.person_id).update(date_of_birth=born[age])
+        referral_unmet_need_record(actor=None, referral=referral)
+    region = Region.objects.get(slug="cardiff-and-vale")
+    young_fathers = Draft(**{**MEDIUM_RISK_VALE.__dict__, "age_max": 25, "children_required": True})
+    found = scenario_retriage(region=region, draft=young_fathers, starts=_today(), ends=_today())
+    assert (found.considered, found.taken) == (3, 1)
+    assert scenario_retriage(region=region, draft=MEDIUM_RISK_VALE, starts=_today(), ends=_today()).taken == 3
+    labels = draft_labels(draft=young_fathers)
+    assert (labels.ages, labels.families) == ("18 to 25", "Only families with children")
+    assert draft_labels(draft=MEDIUM_RISK_VALE).ages == "18 and over"
+
+
 def test_a_commissioner_runs_a_scenario_and_reads_it_again_as_it_was(cast: dict[str, User]) -> None:
     _unmet_in_the_vale(6)
     client = sign_in(Client(), cast["commissioner"])
@@ -69,6 +89,7 @@ def test_a_commissioner_runs_a_scenario_and_reads_it_again_as_it_was(cast: dict[
         "tier": "medium_risk",
         "areas": ["vale-of-glamorgan"],
         "genders": ["male"],
+        "age_min": "18",
         "routes": ["childrens_services", "police"],
         "formats": ["group"],
         "programme_weeks": "26",
@@ -97,6 +118,8 @@ def test_a_commissioner_runs_a_scenario_and_reads_it_again_as_it_was(cast: dict[
             "ends", (_today() - datetime.timedelta(days=3)).isoformat())}
     )  # fmt: skip
     assert backwards.status_code == 400 and 'href="#id_ends' in unescape(backwards.content.decode())
+    upside_down = client.post("/en/insights/scenarios/", {**form, "age_min": "30", "age_max": "25"})
+    assert upside_down.status_code == 400 and 'href="#id_age_max' in unescape(upside_down.content.decode())
     assert Scenario.objects.count() == 1
     assert sign_in(Client(), cast["manager"]).get("/en/insights/scenarios/").status_code == 403
 

@@ -101,6 +101,8 @@ def test_a_commissioner_lists_and_reads_a_scenario_with_its_inputs_in_words(cast
     assert inputs["tier"] == {"key": "medium_risk", "name": "Medium risk"}
     assert inputs["areas"] == [{"key": "vale-of-glamorgan", "name": "Vale of Glamorgan"}]
     assert inputs["genders"] == [{"key": "male", "name": "Men"}]
+    # Ages and families left out: adults of any age, with children or without.
+    assert (inputs["age_min"], inputs["age_max"], inputs["children_required"]) == (18, None, False)
     assert [r["name"] for r in inputs["routes"]] == ["Children's services", "Police"]
     assert [f["name"] for f in inputs["formats"]] == ["Group", "One-to-one"]
     assert inputs["drop_out_during"] == 33 and inputs["capacities"] == [5, 10, 20]
