@@ -46,6 +46,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     entries = [
         (Perm.GAP_MAP_VIEW, "insights:gap_map", _("Gap map")),
         (Perm.OUTCOMES_VIEW, "insights:outcomes", _("Outcomes")),
+        (Perm.OUTCOMES_ALL, "insights:scenarios", _("Scenarios")),
         (Perm.DIRECTORY_VIEW, "directory:service_list", _("Services")),
         (Perm.STANDARDS_VIEW, "standards:board", _("Standards")),
         (Perm.REFERRAL_VIEW, "work:home", _("Your work")),

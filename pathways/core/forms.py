@@ -45,7 +45,10 @@ class GovukFormMixin:
         for name in errors:
             if name in self.fields:
                 attrs = self.fields[name].widget.attrs
-                attrs["class"] = attrs.get("class", "") + f" {attrs.get('class', 'govuk-input')}--error"
+                # The error class extends the component's own, the first of a widget's classes
+                # ("govuk-input govuk-input--width-4" takes "govuk-input--error").
+                base = (attrs.get("class") or "govuk-input").split()[0]
+                attrs["class"] = attrs.get("class", "") + f" {base}--error"
                 ids = [x for x in [attrs.get("aria-describedby"), f"id_{name}-error"] if x]
                 attrs["aria-describedby"] = " ".join(ids)
 

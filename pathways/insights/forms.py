@@ -1,6 +1,8 @@
+import datetime
 from typing import Any, cast
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pathways.core.forms import DayMonthYearField, GovukFormMixin
@@ -159,6 +161,14 @@ class ScenarioForm(GovukFormMixin, forms.Form):
     def __init__(self, *args: Any, areas: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["areas"]).choices = areas
+        # Most drafts are tried against the year just gone, as the demo's own scenario is.
+        today = timezone.localdate()
+        self.fields["starts"].initial = today - datetime.timedelta(days=364)
+        self.fields["ends"].initial = today
+        for field in self.fields.values():
+            if isinstance(field, forms.IntegerField):
+                field.widget.attrs["class"] = "govuk-input govuk-input--width-4"
+                field.widget.attrs["inputmode"] = "numeric"
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

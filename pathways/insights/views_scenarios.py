@@ -127,6 +127,7 @@ def scenario_view(request: HttpRequest, scenario_id: uuid.UUID) -> HttpResponse:
             "tables": tables,
             "simulated": simulated,
             "simulation_withheld": withheld,
+            "nobody_taken": not withheld and results["taken"] == 0,
             "waits_chart": charts.bars(items=waits, suppressed=False),
             "waits_rows": [(label, charts.cell_text(c, suppressed=False)) for label, c in waits],
             "drop_out_percent": round(scenario.draft["drop_out_during"] * 100),

@@ -4,6 +4,7 @@ small-number rule."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from html import unescape
 
@@ -84,6 +85,11 @@ def test_a_draft_for_young_fathers_takes_only_men_of_its_ages_with_children_in_t
 def test_a_commissioner_runs_a_scenario_and_reads_it_again_as_it_was(cast: dict[str, User]) -> None:
     _unmet_in_the_vale(6)
     client = sign_in(Client(), cast["commissioner"])
+    blank = unescape(client.get("/en/insights/scenarios/").content.decode())
+    year_ago = _today() - datetime.timedelta(days=364)
+    # The period comes filled in with the year to today, ready to run.
+    assert f'name="starts_year" type="text" inputmode="numeric" value="{year_ago.year}"' in blank
+    assert f'name="ends_day" type="text" inputmode="numeric" value="{_today().day}"' in blank
     form = {
         "name": "Medium-risk programme in the Vale",
         "tier": "medium_risk",
@@ -120,6 +126,7 @@ def test_a_commissioner_runs_a_scenario_and_reads_it_again_as_it_was(cast: dict[
     assert backwards.status_code == 400 and 'href="#id_ends' in unescape(backwards.content.decode())
     upside_down = client.post("/en/insights/scenarios/", {**form, "age_min": "30", "age_max": "25"})
     assert upside_down.status_code == 400 and 'href="#id_age_max' in unescape(upside_down.content.decode())
+    assert 'class="govuk-input govuk-input--width-4 govuk-input--error"' in upside_down.content.decode()
     assert Scenario.objects.count() == 1
     assert sign_in(Client(), cast["manager"]).get("/en/insights/scenarios/").status_code == 403
 
@@ -194,6 +201,23 @@ def test_the_arrivals_a_week_are_withheld_with_a_small_number_taken(cast: dict[s
     assert "withheld" in arrivals and "3" not in arrivals and "people a week" not in arrivals
     # So is the simulation that starts from them: its figures could be run back to the count.
     assert 'id="simulation-withheld"' in page and 'id="simulation"' not in page
+
+
+def test_a_draft_that_would_have_taken_no_one_says_so_and_simulates_nothing(cast: dict[str, User]) -> None:
+    _unmet_in_the_vale(6)
+    scenario = scenario_run(
+        actor=actor_of(cast["commissioner"]),
+        region=Region.objects.get(slug="cardiff-and-vale"),
+        draft=dataclasses.replace(MEDIUM_RISK_VALE, areas=["cardiff"]),
+        starts=_today() - datetime.timedelta(days=30),
+        ends=_today(),
+    )
+    page = unescape(
+        sign_in(Client(), cast["commissioner"]).get(f"/en/insights/scenarios/{scenario.pk}/").content.decode()
+    )
+    assert "It would have taken 0 of the 6 referrals" in page
+    assert 'id="simulation-empty"' in page and 'id="simulation"' not in page and 'id="waits"' not in page
+    assert "people a week" not in page and "No one" in _section(page, 'id="breakdown-1"', "</table>")
 
 
 def test_whom_it_would_take_is_counted_by_the_groups_services_leave_out(cast: dict[str, User]) -> None:
