@@ -5,6 +5,7 @@ a case's ending. Every number is the region's: a missing one stops loading, neve
 
 from __future__ import annotations
 
+import itertools
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
@@ -149,12 +150,16 @@ class Closure(Strict):
     tell: list[Told] = Field(description="who is told when a case ends: police, panel_chair, partner_service")
 
 
+# The age bands of a file loaded before the region was asked for its own.
+AGE_BANDS_FROM = (18, 25, 35, 45, 55)
+
+
 class Outcomes(Strict):
     police_months: list[int] = Field(
         min_length=1, description="months before and after a case ends to count police records, e.g. [6, 12]"
     )
-    # Both required in a file (casework_rules_load says what to add); the defaults only read a version
-    # loaded before they were asked for, whose outcomes counted no engagement.
+    # Required in a file (casework_rules_load says what to add); the defaults only read a version loaded
+    # before they were asked for, whose outcomes counted no engagement and banded ages as these do.
     engaged_sessions: int = Field(
         default=1,
         ge=1,
@@ -168,6 +173,25 @@ class Outcomes(Strict):
             "first contact is made (e.g. [drive-cardiff]; [] for none)"
         ),
     )
+
+    age_bands_from: list[int] = Field(
+        default_factory=lambda: list(AGE_BANDS_FROM),
+        min_length=1,
+        max_length=12,
+        description=(
+            "the youngest age of each band in which figures count people by age, ascending, e.g. "
+            "[18, 25, 35, 45, 55] (anyone younger than the first is in a band of their own)"
+        ),
+    )
+
+    @field_validator("age_bands_from")
+    @classmethod
+    def _ascending(cls, starts: list[int]) -> list[int]:
+        if any(not 10 <= age <= 99 for age in starts):
+            raise ValueError("each age must be from 10 to 99")
+        if any(b <= a for a, b in itertools.pairwise(starts)):
+            raise ValueError("list the ages youngest first, each once, e.g. [18, 25, 35, 45, 55]")
+        return starts
 
     @field_validator("police_months")
     @classmethod

@@ -35,11 +35,11 @@ from pathways.cases.models import Attendance, Case, CaseOutcome, OutcomePoliceCo
 from pathways.core.access import Side
 from pathways.core.policy import Actor, Perm, allows
 from pathways.directory.models import Region
+from pathways.insights.ages import AgeBand, age_band_of, age_bands_for
 from pathways.insights.models import Extract, SharingAgreement
 from pathways.referrals.choices import Status
 from pathways.referrals.models import Referral, ReferralEvent
 
-AGE_BANDS = ((18, "18-24"), (25, "25-34"), (35, "35-44"), (45, "45-54"), (55, "55+"))
 POLICE_MONTHS = (6, 12)
 
 
@@ -66,7 +66,7 @@ CASE_COLUMNS = [
     Column("area", gettext_lazy("The local authority area the person lives in."), gettext_lazy("Area only.")),
     Column(
         "age_band",
-        gettext_lazy("Age when the case opened: 18-24, 25-34, 35-44, 45-54 or 55+; empty if not known."),
+        gettext_lazy("Age when the case opened, in the region's bands (%(bands)s); empty if not known."),
         gettext_lazy("Band only: no date of birth."),
     ),
     Column("gender", gettext_lazy("Gender identity as recorded (a value, never words typed in).")),
@@ -139,17 +139,6 @@ def _month(value: datetime.date | datetime.datetime | None) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
-def _age_band(born: datetime.date | None, on: datetime.date) -> str:
-    if born is None:
-        return ""
-    age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-    found = ""
-    for lowest, label in AGE_BANDS:
-        if age >= lowest:
-            found = label
-    return found
-
-
 def _yes(value: bool | None) -> str:
     return "" if value is None else ("yes" if value else "no")
 
@@ -172,7 +161,7 @@ def _csv(columns: list[Column], rows: list[list[object]]) -> str:
     return out.getvalue()
 
 
-def _case_rows(region: Region, pseudonym: _Pseudonyms) -> list[list[object]]:
+def _case_rows(region: Region, pseudonym: _Pseudonyms, bands: list[AgeBand]) -> list[list[object]]:
     cases = (
         Case.objects.filter(service__region=region, person__side=Side.PERPETRATOR)
         .values_list(
@@ -226,7 +215,7 @@ def _case_rows(region: Region, pseudonym: _Pseudonyms) -> list[list[object]]:
                 service,
                 tier,
                 area or "",
-                _age_band(born, opened),
+                band.short if (band := age_band_of(bands=bands, born=born, on=opened)) else "",
                 gender,
                 route or "",
                 _month(opened_at),
@@ -299,13 +288,16 @@ def _referral_rows(region: Region, pseudonym: _Pseudonyms) -> list[list[object]]
     return rows
 
 
-def _dictionary(agreement: SharingAgreement, produced: datetime.datetime) -> str:
+def _dictionary(agreement: SharingAgreement, produced: datetime.datetime, bands: list[AgeBand]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([_("File"), _("Column"), _("Meaning"), _("How it was made less precise")])
     for name, columns in (("cases.csv", CASE_COLUMNS), ("referrals.csv", REFERRAL_COLUMNS)):
         for c in columns:
-            writer.writerow([name, c.name, str(c.meaning), str(c.coarsened)])
+            meaning = str(c.meaning)
+            if c.name == "age_band":
+                meaning %= {"bands": ", ".join(band.short for band in bands)}
+            writer.writerow([name, c.name, meaning, str(c.coarsened)])
     writer.writerow([])
     writer.writerow([_("Agreement"), agreement.reference, agreement.partner, ""])
     writer.writerow([_("Purpose"), agreement.purpose, "", ""])
@@ -338,7 +330,8 @@ def extract_produce(*, actor: Actor, agreement: SharingAgreement | None) -> tupl
             }
         )
     pseudonym = _Pseudonyms()
-    cases = _case_rows(agreement.region, pseudonym)
+    bands = age_bands_for(region_id=agreement.region_id)
+    cases = _case_rows(agreement.region, pseudonym, bands)
     referrals = _referral_rows(agreement.region, pseudonym)
     produced = timezone.now()
     with transaction.atomic():
@@ -367,5 +360,5 @@ def extract_produce(*, actor: Actor, agreement: SharingAgreement | None) -> tupl
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("cases.csv", _csv(CASE_COLUMNS, cases))
         archive.writestr("referrals.csv", _csv(REFERRAL_COLUMNS, referrals))
-        archive.writestr("data-dictionary.csv", _dictionary(agreement, produced))
+        archive.writestr("data-dictionary.csv", _dictionary(agreement, produced, bands))
     return extract, out.getvalue()

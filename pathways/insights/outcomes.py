@@ -50,6 +50,7 @@ from django.utils.translation import gettext_lazy
 from pathways.assessments.models import RegionAssessmentSettings
 from pathways.cases.choices import RiskChange
 from pathways.cases.models import Case, CaseOutcome, OutcomePoliceCount
+from pathways.cases.rulesfile import AGE_BANDS_FROM
 from pathways.cases.selectors.rules import CaseworkNotLoaded, casework_rules_for
 from pathways.core.access import Side
 from pathways.core.dates import months_after
@@ -57,6 +58,7 @@ from pathways.core.policy import Actor, Perm, allows
 from pathways.core.smallnumbers import Cell, outside_of, suppress
 from pathways.directory.choices import Tier
 from pathways.directory.models import Area, Service
+from pathways.insights.ages import AgeBand, age_bands
 from pathways.insights.choices import Group
 from pathways.panels.returns import LGB_ORIENTATIONS, TRANS_PROXY_GENDERS, Quarter
 from pathways.people.choices import GenderIdentity, RelationshipKind, WorkPattern
@@ -91,14 +93,6 @@ def _group_tests(person: str) -> dict[str, Any]:
     }
 
 
-# The age bands of the group rows, by the youngest age in each (the first takes anyone younger too).
-AGE_BANDS = (
-    (25, "under_25", gettext_lazy("Under 25")),
-    (35, "25_34", gettext_lazy("25 to 34")),
-    (45, "35_44", gettext_lazy("35 to 44")),
-    (55, "45_54", gettext_lazy("45 to 54")),
-    (None, "55_over", gettext_lazy("55 and over")),
-)
 TOTAL = "total"
 NOT_KNOWN = "not_known"
 # Risk levels in order, lowest first: a case whose risk at the end is before its risk at the start in
@@ -588,10 +582,11 @@ class _Keys:
     """Which row a unit falls in: by service or tier, or by something about the person (the area they
     live in, their gender, their age band), read only where the rows ask for it."""
 
-    def __init__(self, by: str, services: dict[Any, Service], period: Period) -> None:
+    def __init__(self, by: str, services: dict[Any, Service], period: Period, bands: list[AgeBand]) -> None:
         self.by = by
         self.services = services
         self.period = period
+        self.bands = bands
 
     def group(self, person: str) -> F | Value | Case_ | ExpressionWrapper[Any]:
         """The person's row value, `person` being the path to them: a join the other rows need not make."""
@@ -608,12 +603,16 @@ class _Keys:
             # Plain comparisons of the date of birth with the bands' first days: no date arithmetic a row.
             born = f"{person}__date_of_birth"
             whens = [When(**{f"{born}__isnull": True}, then=Value(NOT_KNOWN))]
+            # Born after the day the band's oldest would turn one year older: younger than that.
             whens += [
-                When(**{f"{born}__gt": months_after(self.period.start, -12 * years)}, then=Value(key))
-                for years, key, _label in AGE_BANDS
-                if years is not None
+                When(
+                    **{f"{born}__gt": months_after(self.period.start, -12 * (band.oldest + 1))},
+                    then=Value(band.key),
+                )
+                for band in self.bands
+                if band.oldest is not None
             ]
-            return Case_(*whens, default=Value(AGE_BANDS[-1][1]))
+            return Case_(*whens, default=Value(self.bands[-1].key))
         return Value(None, output_field=IntegerField())
 
     def __call__(self, service_id: Any, value: Any) -> list[str]:
@@ -639,6 +638,7 @@ class _Rules:
     target_days: dict[Any, int]
     high_risk: set[str]
     marac_window: int | None
+    age_bands: list[AgeBand]
 
 
 def _region_rules(services: Iterable[Service]) -> _Rules:
@@ -651,6 +651,7 @@ def _region_rules(services: Iterable[Service]) -> _Rules:
     targets: dict[Any, int] = {}
     high: set[str] = set()
     window: int | None = None
+    starts: set[int] = set()
     for region_id in {s.region_id for s in services}:
         try:
             rules = casework_rules_for(region_id=region_id).file
@@ -661,9 +662,12 @@ def _region_rules(services: Iterable[Service]) -> _Rules:
         by_contact |= set(rules.outcomes.engaged_at_first_contact)
         targets[region_id] = rules.first_contact.target_days
         high |= set(rules.closure.high_risk)
+        starts |= set(rules.outcomes.age_bands_from)
         with contextlib.suppress(RegionAssessmentSettings.NotLoaded):
             window = RegionAssessmentSettings.repeat_window_months(region_id)
-    return _Rules(months, sessions, by_contact, targets, high, window)
+    # Regions banding ages differently are read by every band either draws (one region, its own).
+    bands = age_bands(starts=sorted(starts or AGE_BANDS_FROM))
+    return _Rules(months, sessions, by_contact, targets, high, window, bands)
 
 
 # The steps a referral reaches at a service that the outcomes count, by the measure counting them, as
@@ -890,7 +894,9 @@ def _cells(tally: _Tally, chosen: list[Measure], prefix: str) -> dict[str, Cell]
     return cells
 
 
-def _labels(by: str, keys: Iterable[str], services: dict[Any, Service]) -> dict[str, str]:
+def _labels(
+    by: str, keys: Iterable[str], services: dict[Any, Service], bands: list[AgeBand]
+) -> dict[str, str]:
     if by == BY_AREA:
         areas = {str(a.pk): a.name for a in Area.objects.filter(pk__in=[k for k in keys if k != NOT_KNOWN])}
         return {k: areas.get(k, _("Area not known")) for k in keys}
@@ -898,7 +904,7 @@ def _labels(by: str, keys: Iterable[str], services: dict[Any, Service]) -> dict[
         tiers = dict(Tier.choices)
         return {k: str(tiers.get(k, k)) for k in keys}
     if by in (BY_GROUP, BY_AGE):
-        known = dict(Group.choices) if by == BY_GROUP else {key: label for _y, key, label in AGE_BANDS}
+        known = dict(Group.choices) if by == BY_GROUP else {band.key: band.label for band in bands}
         return {k: str(known.get(k, _("Not known"))) for k in keys}
     return {k: services[k].name for k in keys if k in services}
 
@@ -928,7 +934,7 @@ def outcomes_figures(
     by_id = {s.pk: s for s in services.values()}
     ids = list(by_id)
     rules = _region_rules(by_id.values())
-    keys = _Keys(by, by_id, period)
+    keys = _Keys(by, by_id, period, rules.age_bands)
     quarters = period.quarters()
     tallies: dict[str, _Tally] = defaultdict(_Tally)
     trend: dict[str, _Tally] = defaultdict(_Tally)
@@ -944,9 +950,9 @@ def outcomes_figures(
     # A service with nothing in the period is a finding too: named below the figures rather than given a
     # row of noughts.
     idle = sorted(s.name for k, s in services.items() if k not in row_keys) if by == BY_SERVICE else []
-    labels = _labels(by, row_keys, services)
+    labels = _labels(by, row_keys, services, rules.age_bands)
     rows = [Row(k, labels.get(k, k), _cells(tallies[k], chosen_measures, k)) for k in row_keys]
-    order = [key for key, _label in Group.choices] + [key for _y, key, _label in AGE_BANDS]
+    order = [key for key, _label in Group.choices] + [band.key for band in rules.age_bands]
     if by in (BY_GROUP, BY_AGE):
         rows.sort(key=lambda r: order.index(r.key) if r.key in order else len(order))
     else:

@@ -39,6 +39,7 @@ from pathways.directory.choices import (
     Tier,
 )
 from pathways.directory.models import Area, Region, Service
+from pathways.insights.ages import ages_label
 from pathways.insights.choices import Group
 from pathways.insights.models import Scenario
 from pathways.insights.simulation import Assumptions, simulate_capacities
@@ -331,19 +332,13 @@ def draft_labels(*, draft: Draft | Mapping[str, Any]) -> DraftLabels:
         genders=_labelled(genders, _choice_labels(Gender.choices)) if genders else None,
         routes=_labelled(saved["routes"], _choice_labels(ReferralRoute.choices)),
         formats=_labelled(saved["formats"], _choice_labels(Format.choices)),
-        ages=_ages(saved.get("age_min", ADULTS_FROM), saved.get("age_max")),
+        ages=ages_label(youngest=saved.get("age_min", ADULTS_FROM), oldest=saved.get("age_max")),
         families=str(
             _("Only families with children")
             if saved.get("children_required")
             else _("Families with children and without")
         ),
     )
-
-
-def _ages(youngest: int, oldest: int | None) -> str:
-    if oldest is None:
-        return str(_("%(youngest)s and over") % {"youngest": youngest})
-    return str(_("%(youngest)s to %(oldest)s") % {"youngest": youngest, "oldest": oldest})
 
 
 def breakdown_labels(*, key: str, region: Region) -> dict[str, str]:

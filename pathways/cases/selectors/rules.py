@@ -56,6 +56,11 @@ def _parsed(version_id: int) -> CaseworkFile:
     return CaseworkFile.model_validate(CaseworkRules.objects.get(pk=version_id).rules)
 
 
+def casework_rules_forget() -> None:
+    """Forget every version read so far, as a new one is loaded."""
+    _parsed.cache_clear()
+
+
 def casework_rules_for(*, region_id: Any) -> Rules:
     """The rules in force in the region (a Region or its id); CaseworkNotLoaded if it has none."""
     # The file itself is read once per version (see `_parsed`), not on every page that needs its rules.

@@ -11,6 +11,7 @@ from django.db import transaction
 from pathways.audit.choices import AuditAction
 from pathways.cases.models import CaseworkRules
 from pathways.cases.rulesfile import CaseworkFile
+from pathways.cases.selectors.rules import casework_rules_forget
 from pathways.cases.services.base import case_audit
 from pathways.core.datafiles import DataFileError, Location, problems_from, validate
 from pathways.directory.choices import ServiceKind
@@ -58,6 +59,10 @@ def casework_rules_load(*, path: Path, actor: Actor | None = None) -> tuple[Case
         (
             "engaged_at_first_contact",
             "the services engaged at first contact rather than by sessions, e.g. [drive-cardiff], or []",
+        ),
+        (
+            "age_bands_from",
+            "the youngest age of each band in which figures count people by age, e.g. [18, 25, 35, 45, 55]",
         ),
     ):
         if isinstance(outcomes, dict) and key not in outcomes:
@@ -113,6 +118,9 @@ def casework_rules_load(*, path: Path, actor: Actor | None = None) -> tuple[Case
         file_sha256=digest,
         rules=rules,
     )
+    # A load rolled back can leave its id to the next one (SQLite reuses it): what was read under that
+    # id in this process must not stand for the new file.
+    casework_rules_forget()
     case_audit(
         action=AuditAction.REGION_LOADED,
         actor=actor,

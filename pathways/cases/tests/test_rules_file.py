@@ -125,3 +125,13 @@ def test_what_counts_as_engaged_must_be_stated_and_name_the_regions_services(tmp
     with pytest.raises(DataFileError) as error:
         casework_rules_load(path=path)
     assert "no service 'drive-swansea' in region.yaml" in str(error.value)
+
+
+def test_the_age_bands_must_be_stated_youngest_first(tmp_path: Path) -> None:
+    line = "  age_bands_from: [18, 25, 35, 45, 55]\n"
+    with pytest.raises(DataFileError) as error:
+        casework_rules_load(path=_edited(tmp_path, line, ""))
+    assert "add age_bands_from" in str(error.value) and "casework.yaml:" in str(error.value)
+    with pytest.raises(DataFileError) as error:
+        casework_rules_load(path=_edited(tmp_path, line, "  age_bands_from: [25, 18]\n"))
+    assert "youngest first" in str(error.value) and "age_bands_from" in str(error.value)

@@ -7,21 +7,28 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import zipfile
 from html import unescape
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from pathways.accounts.models import User
 from pathways.audit.models import AuditEntry
 from pathways.cases.choices import AttendanceStatus, ConsentState
 from pathways.cases.models import Case, OutcomePoliceCount
+from pathways.cases.services import casework_rules_load
 from pathways.cases.services import ending as ending_services
 from pathways.cases.services import sessions as session_services
+from pathways.conftest import CASEWORK_FILE
 from pathways.factories import actor_of, sign_in
+from pathways.insights.evaluation import extract_produce
 from pathways.insights.outcomes import Period, outcomes_figures, period_of_year
+from pathways.insights.services import agreement_record
+from pathways.people.models import Person
 from pathways.referrals import services as referral_services
 from pathways.referrals.choices import Status
 from pathways.referrals.tests.factories import refer
@@ -207,3 +214,57 @@ def test_rows_by_area_and_by_tier_add_up_to_the_same_total(cast: dict[str, User]
 def test_the_outcomes_page_in_welsh(cast: dict[str, User]) -> None:
     page = unescape(sign_in(Client(), cast["commissioner"]).get("/cy/insights/outcomes/").content.decode())
     assert 'lang="cy"' in page and "Referrals sent in the period" not in page
+
+
+def test_rows_by_age_follow_the_regions_bands_and_the_extract_bands_the_same_way(
+    cast: dict[str, User], tmp_path: Path
+) -> None:
+    cases = _started(cast, "clear", "practitioner", 4)
+    start = _year().start
+    for case, age in zip(cases, (17, 20, 30, 60), strict=True):
+        born = start.replace(year=start.year - age) - datetime.timedelta(days=1)
+        Person.objects.filter(pk=case.person_id).update(date_of_birth=born)
+    actor = actor_of(cast["manager"])
+    figures = outcomes_figures(actor=actor, period=_year(), by="age")
+    assert [(r.label, r.cells["referred"].value) for r in figures.rows] == [
+        ("Under 18", 1),
+        ("18 to 24", 1),
+        ("25 to 34", 1),
+        ("55 and over", 1),
+    ]
+    # The region bands ages as it chooses: a new version of its file changes the rows.
+    shipped = CASEWORK_FILE.read_text()
+    edited = tmp_path / "casework.yaml"
+    edited.write_text(shipped.replace("age_bands_from: [18, 25, 35, 45, 55]", "age_bands_from: [18, 30]"))
+    casework_rules_load(path=edited)
+    figures = outcomes_figures(actor=actor, period=_year(), by="age")
+    assert [(r.label, r.cells["referred"].value) for r in figures.rows] == [
+        ("Under 18", 1),
+        ("18 to 29", 1),
+        ("30 and over", 2),
+    ]
+    with translation.override("cy"):
+        welsh = outcomes_figures(actor=actor, period=_year(), by="age")
+        assert [r.label for r in welsh.rows] == ["O dan 18", "18 i 29", "30 a throsodd"]
+    auditor = actor_of(cast["auditor"])
+    agreement = agreement_record(
+        actor=auditor,
+        data={
+            "reference": "DSA-AGES",
+            "partner": "Cardiff University",
+            "contact": "Dr Eleri Rhys",
+            "purpose": "Evaluation of CLEAR.",
+            "lawful_basis": "public_task",
+            "special_category_condition": "Article 9(2)(j)",
+            "starts_on": timezone.localdate(),
+            "expires_on": timezone.localdate() + datetime.timedelta(days=30),
+        },
+    )
+    _extract, body = extract_produce(actor=auditor, agreement=agreement)
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        rows = list(csv.DictReader(io.StringIO(archive.read("cases.csv").decode())))
+        dictionary = archive.read("data-dictionary.csv").decode()
+    # Banded on the day each case opened, today: the 17-year-old at the start of the year may be 18 now.
+    assert {r["age_band"] for r in rows} <= {"0-17", "18-29", "30+"} and len(rows) == 4
+    assert sum(r["age_band"] == "30+" for r in rows) == 2
+    assert "in the region's bands (0-17, 18-29, 30+)" in dictionary
