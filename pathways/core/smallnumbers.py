@@ -66,12 +66,18 @@ class Cell:
         }.get(self.suppressed, "")
 
 
+def figure_shown(cell: Cell) -> int | float | str | None:
+    """The figure as it leaves the system in data (the API): its number, or its mark when withheld."""
+    return cell.exported if cell.suppressed else cell.value
+
+
 def outside_of(cells: dict[str, Cell], *, whole: Cell, part: Cell) -> tuple[str, list[str]]:
     """For a part that overlaps others (a group of people, who may be in several groups), the group that
     keeps the people outside it from being worked out: the whole less the part, added to `cells` as a
     cell no one is shown, so that the part is withheld where those outside would be a small number."""
     left = int(whole.value or 0) - int(part.value or 0)
-    outside = Cell(f"outside:{part.key}", part.label, part.section, left)
+    # Keyed by both, as one part may be read against several wholes (a filtered map against wider ones).
+    outside = Cell(f"outside:{whole.key}:{part.key}", part.label, part.section, left)
     cells[outside.key] = outside
     return whole.key, [part.key, outside.key]
 

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from pathways.core.api import ApiError
-from pathways.core.smallnumbers import count_shown
+from pathways.core.smallnumbers import figure_shown
 from pathways.insights.choices import Group
 from pathways.insights.selectors import gap_map_build
 
@@ -71,7 +71,9 @@ class GapMapView(APIView):
                             "`not_stated` (those whose region file does not say), `recently_closed`, "
                             "`unmet_need` and `placed_below_need` (numbers of referrals) and `need_reasons` "
                             "(each a `reason` with its number of `referrals`); a number from 1 to 4 is "
-                            'given as "<5", so that no one can be identified.'
+                            'given as "<5", and one from which such a number could be worked out (beside '
+                            'the same map with fewer groups, or the other reasons) as "[c]", so that no one '
+                            "can be identified."
                         ),
                     ),
                     "flags": serializers.ListField(
@@ -112,10 +114,10 @@ class GapMapView(APIView):
                 "services": _services(cell.services),
                 "not_stated": _services(cell.not_stated),
                 "recently_closed": _services(cell.recently_closed),
-                "unmet_need": count_shown(cell.unmet_need),
-                "placed_below_need": count_shown(cell.placed_below_need),
+                "unmet_need": figure_shown(cell.unmet_shown),
+                "placed_below_need": figure_shown(cell.below_shown),
                 "need_reasons": [
-                    {"reason": text, "referrals": count_shown(n)} for text, n in cell.need_reasons
+                    {"reason": text, "referrals": figure_shown(f)} for text, f in cell.reasons_shown
                 ],
             }
             for _area, row in result.rows

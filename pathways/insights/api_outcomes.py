@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from pathways.core.api import ApiError
 from pathways.core.policy import actor_for
-from pathways.core.smallnumbers import Cell
+from pathways.core.smallnumbers import figure_shown
 from pathways.insights.outcomes import BY_CHOICES, Row
 from pathways.insights.views_outcomes import outcomes_asked
 
@@ -56,12 +56,8 @@ class OutcomesOut(serializers.Serializer[Any]):
     quarters = QuarterOut(many=True)
 
 
-def _figure(cell: Cell) -> object:
-    return cell.exported if cell.suppressed else cell.value
-
-
 def _row(row: Row) -> dict[str, Any]:
-    return {"key": row.key, "name": row.label, "figures": {k: _figure(c) for k, c in row.cells.items()}}
+    return {"key": row.key, "name": row.label, "figures": {k: figure_shown(c) for k, c in row.cells.items()}}
 
 
 class OutcomesView(APIView):
@@ -120,7 +116,7 @@ class OutcomesView(APIView):
                         "quarter": q.label,
                         "starts": q.start,
                         "ends": q.end,
-                        "figures": {k: _figure(c) for k, c in cells.items()},
+                        "figures": {k: figure_shown(c) for k, c in cells.items()},
                     }
                     for q, cells in figures.trend
                 ],

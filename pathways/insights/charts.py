@@ -9,7 +9,7 @@ from typing import Any
 
 from pathways.core.smallnumbers import Cell
 
-BAR_HEIGHT, BAR_GAP, LABEL_WIDTH, BAR_SPACE, VALUE_SPACE = 26, 10, 230, 320, 60
+BAR_HEIGHT, BAR_GAP, LABEL_WIDTH, LABEL_LIMIT, BAR_SPACE, VALUE_SPACE = 26, 10, 230, 420, 320, 60
 COLUMN_WIDTH, COLUMN_GAP, GROUP_GAP, COLUMN_SPACE, AXIS = 22, 4, 26, 160, 40
 # GOV.UK's blue, dark blue, turquoise and green: told apart by the legend and the table, not colour alone.
 SERIES_COLOURS = ("#1d70b8", "#003078", "#28a197", "#00703c")
@@ -44,6 +44,10 @@ def bars(*, items: list[tuple[str, Cell]], suppressed: bool) -> dict[str, Any]:
     """One horizontal bar an item, as long as its figure against the largest shown."""
     values = [_drawn(c, suppressed) for _label, c in items]
     top = max([v for v in values if v is not None] or [0]) or 1
+    # Room for the longest label (about 8 units a character at this size), so that none is cut off.
+    label_width = max(
+        LABEL_WIDTH, min(LABEL_LIMIT, 8 * max((len(label) for label, _c in items), default=0) + 16)
+    )
     drawn = [
         Bar(
             label,
@@ -55,9 +59,9 @@ def bars(*, items: list[tuple[str, Cell]], suppressed: bool) -> dict[str, Any]:
     ]
     return {
         "bars": drawn,
-        "width": LABEL_WIDTH + BAR_SPACE + VALUE_SPACE,
+        "width": label_width + BAR_SPACE + VALUE_SPACE,
         "height": max(len(drawn), 1) * (BAR_HEIGHT + BAR_GAP),
-        "label_width": LABEL_WIDTH,
+        "label_width": label_width,
         "bar_height": BAR_HEIGHT,
     }
 

@@ -18,6 +18,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from pathways.core.dates import within_months
+from pathways.core.smallnumbers import Cell as Figure
+from pathways.core.smallnumbers import outside_of, suppress
 from pathways.directory.choices import ServiceKind, ServiceStatus, Tier
 from pathways.directory.models import Area, Region, Service
 from pathways.insights.choices import Group
@@ -73,6 +75,23 @@ class Cell:
     placed_below_need: int = 0
     # Why the services of this tier could not take them: (words, referrals), most common first.
     need_reasons: list[tuple[str, int]] = field(default_factory=list)
+    # The need figures as anyone reads them, under the small-number rule ("unmet", "below", "reason:..").
+    shown: dict[str, Figure] = field(default_factory=dict)
+
+    @property
+    def unmet_shown(self) -> Figure:
+        return self.shown.get("unmet") or Figure("unmet", "", "", self.unmet_need)
+
+    @property
+    def below_shown(self) -> Figure:
+        return self.shown.get("below") or Figure("below", "", "", self.placed_below_need)
+
+    @property
+    def reasons_shown(self) -> list[tuple[str, Figure]]:
+        return [
+            (text, self.shown.get(f"reason:{text}") or Figure(text, "", "", n))
+            for text, n in self.need_reasons
+        ]
 
     @property
     def count(self) -> int:
@@ -132,7 +151,8 @@ def gap_map_build(
         if region
         else []
     )
-    need = need_tallies(areas=areas, groups=groups)
+    by_membership = _need_by_membership(areas=areas)
+    chosen = _mask(groups)
     rows = []
     for area in areas:
         cells = []
@@ -148,10 +168,12 @@ def gap_map_build(
                         cell.not_stated.append(service)
                 elif region is not None and _recently_decommissioned(service, as_at, region):
                     cell.recently_closed.append(service)
-            tally = need.get((area.pk, tier))
-            if tally is not None:
+            memberships = by_membership.get((area.pk, tier))
+            if memberships:
+                tally = _tally_of(memberships, chosen)
                 cell.unmet_need, cell.placed_below_need = tally.unmet, tally.placed_below
                 cell.need_reasons = tally.reasons.most_common()
+                cell.shown = _need_withheld(memberships, chosen)
             cells.append(cell)
         rows.append((area, cells))
     return GapMap(
@@ -189,11 +211,24 @@ class NeedTally:
     placed_below: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
 
+    def add(self, other: NeedTally) -> None:
+        self.unmet += other.unmet
+        self.placed_below += other.placed_below
+        self.reasons.update(other.reasons)
 
-def need_tallies(*, areas: list[Area], groups: list[str]) -> dict[tuple[Any, str], NeedTally]:
-    """Need no service met, by the person's area and the tier they needed, for the groups: referrals
-    recorded as unmet need, those placed with a service below the tier needed, and the reasons the
-    services of the tier needed gave (each counted once a referral)."""
+
+def _mask(groups: list[str]) -> int:
+    return sum(1 << n for n, g in enumerate(PERSON_IN_GROUP) if g in groups)
+
+
+# A cell's need, by the groups the people are in (each person's groups as the bits of one number).
+Memberships = dict[int, NeedTally]
+
+
+def _need_by_membership(*, areas: list[Area]) -> dict[tuple[Any, str], Memberships]:
+    """Need no service met, by the person's area and the tier they needed, and by the groups they are in:
+    referrals recorded as unmet need, those placed with a service below the tier needed, and the reasons
+    the services of the tier needed gave (each counted once a referral). One read serves every filter."""
     rows = (
         Referral.objects.filter(person__area__in=areas)
         .filter(Q(status=Status.UNMET_NEED) | Q(placed_below_need=True))
@@ -210,12 +245,11 @@ def need_tallies(*, areas: list[Area], groups: list[str]) -> dict[tuple[Any, str
             "children_in_family",
         )
     )
-    tallies: dict[tuple[Any, str], NeedTally] = {}
+    found: dict[tuple[Any, str], Memberships] = {}
     describe = Describer()
     for row in rows.iterator():
-        if not all(PERSON_IN_GROUP[g](row) for g in groups):
-            continue
-        tally = tallies.setdefault((row["person__area"], row["tier_needed"]), NeedTally())
+        bits = sum(1 << n for n, test in enumerate(PERSON_IN_GROUP.values()) if test(row))
+        tally = found.setdefault((row["person__area"], row["tier_needed"]), {}).setdefault(bits, NeedTally())
         if row["status"] == Status.UNMET_NEED:
             tally.unmet += 1
         else:
@@ -227,7 +261,47 @@ def need_tallies(*, areas: list[Area], groups: list[str]) -> dict[tuple[Any, str
             for reason in ruled.get("reasons", [])
         }
         tally.reasons.update(said or {_("No service of this tier covers the area")})
-    return tallies
+    return found
+
+
+def _tally_of(memberships: Memberships, mask: int) -> NeedTally:
+    """The need of the people in every group of `mask` (all of them, for none)."""
+    total = NeedTally()
+    for bits, tally in memberships.items():
+        if bits & mask == mask:
+            total.add(tally)
+    return total
+
+
+def _need_withheld(memberships: Memberships, chosen: int) -> dict[str, Figure]:
+    """A cell's need figures under the small-number rule. The reasons overlap (a referral may give
+    several), so each is withheld where the cell's referrals less it would be small; and a filtered map
+    is read beside the map with fewer filters, so each figure is withheld too where the same figure with
+    any filter taken away, less it, would be small."""
+    mine = _tally_of(memberships, chosen)
+    cells: dict[str, Figure] = {
+        "total": Figure("total", "", "", mine.unmet + mine.placed_below),
+        "unmet": Figure("unmet", "", "", mine.unmet),
+        "below": Figure("below", "", "", mine.placed_below),
+    }
+    # The cell's referrals are shown nowhere, unless a reason that every one of them gave shows them:
+    # then unmet need and placed below need are the parts of a shown total.
+    groups = [("total", ["unmet", "below"])] if cells["total"].value in mine.reasons.values() else []
+    for text, n in mine.reasons.items():
+        cells[f"reason:{text}"] = Figure(f"reason:{text}", "", "", n)
+        groups.append(outside_of(cells, whole=cells["total"], part=cells[f"reason:{text}"]))
+    fewer = chosen
+    while fewer:
+        fewer = (fewer - 1) & chosen  # each filter set inside the chosen one, down to none
+        wider = _tally_of(memberships, fewer)
+        counts = {"unmet": wider.unmet, "below": wider.placed_below}
+        counts.update({f"reason:{t}": wider.reasons[t] for t in mine.reasons})
+        for key, n in counts.items():
+            whole = Figure(f"{fewer}:{key}", "", "", n)
+            cells[whole.key] = whole
+            groups.append(outside_of(cells, whole=whole, part=cells[key]))
+    suppress(cells, groups)
+    return cells
 
 
 def _recently_decommissioned(service: Service, as_at: datetime.date, region: Region) -> bool:

@@ -10,10 +10,14 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from pathways.audit import services as audit
+from pathways.audit.choices import AuditAction
+from pathways.core.csvexport import TABLE_FORMATS, table_download
 from pathways.core.policy import Actor, actor_for
-from pathways.core.smallnumbers import Cell
+from pathways.core.smallnumbers import Cell, figure_shown
 from pathways.directory.models import Area, Region
 from pathways.insights import charts
 from pathways.insights.forms import ScenarioForm
@@ -21,6 +25,7 @@ from pathways.insights.models import Scenario
 from pathways.insights.scenarios import (
     BREAKDOWNS,
     ScenarioError,
+    ScenarioFigures,
     draft_labels,
     scenario_figures,
     scenario_region,
@@ -69,27 +74,25 @@ def scenarios_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "HEAD"])
-def scenario_view(request: HttpRequest, scenario_id: uuid.UUID) -> HttpResponse:
-    actor = actor_for(request)
+def _scenario_read(request: HttpRequest, scenario_id: uuid.UUID) -> Scenario:
     scenario: Scenario | None = (
-        scenarios_for(actor=actor).select_related("region", "triage_rules").filter(pk=scenario_id).first()
+        scenarios_for(actor=actor_for(request))
+        .select_related("region", "triage_rules")
+        .filter(pk=scenario_id)
+        .first()
     )
     if scenario is None:
         raise Http404
-    results = scenario.results
+    return scenario
+
+
+def _scenario_tables(
+    scenario: Scenario,
+) -> tuple[ScenarioFigures, list[tuple[str, list[tuple[str, str]]]], bool]:
+    """The scenario's figures, whom it took as tables of (label, text) under the small-number rule, and
+    whether its simulation is withheld: it starts from those taken a week, so with them withheld its
+    figures could be run back to the number."""
     figures = scenario_figures(scenario=scenario)
-    # The simulation starts from those taken a week: with them withheld, its figures could be run back
-    # to the number, so they are withheld too.
-    withheld = bool(figures.taken.suppressed)
-    simulated = [] if withheld else results["simulation"]
-    waits = [
-        (
-            _("%(places)s places") % {"places": r["places"]},
-            Cell(str(r["places"]), "", "", r["mean_wait_weeks"], is_rate=True, unit="", suppressible=False),
-        )
-        for r in simulated
-    ]
     titles = {
         "by_area": _("Where they live"),
         "by_route": _("How they were referred"),
@@ -103,6 +106,22 @@ def scenario_view(request: HttpRequest, scenario_id: uuid.UUID) -> HttpResponse:
             [(row.label, charts.cell_text(row.cell, suppressed=True)) for row in figures.breakdowns[key]],
         )
         for key in BREAKDOWNS
+    ]
+    return figures, tables, bool(figures.taken.suppressed)
+
+
+@require_http_methods(["GET", "HEAD"])
+def scenario_view(request: HttpRequest, scenario_id: uuid.UUID) -> HttpResponse:
+    scenario = _scenario_read(request, scenario_id)
+    results = scenario.results
+    figures, tables, withheld = _scenario_tables(scenario)
+    simulated = [] if withheld else results["simulation"]
+    waits = [
+        (
+            _("%(places)s places") % {"places": r["places"]},
+            Cell(str(r["places"]), "", "", r["mean_wait_weeks"], is_rate=True, unit="", suppressible=False),
+        )
+        for r in simulated
     ]
     labels = draft_labels(draft=scenario.draft)
     return render(
@@ -132,4 +151,81 @@ def scenario_view(request: HttpRequest, scenario_id: uuid.UUID) -> HttpResponse:
             "waits_rows": [(label, charts.cell_text(c, suppressed=False)) for label, c in waits],
             "drop_out_percent": round(scenario.draft["drop_out_during"] * 100),
         },
+    )
+
+
+SIMULATED = (
+    ("mean_wait_weeks", gettext_lazy("Mean wait (weeks)")),
+    ("p90_wait_weeks", gettext_lazy("90th percentile wait (weeks)")),
+    ("occupancy", gettext_lazy("Places in use")),
+    ("started", gettext_lazy("Started")),
+    ("gave_up_waiting", gettext_lazy("Gave up waiting")),
+    ("dropped_out", gettext_lazy("Dropped out")),
+    ("completed", gettext_lazy("Completed")),
+    ("waiting_at_end", gettext_lazy("Still waiting at the end")),
+)
+
+
+def scenario_rows(scenario: Scenario) -> list[list[object]]:
+    """The scenario as an export leaves it: its draft, whom it would have taken and each capacity's
+    simulated figures, a line a figure, under the same rule as the page."""
+    figures, tables, withheld = _scenario_tables(scenario)
+    labels = draft_labels(draft=scenario.draft)
+    draft = scenario.draft
+    rows: list[list[object]] = [[_("Table"), _("Row"), _("Figure")]]
+    the_draft = _("The draft")
+    rows += [
+        [the_draft, _("Name"), scenario.name],
+        [the_draft, _("Tier"), labels.tier.label],
+        [the_draft, _("Areas"), ", ".join(a.label for a in labels.areas)],
+        [
+            the_draft,
+            _("Who it is for"),
+            ", ".join(g.label for g in labels.genders) if labels.genders else _("Everyone"),
+        ],
+        [the_draft, _("Ages"), labels.ages],
+        [the_draft, _("Families"), labels.families],
+        [the_draft, _("Referral routes"), ", ".join(r.label for r in labels.routes)],
+        [the_draft, _("Formats"), ", ".join(f.label for f in labels.formats)],
+        [the_draft, _("Programme length, in weeks"), draft["programme_weeks"]],
+        [
+            the_draft,
+            _("Weeks people wait for a place, on average, before giving up"),
+            draft["patience_weeks"],
+        ],
+        [the_draft, _("Drop-out during the programme, in per cent"), round(draft["drop_out_during"] * 100)],
+        [the_draft, _("Past referrals from"), scenario.starts_on.isoformat()],
+        [the_draft, _("Past referrals to"), scenario.ends_on.isoformat()],
+        [the_draft, _("Triage rules"), scenario.triage_rules.version],
+    ]
+    taken = _("Whom it would have taken")
+    rows.append([taken, _("Referrals considered"), figures.considered])
+    rows.append([taken, _("Taken"), figure_shown(figures.taken)])
+    for title, lines in tables:
+        rows += [[title, label, text] for label, text in lines]
+    if not withheld:
+        for r in scenario.results["simulation"]:
+            table = _("Simulation: %(places)s places") % {"places": r["places"]}
+            rows += [[table, str(label), r[key]] for key, label in SIMULATED]
+    return rows
+
+
+@require_http_methods(["GET", "HEAD"])
+def scenario_export(request: HttpRequest, scenario_id: uuid.UUID) -> HttpResponse:
+    chosen_format = request.GET.get("format", "csv")
+    if chosen_format not in TABLE_FORMATS:
+        raise Http404
+    scenario = _scenario_read(request, scenario_id)
+    audit.entry_record(
+        action=AuditAction.RECORD_VIEWED,
+        actor=actor_for(request),
+        record_type="scenario",
+        record_id=scenario.pk,
+        details={"export": chosen_format},
+    )
+    return table_download(
+        rows=scenario_rows(scenario),
+        chosen=chosen_format,
+        filename=f"scenario-{scenario.created_at.date().isoformat()}",
+        sheet=_("Scenario"),
     )

@@ -174,3 +174,72 @@ def test_unmet_need_from_1_to_4_is_shown_as_fewer_than_5(
     unmet(3, "vale-of-glamorgan")
     page, counted = shown()
     assert "Unmet need: 6 referrals" in page and counted == 6
+
+
+def test_a_filtered_map_withholds_what_the_wider_map_would_give_away(
+    region: None, client_as: Callable[[str], Client]
+) -> None:
+    """Seven men in the Vale need a medium-risk service and find none; five have no children. The map of
+    people without children would show 5 beside the whole map's 7, and so the two with children: it
+    withholds the 5, on the page and in the API, and shows it once the difference is no longer small."""
+    from pathways.referrals.services import referral_unmet_need_record
+    from pathways.referrals.tests.factories import refer
+
+    def unmet(n: int, children: int) -> None:
+        for _ in range(n):
+            referral = refer(None, area="vale-of-glamorgan", risk="medium", children=children)
+            referral_unmet_need_record(actor=None, referral=referral)
+
+    unmet(5, children=0)
+    unmet(2, children=1)
+    client = client_as(Role.COMMISSIONER)
+
+    def shown(query: str) -> tuple[str, object, list[object]]:
+        page = client.get(f"/en/insights/gap-map/{query}").content.decode()
+        cells = {(c["area"], c["tier"]): c for c in client.get(f"/api/v1/gap-map/{query}").json()["cells"]}
+        cell = cells[("vale-of-glamorgan", "medium_risk")]
+        return page, cell["unmet_need"], [r["referrals"] for r in cell["need_reasons"]]
+
+    page, whole, _reasons = shown("")
+    assert whole == 7 and "Unmet need: 7 referrals" in page
+    page, part, reasons = shown("?group=no_children")
+    assert part == "[c]" and set(reasons) == {"[c]"} and "Unmet need: withheld [c]" in page
+    assert "Unmet need: 5 referrals" not in page
+    unmet(3, children=1)
+    page, part, reasons = shown("?group=no_children")
+    assert part == 5 and set(reasons) == {5} and "Unmet need: 5 referrals" in page
+
+
+def test_need_is_drawn_beside_its_table_and_downloads_as_shown(
+    region: None, client_as: Callable[[str], Client]
+) -> None:
+    import csv
+    import io
+
+    from pathways.referrals.services import referral_unmet_need_record
+    from pathways.referrals.tests.factories import refer
+
+    for _ in range(3):
+        referral_unmet_need_record(actor=None, referral=refer(None, area="vale-of-glamorgan", risk="medium"))
+    for _ in range(6):
+        referral_unmet_need_record(actor=None, referral=refer(None, area="vale-of-glamorgan", risk="high"))
+    client = client_as(Role.COMMISSIONER)
+    page = client.get("/en/insights/gap-map/").content.decode()
+    chart = page[page.index('id="unmet-chart"') : page.index("</figure>", page.index('id="unmet-chart"'))]
+    assert "<svg" in chart and 'id="unmet-chart-table"' in chart
+    assert "High harm, Vale of Glamorgan" in chart and ">6<" in chart
+    assert "Medium risk, Vale of Glamorgan" in chart and "&lt;5" in chart and ">3<" not in chart
+    assert 'href="/en/insights/gap-map/export/?format=csv"' in page
+
+    response = client.get("/en/insights/gap-map/export/?format=csv&group=men")
+    assert response.status_code == 400 and "Show only services that take" in response.content.decode()
+    response = client.get("/en/insights/gap-map/export/?format=csv")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = {(r["Area"], r["Tier"]): r for r in csv.DictReader(io.StringIO(response.content.decode()))}
+    assert rows[("Vale of Glamorgan", "Medium risk")]["Unmet need"] == "<5"
+    assert rows[("Vale of Glamorgan", "High harm")]["Unmet need"] == "6"
+    assert rows[("Vale of Glamorgan", "High harm")]["Services running"] == "0"
+    xlsx = client.get("/en/insights/gap-map/export/?format=xlsx")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    welsh = client.get("/cy/insights/gap-map/export/?format=csv").content.decode()
+    assert "Bro Morgannwg" in welsh and "Vale of Glamorgan" not in welsh

@@ -4,8 +4,10 @@ small-number rule."""
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime
+import io
 from html import unescape
 
 import pytest
@@ -13,6 +15,7 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from pathways.accounts.models import User
+from pathways.audit.models import AuditEntry
 from pathways.directory.choices import ReferralRoute, Tier
 from pathways.directory.models import Region, Service
 from pathways.factories import actor_of, date_fields, sign_in
@@ -40,6 +43,17 @@ MEDIUM_RISK_VALE = Draft(
 
 def _today() -> datetime.date:
     return timezone.localdate()
+
+
+def _run(cast: dict[str, User], *, draft: Draft = MEDIUM_RISK_VALE, days: int = 0) -> Scenario:
+    """The commissioner's scenario over the last `days` days of referrals (today alone for none)."""
+    return scenario_run(
+        actor=actor_of(cast["commissioner"]),
+        region=Region.objects.get(slug="cardiff-and-vale"),
+        draft=draft,
+        starts=_today() - datetime.timedelta(days=days),
+        ends=_today(),
+    )
 
 
 def _unmet_in_the_vale(n: int) -> None:
@@ -133,17 +147,39 @@ def test_a_commissioner_runs_a_scenario_and_reads_it_again_as_it_was(cast: dict[
 
 def test_a_small_count_and_the_one_that_would_reveal_it_are_withheld(cast: dict[str, User]) -> None:
     _unmet_in_the_vale(3)
-    scenario = scenario_run(
-        actor=actor_of(cast["commissioner"]),
-        region=Region.objects.get(slug="cardiff-and-vale"),
-        draft=MEDIUM_RISK_VALE,
-        starts=_today(),
-        ends=_today(),
-    )
+    scenario = _run(cast)
     page = unescape(
         sign_in(Client(), cast["commissioner"]).get(f"/en/insights/scenarios/{scenario.pk}/").content.decode()
     )
     assert "It would have taken <5 of the <5 referrals" in page and ">3<" not in page
+    text = (
+        sign_in(Client(), cast["commissioner"])
+        .get(f"/en/insights/scenarios/{scenario.pk}/export/?format=csv")
+        .content.decode()
+    )
+    # Withheld in the download too, and the simulation that would give the number away is left out.
+    assert "Whom it would have taken,Taken,<5" in text and "Simulation:" not in text
+
+
+def test_a_scenario_downloads_with_its_draft_whom_it_took_and_its_waits(cast: dict[str, User]) -> None:
+    _unmet_in_the_vale(6)
+    scenario = _run(cast, days=30)
+    client = sign_in(Client(), cast["commissioner"])
+    page = client.get(f"/en/insights/scenarios/{scenario.pk}/").content.decode()
+    assert f'href="/en/insights/scenarios/{scenario.pk}/export/?format=csv"' in page
+    response = client.get(f"/en/insights/scenarios/{scenario.pk}/export/?format=csv")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = [tuple(r) for r in csv.reader(io.StringIO(response.content.decode()))]
+    assert rows[0] == ("Table", "Row", "Figure")
+    assert ("The draft", "Tier", "Medium risk") in rows and ("Whom it would have taken", "Taken", "6") in rows
+    assert ("Where they live", "Vale of Glamorgan", "6") in rows
+    waits = {r[1]: r[2] for r in rows if r[0] == "Simulation: 10 places"}
+    assert set(waits) >= {"Mean wait (weeks)", "Places in use", "Still waiting at the end"}
+    assert float(waits["Mean wait (weeks)"]) == scenario.results["simulation"][1]["mean_wait_weeks"]
+    assert client.get(f"/en/insights/scenarios/{scenario.pk}/export/?format=xlsx").content[:2] == b"PK"
+    assert AuditEntry.objects.filter(record_type="scenario", record_id=str(scenario.pk)).exists()
+    manager = sign_in(Client(), cast["manager"])
+    assert manager.get(f"/en/insights/scenarios/{scenario.pk}/export/?format=csv").status_code == 403
 
 
 def _section(page: str, start: str, end: str) -> str:
@@ -152,13 +188,7 @@ def _section(page: str, start: str, end: str) -> str:
 
 def test_the_draft_and_whom_it_took_read_in_words_not_stored_values(cast: dict[str, User]) -> None:
     _unmet_in_the_vale(6)
-    scenario = scenario_run(
-        actor=actor_of(cast["commissioner"]),
-        region=Region.objects.get(slug="cardiff-and-vale"),
-        draft=MEDIUM_RISK_VALE,
-        starts=_today(),
-        ends=_today(),
-    )
+    scenario = _run(cast)
     client = sign_in(Client(), cast["commissioner"])
     page = unescape(client.get(f"/en/insights/scenarios/{scenario.pk}/").content.decode())
     draft = _section(page, 'id="draft"', "</dl>")
@@ -185,13 +215,7 @@ def test_the_draft_and_whom_it_took_read_in_words_not_stored_values(cast: dict[s
 
 def test_the_arrivals_a_week_are_withheld_with_a_small_number_taken(cast: dict[str, User]) -> None:
     _unmet_in_the_vale(3)
-    scenario = scenario_run(
-        actor=actor_of(cast["commissioner"]),
-        region=Region.objects.get(slug="cardiff-and-vale"),
-        draft=MEDIUM_RISK_VALE,
-        starts=_today(),
-        ends=_today(),
-    )
+    scenario = _run(cast)
     # Over a single week, three taken is three a week: the rate would give the withheld count away.
     assert scenario.results["assumptions"]["arrivals_per_week"] == 3
     page = unescape(
@@ -205,13 +229,7 @@ def test_the_arrivals_a_week_are_withheld_with_a_small_number_taken(cast: dict[s
 
 def test_a_draft_that_would_have_taken_no_one_says_so_and_simulates_nothing(cast: dict[str, User]) -> None:
     _unmet_in_the_vale(6)
-    scenario = scenario_run(
-        actor=actor_of(cast["commissioner"]),
-        region=Region.objects.get(slug="cardiff-and-vale"),
-        draft=dataclasses.replace(MEDIUM_RISK_VALE, areas=["cardiff"]),
-        starts=_today() - datetime.timedelta(days=30),
-        ends=_today(),
-    )
+    scenario = _run(cast, draft=dataclasses.replace(MEDIUM_RISK_VALE, areas=["cardiff"]), days=30)
     page = unescape(
         sign_in(Client(), cast["commissioner"]).get(f"/en/insights/scenarios/{scenario.pk}/").content.decode()
     )
