@@ -8,7 +8,9 @@ import io
 from collections.abc import Sequence
 
 import xlsxwriter
-from django.http import HttpResponse
+from django import forms
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.utils.translation import gettext as _
 
 TABLE_FORMATS = ("csv", "xlsx")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -46,3 +48,15 @@ def table_download(
         response = HttpResponse(text.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.{chosen}"'
     return response
+
+
+def download_refused(form: forms.Form) -> HttpResponse:
+    """A download asked for with bad parameters: nothing sent but what was wrong, field by field."""
+    problems = "; ".join(
+        f"{form.fields[name].label if name in form.fields else ''}: {' '.join(str(e) for e in errors)}"
+        for name, errors in form.errors.items()
+    )
+    return HttpResponseBadRequest(
+        _("Nothing was downloaded. %(problems)s") % {"problems": problems},
+        content_type="text/plain; charset=utf-8",
+    )

@@ -44,9 +44,17 @@ class OutcomesForm(GovukFormMixin, forms.Form):
     tier = forms.ChoiceField(label=_("Tier"), required=False)
 
     def __init__(
-        self, *args: Any, periods: list[tuple[str, str]], services: list[Any], **kwargs: Any
+        self,
+        *args: Any,
+        periods: list[tuple[str, str]],
+        services: list[Any],
+        whole_quarters: bool = False,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        # Figures under the small-number rule come for whole quarters only: two ranges a day apart would
+        # otherwise give away that day's referrals by their difference.
+        self.whole_quarters = whole_quarters
         period, service, tier = (
             cast(forms.ChoiceField, self.fields[k]) for k in ("period", "service", "tier")
         )
@@ -66,6 +74,17 @@ class OutcomesForm(GovukFormMixin, forms.Form):
                 self.add_error("ends", _("The last day must be the same as or after the first day"))
             if starts and ends and (ends - starts).days > 366 * 10:
                 self.add_error("ends", _("Choose a period of 10 years or less"))
+            if self.whole_quarters and starts and (starts.day != 1 or starts.month not in (1, 4, 7, 10)):
+                self.add_error(
+                    "starts",
+                    _("From must be the first day of a quarter: 1 January, 1 April, 1 July or 1 October"),
+                )
+            after = ends + datetime.timedelta(days=1) if ends else None
+            if self.whole_quarters and after and (after.day != 1 or after.month not in (1, 4, 7, 10)):
+                self.add_error(
+                    "ends",
+                    _("To must be the last day of a quarter: 31 March, 30 June, 30 September or 31 December"),
+                )
         return data
 
 

@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
-from pathways.core.csvexport import TABLE_FORMATS, table_download
+from pathways.core.csvexport import TABLE_FORMATS, download_refused, table_download
 from pathways.core.policy import actor_for
 from pathways.core.smallnumbers import figure_shown
 from pathways.directory.choices import Tier
@@ -151,14 +151,7 @@ def gap_map_export(request: HttpRequest) -> HttpResponse:
         raise Http404
     form, result = _gap_map_asked(request)
     if form.is_bound and not form.is_valid():
-        problems = "; ".join(
-            f"{form.fields[name].label}: {' '.join(str(e) for e in errors)}"
-            for name, errors in form.errors.items()
-        )
-        return HttpResponseBadRequest(
-            _("Nothing was downloaded. %(problems)s") % {"problems": problems},
-            content_type="text/plain; charset=utf-8",
-        )
+        return download_refused(form)
     audit.entry_record(
         action=AuditAction.RECORD_VIEWED,
         actor=actor_for(request),

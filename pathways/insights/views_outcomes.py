@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from pathways.audit import services as audit
 from pathways.audit.choices import AuditAction
-from pathways.core.csvexport import TABLE_FORMATS, table_download
+from pathways.core.csvexport import TABLE_FORMATS, download_refused, table_download
 from pathways.core.policy import Actor, Perm, actor_for, allows
 from pathways.directory.models import Service
 from pathways.insights import charts
@@ -28,6 +28,7 @@ from pathways.insights.outcomes import (
     outcomes_figures,
     period_of_quarter,
     period_of_year,
+    sees_exact,
 )
 from pathways.panels.returns import Quarter
 from pathways.referrals.models import ReferralEvent
@@ -68,7 +69,10 @@ def outcomes_asked(
     the form's errors. `exact` None: as the reader sees the page; False: as an export leaves them."""
     services = list(outcome_services(actor=actor).order_by("name_en"))
     today = timezone.localdate()
-    form = OutcomesForm(query or None, periods=_periods(today), services=services)
+    whole_quarters = not (sees_exact(actor=actor) if exact is None else exact)
+    form = OutcomesForm(
+        query or None, periods=_periods(today), services=services, whole_quarters=whole_quarters
+    )
     if query and not form.is_valid():
         return form, services, None
     data = form.cleaned_data if query else {}
@@ -184,9 +188,9 @@ def outcomes_export(request: HttpRequest) -> HttpResponse:
     chosen_format = request.GET.get("format", "csv")
     if chosen_format not in TABLE_FORMATS:
         raise Http404
-    _form, _services, figures = outcomes_asked(query=_query(request), actor=actor, exact=False)
+    form, _services, figures = outcomes_asked(query=_query(request), actor=actor, exact=False)
     if figures is None:
-        raise Http404
+        return download_refused(form)
     audit.entry_record(
         action=AuditAction.RECORD_VIEWED,
         actor=actor,

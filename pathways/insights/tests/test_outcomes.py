@@ -191,6 +191,23 @@ def test_a_chosen_range_needs_both_days_in_order_and_says_which_field(cast: dict
         "/en/insights/outcomes/?period=range&starts_day=1&starts_month=4&starts_year=2025&ends_day=31&ends_month=3&ends_year=2026"
     )
     assert fine.status_code == 200 and "2025-Q2" in fine.content.decode()
+    # Under the small-number rule, whole quarters only: two ranges a day apart would give that day away.
+    a_day_short = (
+        "?period=range&starts_day=2&starts_month=4&starts_year=2025&ends_day=30&ends_month=3&ends_year=2026"
+    )
+    page = unescape(client.get(f"/en/insights/outcomes/{a_day_short}").content.decode())
+    assert (
+        "From must be the first day of a quarter" in page and "To must be the last day of a quarter" in page
+    )
+    assert 'href="#id_starts' in page
+    api = client.get(f"/api/v1/outcomes/{a_day_short}")
+    assert api.status_code == 400 and "first day of a quarter" in api.content.decode()
+    manager = sign_in(Client(), cast["manager"])
+    assert manager.get(f"/en/insights/outcomes/{a_day_short}").status_code == 200
+    refused = manager.get(f"/en/insights/outcomes/export/{a_day_short}&format=csv")
+    assert (
+        refused.status_code == 400 and "From must be the first day of a quarter" in refused.content.decode()
+    )
 
 
 def test_rows_by_area_and_by_tier_add_up_to_the_same_total(cast: dict[str, User]) -> None:
